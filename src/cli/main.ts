@@ -1,0 +1,48 @@
+// The CLI entry: registers every command, turns errors into exit codes. The only place that exits.
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { LoadtestError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { registerCommands } from './commands.js';
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('loadtest')
+    .description('Find the maximum load a service can serve while meeting its SLOs.')
+    .version(VERSION, '-V, --version')
+    .addOption(new Option('--no-color', 'disable colours (NO_COLOR is honoured too)'))
+    .showHelpAfterError('(run `loadtest --help` for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  let exitCode: number = ExitCode.OK;
+  registerCommands(program, (code) => {
+    exitCode = code;
+  });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    exitCode = exitCodeFor(err);
+  }
+  // Let pending writes (reports, logs) drain; signal handlers may already have set the code.
+  process.exitCode = exitCode;
+  setImmediate(() => process.exit(exitCode));
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // --help and --version are not errors.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      return ExitCode.OK;
+    }
+    return ExitCode.USAGE; // commander already printed the message
+  }
+  if (err instanceof LoadtestError) {
+    process.stderr.write(`loadtest: ${err.message}\n`);
+    for (const line of err.details) process.stderr.write(`  ${line}\n`);
+    return err.exitCode;
+  }
+  // Not the user's mistake: a bug. Keep the stack so it can be reported.
+  process.stderr.write(`loadtest: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return ExitCode.RUNTIME;
+}

@@ -1,0 +1,21 @@
+// The one table of exit codes. Documented in README "Exit codes"; the CLI is the only place that exits.
+export const ExitCode = {
+  /** The run finished and every gate passed (or there was no gate). */
+  OK: 0,
+  /** Runtime failure: target unreachable before the first step, socket/HAProxy errors, internal errors. */
+  RUNTIME: 1,
+  /** Invalid scenario, flags or arguments: nothing was sent. */
+  USAGE: 2,
+  /** The maximum servable load is below `--expect-min` (or no load passed at all while a minimum was required). */
+  BELOW_MIN: 3,
+  /** Capacity (or latency at a shared load) regressed beyond tolerance against `--baseline`. */
+  REGRESSION: 4,
+  /** The generator could not drive the load (or live metrics were too thin): no trustworthy answer. */
+  INCONCLUSIVE: 5,
+  /** Shift mode: an unrestored weight journal exists, or weights could not be restored. */
+  UNRESTORED: 6,
+  /** Interrupted by SIGINT/SIGTERM/SIGHUP; the partial report is written and marked aborted. */
+  INTERRUPTED: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

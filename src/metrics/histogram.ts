@@ -1,0 +1,68 @@
+// The one histogram factory. Latencies are recorded as integer microseconds; summaries are
+// reported in milliseconds. Histograms are mergeable (workers, shards) and serialisable.
+import * as hdr from 'hdr-histogram-js';
+
+export type Histogram = hdr.Histogram;
+
+/** One hour in microseconds: the largest latency we expect to record; autoResize covers the rest. */
+const HIGHEST_US = 3_600_000_000;
+
+export function createHistogram(): Histogram {
+  // Pure-JS Int32 buckets: no WASM start-up, no per-record allocation, and safe in worker threads.
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
+}
+
+/** Latency percentiles in milliseconds (fractional). All zero for an empty histogram. */
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export function summarize(h: Histogram): LatencySummary {
+  const count = h.totalCount;
+  if (count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+  const ms = (us: number) => Math.round(us) / 1000;
+  return {
+    count,
+    min: ms(h.minNonZeroValue),
+    mean: ms(h.mean),
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    max: ms(h.maxValue),
+  };
+}
+
+/** Adds `from` into `into` (into += from) and returns `into`. */
+export function mergeInto(into: Histogram, from: Histogram): Histogram {
+  into.add(from);
+  return into;
+}
+
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+export function decodeHistogram(base64: string): Histogram {
+  const decoded = hdr.decodeFromCompressedBase64(base64, 32, false);
+  // Re-home into a histogram from our factory so every histogram has the same settings.
+  const h = createHistogram();
+  h.add(decoded);
+  return h;
+}

@@ -1,0 +1,117 @@
+// What one step measured: the contract between Traffic (generator or shifter) and the controller.
+import type { LatencySummary } from './histogram.js';
+
+/** Classes of failed requests. `http` = an error status (per traffic.error_status). */
+export type ErrorClass = 'http' | 'timeout' | 'refused' | 'reset' | 'dropped' | 'dns' | 'tls' | 'protocol' | 'other';
+
+/**
+ * The flat metric map SLO rules are judged against. Keys are SLO metric names:
+ *   p50 p90 p95 p99 p999 max mean_latency  (milliseconds)
+ *   error_rate throughput                  (fractions; throughput = achieved / offered)
+ *   rps offered_rps                        (requests/s)
+ *   queue share                            (shift mode: HAProxy qcur; measured share of backend traffic)
+ * per request name: `p99{buy}`, `error_rate{buy}`; control group (shift mode): `control.p99`, …
+ * A metric the source cannot measure is absent (never 0).
+ */
+export type StepMetrics = Record<string, number>;
+
+export interface RequestNameStats {
+  name: string;
+  count: number;
+  errors: number;
+  latencyMs: LatencySummary;
+}
+
+/** The generator's own health during the judged window: how well it kept its schedule. */
+export interface GeneratorHealth {
+  /** How late sends left against their intended time. */
+  sendLagP99Ms: number;
+  sendLagMaxMs: number;
+  /** perf_hooks.monitorEventLoopDelay p99 (max across workers). */
+  eventLoopDelayP99Ms: number;
+  /** Generator CPU (user+sys) as a percentage of one core, summed over workers. */
+  cpuPercent: number;
+  /** Generator CPU microseconds per request sent. */
+  cpuUsPerRequest: number;
+  /** Sends dropped at the in-flight cap. */
+  dropped: number;
+  /** Highest number of requests in flight at once. */
+  peakInFlight: number;
+  workers: number;
+  /** True when the generator, not the service, limited this step (see reasons). */
+  limited: boolean;
+  /** Human-readable, with the measured value and the threshold, e.g. "send lag p99 48ms > 10ms". */
+  reasons: string[];
+}
+
+/** Shift mode: what a live metrics source saw for one group of servers. */
+export interface LiveGroupStats {
+  servers: string[];
+  rps: number;
+  errorRate: number;
+  meanLatencyMs?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  queue?: number;
+  /** Requests counted in the window. */
+  samples: number;
+}
+
+export interface LiveStats {
+  /** Current weight of every server of the backend. */
+  weights: Record<string, number>;
+  /** Share of the backend's traffic the targets were meant to get, and really got. */
+  expectedShare: number;
+  measuredShare: number;
+  target: LiveGroupStats;
+  control?: LiveGroupStats;
+  source: 'haproxy' | 'prometheus' | 'scrape';
+}
+
+export interface StepStats {
+  /** The load asked for, in plan units (rps, or multiple of fair share). */
+  level: number;
+  startedAt: string;
+  /** Length of the judged window (after warm-up), ms. */
+  durationMs: number;
+  /** True when the step was cut short (abort rule, interruption). */
+  partial: boolean;
+  /** Scheduled sends per second in the judged window. */
+  offeredRps: number;
+  /** Responses received (any status) per second in the judged window. */
+  achievedRps: number;
+  /** Requests whose send time fell in the judged window. */
+  sent: number;
+  /** Responses received (any status). */
+  completed: number;
+  errors: Partial<Record<ErrorClass, number>>;
+  errorCount: number;
+  /** errorCount / (sent that finished one way or another). */
+  errorRate: number;
+  statusCodes: Record<string, number>;
+  bytesReceived: number;
+  /** Corrected: from each request's intended send time. */
+  latencyMs: LatencySummary;
+  /** Uncorrected: from the actual send. */
+  latencyUncorrectedMs: LatencySummary;
+  byRequest: RequestNameStats[];
+  /** Flat metric map for SLO evaluation (whole judged window). */
+  metrics: StepMetrics;
+  /** Shift mode: the judged window cut into sub-windows, for "breach must persist". */
+  windows?: StepMetrics[];
+  generator?: GeneratorHealth;
+  live?: LiveStats;
+  /** Base64 HDR histogram (corrected, µs) for later merging/comparison; optional. */
+  histogram?: string;
+}
+
+/** A live snapshot during a step, for progress display and abort rules. */
+export interface StepProgress {
+  elapsedMs: number;
+  phase: 'warmup' | 'measure';
+  /** Running metrics since the step started (abort rules) … */
+  metrics: StepMetrics;
+  offeredRps: number;
+  achievedRps: number;
+  inFlight: number;
+}

@@ -1,0 +1,102 @@
+// The run's result: what the controller returns, the JSON report's schema (version 1), and the
+// only input reporters see. Field names here are a public contract: add, never rename.
+import type { StepStats } from './metrics/step-stats.js';
+import type { Breach, StepVerdict } from './slo/slo.js';
+
+export const REPORT_SCHEMA = 'loadtest.report';
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface StepResult extends StepStats {
+  /** 0-based order in which steps ran. */
+  index: number;
+  /** 'ramp' while rising, 'refine' while bisecting between the last pass and the first fail. */
+  phase: 'ramp' | 'refine';
+  /** The load of this step in requests/s: the offered rate (generate) or the served rate (shift). */
+  load: number;
+  verdict: StepVerdict;
+  /** SLOs (and abort/guard rules) this step breached. */
+  breaches: Breach[];
+  /** Why the step is inconclusive (generator limited, too few samples …). */
+  inconclusiveReasons: string[];
+}
+
+export type RunStatus = 'completed' | 'aborted' | 'failed';
+
+export type StopReason =
+  | 'slo-breach' // the search found the boundary
+  | 'max-reached' // every step up to load.max passed
+  | 'inconclusive' // the generator (or live metrics) could not give a trustworthy verdict
+  | 'abort-rule' // an `abort:` rule tripped
+  | 'guard' // a `guard:` rule on the control group tripped (shift mode)
+  | 'interrupted' // SIGINT/SIGTERM/SIGHUP
+  | 'error'; // a runtime failure
+
+export interface Capacity {
+  /** Highest passing load in requests/s; null when no step passed. */
+  maxServableLoad: number | null;
+  /** Plan level of that step (rps, or multiple of fair share in shift mode). */
+  level: number | null;
+  unit: 'rps';
+  levelUnit: 'rps' | 'share';
+  /** SLO texts breached at the first failing load; [] when none failed. */
+  limitedBy: string[];
+  /** Relative gap between the highest pass and the lowest fail (0.05 = ±5%); null when no fail bracketed it. */
+  resolution: number | null;
+  /** Lowest failing load in requests/s; null when nothing failed. */
+  firstFailingLoad: number | null;
+  /**
+   * found: bracketed between a pass and a fail; above-max: every step passed (capacity ≥ max);
+   * below-start: the first step failed; inconclusive: the generator/metrics limited the run;
+   * unknown: the run ended before any verdict.
+   */
+  verdict: 'found' | 'above-max' | 'below-start' | 'inconclusive' | 'unknown';
+  /** One line for humans: "max servable load: 812 rps (±5%), limited by p99 < 250ms". */
+  summary: string;
+}
+
+export interface GateCheck {
+  name: string;
+  passed: boolean;
+  /** 'within-noise' when a drop is smaller than the runs' combined resolution. */
+  outcome: 'pass' | 'fail' | 'within-noise' | 'skipped';
+  message: string;
+}
+
+export interface RunResult {
+  schema: typeof REPORT_SCHEMA;
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'loadtest'; version: string };
+  status: RunStatus;
+  stopReason: StopReason;
+  /** Runtime error message, when status is 'failed'. */
+  error?: string;
+  scenario: {
+    name: string;
+    file?: string;
+    mode: 'generate' | 'shift';
+    /** Target origin (generate) or backend/servers (shift), secrets masked. */
+    target: string;
+    slo: string[];
+    abort: string[];
+    guard: string[];
+    load: {
+      unit: 'rps' | 'share';
+      start: number;
+      step?: number;
+      factor?: number;
+      max: number;
+      stepDurationMs: number;
+      warmupMs: number;
+      refine?: number;
+    };
+  };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  capacity: Capacity;
+  steps: StepResult[];
+  /** Results of --expect-min / --baseline gates, when any were asked for. */
+  gate?: { passed: boolean; checks: GateCheck[] };
+  environment: { node: string; platform: string; arch: string; cpus: number; hostname: string };
+  warnings: string[];
+}

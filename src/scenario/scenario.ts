@@ -1,0 +1,153 @@
+// The validated, normalized scenario: what `loadScenario` returns and everything downstream reads.
+// Units are normalized here once: durations in milliseconds, percentages as fractions (1% → 0.01),
+// loads in requests/s (generate) or multiples of the fair share (shift). YAML spelling lives only
+// in src/scenario/ (snake_case keys there, camelCase here).
+import type { SloRule } from '../slo/slo.js';
+
+export interface Scenario {
+  name: string;
+  /** Absolute path of the file it was loaded from, when it came from a file. */
+  file?: string;
+  traffic: GenerateTrafficSpec | ShiftTrafficSpec;
+  /** Live metrics source (shift mode). Generate mode measures its own traffic and ignores this. */
+  metrics?: MetricsSourceSpec;
+  load: LoadSpec;
+  /** Judged on every step, after warm-up; a breach fails the step. */
+  slo: SloRule[];
+  /** Checked continuously during every step (warm-up included); a breach stops the run at once. */
+  abort: SloRule[];
+  /** Shift mode: rules on the control group (`control.*`); a breach aborts and restores at once. */
+  guard: SloRule[];
+  report: ReportSpec;
+  gate: GateSpec;
+  /** Values to mask as `***` in every output (secret headers, URL credentials, values from ${ENV}). */
+  secrets: string[];
+}
+
+export interface RequestSpec {
+  name: string;
+  /** Upper-case HTTP method. */
+  method: string;
+  /** Path and query, beginning with '/'. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Relative weight in the mix; > 0. */
+  weight: number;
+}
+
+export interface GenerateTrafficSpec {
+  kind: 'generate';
+  /** Origin of the target: scheme://host[:port], no path. */
+  target: string;
+  requests: RequestSpec[];
+  arrival: 'poisson' | 'uniform';
+  /** Past this many requests in flight a send is dropped and counted as a `dropped` error. */
+  maxInFlight: number;
+  timeoutMs: number;
+  /** Keep-alive connections to the target (per worker). */
+  connections: number;
+  /** Generator worker threads; 'auto' = chosen from the core count. */
+  workers: number | 'auto';
+  /** Inclusive HTTP status ranges counted as errors; default [[500, 599]]. */
+  errorStatuses: Array<[number, number]>;
+  /** Accept untrusted TLS certificates (off by default). */
+  insecure: boolean;
+}
+
+export interface ShiftTrafficSpec {
+  kind: 'shift';
+  shifter: HaproxyShifterSpec | CommandShifterSpec;
+  limits: ShiftLimits;
+  /** Where the original weights are journaled before the first change. */
+  journalFile: string;
+}
+
+export interface HaproxyShifterSpec {
+  type: 'haproxy';
+  /** Unix socket path of the stats socket (level admin) … */
+  socket?: string;
+  /** … or host:port of a TCP stats socket. Exactly one of socket/address is set. */
+  address?: string;
+  backend: string;
+  /** The servers under test; the rest of the backend is the control group. */
+  servers: string[];
+}
+
+export interface CommandShifterSpec {
+  type: 'command';
+  servers: string[];
+  /** All servers of the pool (targets + control), used to compute shares. */
+  pool: string[];
+  /** Shell command templates with {server} and {weight} placeholders. */
+  getWeight: string;
+  setWeight: string;
+}
+
+export interface ShiftLimits {
+  /** Highest share of the backend's traffic the targets may get (fraction). */
+  maxShare?: number;
+  /** Largest change of one server's weight in one step. */
+  maxWeightStep?: number;
+}
+
+export type MetricsSourceSpec =
+  | { type: 'haproxy' }
+  | {
+      type: 'prometheus';
+      url: string;
+      /** PromQL per metric name; `{server}`/`{servers}` and `{window}` are filled in. Defaults from templates. */
+      queries: Record<string, string>;
+      intervalMs: number;
+    }
+  | {
+      type: 'scrape';
+      /** The target's own /metrics URL (and optionally the control group's). */
+      url: string;
+      controlUrls: string[];
+      /** Histogram metric name, e.g. http_request_duration_seconds. */
+      histogram: string;
+      intervalMs: number;
+    };
+
+export interface LoadSpec {
+  /** 'rps' in generate mode; 'share' (multiple of the fair share, `1x`) in shift mode. */
+  unit: 'rps' | 'share';
+  start: number;
+  /** Additive step; exactly one of step/factor is set. */
+  step?: number;
+  /** Geometric factor (> 1). */
+  factor?: number;
+  max: number;
+  stepDurationMs: number;
+  /** Start of each step left out of the SLO judgement; < stepDurationMs. */
+  warmupMs: number;
+  /** After the first failing step, bisect until pass/fail are within this fraction; undefined = no refinement. */
+  refine?: number;
+  /** Shift mode: judge each step over windows of this length; a breach must persist (`persist` windows). */
+  windowMs?: number;
+  persist?: number;
+  /** Shift mode: minimum samples (requests) per window for a verdict; fewer → inconclusive. */
+  minSamples?: number;
+}
+
+export interface ReportSpec {
+  json?: string;
+  junit?: string;
+  markdown?: string;
+  html?: string;
+  /** JSONL step log; default: next to the JSON report, `<name>.steps.jsonl`. */
+  log?: string;
+  history?: string;
+}
+
+export interface GateSpec {
+  /** Fail with BELOW_MIN when the maximum servable load is below this (requests/s). */
+  expectMin?: number;
+  /** Path of a baseline JSON report to compare against. */
+  baseline?: string;
+  /** Allowed capacity drop against the baseline (fraction). */
+  maxRegression?: number;
+  /** Allowed latency increase at a shared load (fraction). */
+  maxLatencyRegression?: number;
+}
