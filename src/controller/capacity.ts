@@ -1,0 +1,82 @@
+// The answer of a run: from the steps that ran (and why the run stopped) to the maximum servable load,
+// what limited it, how precisely it is known, and one line a human reads first. Pure.
+import type { Capacity, StepResult, StopReason } from '../result.js';
+
+/** The step fields capacity reads (a StepResult satisfies it). */
+export type CapacityStep = Pick<StepResult, 'level' | 'load' | 'verdict' | 'breaches' | 'inconclusiveReasons' | 'partial'>;
+
+export interface CapacityContext {
+  stopReason: StopReason;
+  levelUnit: 'rps' | 'share';
+  /** load.max of the plan (plan units), for the above-max line. */
+  max: number;
+  mode: 'generate' | 'shift';
+}
+
+/** Requests/s as people write them: 812, 1.5k is not used (precision matters here), 12.5 below 100. */
+export function formatRps(rps: number): string {
+  if (!Number.isFinite(rps)) return String(rps);
+  return rps >= 100 ? String(Math.round(rps)) : String(Math.round(rps * 10) / 10);
+}
+
+function formatLevel(step: CapacityStep, unit: 'rps' | 'share'): string {
+  if (unit === 'rps') return `${formatRps(step.load)} rps`;
+  return `${formatRps(step.load)} rps (${step.level}x fair share)`;
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+export function computeCapacity(steps: readonly CapacityStep[], ctx: CapacityContext): Capacity {
+  // A partial step that passed never happens (verdict.ts makes it inconclusive), but be explicit.
+  const passes = steps.filter((s) => s.verdict === 'pass' && !s.partial);
+  const fails = steps.filter((s) => s.verdict === 'fail');
+  const best = passes.reduce<CapacityStep | undefined>((a, s) => (a === undefined || s.level > a.level ? s : a), undefined);
+  const firstFail = fails.reduce<CapacityStep | undefined>((a, s) => (a === undefined || s.level < a.level ? s : a), undefined);
+
+  const base: Omit<Capacity, 'verdict' | 'summary'> = {
+    maxServableLoad: best ? best.load : null,
+    level: best ? best.level : null,
+    unit: 'rps',
+    levelUnit: ctx.levelUnit,
+    limitedBy: firstFail ? unique(firstFail.breaches.map((b) => b.slo)) : [],
+    resolution: best && firstFail && best.level > 0 ? (firstFail.level - best.level) / best.level : null,
+    firstFailingLoad: firstFail ? firstFail.load : null,
+  };
+  const limited = base.limitedBy.length > 0 ? `, limited by ${base.limitedBy.join(', ')}` : '';
+
+  if (best && firstFail) {
+    const pm = base.resolution !== null ? ` (±${Math.max(1, Math.round(base.resolution * 100))}%)` : '';
+    return { ...base, verdict: 'found', summary: `max servable load: ${formatLevel(best, ctx.levelUnit)}${pm}${limited}` };
+  }
+  if (firstFail) {
+    return {
+      ...base,
+      verdict: 'below-start',
+      summary: `max servable load: < ${formatLevel(firstFail, ctx.levelUnit)} (the first step already breached ${base.limitedBy.join(', ') || 'its SLOs'}; lower load.start)`,
+    };
+  }
+  if (ctx.stopReason === 'inconclusive') {
+    const bad = steps.find((s) => s.verdict === 'inconclusive');
+    const why = bad && bad.inconclusiveReasons.length > 0 ? ` (${bad.inconclusiveReasons.join('; ')})` : '';
+    const floor = best ? `; at least ${formatLevel(best, ctx.levelUnit)} passed` : '';
+    const what =
+      ctx.mode === 'generate'
+        ? `the load generator, not the service, was the limit at ${bad ? formatLevel(bad, ctx.levelUnit) : 'the last step'}${why}: ` +
+          'run loadtest on a bigger or less busy machine, raise traffic.workers or traffic.connections, or lower load.max'
+        : `the live metrics could not judge ${bad ? formatLevel(bad, ctx.levelUnit) : 'the last step'}${why}: ` +
+          'use longer steps (load.step_duration) or windows, or a metrics source with more samples';
+    return { ...base, verdict: 'inconclusive', summary: `no trustworthy answer: ${what}${floor}` };
+  }
+  if (best && ctx.stopReason === 'max-reached') {
+    return {
+      ...base,
+      verdict: 'above-max',
+      summary: `max servable load: ≥ ${formatLevel(best, ctx.levelUnit)} (every step up to the plan's max passed)`,
+    };
+  }
+  const why = ctx.stopReason === 'interrupted' ? 'the run was interrupted' : ctx.stopReason === 'error' ? 'the run failed' : 'the run ended';
+  const floor = best ? `; at least ${formatLevel(best, ctx.levelUnit)} passed` : ' before any step had a verdict';
+  return { ...base, verdict: 'unknown', summary: `max servable load: unknown (${why}${floor})` };
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { computeCapacity, type CapacityContext, type CapacityStep } from '../../src/controller/capacity.js';
+import type { StepVerdict } from '../../src/slo/slo.js';
+
+const step = (level: number, verdict: StepVerdict, extra: Partial<CapacityStep> = {}): CapacityStep => ({
+  level,
+  load: level,
+  verdict,
+  breaches: verdict === 'fail' ? [{ slo: 'p99 < 250ms', metric: 'p99', threshold: 250, value: 400 }] : [],
+  inconclusiveReasons: verdict === 'inconclusive' ? ['generator limited: send lag p99 48ms > 10ms'] : [],
+  partial: false,
+  ...extra,
+});
+
+const ctx = (c: Partial<CapacityContext> = {}): CapacityContext => ({ stopReason: 'slo-breach', levelUnit: 'rps', max: 5000, mode: 'generate', ...c });
+
+describe('computeCapacity', () => {
+  it('found: highest pass, lowest fail, resolution and the summary line', () => {
+    const steps = [step(400, 'pass'), step(800, 'pass'), step(1200, 'fail'), step(1000, 'fail'), step(900, 'fail'), step(850, 'fail'), step(812, 'pass', { load: 811.6 })];
+    // 812 → 850 is 4.7%; the line rounds to the nearest whole percent
+    const cap = computeCapacity(steps, ctx());
+    expect(cap).toEqual({
+      maxServableLoad: 811.6,
+      level: 812,
+      unit: 'rps',
+      levelUnit: 'rps',
+      limitedBy: ['p99 < 250ms'],
+      resolution: (850 - 812) / 812,
+      firstFailingLoad: 850,
+      verdict: 'found',
+      summary: 'max servable load: 812 rps (±5%), limited by p99 < 250ms',
+    });
+  });
+
+  it('found: several breached SLOs are listed once each', () => {
+    const fail = step(200, 'fail', {
+      breaches: [
+        { slo: 'p99 < 250ms', metric: 'p99', threshold: 250, value: 300 },
+        { slo: 'error_rate < 1%', metric: 'error_rate', threshold: 0.01, value: 0.2 },
+        { slo: 'p99 < 250ms', metric: 'p99', threshold: 250, value: 300 },
+      ],
+    });
+    const cap = computeCapacity([step(100, 'pass'), fail], ctx());
+    expect(cap.limitedBy).toEqual(['p99 < 250ms', 'error_rate < 1%']);
+    expect(cap.summary).toBe('max servable load: 100 rps (±100%), limited by p99 < 250ms, error_rate < 1%');
+  });
+
+  it('above-max: every step passed', () => {
+    const cap = computeCapacity([step(1000, 'pass'), step(5000, 'pass')], ctx({ stopReason: 'max-reached' }));
+    expect(cap.verdict).toBe('above-max');
+    expect(cap.maxServableLoad).toBe(5000);
+    expect(cap.resolution).toBeNull();
+    expect(cap.firstFailingLoad).toBeNull();
+    expect(cap.summary).toBe("max servable load: ≥ 5000 rps (every step up to the plan's max passed)");
+  });
+
+  it('below-start: the first step failed', () => {
+    const cap = computeCapacity([step(100, 'fail')], ctx());
+    expect(cap.verdict).toBe('below-start');
+    expect(cap.maxServableLoad).toBeNull();
+    expect(cap.firstFailingLoad).toBe(100);
+    expect(cap.summary).toBe('max servable load: < 100 rps (the first step already breached p99 < 250ms; lower load.start)');
+  });
+
+  it('inconclusive: names the generator as the limit, what to do, and the floor that passed', () => {
+    const cap = computeCapacity([step(1000, 'pass'), step(2000, 'inconclusive')], ctx({ stopReason: 'inconclusive' }));
+    expect(cap.verdict).toBe('inconclusive');
+    expect(cap.maxServableLoad).toBe(1000);
+    expect(cap.summary).toBe(
+      'no trustworthy answer: the load generator, not the service, was the limit at 2000 rps (generator limited: send lag p99 48ms > 10ms): ' +
+        'run loadtest on a bigger or less busy machine, raise traffic.workers or traffic.connections, or lower load.max; at least 1000 rps passed',
+    );
+  });
+
+  it('inconclusive during refinement keeps the bracket found so far', () => {
+    const cap = computeCapacity([step(400, 'pass'), step(800, 'fail'), step(600, 'inconclusive')], ctx({ stopReason: 'inconclusive' }));
+    expect(cap.verdict).toBe('found');
+    expect(cap.resolution).toBe(1);
+  });
+
+  it('shift mode: live metrics are the limit; the level is shown as a share', () => {
+    const steps = [step(1, 'pass', { load: 120 }), step(1.5, 'fail', { load: 170 })];
+    expect(computeCapacity(steps, ctx({ levelUnit: 'share', mode: 'shift' })).summary).toBe(
+      'max servable load: 120 rps (1x fair share) (±50%), limited by p99 < 250ms',
+    );
+    const thin = computeCapacity([step(1, 'inconclusive', { inconclusiveReasons: ['3 of 4 windows had fewer than 50 samples'] })], ctx({ stopReason: 'inconclusive', levelUnit: 'share', mode: 'shift' }));
+    expect(thin.summary).toMatch(/^no trustworthy answer: the live metrics could not judge .*3 of 4 windows/);
+  });
+
+  it.each<[string, CapacityStep[], CapacityContext['stopReason'], string]>([
+    ['interrupted before any step', [], 'interrupted', 'max servable load: unknown (the run was interrupted before any step had a verdict)'],
+    ['interrupted after passes', [step(100, 'pass'), step(200, 'inconclusive', { partial: true })], 'interrupted', 'max servable load: unknown (the run was interrupted; at least 100 rps passed)'],
+    ['failed at runtime', [step(100, 'pass')], 'error', 'max servable load: unknown (the run failed; at least 100 rps passed)'],
+  ])('unknown: %s', (_name, steps, stopReason, summary) => {
+    const cap = computeCapacity(steps, ctx({ stopReason }));
+    expect(cap.verdict).toBe('unknown');
+    expect(cap.summary).toBe(summary);
+  });
+
+  it('an abort rule tripping mid-ramp brackets the capacity like a failure', () => {
+    const abort = step(300, 'fail', { partial: true, breaches: [{ slo: 'error_rate > 50%', metric: 'error_rate', threshold: 0.5, value: 0.9 }] });
+    const cap = computeCapacity([step(100, 'pass'), step(200, 'pass'), abort], ctx({ stopReason: 'abort-rule' }));
+    expect(cap.verdict).toBe('found');
+    expect(cap.limitedBy).toEqual(['error_rate > 50%']);
+    expect(cap.maxServableLoad).toBe(200);
+  });
+});
