@@ -1,0 +1,120 @@
+// Number and SLO formatting shared by the JUnit, Markdown, HTML, compare and history reporters, so
+// one value reads the same in every output ("312ms", "1.2%", "812 rps").
+import type { RunResult, StepResult } from '../result.js';
+
+export { fmtMs, fmtRps, pct, signedPct } from './gate.js';
+
+/** An SLO text split for display: `p99{buy} < 250ms` → metric `p99{buy}`, op `<`, threshold 250 (ms). */
+export interface SloText {
+  text: string;
+  metric: string;
+  /** Metric name without scope and request: `p99`. */
+  base: string;
+  scope: 'target' | 'control';
+  op: '<' | '<=' | '>' | '>=';
+  /** In the metric's base unit (ms for latency, fraction for rates), or null when unreadable. */
+  threshold: number | null;
+}
+
+const LATENCY = new Set(['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean_latency']);
+const FRACTION = new Set(['error_rate', 'throughput', 'share']);
+
+export function isLatencyMetric(base: string): boolean {
+  return LATENCY.has(base);
+}
+
+/**
+ * Reads an SLO text the way reporters need it. Lenient on purpose: the scenario was validated when
+ * the run started; here an unreadable threshold only means a chart has no threshold line.
+ */
+export function parseSloText(text: string): SloText | null {
+  const m = /^\s*([a-z_][a-z0-9_.]*(?:\{[^}]*\})?)\s*(<=|>=|<|>)\s*([0-9.]+)\s*(us|µs|ms|s|%)?\s*$/i.exec(text);
+  if (!m) return null;
+  const metric = m[1]!;
+  const scope = metric.startsWith('control.') ? 'control' : 'target';
+  const base = metric.replace(/^control\./, '').replace(/\{.*\}$/, '');
+  const n = Number(m[3]);
+  const unit = (m[4] ?? '').toLowerCase();
+  let threshold: number | null = Number.isFinite(n) ? n : null;
+  if (threshold !== null) {
+    if (unit === 's') threshold *= 1000;
+    else if (unit === 'us' || unit === 'µs') threshold /= 1000;
+    else if (unit === '%') threshold /= 100;
+  }
+  return { text: text.trim(), metric, base, scope, op: m[2] as SloText['op'], threshold };
+}
+
+/** A metric value with its unit: latency in ms, fractions in %, rates in rps. */
+export function fmtMetric(base: string, value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
+  if (LATENCY.has(base)) return fmtNum(value) + 'ms';
+  if (FRACTION.has(base)) return fmtPct(value);
+  if (base === 'rps' || base === 'offered_rps') return fmtNum(value) + ' rps';
+  return fmtNum(value);
+}
+
+/** 3 significant digits below 100, integers above: 0.123, 12.3, 812. */
+export function fmtNum(n: number): string {
+  if (!Number.isFinite(n)) return 'n/a';
+  if (Math.abs(n) >= 100) return String(Math.round(n));
+  if (n === 0) return '0';
+  return String(Number(n.toPrecision(3)));
+}
+
+/** A fraction as a percentage with enough digits to see small error rates: 0.00012 → "0.012%". */
+export function fmtPct(f: number): string {
+  if (!Number.isFinite(f)) return 'n/a';
+  return fmtNum(f * 100) + '%';
+}
+
+/** The value an SLO was judged on at a step: the step's metric map, else the breach record. */
+export function sloValue(step: StepResult, slo: SloText): number | null {
+  const v = step.metrics[slo.metric];
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  const b = step.breaches.find((x) => x.slo === slo.text || x.metric === slo.metric);
+  return b?.value ?? null;
+}
+
+/** "1.5 s", "2 min 5 s", "1 h 3 min". */
+export function fmtDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${Number(s.toPrecision(3))} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s - m * 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** One-word run verdict for headlines. */
+export function verdictWord(r: RunResult): string {
+  if (r.status === 'failed') return 'FAILED';
+  if (r.status === 'aborted') return 'ABORTED';
+  if (r.gate && !r.gate.passed) return 'GATE FAILED';
+  switch (r.capacity.verdict) {
+    case 'found':
+      return 'CAPACITY FOUND';
+    case 'above-max':
+      return 'ABOVE MAX';
+    case 'below-start':
+      return 'BELOW START';
+    case 'inconclusive':
+      return 'INCONCLUSIVE';
+    default:
+      return 'UNKNOWN';
+  }
+}
+
+/** The steps in load order (refine steps interleave with ramp steps by index). */
+export function stepsByLoad(r: RunResult): StepResult[] {
+  return [...r.steps].sort((a, b) => a.load - b.load || a.index - b.index);
+}
+
+/** The capacity one-liner; falls back to a computed one when the report has none. */
+export function capacityLine(r: RunResult): string {
+  if (r.capacity.summary) return r.capacity.summary;
+  const c = r.capacity;
+  if (c.maxServableLoad === null) return 'no load passed the SLOs';
+  const res = c.resolution !== null ? ` (±${fmtPct(c.resolution)})` : '';
+  const lim = c.limitedBy.length ? `, limited by ${c.limitedBy.join(', ')}` : '';
+  return `max servable load: ${fmtNum(c.maxServableLoad)} rps${res}${lim}`;
+}

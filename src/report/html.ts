@@ -1,0 +1,156 @@
+// The HTML report (`--html report.html`, `loadtest report results.json -o report.html`): ONE
+// self-contained file — inline CSS, inline SVG charts drawn here, no script, no network fetch — so it
+// can be attached to a CI run, mailed, or opened from disk years later. Every user string is escaped.
+import type { GateCheck, RunResult, StepResult } from '../result.js';
+import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
+import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, sloValue, verdictWord } from './format.js';
+import { errorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
+
+export function escapeHtml(s: string): string {
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+const e = escapeHtml;
+
+export const HTML_CSS = `
+:root{color-scheme:light}
+*{box-sizing:border-box}
+body{margin:0;background:#f6f7f9;color:#1d1f23;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{max-width:1000px;margin:0 auto;padding:24px 20px 48px}
+h1{font-size:22px;margin:0 0 4px}
+h2{font-size:17px;margin:28px 0 10px}
+.sub{color:#5b616b;margin:0 0 16px}
+.verdict{display:flex;align-items:center;gap:14px;padding:14px 18px;border-radius:8px;background:#fff;border-left:6px solid #2ca02c;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+.verdict.bad{border-left-color:#d62728}
+.verdict.warn{border-left-color:#e8a100}
+.badge{font-weight:700;font-size:13px;letter-spacing:.04em;padding:3px 9px;border-radius:4px;background:#2ca02c;color:#fff;white-space:nowrap}
+.bad .badge{background:#d62728}.warn .badge{background:#e8a100}
+.verdict .line{font-size:16px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:10px;margin-top:14px}
+.card{background:#fff;border-radius:8px;padding:10px 14px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+.card .k{color:#5b616b;font-size:12px}.card .v{font-size:19px;font-weight:600;overflow-wrap:anywhere}
+.panel{background:#fff;border-radius:8px;padding:12px;box-shadow:0 1px 2px rgba(0,0,0,.06);margin-bottom:12px}
+svg.chart{width:100%;height:auto;display:block}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
+th,td{padding:5px 8px;border-bottom:1px solid #eceef1;text-align:left;vertical-align:top}
+th{background:#fafbfc;font-weight:600;position:sticky;top:0}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.fail td{background:#fff5f5}tr.inconclusive td{background:#fffbea}
+.pass{color:#217a21}.fail{color:#c01f1f}.inconclusive,.within-noise,.skipped{color:#8a6d00}
+.scroll{max-height:640px;overflow:auto;border-radius:8px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+ul.caveats{margin:6px 0 0;padding-left:20px;color:#8a6d00}
+footer{color:#5b616b;font-size:12px;margin-top:30px}
+`;
+
+export function renderHtml(result: RunResult, model: CapacityModel = fitCapacityModel(result)): string {
+  const r = result;
+  const bad = r.status !== 'completed' || (r.gate && !r.gate.passed) || r.capacity.maxServableLoad === null;
+  const warn = !bad && r.capacity.verdict !== 'found';
+  const c = r.capacity;
+  const cards: Array<[string, string]> = [
+    ['max servable load', c.maxServableLoad === null ? 'none' : `${fmtNum(c.maxServableLoad)} rps`],
+    ['resolution', c.resolution === null ? 'n/a' : `±${fmtPct(c.resolution)}`],
+    ['first failing load', c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`],
+    ['limited by', c.limitedBy.join(', ') || '—'],
+    ['steps', `${r.steps.length} in ${fmtDuration(r.durationMs)}`],
+  ];
+  const charts = [rateChart(r), latencyChart(r, model), errorChart(r), ...shiftCharts(r)];
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${e(`loadtest: ${r.scenario.name} — ${capacityLine(r)}`)}</title>
+<style>${HTML_CSS}</style>
+</head>
+<body>
+<main>
+<h1>${e(r.scenario.name)}</h1>
+<p class="sub">${e(`${r.scenario.mode} mode · ${r.scenario.target} · started ${r.startedAt}`)}</p>
+<section class="verdict${bad ? ' bad' : warn ? ' warn' : ''}" id="verdict"><span class="badge">${e(verdictWord(r))}</span><span class="line">${e(capacityLine(r))}</span></section>
+${r.status !== 'completed' ? `<p class="fail">${e(`Run ${r.status} (${r.stopReason})${r.error ? ': ' + r.error : ''}`)}</p>` : ''}
+<div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="k">${e(k)}</div><div class="v">${e(v)}</div></div>`).join('')}</div>
+${r.gate ? gateSection(r.gate) : ''}
+<h2>Charts</h2>
+${charts.map((svg) => `<div class="panel">${svg}</div>`).join('\n')}
+${modelSection(model)}
+<h2>Steps</h2>
+${stepsTable(r)}
+<h2>Scenario and environment</h2>
+${envTable(r)}
+${r.warnings.length ? `<h2>Warnings</h2><ul class="caveats">${r.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul>` : ''}
+<footer>${e(`loadtest ${r.tool.version} · report schema ${r.schema} v${r.schemaVersion} · finished ${r.finishedAt}`)}</footer>
+</main>
+</body>
+</html>
+`;
+}
+
+function gateSection(gate: NonNullable<RunResult['gate']>): string {
+  const row = (g: GateCheck) => `<tr><td class="${e(g.outcome)}">${e(g.outcome)}</td><td>${e(g.name)}</td><td>${e(g.message)}</td></tr>`;
+  return `<h2 id="gate">Gate: <span class="${gate.passed ? 'pass' : 'fail'}">${gate.passed ? 'passed' : 'FAILED'}</span></h2>
+<table><thead><tr><th>result</th><th>check</th><th>details</th></tr></thead><tbody>${gate.checks.map(row).join('')}</tbody></table>`;
+}
+
+function modelSection(m: CapacityModel): string {
+  const rows = m.fits
+    .map((f) => {
+      const preds = f.predictions
+        .map((p) => `${e(p.slo)}: ${p.predictedBreakLoad === null ? 'never' : `~${e(fmtNum(p.predictedBreakLoad))} rps`}${p.note ? ` <span class="skipped">(${e(p.note)})</span>` : ''}`)
+        .join('<br>');
+      return `<tr><td>${e(f.metric)}</td><td class="n">${f.points}</td><td class="n">${f.r2 === null ? 'n/a' : f.r2.toFixed(2)}</td><td class="n">${f.knee === null ? '—' : `~${e(fmtNum(f.knee))} rps`}</td><td>${preds || '—'}</td></tr>`;
+    })
+    .join('');
+  const caveats = m.fits.flatMap((f) => f.caveats.map((c) => `${f.metric}: ${c}`));
+  return `<h2>Capacity model</h2>
+<p>Latency against load, fitted as two straight lines meeting at a knee (least squares). ${e(m.summary)}.</p>
+<table id="model"><thead><tr><th>metric</th><th class="n">points</th><th class="n">R²</th><th class="n">knee</th><th>predicted SLO break</th></tr></thead><tbody>${rows}</tbody></table>
+${caveats.length ? `<ul class="caveats">${caveats.map((c) => `<li>${e(c)}</li>`).join('')}</ul>` : ''}`;
+}
+
+function stepsTable(r: RunResult): string {
+  const slos = r.scenario.slo.map(parseSloText).filter((s) => s !== null);
+  const head = ['#', 'phase', 'load', 'offered', 'achieved', 'p50', 'p90', 'p99', 'errors', ...slos.map((s) => s!.text), 'verdict'];
+  const num = new Set([0, 2, 3, 4, 5, 6, 7, 8]);
+  const row = (s: StepResult) => {
+    const cells = [
+      String(s.index + 1),
+      s.phase,
+      `${fmtNum(s.load)} rps`,
+      fmtNum(s.offeredRps),
+      fmtNum(s.achievedRps),
+      `${fmtNum(s.latencyMs.p50)} ms`,
+      `${fmtNum(s.latencyMs.p90)} ms`,
+      `${fmtNum(s.latencyMs.p99)} ms`,
+      fmtPct(s.errorRate),
+    ].map((v, i) => `<td${num.has(i) ? ' class="n"' : ''}>${e(v)}</td>`);
+    for (const slo of slos) {
+      const breached = s.breaches.some((b) => b.slo === slo!.text);
+      cells.push(`<td class="n${breached ? ' fail' : ''}">${e(fmtMetric(slo!.base, sloValue(s, slo!)))}</td>`);
+    }
+    const why = s.verdict === 'inconclusive' && s.inconclusiveReasons.length ? `: ${s.inconclusiveReasons.join('; ')}` : '';
+    cells.push(`<td class="${e(s.verdict)}">${e(s.verdict + why)}</td>`);
+    return `<tr class="${e(s.verdict)}">${cells.join('')}</tr>`;
+  };
+  return `<div class="scroll"><table id="steps"><thead><tr>${head.map((h, i) => `<th${num.has(i) || i > 8 ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${r.steps.map(row).join('')}</tbody></table></div>`;
+}
+
+function envTable(r: RunResult): string {
+  const l = r.scenario.load;
+  const plan = `${l.start} → ${l.max} ${l.unit}, ${l.step !== undefined ? `+${l.step}` : `×${l.factor}`} per step, ${fmtDuration(l.stepDurationMs)} steps (${fmtDuration(l.warmupMs)} warm-up)${l.refine !== undefined ? `, refine to ${fmtPct(l.refine)}` : ''}`;
+  const rows: Array<[string, string]> = [
+    ['scenario', r.scenario.file ? `${r.scenario.name} (${r.scenario.file})` : r.scenario.name],
+    ['mode', r.scenario.mode],
+    ['target', r.scenario.target],
+    ['SLOs', r.scenario.slo.join(', ') || '—'],
+    ['abort rules', r.scenario.abort.join(', ') || '—'],
+    ['guard rules', r.scenario.guard.join(', ') || '—'],
+    ['load plan', plan],
+    ['status', `${r.status} (${r.stopReason})`],
+    ['started / finished', `${r.startedAt} / ${r.finishedAt}`],
+    ['loadtest', r.tool.version],
+    ['node', r.environment.node],
+    ['machine', `${r.environment.hostname} · ${r.environment.platform}/${r.environment.arch} · ${r.environment.cpus} CPUs`],
+  ];
+  return `<table id="environment"><tbody>${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</tbody></table>`;
+}

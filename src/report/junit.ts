@@ -1,0 +1,179 @@
+// JUnit XML (`--junit file.xml`): the format every CI system can show. Two suites:
+//   "<scenario> steps"  one testcase per SLO per step ("step 3 @ 400 rps: p99 < 250ms"), failed with
+//                       the measured value when the step breached it, skipped when the step was
+//                       inconclusive. Failures at and above the boundary are expected — that is how the
+//                       capacity is found — so gate on the exit code or on the second suite.
+//   "<scenario> gate"   one testcase per gate check (--expect-min, --baseline), plus a "run" testcase
+//                       that errors when the run itself failed or was aborted.
+// Shape follows the Ant/Jenkins junit-10 schema (validated in test/unit/junit.test.ts with xmllint).
+import type { GateCheck, RunResult, StepResult } from '../result.js';
+import { fmtMetric, fmtNum, parseSloText, sloValue, type SloText } from './format.js';
+
+interface Case {
+  classname: string;
+  name: string;
+  /** Seconds, already rounded to milliseconds so that suite totals add up exactly. */
+  timeMs: number;
+  failure?: { message: string; type: string; text: string };
+  error?: { message: string; type: string; text: string };
+  skipped?: string;
+  out?: string;
+}
+
+export function renderJunit(result: RunResult): string {
+  const name = result.scenario.name || 'loadtest';
+  const steps = stepCases(result, name);
+  const gate = gateCases(result, name);
+  const host = result.environment.hostname || 'localhost';
+  const stamp = result.startedAt.replace(/\.\d+Z$|Z$/, '').slice(0, 19);
+  const suites = [suite(`${name} steps`, 0, steps, host, stamp), suite(`${name} gate`, 1, gate, host, stamp)];
+  const all = [...steps, ...gate];
+  const totals = counts(all);
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<testsuites name="${attr(`loadtest: ${name}`)}" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="${totals.skipped}" time="${secs(totals.timeMs)}">\n` +
+    suites.join('') +
+    `</testsuites>\n`
+  );
+}
+
+function stepCases(result: RunResult, name: string): Case[] {
+  const slos = result.scenario.slo.map((t) => parseSloText(t) ?? fallbackSlo(t));
+  const cases: Case[] = [];
+  for (const step of result.steps) {
+    const n = step.index + 1;
+    const classname = `${name}.step ${n}`;
+    const head = `step ${n} @ ${fmtNum(step.load)} rps`;
+    const extra = step.breaches.filter((b) => !result.scenario.slo.includes(b.slo));
+    const count = slos.length + extra.length;
+    const shares = splitTime(step.durationMs, count);
+    slos.forEach((slo, i) => {
+      cases.push(sloCase(step, slo, classname, `${head}: ${slo.text}`, shares[i]!));
+    });
+    extra.forEach((b, i) => {
+      const base = parseSloText(b.slo)?.base ?? b.metric;
+      cases.push({
+        classname,
+        name: `${head}: ${b.slo}`,
+        timeMs: shares[slos.length + i]!,
+        failure: {
+          type: 'rule-breach',
+          message: `${b.slo} tripped: measured ${fmtMetric(base, b.value)}`,
+          text: `an abort/guard rule tripped at ${fmtNum(step.load)} rps: ${b.metric} = ${fmtMetric(base, b.value)}, threshold ${fmtMetric(base, b.threshold)}`,
+        },
+      });
+    });
+  }
+  return cases;
+}
+
+function fallbackSlo(text: string): SloText {
+  return { text, metric: text, base: text, scope: 'target', op: '<', threshold: null };
+}
+
+function sloCase(step: StepResult, slo: SloText, classname: string, name: string, timeMs: number): Case {
+  const value = sloValue(step, slo);
+  const measured = `measured ${slo.metric} = ${fmtMetric(slo.base, value)}`;
+  const where = `offered ${fmtNum(step.offeredRps)} rps, achieved ${fmtNum(step.achievedRps)} rps, ${step.sent} requests, ${step.errorCount} errors`;
+  if (step.verdict === 'inconclusive') {
+    return { classname, name, timeMs, skipped: `inconclusive: ${step.inconclusiveReasons.join('; ') || 'no reason given'}` };
+  }
+  const breach = step.breaches.find((b) => b.slo === slo.text);
+  if (breach) {
+    const v = breach.value === null ? 'missing' : fmtMetric(slo.base, breach.value);
+    return {
+      classname,
+      name,
+      timeMs,
+      failure: {
+        type: 'slo-breach',
+        message: `${slo.text} failed: measured ${v}`,
+        text: `${measured} (threshold ${slo.op} ${fmtMetric(slo.base, breach.threshold)})\n${where}`,
+      },
+    };
+  }
+  return { classname, name, timeMs, out: `${measured}\n${where}` };
+}
+
+function gateCases(result: RunResult, name: string): Case[] {
+  const cases: Case[] = [];
+  const classname = `${name}.gate`;
+  if (result.status !== 'completed') {
+    cases.push({
+      classname,
+      name: 'run',
+      timeMs: 0,
+      error: {
+        type: result.status,
+        message: result.status === 'failed' ? `run failed: ${result.error ?? result.stopReason}` : `run aborted: ${result.stopReason}`,
+        text: result.capacity.summary,
+      },
+    });
+  }
+  for (const c of result.gate?.checks ?? []) cases.push(gateCase(c, classname));
+  return cases;
+}
+
+function gateCase(c: GateCheck, classname: string): Case {
+  const base = { classname, name: c.name, timeMs: 0 };
+  if (c.outcome === 'skipped') return { ...base, skipped: c.message };
+  if (!c.passed) return { ...base, failure: { type: 'gate', message: c.message, text: c.message } };
+  return { ...base, out: c.outcome === 'within-noise' ? `within noise: ${c.message}` : c.message };
+}
+
+/** Splits a duration into `n` millisecond shares that add up to it exactly. */
+function splitTime(ms: number, n: number): number[] {
+  if (n === 0) return [];
+  const total = Math.max(0, Math.round(ms));
+  const each = Math.floor(total / n);
+  return Array.from({ length: n }, (_, i) => (i === 0 ? total - each * (n - 1) : each));
+}
+
+function counts(cases: Case[]) {
+  return {
+    tests: cases.length,
+    failures: cases.filter((c) => c.failure).length,
+    errors: cases.filter((c) => c.error).length,
+    skipped: cases.filter((c) => c.skipped !== undefined).length,
+    timeMs: cases.reduce((a, c) => a + c.timeMs, 0),
+  };
+}
+
+function suite(name: string, id: number, cases: Case[], host: string, stamp: string): string {
+  const t = counts(cases);
+  const body = cases.map(renderCase).join('');
+  return (
+    `  <testsuite name="${attr(name)}" id="${id}" tests="${t.tests}" failures="${t.failures}" errors="${t.errors}" skipped="${t.skipped}" time="${secs(t.timeMs)}" timestamp="${attr(stamp)}" hostname="${attr(host)}">\n` +
+    `    <properties/>\n` +
+    body +
+    `  </testsuite>\n`
+  );
+}
+
+function renderCase(c: Case): string {
+  const open = `    <testcase classname="${attr(c.classname)}" name="${attr(c.name)}" time="${secs(c.timeMs)}"`;
+  const inner: string[] = [];
+  if (c.failure) inner.push(`      <failure message="${attr(c.failure.message)}" type="${attr(c.failure.type)}">${text(c.failure.text)}</failure>\n`);
+  if (c.error) inner.push(`      <error message="${attr(c.error.message)}" type="${attr(c.error.type)}">${text(c.error.text)}</error>\n`);
+  if (c.skipped !== undefined) inner.push(`      <skipped message="${attr(c.skipped)}"/>\n`);
+  if (c.out) inner.push(`      <system-out>${text(c.out)}</system-out>\n`);
+  return inner.length ? `${open}>\n${inner.join('')}    </testcase>\n` : `${open}/>\n`;
+}
+
+function secs(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+// XML 1.0 forbids most control characters even when escaped; drop them.
+// eslint-disable-next-line no-control-regex
+const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
+/** Escapes character data. */
+export function text(s: string): string {
+  return s.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escapes an attribute value (newlines kept as character references, so they survive normalization). */
+export function attr(s: string): string {
+  return text(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+}

@@ -1,0 +1,114 @@
+// Markdown summary (`--markdown file.md`, and $GITHUB_STEP_SUMMARY): a verdict line, the capacity,
+// the gate, the steps and the capacity model — what a reviewer wants to see in a PR or job summary.
+import type { RunResult } from '../result.js';
+import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
+import { capacityLine, fmtDuration, fmtNum, fmtPct, parseSloText, sloValue, fmtMetric, verdictWord } from './format.js';
+
+/** Escapes text for a Markdown table cell or line: pipes, HTML, emphasis and link syntax. */
+export function mdEscape(s: string): string {
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/\r?\n/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([|*_`[\]#~])/g, '\\$1');
+}
+
+/** A Markdown table; cells are escaped here. */
+export function mdTable(head: string[], rows: string[][], align?: Array<'l' | 'r'>): string {
+  const sep = head.map((_, i) => (align?.[i] === 'r' ? '---:' : '---'));
+  const line = (cells: string[]) => `| ${cells.map(mdEscape).join(' | ')} |`;
+  return [line(head), `| ${sep.join(' | ')} |`, ...rows.map(line)].join('\n') + '\n';
+}
+
+const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️', 'within-noise': '〰️', skipped: '⏭️' } as const;
+
+export function renderMarkdown(result: RunResult, model: CapacityModel = fitCapacityModel(result)): string {
+  const out: string[] = [];
+  const r = result;
+  const ok = r.status === 'completed' && (r.gate?.passed ?? true) && r.capacity.maxServableLoad !== null;
+  out.push(`## loadtest: ${mdEscape(r.scenario.name)}\n`);
+  out.push(`${ok ? '✅' : '❌'} **${verdictWord(r)}** — ${mdEscape(capacityLine(r))}\n`);
+  if (r.status !== 'completed') out.push(`> Run ${r.status} (${r.stopReason})${r.error ? ': ' + mdEscape(r.error) : ''}\n`);
+
+  out.push('### Capacity\n');
+  const c = r.capacity;
+  out.push(
+    mdTable(
+      ['max servable load', 'resolution', 'first failing load', 'limited by', 'verdict', 'stopped because'],
+      [
+        [
+          c.maxServableLoad === null ? 'none' : `${fmtNum(c.maxServableLoad)} rps`,
+          c.resolution === null ? 'n/a' : `±${fmtPct(c.resolution)}`,
+          c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`,
+          c.limitedBy.join(', ') || '—',
+          c.verdict,
+          r.stopReason,
+        ],
+      ],
+    ),
+  );
+
+  if (r.gate) {
+    out.push(`### Gate: ${r.gate.passed ? 'passed' : 'FAILED'}\n`);
+    out.push(mdTable(['', 'check', 'result'], r.gate.checks.map((g) => [ICON[g.outcome], g.name, g.message])));
+  }
+
+  out.push('### Steps\n');
+  out.push(stepsTable(r));
+
+  out.push('### Capacity model\n');
+  out.push(modelSection(model));
+
+  out.push(
+    `<sub>${mdEscape(`${r.scenario.mode} mode · target ${r.scenario.target} · ${r.steps.length} steps in ${fmtDuration(r.durationMs)} · started ${r.startedAt} · loadtest ${r.tool.version} · node ${r.environment.node} on ${r.environment.platform}/${r.environment.arch}, ${r.environment.cpus} CPUs`)}</sub>\n`,
+  );
+  if (r.warnings.length) {
+    out.push('\n**Warnings**\n');
+    for (const w of r.warnings) out.push(`- ${mdEscape(w)}\n`);
+  }
+  return out.join('\n');
+}
+
+function stepsTable(r: RunResult): string {
+  const slos = r.scenario.slo.map(parseSloText).filter((s) => s !== null);
+  const head = ['#', 'phase', 'load', 'offered', 'achieved', 'p50', 'p99', 'errors', ...slos.map((s) => s!.text), 'verdict'];
+  const rows = r.steps.map((s) => [
+    String(s.index + 1),
+    s.phase,
+    `${fmtNum(s.load)} rps`,
+    fmtNum(s.offeredRps),
+    fmtNum(s.achievedRps),
+    `${fmtNum(s.latencyMs.p50)}ms`,
+    `${fmtNum(s.latencyMs.p99)}ms`,
+    fmtPct(s.errorRate),
+    ...slos.map((slo) => {
+      const breached = s.breaches.some((b) => b.slo === slo!.text);
+      return `${fmtMetric(slo!.base, sloValue(s, slo!))}${breached ? ' ❌' : ''}`;
+    }),
+    `${ICON[s.verdict]} ${s.verdict}${s.verdict === 'inconclusive' && s.inconclusiveReasons.length ? ': ' + s.inconclusiveReasons.join('; ') : ''}`,
+  ]);
+  const align: Array<'l' | 'r'> = ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', ...slos.map(() => 'r' as const), 'l'];
+  return mdTable(head, rows, align);
+}
+
+function modelSection(m: CapacityModel): string {
+  const rows: string[][] = [];
+  const caveats: string[] = [];
+  for (const f of m.fits) {
+    const preds = f.predictions.map((p) => `${p.slo}: ${p.predictedBreakLoad === null ? 'never' : `~${fmtNum(p.predictedBreakLoad)} rps`}${p.note ? ` (${p.note})` : ''}`);
+    rows.push([
+      f.metric,
+      String(f.points),
+      f.r2 === null ? 'n/a' : f.r2.toFixed(2),
+      f.knee === null ? '—' : `~${fmtNum(f.knee)} rps`,
+      preds.join('; ') || '—',
+    ]);
+    for (const c of f.caveats) caveats.push(`${f.metric}: ${c}`);
+  }
+  let s = `Latency against load fitted as two straight lines meeting at a knee (least squares). ${mdEscape(m.summary)}.\n\n`;
+  s += mdTable(['metric', 'points', 'R²', 'knee', 'predicted SLO break'], rows, ['l', 'r', 'r', 'r', 'l']);
+  if (caveats.length) s += '\n' + caveats.map((c) => `- ⚠️ ${mdEscape(c)}`).join('\n') + '\n';
+  return s;
+}

@@ -1,0 +1,275 @@
+// Server-side SVG line charts for the HTML reports: no script, no network, readable at 100 steps.
+// Axis ticks are "nice" numbers (1, 2, 5 × 10ⁿ) thinned until their labels cannot overlap; a log
+// scale is used for values spanning decades (latency past the knee). Every string is escaped.
+
+export interface ChartPoint {
+  x: number;
+  y: number;
+  /** Tooltip (SVG <title>) for the marker. */
+  title?: string;
+  /** 'fail' draws a hollow marker, 'inconclusive' a grey one. */
+  state?: 'pass' | 'fail' | 'inconclusive';
+}
+
+export interface Series {
+  name: string;
+  color: string;
+  points: ChartPoint[];
+  dashed?: boolean;
+  /** Draw markers (default true when ≤ 150 points). */
+  markers?: boolean;
+}
+
+export interface RefLine {
+  value: number;
+  label: string;
+  color: string;
+}
+
+export interface ChartSpec {
+  /** Used for the element id and the accessible title. */
+  id: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+  /** Horizontal reference lines (SLO thresholds). */
+  hLines?: RefLine[];
+  /** Vertical reference lines (max servable load). */
+  vLines?: RefLine[];
+  /** Shade x ≥ this value (loads that failed). */
+  shadeFrom?: { x: number; label: string };
+  width?: number;
+  height?: number;
+  xFormat?: (n: number) => string;
+  yFormat?: (n: number) => string;
+  /** 'auto' = log when the positive values span more than 30×. */
+  yScale?: 'linear' | 'log' | 'auto';
+  /** Integer x ticks only (step numbers). */
+  xIntegers?: boolean;
+}
+
+const FONT_PX = 12;
+/** Approximate width of one character of the 12px sans-serif used for labels. */
+const CHAR_PX = 7;
+const M = { top: 58, right: 24, bottom: 48, left: 64 };
+
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** Nice step ≥ raw: 1, 2, 2.5, 5 × 10ⁿ. */
+export function niceStep(raw: number): number {
+  if (!(raw > 0) || !Number.isFinite(raw)) return 1;
+  const e = Math.pow(10, Math.floor(Math.log10(raw)));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * e >= raw * (1 - 1e-9)) return m * e;
+  return 10 * e;
+}
+
+/**
+ * Linear ticks over [min, max] whose labels fit: at most `maxTicks`, and spaced so that labels of
+ * `fmt` width never touch (`pxPerUnit` converts a data distance to pixels).
+ */
+export function linearTicks(min: number, max: number, maxTicks: number, fmt: (n: number) => string, pxPerUnit: number, integers = false): number[] {
+  if (!(max > min)) return [min];
+  let step = niceStep((max - min) / Math.max(1, maxTicks));
+  if (integers) step = Math.max(1, Math.round(step));
+  for (let guard = 0; guard < 30; guard++) {
+    const ticks: number[] = [];
+    for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+    const widest = Math.max(...ticks.map((t) => fmt(t).length)) * CHAR_PX + 10;
+    if (step * pxPerUnit >= widest || ticks.length <= 2) return ticks;
+    step = niceStep(step * 1.01);
+    if (integers) step = Math.max(1, Math.round(step));
+  }
+  return [min, max];
+}
+
+/** Log ticks 1, 2, 5 × 10ⁿ within [min, max], thinned to 1 × 10ⁿ when crowded. */
+export function logTicks(min: number, max: number, maxTicks: number): number[] {
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.ceil(Math.log10(max));
+  const all: number[] = [];
+  const ones: number[] = [];
+  for (let e = lo; e <= hi; e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * Math.pow(10, e)).toPrecision(6));
+      if (v >= min * 0.999 && v <= max * 1.001) {
+        all.push(v);
+        if (m === 1) ones.push(v);
+      }
+    }
+  }
+  if (all.length <= maxTicks) return all;
+  if (ones.length <= maxTicks) return ones;
+  const every = Math.ceil(ones.length / maxTicks);
+  return ones.filter((_, i) => i % every === 0);
+}
+
+function defaultFmt(n: number): string {
+  const a = Math.abs(n);
+  if (a >= 1e6) return `${Number((n / 1e6).toPrecision(3))}M`;
+  if (a >= 1e4) return `${Number((n / 1e3).toPrecision(3))}k`;
+  if (a >= 100 || n === 0) return String(Math.round(n));
+  return String(Number(n.toPrecision(3)));
+}
+
+export function lineChart(spec: ChartSpec): string {
+  const W = spec.width ?? 900;
+  const H = spec.height ?? 340;
+  const pw = W - M.left - M.right;
+  const ph = H - M.top - M.bottom;
+  const xf = spec.xFormat ?? defaultFmt;
+  const yf = spec.yFormat ?? defaultFmt;
+  const pts = spec.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const xs = [...pts.map((p) => p.x), ...(spec.vLines ?? []).map((l) => l.value)];
+  const ys = [...pts.map((p) => p.y), ...(spec.hLines ?? []).map((l) => l.value)];
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="${escapeXml(spec.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${escapeXml(spec.id)}-title" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="${FONT_PX}">`,
+    `<title id="${escapeXml(spec.id)}-title">${escapeXml(spec.title)}</title>`,
+    `<text x="${M.left}" y="20" font-size="15" font-weight="600" fill="#111">${escapeXml(spec.title)}</text>`,
+  );
+  if (pts.length === 0) {
+    parts.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#666">no data</text></svg>`);
+    return parts.join('');
+  }
+
+  // x range: from the lowest value (or 0 when close) to the highest, padded a little.
+  let x0 = Math.min(...xs);
+  let x1 = Math.max(...xs);
+  if (x0 > 0 && x0 < (x1 - x0) * 0.5) x0 = 0;
+  if (x1 === x0) x1 = x0 + 1;
+  const xpad = (x1 - x0) * 0.03;
+  x0 = spec.xIntegers ? Math.floor(x0 - xpad) : x0 === 0 ? 0 : x0 - xpad;
+  x1 = x1 + xpad;
+
+  const positive = ys.filter((y) => y > 0);
+  const yMaxRaw = Math.max(0, ...ys);
+  const log =
+    spec.yScale === 'log' ||
+    (spec.yScale === 'auto' && positive.length > 1 && Math.max(...positive) / Math.min(...positive) > 30);
+  let y0: number;
+  let y1: number;
+  if (log) {
+    y0 = Math.pow(10, Math.floor(Math.log10(Math.min(...positive))));
+    y1 = Math.pow(10, Math.log10(Math.max(...positive)) + 0.08);
+  } else {
+    y0 = 0;
+    y1 = yMaxRaw > 0 ? yMaxRaw * 1.1 : 1;
+  }
+  const sx = (x: number) => M.left + ((x - x0) / (x1 - x0)) * pw;
+  const sy = log
+    ? (y: number) => M.top + ph - ((Math.log10(Math.max(y, y0)) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))) * ph
+    : (y: number) => M.top + ph - ((y - y0) / (y1 - y0)) * ph;
+  const r = (n: number) => n.toFixed(1);
+
+  // Legend, one row under the title; wraps when crowded.
+  let lx = M.left;
+  let ly = 40;
+  for (const s of spec.series) {
+    const w = 26 + s.name.length * CHAR_PX + 14;
+    if (lx + w > W - M.right) {
+      lx = M.left;
+      ly += 16;
+    }
+    parts.push(
+      `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+      `<text x="${lx + 26}" y="${ly}" fill="#333">${escapeXml(s.name)}</text>`,
+    );
+    lx += w;
+  }
+
+  if (spec.shadeFrom && spec.shadeFrom.x < x1) {
+    const sxv = Math.max(M.left, sx(spec.shadeFrom.x));
+    parts.push(
+      `<rect class="fail-zone" x="${r(sxv)}" y="${M.top}" width="${r(M.left + pw - sxv)}" height="${ph}" fill="#d62728" fill-opacity="0.07"><title>${escapeXml(spec.shadeFrom.label)}</title></rect>`,
+    );
+  }
+
+  // Grid and axes.
+  const yTicks = log ? logTicks(y0, y1, Math.max(2, Math.floor(ph / 28))) : linearTicks(y0, y1, Math.max(2, Math.floor(ph / 40)), yf, ph / (y1 - y0));
+  for (const t of yTicks) {
+    const y = sy(t);
+    if (y < M.top - 0.5 || y > M.top + ph + 0.5) continue;
+    parts.push(
+      `<line x1="${M.left}" y1="${r(y)}" x2="${M.left + pw}" y2="${r(y)}" stroke="#e5e5e5"/>`,
+      `<text class="tick y" x="${M.left - 6}" y="${r(y + 4)}" text-anchor="end" fill="#555">${escapeXml(yf(t))}</text>`,
+    );
+  }
+  const xTicks = linearTicks(x0, x1, Math.max(2, Math.floor(pw / 60)), xf, pw / (x1 - x0), spec.xIntegers);
+  for (const t of xTicks) {
+    const x = sx(t);
+    if (x < M.left - 0.5 || x > M.left + pw + 0.5) continue;
+    parts.push(
+      `<line x1="${r(x)}" y1="${M.top + ph}" x2="${r(x)}" y2="${M.top + ph + 5}" stroke="#888"/>`,
+      `<text class="tick x" x="${r(x)}" y="${M.top + ph + 18}" text-anchor="middle" fill="#555">${escapeXml(xf(t))}</text>`,
+    );
+  }
+  parts.push(
+    `<line x1="${M.left}" y1="${M.top + ph}" x2="${M.left + pw}" y2="${M.top + ph}" stroke="#888"/>`,
+    `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${M.top + ph}" stroke="#888"/>`,
+    `<text x="${M.left + pw / 2}" y="${H - 8}" text-anchor="middle" fill="#333">${escapeXml(spec.xLabel)}</text>`,
+    `<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#333">${escapeXml(spec.yLabel + (log ? ' (log scale)' : ''))}</text>`,
+  );
+
+  // Reference lines; labels nudged apart when thresholds are close.
+  let lastLabelY = Infinity;
+  const hLines = [...(spec.hLines ?? [])].sort((a, b) => b.value - a.value);
+  for (const l of hLines) {
+    const y = sy(l.value);
+    let ty = y - 5;
+    if (lastLabelY - ty < FONT_PX + 2 && lastLabelY !== Infinity) ty = lastLabelY + FONT_PX + 2;
+    lastLabelY = ty;
+    parts.push(
+      `<line class="threshold" x1="${M.left}" y1="${r(y)}" x2="${M.left + pw}" y2="${r(y)}" stroke="${l.color}" stroke-width="1.5" stroke-dasharray="6 4"/>`,
+      `<text x="${M.left + pw - 4}" y="${r(ty)}" text-anchor="end" fill="${l.color}" font-weight="600" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeXml(l.label)}</text>`,
+    );
+  }
+  for (const [i, l] of (spec.vLines ?? []).entries()) {
+    const x = sx(l.value);
+    const right = x > M.left + pw * 0.7;
+    parts.push(
+      `<line class="marker-line" x1="${r(x)}" y1="${M.top}" x2="${r(x)}" y2="${M.top + ph}" stroke="${l.color}" stroke-width="1.5"/>`,
+      `<text x="${r(right ? x - 5 : x + 5)}" y="${M.top + 14 + i * 16}" text-anchor="${right ? 'end' : 'start'}" fill="${l.color}" font-weight="600" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeXml(l.label)}</text>`,
+    );
+  }
+
+  // Series.
+  for (const s of spec.series) {
+    const ps = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!log || p.y > 0));
+    if (ps.length === 0) continue;
+    const d = ps.map((p, i) => `${i === 0 ? 'M' : 'L'}${r(sx(p.x))} ${r(sy(p.y))}`).join(' ');
+    parts.push(
+      `<path class="series" data-name="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''} stroke-linejoin="round"/>`,
+    );
+    const markers = s.markers ?? ps.length <= 150;
+    if (markers) {
+      const rad = ps.length > 60 ? 2.5 : 3.5;
+      for (const p of ps) {
+        const fill = p.state === 'fail' ? '#fff' : p.state === 'inconclusive' ? '#999' : s.color;
+        parts.push(
+          `<circle cx="${r(sx(p.x))}" cy="${r(sy(p.y))}" r="${rad}" fill="${fill}" stroke="${p.state === 'inconclusive' ? '#999' : s.color}" stroke-width="1.5">${p.title ? `<title>${escapeXml(p.title)}</title>` : ''}</circle>`,
+        );
+      }
+    }
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** A one-line terminal sparkline: ▁▂▃▄▅▆▇█ scaled to the values' range. */
+export function sparkline(values: Array<number | null>): string {
+  const bars = '▁▂▃▄▅▆▇█';
+  const nums = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (nums.length === 0) return '';
+  const lo = Math.min(...nums);
+  const hi = Math.max(...nums);
+  return values
+    .map((v) => {
+      if (v === null || !Number.isFinite(v)) return ' ';
+      const i = hi === lo ? 4 : Math.round(((v - lo) / (hi - lo)) * (bars.length - 1));
+      return bars[i];
+    })
+    .join('');
+}
