@@ -1,0 +1,302 @@
+// The hot path: one thread's open-model sender. Sends every request whose intended time has come,
+// in batches per tick (one timer per tick, never one per request), whether or not earlier requests
+// returned; reads and discards bodies (counting bytes); records corrected and uncorrected latency
+// in integer microseconds; times requests out with one ordered sweep instead of a timer per request.
+// Runs in the main thread (one worker) or inside each worker thread (see worker.ts).
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
+import { classifyError, errorStatusTable, TIMEOUT_CODE } from './classify.js';
+import { createMix, type Mix } from './mix.js';
+import { mulberry32, Pacer } from './schedule.js';
+import { ERR_INDEX, StepRecorder } from './step-recorder.js';
+
+/** What one engine is asked to do for one step. Times in ms. */
+export interface EngineStep {
+  /** Absolute start (performance.timeOrigin + performance.now() of any thread). */
+  startAt: number;
+  rate: number;
+  /** Uniform phase in [0, 1): this engine's offset within the full-rate schedule. */
+  phase: number;
+  seed: number;
+  durationMs: number;
+  warmupMs: number;
+  /** In-flight cap of this engine. */
+  maxInFlight: number;
+  /** Progress callback period (0 = none). */
+  progressEveryMs: number;
+}
+
+export type EngineProgress = (rec: StepRecorder, elapsedMs: number, inFlight: number) => void;
+
+/** How long an aborted step waits for in-flight requests before returning. */
+const ABORT_DRAIN_MS = 400;
+/** Longest sleep between ticks: bounds how late a timeout or an abort is noticed. */
+const MAX_TICK_MS = 10;
+const ELD_RESOLUTION_MS = 10;
+
+class TimeoutError extends Error {
+  readonly code = TIMEOUT_CODE;
+}
+const TIMEOUT_ERR = new TimeoutError('request timed out');
+const CLS_TIMEOUT = ERR_INDEX.timeout;
+
+/** One request in flight; also its own undici (legacy, unwrapped: the fastest path) handler. */
+class Req {
+  abortFn: ((err?: Error) => void) | null = null;
+  status = 0;
+  bytes = 0;
+  finished = false;
+  constructor(
+    readonly engine: Engine,
+    readonly rec: StepRecorder,
+    readonly name: number,
+    readonly judged: boolean,
+    readonly intended: number,
+    readonly sentAt: number,
+    readonly deadline: number,
+  ) {}
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.finished) abort(TIMEOUT_ERR);
+    else this.abortFn = abort;
+  }
+  onHeaders(status: number): boolean {
+    this.status = status;
+    return true;
+  }
+  onData(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    return true;
+  }
+  onComplete(): void {
+    this.engine.complete(this);
+  }
+  onError(err: Error): void {
+    this.engine.fail(this, err);
+  }
+}
+
+interface RunningStep {
+  p: EngineStep;
+  rec: StepRecorder;
+  /** Local (this thread's performance.now()) start. */
+  start: number;
+  pacer: Pacer;
+  stopped: boolean;
+  sendingDone: boolean;
+  drainDeadline: number;
+  warmSeen: boolean;
+  nextProgress: number;
+  onProgress: EngineProgress | undefined;
+  resolve: (rec: StepRecorder) => void;
+}
+
+export class Engine {
+  private readonly pool: Pool;
+  private readonly mix: Mix;
+  private readonly dispatchOpts: Array<Record<string, unknown>>;
+  private readonly errorStatus: Uint8Array;
+  private readonly timeoutMs: number;
+  private readonly arrival: 'uniform' | 'poisson';
+  private readonly eld: IntervalHistogram;
+  private rand: () => number = Math.random;
+  private inFlight = 0;
+  /** In-flight requests in send order = deadline order (one timeout for all); finished ones are skipped lazily. */
+  private queue: Req[] = [];
+  private qHead = 0;
+  private step: RunningStep | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(spec: GenerateTrafficSpec, connections = spec.connections) {
+    this.timeoutMs = spec.timeoutMs;
+    this.arrival = spec.arrival;
+    this.pool = new Pool(spec.target, {
+      connections,
+      pipelining: 1,
+      headersTimeout: spec.timeoutMs + 1000, // our sweep times out first; these are a backstop
+      bodyTimeout: spec.timeoutMs + 1000,
+      keepAliveTimeout: 30_000,
+      connect: { rejectUnauthorized: !spec.insecure, timeout: spec.timeoutMs },
+    });
+    this.mix = createMix(spec.requests);
+    this.dispatchOpts = spec.requests.map((r) => {
+      const headers: string[] = [];
+      for (const [k, v] of Object.entries(r.headers)) headers.push(k, v);
+      return {
+        path: r.path,
+        method: r.method,
+        headers,
+        body: r.body === undefined ? null : Buffer.from(r.body),
+      };
+    });
+    this.errorStatus = errorStatusTable(spec.errorStatuses);
+    this.eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+  }
+
+  /** Runs one step; resolves with the step's recorder (sealed) after in-flight judged requests finish. */
+  runStep(p: EngineStep, onProgress?: EngineProgress): Promise<StepRecorder> {
+    if (this.closed) return Promise.reject(new Error('generator closed'));
+    if (this.step) return Promise.reject(new Error('a step is already running'));
+    return new Promise((resolve) => {
+      const start = p.startAt - performance.timeOrigin;
+      this.rand = mulberry32(p.seed ^ 0x5bd1e995);
+      this.step = {
+        p,
+        rec: new StepRecorder(this.mix.size),
+        start,
+        pacer: new Pacer(this.arrival, p.rate, p.phase, p.seed),
+        stopped: false,
+        sendingDone: false,
+        drainDeadline: start + p.durationMs + this.timeoutMs + 2 * MAX_TICK_MS,
+        warmSeen: p.warmupMs <= 0,
+        nextProgress: start + (p.progressEveryMs || Infinity),
+        onProgress,
+        resolve,
+      };
+      this.eld.reset();
+      this.eld.enable();
+      this.schedule(Math.max(0, start - performance.now()));
+    });
+  }
+
+  /** Stops the running step at once: no more sends; in-flight requests get ≤ 400 ms to finish. */
+  stop(): void {
+    const s = this.step;
+    if (!s || s.stopped) return;
+    s.stopped = true;
+    s.drainDeadline = Math.min(s.drainDeadline, performance.now() + ABORT_DRAIN_MS);
+    this.schedule(0);
+  }
+
+  /** Stops everything and destroys the connections. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stop();
+    if (this.step) this.finishStep(this.step);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.eld.disable();
+    await this.pool.destroy().catch(() => undefined);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(this.tick, delayMs);
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    const s = this.step;
+    if (!s) return;
+    let now = performance.now();
+    const t0 = now - s.start;
+    const p = s.p;
+    if (!s.warmSeen && t0 >= p.warmupMs) {
+      // The judged window starts: measure the event loop from here.
+      s.warmSeen = true;
+      this.eld.reset();
+    }
+    if (!s.sendingDone) {
+      const pacer = s.pacer;
+      const end = s.stopped ? 0 : p.durationMs;
+      while (pacer.nextAt <= t0 && pacer.nextAt < end) {
+        this.send(s, pacer.nextAt, now);
+        pacer.advance();
+        now = performance.now();
+      }
+      if (s.stopped || pacer.nextAt >= p.durationMs) s.sendingDone = true;
+    }
+    this.sweep(now);
+    if (now >= s.nextProgress && s.onProgress) {
+      s.nextProgress += p.progressEveryMs;
+      s.onProgress(s.rec, now - s.start, this.inFlight);
+    }
+    if (s.sendingDone) {
+      if (s.rec.pending <= 0 || now >= s.drainDeadline) {
+        this.finishStep(s);
+        return;
+      }
+      this.schedule(Math.min(MAX_TICK_MS, Math.max(1, s.drainDeadline - now)));
+      return;
+    }
+    const wait = s.start + s.pacer.nextAt - now;
+    this.schedule(wait <= 1 ? 1 : Math.min(MAX_TICK_MS, Math.floor(wait)));
+  };
+
+  private send(s: RunningStep, at: number, now: number): void {
+    const judged = at >= s.p.warmupMs;
+    const name = this.mix.size === 1 ? 0 : this.mix.pick(this.rand());
+    if (this.inFlight >= s.p.maxInFlight) {
+      s.rec.drop(judged, name);
+      return;
+    }
+    const intended = s.start + at;
+    const r = new Req(this, s.rec, name, judged, intended, now, now + this.timeoutMs);
+    this.inFlight++;
+    if (this.inFlight > s.rec.peakInFlight) s.rec.peakInFlight = this.inFlight;
+    s.rec.sent(judged, Math.round((now - intended) * 1000));
+    this.queue.push(r);
+    this.pool.dispatch(this.dispatchOpts[name] as never, r as never);
+  }
+
+  /** Times out, in send order, every request past its deadline. */
+  private sweep(now: number): void {
+    const q = this.queue;
+    let h = this.qHead;
+    while (h < q.length) {
+      const r = q[h]!;
+      if (!r.finished) {
+        if (r.deadline > now) break;
+        this.fail(r, TIMEOUT_ERR);
+        r.abortFn?.(TIMEOUT_ERR);
+      }
+      h++;
+    }
+    if (h > 4096 && h * 2 > q.length) {
+      this.queue = q.slice(h);
+      h = 0;
+    }
+    this.qHead = h;
+  }
+
+  complete(r: Req): void {
+    if (r.finished) return;
+    r.finished = true;
+    this.inFlight--;
+    const now = performance.now();
+    const st = r.status;
+    r.rec.response(
+      r.judged,
+      r.name,
+      st,
+      this.errorStatus[st < 1000 ? st : 0] === 1,
+      r.bytes,
+      Math.round((now - r.intended) * 1000),
+      Math.round((now - r.sentAt) * 1000),
+    );
+  }
+
+  fail(r: Req, err: Error): void {
+    if (r.finished) return;
+    r.finished = true;
+    this.inFlight--;
+    const now = performance.now();
+    const cls = err === TIMEOUT_ERR ? CLS_TIMEOUT : ERR_INDEX[classifyError(err)];
+    r.rec.failure(r.judged, r.name, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.sentAt) * 1000));
+  }
+
+  private finishStep(s: RunningStep): void {
+    if (this.step !== s) return;
+    this.step = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    // Node's histogram holds whole timer intervals (resolution included): subtract it to get the delay.
+    const eldP99 = this.eld.count > 0 ? Math.max(0, this.eld.percentile(99) / 1e6 - ELD_RESOLUTION_MS) : 0;
+    this.eld.disable();
+    s.rec.eventLoopDelayP99Ms = eldP99;
+    s.rec.sealed = true;
+    s.resolve(s.rec);
+  }
+}

@@ -1,0 +1,216 @@
+// The open-model HTTP generator (Traffic kind 'generate'): holds a rate for a step and returns the
+// judged window's StepStats. One thread runs the Engine in the main thread; more threads run one
+// Engine per worker (each with its own pool, its share of the rate and a disjoint uniform phase)
+// and the main thread merges their recorders. It also judges its own health (health.ts).
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { GeneratorHealth, StepStats } from '../../metrics/step-stats.js';
+import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
+import type { StepRequest, Traffic } from '../traffic.js';
+import { Engine, type EngineProgress, type EngineStep } from './engine.js';
+import { judgeGeneratorHealth, type HealthThresholds } from './health.js';
+import { probeTarget } from './probe.js';
+import { splitRate } from './schedule.js';
+import { buildProgress, buildStepStats } from './stats.js';
+import { StepRecorder } from './step-recorder.js';
+import { WorkerEngine } from './worker-client.js';
+import { chooseWorkers } from './workers.js';
+
+const PROGRESS_MS = 500;
+
+/** One thread's share of the last step (tests and debugging: totals are the sum of these). */
+export interface ThreadCounts {
+  rate: number;
+  phase: number;
+  sent: number;
+  dropped: number;
+  completed: number;
+  errors: number;
+}
+
+export interface GeneratorTraffic extends Traffic {
+  readonly kind: 'generate';
+  /** Per-thread counts of the last finished step (judged window). */
+  readonly lastStepThreads: readonly ThreadCounts[];
+}
+
+export interface GeneratorOptions {
+  thresholds?: Partial<HealthThresholds>;
+  /** Cores assumed by workers: 'auto' (default: os.availableParallelism()). */
+  cores?: number;
+}
+
+interface Handle {
+  runStep(p: EngineStep, onProgress?: EngineProgress): Promise<StepRecorder>;
+  stop(): void;
+  close(): Promise<void>;
+}
+
+export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOptions = {}): GeneratorTraffic {
+  const names = spec.requests.map((r) => r.name);
+  const cores = opts.cores ?? availableParallelism();
+  let main: Engine | null = null;
+  const workers: WorkerEngine[] = [];
+  let closed = false;
+  let closing: Promise<string[]> | null = null;
+  let lastStepThreads: ThreadCounts[] = [];
+  let stepCount = 0;
+
+  function handles(n: number): Handle[] {
+    if (n === 1) return [(main ??= new Engine(spec))];
+    while (workers.length < n) workers.push(new WorkerEngine(spec, spec.connections));
+    return workers.slice(0, n);
+  }
+
+  async function runStep(step: StepRequest): Promise<StepStats> {
+    if (closed) throw new Error('generator is closed');
+    const n = chooseWorkers(spec.workers, step.level, cores);
+    const hs = handles(n);
+    const shares = splitRate(step.level, n);
+    // Workers get a moment to receive the message so none starts behind its schedule.
+    const startAt = performance.timeOrigin + performance.now() + (n > 1 ? 30 : 0);
+    const startedAt = new Date(Date.now() + (n > 1 ? 30 : 0)).toISOString();
+    const seedBase = (0x9e3779b9 + ++stepCount * 7919) >>> 0;
+    const perThreadCap = Math.max(1, Math.ceil(spec.maxInFlight / n));
+    const latest: Array<{ rec: StepRecorder; elapsedMs: number; inFlight: number } | null> = hs.map(() => null);
+
+    // CPU over the judged window: sampled when warm-up ends and when sending ends (or is aborted).
+    let cpuA = process.cpuUsage();
+    let tA = performance.now();
+    let cpuB: NodeJS.CpuUsage | null = null;
+    let tB = 0;
+    let abortedAt: number | null = null;
+    const now0 = startAt - performance.timeOrigin;
+    const warmTimer = setTimeout(() => {
+      cpuA = process.cpuUsage();
+      tA = performance.now();
+    }, Math.max(0, now0 + step.warmupMs - performance.now()));
+    const endTimer = setTimeout(() => {
+      cpuB = process.cpuUsage(cpuA);
+      tB = performance.now();
+    }, Math.max(0, now0 + step.durationMs - performance.now()));
+    const progressTimer = setInterval(() => {
+      if (!step.onProgress || latest.some((l) => l === null)) return;
+      const merged = new StepRecorder(names.length);
+      let inFlight = 0;
+      for (const l of latest) {
+        merged.mergeFrom(l!.rec);
+        inFlight += l!.inFlight;
+      }
+      // Worker snapshots are up to one period old; the single-thread recorder is live.
+      const elapsed = n === 1 ? performance.now() - now0 : Math.max(...latest.map((l) => l!.elapsedMs));
+      step.onProgress(buildProgress(merged, elapsed, step.warmupMs, inFlight));
+    }, PROGRESS_MS);
+    const onAbort = () => {
+      abortedAt = performance.now();
+      if (!cpuB) {
+        cpuB = process.cpuUsage(cpuA);
+        tB = abortedAt;
+      }
+      for (const h of hs) h.stop();
+    };
+    if (step.signal.aborted) onAbort();
+    else step.signal.addEventListener('abort', onAbort, { once: true });
+
+    let recs: StepRecorder[];
+    try {
+      recs = await Promise.all(
+        hs.map((h, k) =>
+          h.runStep(
+            {
+              startAt,
+              rate: shares[k]!.rate,
+              phase: shares[k]!.phase,
+              seed: (seedBase + k * 104729) >>> 0,
+              durationMs: step.durationMs,
+              warmupMs: step.warmupMs,
+              maxInFlight: perThreadCap,
+              progressEveryMs: PROGRESS_MS,
+            },
+            (rec, elapsedMs, inFlight) => {
+              latest[k] = { rec, elapsedMs, inFlight };
+            },
+          ),
+        ),
+      );
+    } finally {
+      clearTimeout(warmTimer);
+      clearTimeout(endTimer);
+      clearInterval(progressTimer);
+      step.signal.removeEventListener('abort', onAbort);
+    }
+    if (!cpuB) {
+      cpuB = process.cpuUsage(cpuA);
+      tB = performance.now();
+    }
+
+    const partial = abortedAt !== null;
+    const fullWindow = Math.max(0, step.durationMs - step.warmupMs);
+    const windowMs = partial ? Math.min(fullWindow, Math.max(0, abortedAt! - now0 - step.warmupMs)) : fullWindow;
+
+    lastStepThreads = recs.map((r, k) => ({
+      rate: shares[k]!.rate,
+      phase: shares[k]!.phase,
+      sent: r.judged.sent,
+      dropped: r.judged.dropped,
+      completed: r.judged.completed,
+      errors: r.judged.errorCount,
+    }));
+    const merged = new StepRecorder(names.length);
+    for (const r of recs) merged.mergeFrom(r);
+
+    const cpu = cpuB as NodeJS.CpuUsage;
+    const cpuUs = cpu.user + cpu.system;
+    const wallMs = Math.max(1, tB - tA);
+    const j = merged.judged;
+    const lag = merged.lag;
+    const measured = {
+      askedRps: step.level,
+      offeredRps: windowMs > 0 ? ((j.sent + j.dropped) * 1000) / windowMs : 0,
+      sendLagP99Ms: lag.totalCount > 0 ? lag.getValueAtPercentile(99) / 1000 : 0,
+      sendLagMaxMs: lag.totalCount > 0 ? lag.maxValue / 1000 : 0,
+      eventLoopDelayP99Ms: merged.eventLoopDelayP99Ms,
+      cpuPercent: (cpuUs / 1000 / wallMs) * 100,
+      workers: n,
+      connections: spec.connections,
+      dropped: j.dropped,
+      sent: j.sent,
+    };
+    // A step cut short by an abort is judged on what ran; too short a window has no rate to judge.
+    const verdict = judgeGeneratorHealth(partial ? { ...measured, askedRps: 0 } : measured, opts.thresholds);
+    const generator: GeneratorHealth = {
+      sendLagP99Ms: measured.sendLagP99Ms,
+      sendLagMaxMs: measured.sendLagMaxMs,
+      eventLoopDelayP99Ms: measured.eventLoopDelayP99Ms,
+      cpuPercent: measured.cpuPercent,
+      cpuUsPerRequest: j.sent > 0 ? cpuUs / j.sent : 0,
+      dropped: j.dropped,
+      peakInFlight: merged.peakInFlight,
+      workers: n,
+      limited: verdict.limited,
+      reasons: verdict.reasons,
+    };
+    return buildStepStats(merged, { level: step.level, startedAt, windowMs, partial, names, generator });
+  }
+
+  async function close(): Promise<string[]> {
+    closed = true;
+    closing ??= (async () => {
+      const all: Handle[] = [...(main ? [main] : []), ...workers];
+      await Promise.all(all.map((h) => h.close().catch(() => undefined)));
+      return [];
+    })();
+    return closing;
+  }
+
+  return {
+    kind: 'generate',
+    get lastStepThreads() {
+      return lastStepThreads;
+    },
+    prepare: (signal) => probeTarget(spec, signal),
+    describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} rps`,
+    runStep,
+    close,
+  } satisfies GeneratorTraffic;
+}

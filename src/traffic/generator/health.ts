@@ -1,0 +1,84 @@
+// Knowing its own limit: decides, from what the generator measured about itself during the judged
+// window, whether the generator (not the service) limited the step. A limited step is inconclusive,
+// never a capacity. Pure: a table of measured values in, a verdict and human reasons out.
+//
+// Rules (defaults in DEFAULT_HEALTH_THRESHOLDS):
+//   1. send lag p99 > 10 ms: sends left more than 10 ms after their intended time for over 1% of
+//      requests; the schedule was not kept, so the offered load was not what was asked.
+//   2. event-loop delay p99 > 20 ms (worst thread): the generator thread was too busy to serve
+//      its timers and sockets on time, so its latency figures include its own queueing.
+//   3. offered < 99% of the asked rate: the generator did not even schedule the asked load.
+// Sends dropped at the in-flight cap are NOT a generator limit by themselves: the cap fills when
+// the service answers slowly (in-flight = rate × latency), so they count as `dropped` errors against
+// the service. Only when rule 1 or 2 also fires are they blamed on the generator (they are then
+// mentioned in the reasons).
+
+export interface HealthMeasured {
+  /** The rate asked for (requests/s). */
+  askedRps: number;
+  /** Scheduled sends per second in the judged window (sent + dropped). */
+  offeredRps: number;
+  sendLagP99Ms: number;
+  sendLagMaxMs: number;
+  /** Worst thread's event-loop delay p99. */
+  eventLoopDelayP99Ms: number;
+  /** Process CPU as % of one core. */
+  cpuPercent: number;
+  workers: number;
+  /** Connections per worker. */
+  connections: number;
+  dropped: number;
+  sent: number;
+}
+
+export interface HealthThresholds {
+  sendLagP99Ms: number;
+  eventLoopDelayP99Ms: number;
+  /** Minimum offered / asked. */
+  minOfferedRatio: number;
+}
+
+export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
+  sendLagP99Ms: 10,
+  eventLoopDelayP99Ms: 20,
+  minOfferedRatio: 0.99,
+};
+
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+function remedy(m: HealthMeasured): string {
+  const perThreadCpu = m.cpuPercent / Math.max(1, m.workers);
+  const cpu = `generator CPU ${m.cpuPercent.toFixed(0)}% of one core`;
+  if (perThreadCpu >= 80) return `${cpu}: add workers (traffic.workers) if cores are free, or run the generator on another machine`;
+  return `${cpu}: the machine may be busy with other work; run the generator on a quieter or bigger machine, or add workers (traffic.workers)`;
+}
+
+export function judgeGeneratorHealth(
+  m: HealthMeasured,
+  thresholds: Partial<HealthThresholds> = {},
+): { limited: boolean; reasons: string[] } {
+  const t = { ...DEFAULT_HEALTH_THRESHOLDS, ...thresholds };
+  const reasons: string[] = [];
+  if (m.sendLagP99Ms > t.sendLagP99Ms) {
+    reasons.push(
+      `send lag p99 ${ms(m.sendLagP99Ms)}ms > ${t.sendLagP99Ms}ms (max ${ms(m.sendLagMaxMs)}ms): the generator could not keep its schedule; ${remedy(m)}`,
+    );
+  }
+  if (m.eventLoopDelayP99Ms > t.eventLoopDelayP99Ms) {
+    reasons.push(
+      `event-loop delay p99 ${ms(m.eventLoopDelayP99Ms)}ms > ${t.eventLoopDelayP99Ms}ms: the generator thread was too busy to time requests; ${remedy(m)}`,
+    );
+  }
+  if (m.askedRps > 0 && m.offeredRps < m.askedRps * t.minOfferedRatio) {
+    const pct = ((m.offeredRps / m.askedRps) * 100).toFixed(1);
+    reasons.push(
+      `offered ${m.offeredRps.toFixed(1)} req/s is ${pct}% of the asked ${m.askedRps} req/s (< ${(t.minOfferedRatio * 100).toFixed(0)}%); ${remedy(m)}`,
+    );
+  }
+  if (reasons.length > 0 && m.dropped > 0) {
+    reasons.push(
+      `${m.dropped} sends dropped at the in-flight cap while the generator was overloaded; raise traffic.max_in_flight or traffic.connections (${m.connections} per worker) only after fixing the above`,
+    );
+  }
+  return { limited: reasons.length > 0, reasons };
+}

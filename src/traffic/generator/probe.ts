@@ -1,0 +1,58 @@
+// prepare(): one real request to the target before the first step, so a wrong URL, a stopped
+// service or an untrusted certificate fails fast with one clear line instead of a step full of errors.
+import { Client } from 'undici';
+import { LoadtestError } from '../../errors.js';
+import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
+import { classifyError } from './classify.js';
+
+/** One line saying what went wrong reaching the target and what to do. */
+export function probeFailureMessage(target: string, err: unknown, timeoutMs: number): string {
+  const cls = classifyError(err);
+  const code = (err as { code?: string } | null)?.code;
+  switch (cls) {
+    case 'refused':
+      return `target ${target} refused the connection (is it running?)`;
+    case 'dns':
+      return `target ${target}: host name not found (${code ?? 'DNS error'}); check traffic.target`;
+    case 'tls':
+      return `target ${target}: TLS certificate is not trusted (${code ?? 'TLS error'}; self-signed?); set traffic.insecure: true to accept it`;
+    case 'timeout':
+      return `target ${target} did not answer within ${timeoutMs} ms (traffic.timeout)`;
+    case 'reset':
+      return `target ${target} closed the connection without answering (${code ?? 'reset'}); is it an HTTP${target.startsWith('https') ? 'S' : ''} server?`;
+    case 'protocol':
+      return `target ${target} did not answer with valid HTTP (${code ?? 'protocol error'})`;
+    default:
+      return `target ${target} could not be reached: ${(err as Error)?.message ?? String(err)}`;
+  }
+}
+
+/** Sends the first request of the mix once; any HTTP response (any status) passes. */
+export async function probeTarget(spec: GenerateTrafficSpec, signal: AbortSignal): Promise<void> {
+  const r = spec.requests[0];
+  if (!r) throw new LoadtestError('traffic.requests is empty: nothing to send');
+  const timeoutMs = Math.min(spec.timeoutMs, 10_000);
+  const client = new Client(spec.target, {
+    connect: { rejectUnauthorized: !spec.insecure, timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const both = AbortSignal.any([signal, timeout]);
+  try {
+    const res = await client.request({
+      path: r.path,
+      method: r.method as 'GET',
+      headers: r.headers,
+      body: r.body ?? null,
+      signal: both,
+    });
+    await res.body.dump();
+  } catch (err) {
+    if (signal.aborted) throw new LoadtestError(`interrupted while checking target ${spec.target}`);
+    const e = timeout.aborted ? Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }) : err;
+    throw new LoadtestError(probeFailureMessage(spec.target, e, timeoutMs));
+  } finally {
+    await client.destroy().catch(() => undefined);
+  }
+}

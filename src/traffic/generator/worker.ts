@@ -1,0 +1,39 @@
+// Worker-thread entry: runs one Engine (its own connection pool, its share of the rate) and talks
+// to the main thread by messages. Histograms travel as base64 (StepRecorder.toWire).
+import { parentPort, workerData } from 'node:worker_threads';
+import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
+import { Engine, type EngineStep } from './engine.js';
+
+export interface WorkerInit {
+  spec: GenerateTrafficSpec;
+  connections: number;
+}
+
+export type ToWorker = { type: 'step'; step: EngineStep } | { type: 'stop' } | { type: 'close' };
+export type FromWorker =
+  | { type: 'progress'; rec: ReturnType<import('./step-recorder.js').StepRecorder['toWire']>; elapsedMs: number; inFlight: number }
+  | { type: 'result'; rec: ReturnType<import('./step-recorder.js').StepRecorder['toWire']> }
+  | { type: 'error'; message: string }
+  | { type: 'closed' };
+
+if (parentPort) {
+  const port = parentPort;
+  const init = workerData as WorkerInit;
+  const engine = new Engine(init.spec, init.connections);
+  const post = (m: FromWorker) => port.postMessage(m);
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'step') {
+      engine
+        .runStep(m.step, (rec, elapsedMs, inFlight) => post({ type: 'progress', rec: rec.toWire(), elapsedMs, inFlight }))
+        .then((rec) => post({ type: 'result', rec: rec.toWire() }))
+        .catch((err: Error) => post({ type: 'error', message: err.message }));
+    } else if (m.type === 'stop') {
+      engine.stop();
+    } else if (m.type === 'close') {
+      void engine.close().then(() => {
+        post({ type: 'closed' });
+        port.close();
+      });
+    }
+  });
+}
