@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HEALTH_THRESHOLDS, judgeGeneratorHealth, type HealthMeasured } from '../../src/traffic/generator/health.js';
+
+const healthy: HealthMeasured = {
+  askedRps: 1000,
+  offeredRps: 1000,
+  sendLagP99Ms: 1.2,
+  sendLagMaxMs: 4,
+  eventLoopDelayP99Ms: 2,
+  cpuPercent: 15,
+  workers: 1,
+  connections: 50,
+  dropped: 0,
+  sent: 10_000,
+};
+
+describe('judgeGeneratorHealth', () => {
+  it.each<[string, Partial<HealthMeasured>, boolean, RegExp[]]>([
+    ['healthy', {}, false, []],
+    ['send lag p99 just at the threshold', { sendLagP99Ms: 10 }, false, []],
+    ['send lag p99 over', { sendLagP99Ms: 48, sendLagMaxMs: 120, cpuPercent: 99 }, true, [/send lag p99 48\.0ms > 10ms \(max 120ms\)/, /add workers/]],
+    ['event loop delay over', { eventLoopDelayP99Ms: 35 }, true, [/event-loop delay p99 35\.0ms > 20ms/]],
+    ['offered below 99% of asked', { offeredRps: 980 }, true, [/offered 980\.0 req\/s is 98\.0% of the asked 1000 req\/s/]],
+    ['offered at 99.5%', { offeredRps: 995 }, false, []],
+    // Drops while the loop is healthy: the slow service filled the cap; that is its fault, not ours.
+    ['drops with a healthy loop are the service', { dropped: 5000 }, false, []],
+    ['drops with an overloaded loop are ours', { dropped: 50, sendLagP99Ms: 30 }, true, [/send lag/, /50 sends dropped at the in-flight cap/]],
+    ['busy machine, idle generator', { sendLagP99Ms: 30, cpuPercent: 20 }, true, [/machine may be busy/]],
+  ])('%s', (_name, over, limited, patterns) => {
+    const v = judgeGeneratorHealth({ ...healthy, ...over });
+    expect(v.limited).toBe(limited);
+    if (!limited) expect(v.reasons).toEqual([]);
+    for (const p of patterns) expect(v.reasons.some((r) => p.test(r))).toBe(true);
+  });
+
+  it('takes custom thresholds', () => {
+    expect(judgeGeneratorHealth({ ...healthy, sendLagP99Ms: 5 }, { sendLagP99Ms: 2 }).limited).toBe(true);
+    expect(judgeGeneratorHealth({ ...healthy, eventLoopDelayP99Ms: 25 }, { eventLoopDelayP99Ms: 50 }).limited).toBe(false);
+  });
+
+  it('documents its defaults', () => {
+    expect(DEFAULT_HEALTH_THRESHOLDS).toEqual({ sendLagP99Ms: 10, eventLoopDelayP99Ms: 20, minOfferedRatio: 0.99 });
+  });
+});
