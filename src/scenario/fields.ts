@@ -1,0 +1,53 @@
+// The keys a scenario file may use, per section, in YAML spelling. One list drives the "unknown
+// key" check in the loader and the property list of the JSON Schema (json-schema.ts checks it
+// covers exactly these).
+
+export const KEYS = {
+  root: ['name', 'target', 'traffic', 'metrics', 'load', 'slo', 'abort', 'guard', 'report', 'gate'],
+  traffic: ['requests', 'request', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'shift'],
+  request: ['name', 'method', 'path', 'headers', 'body', 'weight'],
+  header: ['value', 'secret'],
+  shift: ['haproxy', 'command', 'limits', 'journal'],
+  haproxy: ['socket', 'address', 'backend', 'servers'],
+  command: ['servers', 'pool', 'get_weight', 'set_weight'],
+  limits: ['max_share', 'max_weight_step'],
+  metrics: ['haproxy', 'prometheus', 'scrape'],
+  prometheus: ['url', 'interval', 'queries'],
+  scrape: ['url', 'control', 'histogram', 'interval'],
+  load: ['start', 'step', 'factor', 'max', 'step_duration', 'warmup', 'refine', 'window', 'persist', 'min_samples'],
+  report: ['json', 'junit', 'markdown', 'html', 'log', 'history'],
+  gate: ['expect_min', 'baseline', 'max_regression', 'max_latency_regression'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Generate-mode keys of `traffic`, rejected next to `traffic.shift`. */
+export const GENERATE_TRAFFIC_KEYS = KEYS.traffic.filter((k) => k !== 'shift');
+
+/** Shift-mode keys of `load`, rejected in generate mode. */
+export const SHIFT_LOAD_KEYS = ['window', 'persist', 'min_samples'] as const;
+
+/** Explanations for keys people guess but that live elsewhere. */
+export const HINTS = {
+  root: {
+    requests: 'requests go under traffic: (traffic.requests)',
+    url: "the origin is 'target'; paths go under traffic.requests",
+    rps: 'the load is set under load: (start, step or factor, max)',
+    slos: "did you mean 'slo'?",
+    thresholds: "SLO rules go under 'slo'",
+    duration: "step length is load.step_duration",
+  },
+  traffic: {
+    url: "the origin is the top-level 'target'; each request has a 'path'",
+    target: "'target' is a top-level key",
+    rate: 'the load is set under load: (start, step or factor, max)',
+    rps: 'the load is set under load: (start, step or factor, max)',
+    haproxy: "live traffic goes under traffic.shift.haproxy",
+  },
+  request: {
+    url: "requests take a 'path' (beginning with /); the origin is the top-level 'target'",
+    uri: "requests take a 'path' (beginning with /)",
+  },
+  load: {
+    duration: "did you mean 'step_duration'?",
+    rate: "the load levels are start, step (or factor) and max",
+  },
+} satisfies Record<string, Record<string, string>>;

@@ -1,0 +1,74 @@
+// Entry points: scenario file or text → validated, normalized Scenario, or a ScenarioError
+// listing every problem at once (YAML syntax, then schema/normalize/rules), each with file:line:col.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ExitCode } from '../exit-codes.js';
+import { LoadtestError, ScenarioError, type ScenarioProblem } from '../errors.js';
+import { KEYS, HINTS } from './fields.js';
+import { readScenario } from './read-scenario.js';
+import type { Scenario } from './scenario.js';
+import { Reader } from './yaml-reader.js';
+
+export interface LoadScenarioOptions {
+  /** Variables for `${VAR}` interpolation; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+export async function loadScenario(file: string, opts: LoadScenarioOptions = {}): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
+    throw new LoadtestError(`cannot read scenario ${file}: ${why}`, ExitCode.USAGE);
+  }
+  const scenario = parseScenario(text, file, opts.env);
+  scenario.file = resolve(file);
+  return scenario;
+}
+
+/** Parses scenario text; `file` is used in problem positions only. */
+export function parseScenario(text: string, file: string, env: Record<string, string | undefined> = process.env): Scenario {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+  const pos = (offset: number) => ({ file, ...lc.linePos(offset) });
+  if (doc.errors.length > 0) {
+    // Past a syntax error the tree is guesswork: report the syntax errors only.
+    throw new ScenarioError(
+      doc.errors.map((e): ScenarioProblem => ({ path: '', message: yamlMessage(e.code, e.message), pos: pos(e.pos[0]) })),
+    );
+  }
+  const r = new Reader(doc, lc, file, env);
+  if (doc.contents === null) {
+    throw new ScenarioError([{ path: '', message: 'the file is empty; expected a mapping with name, target, traffic, load and slo', pos: { file, line: 1, col: 1 } }]);
+  }
+  const root = r.map(doc.contents, '', KEYS.root, doc.contents.range?.[0] ?? 0, HINTS.root);
+  const scenario = root ? readScenario(r, root) : undefined;
+  if (!scenario || r.problems.length > 0) {
+    throw new ScenarioError(sortProblems(r.problems.length > 0 ? r.problems : [{ path: '', message: 'invalid scenario' }]));
+  }
+  return scenario;
+}
+
+function yamlMessage(code: string, message: string): string {
+  const m = message.split('\n')[0]!.trim();
+  if (code === 'DUPLICATE_KEY') return 'YAML: duplicate key (map keys must be unique)';
+  return `YAML syntax: ${m}`;
+}
+
+/** By position (problems without one last), keeping discovery order for ties. */
+function sortProblems(ps: ScenarioProblem[]): ScenarioProblem[] {
+  return ps
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => {
+      const pa = a.p.pos;
+      const pb = b.p.pos;
+      if (pa && pb) return pa.line - pb.line || pa.col - pb.col || a.i - b.i;
+      if (pa) return -1;
+      if (pb) return 1;
+      return a.i - b.i;
+    })
+    .map((x) => x.p);
+}

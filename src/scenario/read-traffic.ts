@@ -1,0 +1,257 @@
+// `target:` + `traffic:` → GenerateTrafficSpec (synthetic requests), or `traffic.shift:` →
+// ShiftTrafficSpec (live traffic moved through a load balancer).
+import { isMap, isScalar, isSeq } from 'yaml';
+import { HINTS, KEYS } from './fields.js';
+import type { GenerateTrafficSpec, RequestSpec } from './scenario.js';
+import { describeValue, parseDuration, parseStatusRange, parseTarget, type Parsed } from './values.js';
+import type { MapView, Reader, YNode } from './yaml-reader.js';
+
+export const GENERATE_DEFAULTS = {
+  arrival: 'poisson',
+  maxInFlight: 10_000,
+  timeoutMs: 10_000,
+  connections: 64,
+  workers: 'auto',
+  errorStatuses: [[500, 599]] as Array<[number, number]>,
+  insecure: false,
+} as const;
+
+/** HTTP method tokens (RFC 9110 token, upper-cased). */
+const METHOD = /^[A-Z][A-Z0-9!#$%&'*+.^_`|~-]*$/;
+
+/**
+ * `names` receives the names of the requests that could be read, even when other parts of the
+ * traffic are wrong, so `p99{name}` rules are still checked.
+ */
+export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView | undefined, names: string[] = []): GenerateTrafficSpec | undefined {
+  let ok = true;
+  let target: string | undefined;
+  let auth: string | undefined;
+  if (root.require('target', 'the origin to send requests to, e.g. http://127.0.0.1:8080')) {
+    const raw = r.text(root.get('target'), 'target', 'an origin such as http://127.0.0.1:8080');
+    if (raw !== undefined) {
+      const t = r.parsed(root.get('target'), 'target', () => parseTarget(raw));
+      if (t) {
+        target = t.origin;
+        if (t.username !== undefined || t.password !== undefined) {
+          // URL credentials become a Basic authorization header, and every form of them a secret.
+          const cred = `${t.username ?? ''}:${t.password ?? ''}`;
+          auth = `Basic ${Buffer.from(cred).toString('base64')}`;
+          for (const s of [t.password, cred, auth, raw]) if (s) r.secrets.add(s);
+        }
+      }
+    }
+  }
+  if (target === undefined) ok = false;
+  if (!traffic) return undefined;
+
+  const requests = readRequests(r, traffic, names);
+  if (!requests) ok = false;
+  if (requests && auth) for (const q of requests) if (!hasHeader(q.headers, 'authorization')) q.headers.authorization = auth;
+
+  const spec: GenerateTrafficSpec = {
+    kind: 'generate',
+    target: target ?? '',
+    requests: requests ?? [],
+    arrival: GENERATE_DEFAULTS.arrival,
+    maxInFlight: GENERATE_DEFAULTS.maxInFlight,
+    timeoutMs: GENERATE_DEFAULTS.timeoutMs,
+    connections: GENERATE_DEFAULTS.connections,
+    workers: GENERATE_DEFAULTS.workers,
+    errorStatuses: GENERATE_DEFAULTS.errorStatuses.map((x) => [x[0], x[1]] as [number, number]),
+    insecure: GENERATE_DEFAULTS.insecure,
+  };
+  const set = <T>(key: string, read: () => T | undefined, assign: (v: T) => void) => {
+    if (!traffic.has(key)) return;
+    const v = read();
+    if (v === undefined) ok = false;
+    else assign(v);
+  };
+  set('arrival', () => {
+    const v = r.text(traffic.get('arrival'), traffic.p('arrival'), 'poisson or uniform');
+    if (v === undefined || v === 'poisson' || v === 'uniform') return v;
+    r.reportAt(traffic.get('arrival'), traffic.p('arrival'), `expected poisson or uniform, found '${v}'`);
+    return undefined;
+  }, (v) => (spec.arrival = v as 'poisson' | 'uniform'));
+  set('max_in_flight', () => r.integer(traffic.get('max_in_flight'), traffic.p('max_in_flight'), 1), (v) => (spec.maxInFlight = v));
+  set('timeout', () => r.parsed(traffic.get('timeout'), traffic.p('timeout'), positiveDuration), (v) => (spec.timeoutMs = v));
+  set('connections', () => r.integer(traffic.get('connections'), traffic.p('connections'), 1, 100_000), (v) => (spec.connections = v));
+  set('workers', () => {
+    const n = traffic.get('workers');
+    if (isScalar(n) && n.value === 'auto') return 'auto' as const;
+    if (isScalar(n) && typeof n.value === 'number') return r.integer(n, traffic.p('workers'), 1, 256);
+    r.reportAt(n, traffic.p('workers'), `expected a number of worker threads (1-256) or auto, found ${describeValue(r.value(n, traffic.p('workers')).value)}`);
+    return undefined;
+  }, (v) => (spec.workers = v));
+  set('error_status', () => {
+    const n = traffic.get('error_status');
+    const items = isSeq(n) ? r.seq(n, traffic.p('error_status')) : [n];
+    if (!items) return undefined;
+    const ranges: Array<[number, number]> = [];
+    let good = true;
+    items.forEach((it, i) => {
+      const range = r.parsed(it, isSeq(n) ? `${traffic.p('error_status')}[${i}]` : traffic.p('error_status'), parseStatusRange);
+      if (range) ranges.push(range);
+      else good = false;
+    });
+    return good ? ranges : undefined;
+  }, (v) => (spec.errorStatuses = v));
+  set('insecure', () => r.boolean(traffic.get('insecure'), traffic.p('insecure')), (v) => (spec.insecure = v));
+  return ok ? spec : undefined;
+}
+
+function positiveDuration(v: unknown): Parsed<number> {
+  const d = parseDuration(v);
+  return d.ok && !(d.value > 0) ? { ok: false, error: 'must be longer than 0' } : d;
+}
+
+function hasHeader(h: Record<string, string>, name: string): boolean {
+  return Object.keys(h).some((k) => k.toLowerCase() === name);
+}
+
+function readRequests(r: Reader, traffic: MapView, names: string[]): RequestSpec[] | undefined {
+  const hasList = traffic.has('requests');
+  const hasOne = traffic.has('request');
+  if (hasList && hasOne) {
+    r.report(traffic.p('request'), "give either 'requests' (a weighted mix) or 'request' (a single request), not both", traffic.keyOffset('request'));
+    return undefined;
+  }
+  if (!hasList && !hasOne) {
+    r.report(traffic.p('requests'), "missing required key 'requests': the requests to send, e.g. [{ path: / }]", traffic.anchor);
+    return undefined;
+  }
+  let nodes: Array<{ node: YNode; path: string }>;
+  if (hasOne) nodes = [{ node: traffic.get('request'), path: traffic.p('request') }];
+  else {
+    const items = r.seq(traffic.get('requests'), traffic.p('requests'), 'a list of requests');
+    if (!items) return undefined;
+    if (items.length === 0) {
+      r.reportAt(traffic.get('requests'), traffic.p('requests'), 'expected at least one request');
+      return undefined;
+    }
+    nodes = items.map((node, i) => ({ node, path: `${traffic.p('requests')}[${i}]` }));
+  }
+  const out: RequestSpec[] = [];
+  let ok = true;
+  const seen = new Map<string, string>();
+  for (const { node, path } of nodes) {
+    const q = readRequest(r, node, path, names);
+    if (!q) {
+      ok = false;
+      continue;
+    }
+    const prev = seen.get(q.spec.name);
+    if (prev !== undefined) {
+      r.report(q.m.p('name'), `request name '${q.spec.name}' is already used by ${prev}; names must be unique`, q.m.get('name')?.range?.[0] ?? q.m.anchor);
+      ok = false;
+    } else seen.set(q.spec.name, path);
+    out.push(q.spec);
+    names.push(q.spec.name);
+  }
+  return ok ? out : undefined;
+}
+
+function readRequest(r: Reader, node: YNode, path: string, names: string[]): { spec: RequestSpec; m: MapView } | undefined {
+  const m = r.map(node, path, KEYS.request, undefined, HINTS.request);
+  if (!m) return undefined;
+  let ok = true;
+  let method = 'GET';
+  if (m.has('method')) {
+    const v = r.text(m.get('method'), m.p('method'), 'an HTTP method such as GET or POST');
+    if (v !== undefined && METHOD.test(v.toUpperCase())) method = v.toUpperCase();
+    else {
+      if (v !== undefined) r.reportAt(m.get('method'), m.p('method'), `expected an HTTP method such as GET or POST, found '${v}'`);
+      ok = false;
+    }
+  }
+  let reqPath: string | undefined;
+  if (m.require('path', 'the path and query to request, beginning with /')) {
+    reqPath = r.text(m.get('path'), m.p('path'), 'a path beginning with /');
+    if (reqPath !== undefined && !reqPath.startsWith('/')) {
+      const hint = /^https?:\/\//.test(reqPath) ? " (the origin goes in 'target'; give only the path here)" : '';
+      r.reportAt(m.get('path'), m.p('path'), `expected a path beginning with /, found '${reqPath}'${hint}`);
+      reqPath = undefined;
+    } else if (reqPath !== undefined && /\s/.test(reqPath)) {
+      r.reportAt(m.get('path'), m.p('path'), `a path cannot contain spaces (encode them as %20), found '${reqPath}'`);
+      reqPath = undefined;
+    }
+  }
+  if (reqPath === undefined) ok = false;
+  let name = `${method} ${reqPath ?? ''}`;
+  let named = false;
+  if (m.has('name')) {
+    const v = r.text(m.get('name'), m.p('name'));
+    if (v === undefined) ok = false;
+    else if (v.trim() === '' || /[{}]/.test(v)) {
+      r.reportAt(m.get('name'), m.p('name'), `expected a non-empty name without '{' or '}' (it is used as p99{name}), found '${v}'`);
+      ok = false;
+    } else {
+      name = v.trim();
+      named = true;
+    }
+  }
+  let weight = 1;
+  if (m.has('weight')) {
+    const w = r.number(m.get('weight'), m.p('weight'), 'a weight > 0');
+    if (w !== undefined && !(w > 0)) r.reportAt(m.get('weight'), m.p('weight'), `expected a weight > 0, found ${w}`);
+    if (w === undefined || !(w > 0)) ok = false;
+    else weight = w;
+  }
+  const headers: Record<string, string> = {};
+  if (m.has('headers')) {
+    const hm = r.map(m.get('headers'), m.p('headers'), 'any', m.keyOffset('headers'));
+    if (!hm || !readHeaders(r, hm, headers)) ok = false;
+  }
+  let body: string | undefined;
+  if (m.has('body')) {
+    const b = m.get('body');
+    if (isMap(b) || isSeq(b)) {
+      // A structured body is sent as JSON.
+      body = JSON.stringify(b.toJSON());
+      if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+    } else {
+      body = r.text(b, m.p('body'), 'a string (or a mapping/list, sent as JSON)');
+      if (body === undefined) ok = false;
+    }
+  }
+  if (!ok) {
+    if (named) names.push(name);
+    return undefined;
+  }
+  const spec: RequestSpec = { name, method, path: reqPath!, headers, weight };
+  if (body !== undefined) spec.body = body;
+  return { spec, m };
+}
+
+/** Header values: a string, or `{ value, secret: true }` to mask it in every output. */
+function readHeaders(r: Reader, hm: MapView, out: Record<string, string>): boolean {
+  let ok = true;
+  for (const name of hm.keys()) {
+    const path = hm.p(name);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      r.report(path, `'${name}' is not a valid header name`, hm.keyOffset(name));
+      ok = false;
+      continue;
+    }
+    const n = hm.get(name);
+    if (isMap(n)) {
+      const v = r.map(n, path, KEYS.header);
+      if (!v || !v.require('value', 'the header value')) {
+        ok = false;
+        continue;
+      }
+      const value = r.text(v.get('value'), v.p('value'));
+      const secret = v.has('secret') ? r.boolean(v.get('secret'), v.p('secret')) : false;
+      if (value === undefined || secret === undefined) ok = false;
+      else {
+        out[name] = value;
+        if (secret && value !== '') r.secrets.add(value);
+      }
+      continue;
+    }
+    const value = r.text(n, path, "a string or { value: '...', secret: true }");
+    if (value === undefined) ok = false;
+    else out[name] = value;
+  }
+  return ok;
+}

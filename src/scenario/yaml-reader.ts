@@ -1,0 +1,231 @@
+// Typed, position-aware reading of a parsed YAML document. Every reader either returns a value or
+// records a problem (file:line:col, key path, what was expected, what was found) and returns
+// undefined, so one pass finds every problem at once. `${VAR}` interpolation happens here, on
+// scalar values, so positions stay those of the file.
+import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, YAMLMap, type Document, type LineCounter, type Node } from 'yaml';
+import type { ScenarioProblem, SourcePosition } from '../errors.js';
+import { didYouMean } from './did-you-mean.js';
+import { interpolate } from './interpolate.js';
+import { describeValue, type Parsed } from './values.js';
+
+export type YNode = Node | null | undefined;
+
+/** `a` + `b` → `a.b`; root + `b` → `b`. */
+export function childPath(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+export class Reader {
+  readonly problems: ScenarioProblem[] = [];
+  /** Env-derived values of string fields (masked in output). */
+  readonly secrets = new Set<string>();
+
+  constructor(
+    private readonly doc: Document,
+    private readonly lc: LineCounter,
+    readonly file: string,
+    private readonly env: Record<string, string | undefined>,
+  ) {}
+
+  position(offset: number): SourcePosition {
+    const { line, col } = this.lc.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  /** Record a problem at a source offset (or without position when unknown). */
+  report(path: string, message: string, offset?: number): void {
+    this.problems.push(offset === undefined ? { path, message } : { path, message, pos: this.position(offset) });
+  }
+
+  /** Record a problem at a node's start. */
+  reportAt(node: YNode, path: string, message: string): void {
+    this.report(path, message, offsetOf(node));
+  }
+
+  /** Follows an alias to its anchor; anything else is returned as is. */
+  deref(node: YNode): YNode {
+    if (isAlias(node)) {
+      try {
+        return node.resolve(this.doc) as Node | undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    return node;
+  }
+
+  /** The plain JS value of a scalar after interpolation; collections become markers for messages. */
+  value(node: YNode, path: string): { value: unknown; fromEnv: string[]; failed?: true } {
+    const n = this.deref(node);
+    if (n === null || n === undefined) return { value: null, fromEnv: [] };
+    if (isMap(n)) return { value: {}, fromEnv: [] };
+    if (isSeq(n)) return { value: [], fromEnv: [] };
+    if (!isScalar(n)) return { value: undefined, fromEnv: [] };
+    const v = n.value;
+    if (typeof v !== 'string' || !v.includes('$')) return { value: v, fromEnv: [] };
+    const r = interpolate(v, this.env);
+    for (const e of r.errors) this.report(path, e.message, scalarOffset(n, e.offset));
+    // After a failed interpolation the value is unknown: readers skip it (the problem is recorded).
+    if (r.errors.length > 0) return { value: undefined, fromEnv: [], failed: true };
+    return { value: r.value, fromEnv: r.fromEnv };
+  }
+
+  /** A string (numbers are taken as their decimal text: header values, names). */
+  text(node: YNode, path: string, what = 'a string'): string | undefined {
+    const { value, fromEnv, failed } = this.value(node, path);
+    if (failed) return undefined;
+    if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
+      for (const s of fromEnv) this.secrets.add(s);
+      return String(value);
+    }
+    this.reportAt(this.deref(node) ?? node, path, `expected ${what}, found ${describeValue(value)}`);
+    return undefined;
+  }
+
+  /** A finite number (a YAML number, or a string that became one by interpolation). */
+  number(node: YNode, path: string, what = 'a number'): number | undefined {
+    const { value, fromEnv, failed } = this.value(node, path);
+    if (failed) return undefined;
+    const n = typeof value === 'number' ? value : fromEnv.length > 0 && typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    if (Number.isFinite(n)) return n;
+    this.reportAt(this.deref(node) ?? node, path, `expected ${what}, found ${describeValue(value)}`);
+    return undefined;
+  }
+
+  /** A whole number within [min, max]. */
+  integer(node: YNode, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+    const what = max === Number.MAX_SAFE_INTEGER ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`;
+    const n = this.number(node, path, what);
+    if (n === undefined) return undefined;
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.reportAt(this.deref(node) ?? node, path, `expected ${what}, found ${n}`);
+      return undefined;
+    }
+    return n;
+  }
+
+  boolean(node: YNode, path: string): boolean | undefined {
+    const { value, failed } = this.value(node, path);
+    if (failed) return undefined;
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    this.reportAt(this.deref(node) ?? node, path, `expected true or false, found ${describeValue(value)}`);
+    return undefined;
+  }
+
+  /** Runs a pure value parser (values.ts) on a scalar and reports its error at the node. */
+  parsed<T>(node: YNode, path: string, parse: (v: unknown) => Parsed<T>): T | undefined {
+    const { value, failed } = this.value(node, path);
+    if (failed) return undefined;
+    const r = parse(value);
+    if (r.ok) return r.value;
+    this.reportAt(this.deref(node) ?? node, path, r.error);
+    return undefined;
+  }
+
+  /** The items of a sequence (aliases resolved). */
+  seq(node: YNode, path: string, what = 'a list'): YNode[] | undefined {
+    const n = this.deref(node);
+    if (isSeq(n)) return n.items.map((i) => this.deref(i as YNode));
+    this.reportAt(n ?? node, path, `expected ${what}, found ${describeValue(this.value(n, path).value)}`);
+    return undefined;
+  }
+
+  /**
+   * A mapping with a known set of keys: unknown keys are reported (with a suggestion, or the
+   * hint in `hints` for keys people often guess), duplicate keys are the YAML parser's business.
+   * `anchor` is where "missing key" problems point: the key of this mapping in its parent.
+   */
+  map(node: YNode, path: string, allowed: readonly string[] | 'any', anchor?: number, hints: Record<string, string> = {}): MapView | undefined {
+    const n = this.deref(node);
+    if (!isMap(n)) {
+      this.reportAt(n ?? node, path, `expected a mapping (key: value), found ${describeValue(this.value(n, path).value)}`);
+      return undefined;
+    }
+    return new MapView(this, n, path, anchor ?? offsetOf(n), allowed, hints);
+  }
+}
+
+/** A YAML mapping whose keys were checked against an allowed list. */
+export class MapView {
+  private readonly entries = new Map<string, { key: Node; value: YNode }>();
+
+  constructor(
+    private readonly r: Reader,
+    readonly node: YAMLMap,
+    readonly path: string,
+    readonly anchor: number | undefined,
+    allowed: readonly string[] | 'any',
+    hints: Record<string, string>,
+  ) {
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      const keyNode = r.deref(item.key as YNode);
+      const key = isScalar(keyNode) && (typeof keyNode.value === 'string' || typeof keyNode.value === 'number') ? String(keyNode.value) : undefined;
+      const at = offsetOf(keyNode ?? (item.key as YNode));
+      if (key === undefined) {
+        r.report(path, `keys must be plain names, found ${describeValue(isScalar(keyNode) ? keyNode.value : isSeq(keyNode) ? [] : {})}`, at);
+        continue;
+      }
+      if (allowed !== 'any' && !allowed.includes(key)) {
+        const hint = hints[key] ? `: ${hints[key]}` : didYouMean(key, allowed) || ` (expected one of: ${allowed.join(', ')})`;
+        r.report(childPath(path, key), `unknown key '${key}'${hint}`, at);
+        continue;
+      }
+      this.entries.set(key, { key: keyNode as Node, value: item.value as YNode });
+    }
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** The value node of a key (aliases resolved); undefined when absent. */
+  get(key: string): YNode {
+    const e = this.entries.get(key);
+    return e ? this.r.deref(e.value) : undefined;
+  }
+
+  /** Offset of a key's name in the file (for problems about the key itself). */
+  keyOffset(key: string): number | undefined {
+    return offsetOf(this.entries.get(key)?.key);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  p(key: string): string {
+    return childPath(this.path, key);
+  }
+
+  /** Reports a missing required key at this mapping's own key; returns false when missing. */
+  require(key: string, what: string): boolean {
+    if (this.has(key)) return true;
+    this.r.report(this.p(key), `missing required key '${key}': ${what}`, this.anchor);
+    return false;
+  }
+
+  /** A nested mapping; absent or empty (`report:` with nothing) reads as an empty mapping when `optional`. */
+  child(key: string, allowed: readonly string[] | 'any', hints: Record<string, string> = {}): MapView | undefined {
+    const n = this.get(key);
+    if (n === undefined || (isScalar(n) && n.value === null)) return this.r.map(new YAMLMap(), this.p(key), allowed, this.keyOffset(key) ?? this.anchor);
+    return this.r.map(n, this.p(key), allowed, this.keyOffset(key), hints);
+  }
+}
+
+export function offsetOf(node: YNode): number | undefined {
+  return node && node.range ? node.range[0] : undefined;
+}
+
+/**
+ * Source offset of character `col` of a scalar's value: exact for plain and simply quoted
+ * scalars (escapes aside), the scalar's start for block scalars.
+ */
+export function scalarOffset(node: Node, col: number): number | undefined {
+  const start = offsetOf(node);
+  if (start === undefined || !isScalar(node)) return start;
+  if (node.type === Scalar.PLAIN) return start + col;
+  if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) return start + 1 + col;
+  return start;
+}

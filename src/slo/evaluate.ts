@@ -1,0 +1,77 @@
+// Judging SLO rules against measured metrics: pure functions, no I/O, no clocks.
+//
+// A metric absent from the map is NOT judged (a source that could not measure it is not evidence
+// of a breach, and a 0 would be a lie); callers list such rules with `missingMetrics` and decide
+// (the controller marks a step inconclusive when a judged metric is missing). The loader already
+// rejects rules no configured source can measure, so "missing" means "not measured this time".
+import type { StepMetrics } from '../metrics/step-stats.js';
+import type { Breach, Comparator, SloRule } from './slo.js';
+
+/** True when `value op threshold` holds, i.e. the rule is met. */
+export function holds(value: number, op: Comparator, threshold: number): boolean {
+  switch (op) {
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+  }
+}
+
+function measured(metrics: StepMetrics, key: string): number | undefined {
+  const v = metrics[key];
+  return typeof v === 'number' && !Number.isNaN(v) ? v : undefined;
+}
+
+/** Every rule the metrics break, in rule order. Rules on absent metrics are skipped (see header). */
+export function evaluateSlos(rules: readonly SloRule[], metrics: StepMetrics): Breach[] {
+  const out: Breach[] = [];
+  for (const r of rules) {
+    const v = measured(metrics, r.metric);
+    if (v !== undefined && !holds(v, r.op, r.threshold)) out.push({ slo: r.text, metric: r.metric, threshold: r.threshold, value: v });
+  }
+  return out;
+}
+
+/** Metric keys the rules need but the map lacks (each once, in rule order). */
+export function missingMetrics(rules: readonly SloRule[], metrics: StepMetrics): string[] {
+  const out: string[] = [];
+  for (const r of rules) if (measured(metrics, r.metric) === undefined && !out.includes(r.metric)) out.push(r.metric);
+  return out;
+}
+
+/**
+ * Windowed judgement (shift mode): a rule is breached only when it is broken in `persist`
+ * consecutive windows, so one noisy window of live traffic does not fail a step. Windows where
+ * the metric is absent (too few samples) are skipped: they neither extend nor break a run.
+ * The reported value is the worst one of the first run that reached `persist`.
+ * `persist` ≤ 1 means any single breached window counts.
+ */
+export function evaluateWindows(rules: readonly SloRule[], windows: readonly StepMetrics[], persist: number): Breach[] {
+  const need = Math.max(1, Math.floor(persist));
+  const out: Breach[] = [];
+  for (const r of rules) {
+    let run = 0;
+    let worst: number | undefined;
+    for (const w of windows) {
+      const v = measured(w, r.metric);
+      if (v === undefined) continue;
+      if (holds(v, r.op, r.threshold)) {
+        run = 0;
+        worst = undefined;
+        continue;
+      }
+      run++;
+      // "Worst" is the value furthest on the wrong side: highest for < rules, lowest for > rules.
+      worst = worst === undefined ? v : r.op[0] === '<' ? Math.max(worst, v) : Math.min(worst, v);
+      if (run >= need) {
+        out.push({ slo: r.text, metric: r.metric, threshold: r.threshold, value: worst });
+        break;
+      }
+    }
+  }
+  return out;
+}
