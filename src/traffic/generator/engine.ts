@@ -55,10 +55,17 @@ class Req {
     readonly intended: number,
     readonly sentAt: number,
     readonly deadline: number,
-  ) {}
+  ) {
+    this.wireAt = sentAt;
+  }
+  wireAt: number;
+  /** undici calls this just before writing the request on a connection. */
   onConnect(abort: (err?: Error) => void): void {
-    if (this.finished) abort(TIMEOUT_ERR);
-    else this.abortFn = abort;
+    if (this.finished) return abort(TIMEOUT_ERR);
+    this.abortFn = abort;
+    // Uncorrected latency starts on the wire: time spent queued for a free connection is part of
+    // the corrected latency only (as in wrk2, where a request is written when its connection frees).
+    this.wireAt = performance.now();
   }
   onHeaders(status: number): boolean {
     this.status = status;
@@ -274,7 +281,7 @@ export class Engine {
       this.errorStatus[st < 1000 ? st : 0] === 1,
       r.bytes,
       Math.round((now - r.intended) * 1000),
-      Math.round((now - r.sentAt) * 1000),
+      Math.round((now - r.wireAt) * 1000),
     );
   }
 
@@ -284,7 +291,7 @@ export class Engine {
     this.inFlight--;
     const now = performance.now();
     const cls = err === TIMEOUT_ERR ? CLS_TIMEOUT : ERR_INDEX[classifyError(err)];
-    r.rec.failure(r.judged, r.name, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.sentAt) * 1000));
+    r.rec.failure(r.judged, r.name, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.wireAt) * 1000));
   }
 
   private finishStep(s: RunningStep): void {
