@@ -1,0 +1,212 @@
+// JSON Schema (draft 2020-12) of scenario files, printed by `loadtest schema` for editor
+// completion and hover docs. The loader remains the authority (cross-field rules, measurability of
+// SLOs, "did you mean"); this schema mirrors its key lists (fields.ts; a test checks they match).
+import { METRIC_ALIASES, METRIC_NAMES } from '../slo/metric-catalog.js';
+import { KEYS } from './fields.js';
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/$defs/${name}` });
+/** Any scalar may be written as `${VAR}` / `${VAR:-default}`. */
+const orEnv = (s: Schema): Schema => ({ anyOf: [s, ref('interpolated')] });
+const described = (description: string, s: Schema, extra: Schema = {}): Schema => ({ description, ...s, ...extra });
+
+function object(keys: readonly string[], props: Record<string, Schema>, required: string[] = [], description?: string): Schema {
+  // Build in the order of the key list so editors show keys as documented.
+  const properties: Record<string, Schema> = {};
+  for (const k of keys) {
+    const p = props[k];
+    if (!p) throw new Error(`json-schema: no schema for key '${k}'`);
+    properties[k] = p;
+  }
+  return { type: 'object', ...(description ? { description } : {}), properties, required, additionalProperties: false };
+}
+
+const metricAlt = [...METRIC_NAMES, ...Object.keys(METRIC_ALIASES)].sort((a, b) => b.length - a.length).join('|');
+const SLO_PATTERN = `^\\s*(control\\.)?(${metricAlt})(\\{[^}]+\\})?\\s*(<=|>=|<|>)\\s*(\\d+(\\.\\d+)?|\\.\\d+)\\s*(ms|s|us|µs|%|rps|/s)?\\s*$`;
+
+const defs: Record<string, Schema> = {
+  interpolated: { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}', description: 'a value from the environment: ${VAR} or ${VAR:-default}' },
+  duration: { type: 'string', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h))+$', description: 'a duration: 500ms, 20s, 1.5s, 1m, 1m30s, 2h', examples: ['20s', '500ms', '1m30s'] },
+  percent: {
+    anyOf: [
+      { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*%\\s*$' },
+      { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+    ],
+    description: 'a percentage (5%, 0.5%) or a fraction (0.05)',
+  },
+  rps: {
+    anyOf: [
+      { type: 'number', exclusiveMinimum: 0 },
+      { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(rps|/s)\\s*$' },
+    ],
+    description: 'requests per second (generate mode)',
+  },
+  share: { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*x\\s*$', description: 'a multiple of the fair share (shift mode): 1x, 1.5x' },
+  level: { anyOf: [ref('rps'), ref('share'), ref('interpolated')], description: 'a load level: requests/s (generate) or a multiple of the fair share such as 1.5x (shift)' },
+  slo: {
+    type: 'string',
+    pattern: SLO_PATTERN,
+    description: '[control.]metric[{request}] op value[unit], e.g. "p99 < 250ms", "error_rate < 1%", "p99{buy} < 400ms"',
+    examples: ['p99 < 250ms', 'error_rate < 1%', 'throughput > 98%'],
+  },
+  rules: { type: 'array', items: orEnv(ref('slo')) },
+  status: {
+    anyOf: [
+      { type: 'integer', minimum: 100, maximum: 599 },
+      { type: 'string', pattern: '^\\s*((\\d{3})|(\\d{3}\\s*-\\s*\\d{3})|([1-5]xx)|((>=|>|<=|<)\\s*\\d{3}))\\s*$' },
+    ],
+    description: 'a status (429), a range ("400-404"), a bound (">=500") or a class ("5xx")',
+  },
+  url: { type: 'string', pattern: '^(https?://|\\$\\{)', description: 'an http(s) URL' },
+  names: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true },
+  request: object(
+    KEYS.request,
+    {
+      name: described('unique name, used in reports and per-request SLOs such as p99{name}; default "METHOD path"', { type: 'string', pattern: '^[^{}]+$' }),
+      method: described('HTTP method', { type: 'string' }, { default: 'GET', examples: ['GET', 'POST', 'PUT', 'DELETE'] }),
+      path: described('path and query, beginning with /', { type: 'string', pattern: '^(/|\\$\\{)' }),
+      headers: described('request headers; a value may be { value, secret: true } to mask it in every output', {
+        type: 'object',
+        additionalProperties: {
+          anyOf: [
+            { type: ['string', 'number'] },
+            object(KEYS.header, { value: { type: ['string', 'number'] }, secret: orEnv({ type: 'boolean' }) }, ['value']),
+          ],
+        },
+      }),
+      body: described('request body; a mapping or list is sent as JSON (with content-type: application/json)', { type: ['string', 'object', 'array'] }),
+      weight: described('relative weight in the mix', orEnv({ type: 'number', exclusiveMinimum: 0 }), { default: 1 }),
+    },
+    ['path'],
+  ),
+};
+
+export function scenarioJsonSchema(): Schema {
+  const traffic = object(
+    KEYS.traffic,
+    {
+      requests: described('weighted mix of requests (generate mode)', { type: 'array', items: ref('request'), minItems: 1 }),
+      request: described('a single request (shortcut for a one-entry requests list)', ref('request')),
+      arrival: described('send schedule: poisson (random gaps) or uniform (even gaps)', { enum: ['poisson', 'uniform'] }, { default: 'poisson' }),
+      max_in_flight: described('past this many requests in flight a send is dropped and counted as an error', orEnv({ type: 'integer', minimum: 1 }), { default: 10000 }),
+      timeout: described('request timeout', orEnv(ref('duration')), { default: '10s' }),
+      connections: described('keep-alive connections per worker', orEnv({ type: 'integer', minimum: 1 }), { default: 64 }),
+      workers: described('generator worker threads, or auto', { anyOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { const: 'auto' }] }, { default: 'auto' }),
+      error_status: described('HTTP statuses counted as errors', { anyOf: [ref('status'), { type: 'array', items: ref('status') }] }, { default: '>=500' }),
+      insecure: described('accept untrusted TLS certificates', orEnv({ type: 'boolean' }), { default: false }),
+      shift: described(
+        'shift live traffic through a load balancer instead of generating it',
+        object(KEYS.shift, {
+          haproxy: described(
+            'HAProxy runtime API',
+            object(KEYS.haproxy, {
+              socket: described('unix stats socket (level admin)', { type: 'string' }),
+              address: described('TCP stats socket host:port', { type: 'string' }),
+              backend: described('backend whose servers are weighted', { type: 'string' }),
+              servers: described('servers under test; the rest of the backend is the control group', ref('names')),
+            }, ['backend', 'servers']),
+          ),
+          command: described(
+            'your own commands to read and set weights',
+            object(KEYS.command, {
+              servers: described('servers under test', ref('names')),
+              pool: described('every server of the pool (targets and control group)', ref('names')),
+              get_weight: described('shell command printing the weight of {server}', { type: 'string', pattern: '\\{server\\}' }),
+              set_weight: described('shell command setting {server} to {weight}', { type: 'string', pattern: '\\{server\\}' }),
+            }, ['servers', 'pool', 'get_weight', 'set_weight']),
+          ),
+          limits: object(KEYS.limits, {
+            max_share: described("highest share of the backend's traffic the targets may get", ref('percent')),
+            max_weight_step: described("largest change of one server's weight in one step", orEnv({ type: 'integer', minimum: 1, maximum: 256 })),
+          }),
+          journal: described('where original weights are journaled; default .loadtest/journal-<backend>.json', { type: 'string' }),
+        }),
+      ),
+    },
+    [],
+    'what load to apply: generated requests, or traffic.shift for live traffic',
+  );
+
+  const metrics = described('live metrics source (shift mode); default haproxy with the HAProxy shifter', {
+    anyOf: [
+      { const: 'haproxy' },
+      object(KEYS.metrics, {
+        haproxy: { type: ['null', 'object'], maxProperties: 0 },
+        prometheus: object(KEYS.prometheus, {
+          url: described('Prometheus server', ref('url')),
+          interval: described('query interval', orEnv(ref('duration')), { default: '5s' }),
+          queries: described('PromQL per metric; {server}, {servers} and {window} are filled in', {
+            type: 'object',
+            propertyNames: { enum: METRIC_NAMES.filter((m) => !['throughput', 'offered_rps', 'share'].includes(m)) },
+            additionalProperties: { type: 'string' },
+          }),
+        }, ['url']),
+        scrape: object(KEYS.scrape, {
+          url: described("the target's /metrics URL", ref('url')),
+          control: described("the control group's /metrics URLs", { type: 'array', items: ref('url') }),
+          histogram: described('latency histogram metric name', { type: 'string' }, { default: 'http_request_duration_seconds' }),
+          interval: described('scrape interval', orEnv(ref('duration')), { default: '2s' }),
+        }, ['url']),
+      }),
+    ],
+  });
+
+  const load = object(
+    KEYS.load,
+    {
+      start: described('first load level', ref('level')),
+      step: described('additive step (exactly one of step/factor)', ref('level')),
+      factor: described('geometric factor > 1 (exactly one of step/factor)', orEnv({ type: 'number', exclusiveMinimum: 1 })),
+      max: described('highest load level to try (≥ start)', ref('level')),
+      step_duration: described('length of each step', orEnv(ref('duration')), { default: '30s (60s in shift mode)' }),
+      warmup: described('start of each step left out of the judgement; < step_duration', orEnv(ref('duration')), { default: '5s (15s in shift mode), at most a fifth of step_duration' }),
+      refine: described('bisect between last pass and first fail until within this fraction', orEnv(ref('percent'))),
+      window: described('shift mode: judge each step in windows of this length', orEnv(ref('duration')), { default: '10s' }),
+      persist: described('shift mode: a breach must last this many consecutive windows', orEnv({ type: 'integer', minimum: 1, maximum: 100 }), { default: 2 }),
+      min_samples: described('shift mode: fewer requests per window → inconclusive', orEnv({ type: 'integer', minimum: 0 }), { default: 100 }),
+    },
+    ['start', 'max'],
+    'the ramp: start, step or factor, max',
+  );
+
+  const path = (d: string) => described(d, { type: 'string', minLength: 1 });
+  const report = object(KEYS.report, {
+    json: path('JSON report'),
+    junit: path('JUnit XML report'),
+    markdown: path('Markdown report'),
+    html: path('HTML report'),
+    log: path('JSONL step log (default: next to the JSON report)'),
+    history: path('history file that runs are appended to'),
+  });
+  const gate = object(KEYS.gate, {
+    expect_min: described('fail (exit 3) when the maximum servable load is below this (requests/s)', orEnv({ type: 'number', exclusiveMinimum: 0 })),
+    baseline: path('baseline JSON report to compare against'),
+    max_regression: described('allowed capacity drop against the baseline', orEnv(ref('percent'))),
+    max_latency_regression: described('allowed latency increase at a shared load', orEnv({ anyOf: [{ type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*%\\s*$' }, { type: 'number', exclusiveMinimum: 0, maximum: 1 }] })),
+  });
+
+  const root = object(
+    KEYS.root,
+    {
+      name: described('scenario name, used in reports', { type: 'string', minLength: 1 }),
+      target: described('generate mode: origin to send requests to, http(s)://host[:port] without a path', { type: 'string', pattern: '^(https?://[^/?#]+/?|\\$\\{.*)$' }),
+      traffic,
+      metrics,
+      load,
+      slo: described('rules every step must meet (judged after warm-up)', { ...ref('rules'), minItems: 1 }),
+      abort: described('rules checked continuously; a breach stops the run at once', ref('rules')),
+      guard: described('shift mode: rules on the control group (control.*); a breach aborts and restores', ref('rules')),
+      report,
+      gate,
+    },
+    ['name', 'traffic', 'load', 'slo'],
+    'a loadtest scenario: how to load a service, how far, and which SLOs it must meet',
+  );
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'loadtest scenario',
+    ...root,
+    $defs: defs,
+  };
+}
