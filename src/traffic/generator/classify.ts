@@ -42,6 +42,9 @@ export function classifyError(err: unknown): ErrorClass {
   const known = BY_CODE[code];
   if (known) return known;
   if (code.startsWith('HPE_')) return 'protocol';
+  // undici 7 builds HTTPParserError's code from llhttp's error *number* through a name→number table,
+  // so the code is undefined for a garbage status line; the name is what identifies it.
+  if ((e as { name?: unknown } | null)?.name === 'HTTPParserError') return 'protocol';
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT')) return 'tls';
   // undici wraps some causes (e.g. a SocketError whose cause is the ECONNRESET).
   if (e?.cause && e.cause !== err) {
