@@ -212,10 +212,10 @@ function summarize(fits: LatencyFit[]): string {
   const parts: string[] = [];
   for (const f of fits) {
     if (f.r2 === null) continue;
-    const knee = f.knee !== null ? `${f.metric} bends at ~${fmtNum(f.knee)} rps` : `${f.metric} has no knee`;
+    const knee = f.knee !== null ? `${f.metric} bends at ≈${fmtNum(f.knee)} rps` : `${f.metric} has no knee`;
     parts.push(`${knee} (R² ${f.r2.toFixed(2)})`);
     for (const p of f.predictions) {
-      if (p.predictedBreakLoad !== null) parts.push(`${p.slo} predicted to break at ~${fmtNum(p.predictedBreakLoad)} rps`);
+      if (p.predictedBreakLoad !== null) parts.push(`${p.slo} predicted to break at ≈${fmtNum(p.predictedBreakLoad)} rps`);
     }
   }
   return parts.length ? parts.join('; ') : 'too few usable steps to fit a model';

@@ -202,7 +202,7 @@ export function renderHistoryHtml(rows: TrendRow[]): string {
     })),
   });
   const body = rows
-    .map((t, i) => `<tr class="${t.flags.length ? 'fail' : 'pass'}">${rowCells(t, i).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .map((t, i) => `<tr class="${t.flags.length ? 'row-fail' : 'row-pass'}">${rowCells(t, i).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
     .join('');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">

@@ -68,13 +68,18 @@ export function latencyChart(r: RunResult, model?: CapacityModel): string {
   if (fit && steps.length > 1) {
     const lo = steps[0]!.load;
     const hi = steps[steps.length - 1]!.load;
-    const xs = [lo, fit.knee!, hi].sort((a, b) => a - b);
+    // Sampled densely: on a log axis a straight segment is a curve.
+    // Drawn around the knee and above it, where the model says something (the lower line is a rough
+    // average of the flat part). Sampled densely: on a log axis a straight segment is a curve.
+    const from = Math.max(lo, fit.knee! - (hi - lo) * 0.25);
+    const xs = Array.from({ length: 41 }, (_, i) => from + ((hi - from) * i) / 40).concat(fit.knee!).sort((a, b) => a - b);
     series.push({
-      name: `p99 model (knee ~${fmtNum(fit.knee!)} rps, R² ${fit.r2!.toFixed(2)})`,
+      name: `p99 model (knee ≈${fmtNum(fit.knee!)} rps, R² ${fit.r2!.toFixed(2)})`,
       color: '#555',
       dashed: true,
       markers: false,
-      points: xs.map((x) => ({ x, y: fittedLatency(fit, x) })),
+      guide: true,
+      points: xs.map((x) => ({ x, y: fittedLatency(fit, x) })).filter((p) => p.y > 0),
     });
   }
   const hLines: RefLine[] = slos.map((s) => ({ value: s!.threshold ?? NaN, label: `SLO ${s!.text}`, color: RED })).filter((l) => Number.isFinite(l.value));

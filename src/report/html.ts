@@ -3,7 +3,7 @@
 // can be attached to a CI run, mailed, or opened from disk years later. Every user string is escaped.
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
-import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, sloValue, verdictWord } from './format.js';
+import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord } from './format.js';
 import { errorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
 
 export function escapeHtml(s: string): string {
@@ -25,7 +25,7 @@ h2{font-size:17px;margin:28px 0 10px}
 .badge{font-weight:700;font-size:13px;letter-spacing:.04em;padding:3px 9px;border-radius:4px;background:#2ca02c;color:#fff;white-space:nowrap}
 .bad .badge{background:#d62728}.warn .badge{background:#e8a100}
 .verdict .line{font-size:16px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:10px;margin-top:14px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin-top:14px}
 .card{background:#fff;border-radius:8px;padding:10px 14px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
 .card .k{color:#5b616b;font-size:12px}.card .v{font-size:19px;font-weight:600;overflow-wrap:anywhere}
 .panel{background:#fff;border-radius:8px;padding:12px;box-shadow:0 1px 2px rgba(0,0,0,.06);margin-bottom:12px}
@@ -34,11 +34,12 @@ table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
 th,td{padding:5px 8px;border-bottom:1px solid #eceef1;text-align:left;vertical-align:top}
 th{background:#fafbfc;font-weight:600;position:sticky;top:0}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-tr.fail td{background:#fff5f5}tr.inconclusive td{background:#fffbea}
+tr.row-fail td{background:#fff5f5}tr.row-inconclusive td{background:#fffbea}
 .pass{color:#217a21}.fail{color:#c01f1f}.inconclusive,.within-noise,.skipped{color:#8a6d00}
 .scroll{max-height:640px;overflow:auto;border-radius:8px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
 ul.caveats{margin:6px 0 0;padding-left:20px;color:#8a6d00}
 footer{color:#5b616b;font-size:12px;margin-top:30px}
+@media print{.scroll{max-height:none;overflow:visible}body{background:#fff}}
 `;
 
 export function renderHtml(result: RunResult, model: CapacityModel = fitCapacityModel(result)): string {
@@ -48,10 +49,11 @@ export function renderHtml(result: RunResult, model: CapacityModel = fitCapacity
   const c = r.capacity;
   const cards: Array<[string, string]> = [
     ['max servable load', c.maxServableLoad === null ? 'none' : `${fmtNum(c.maxServableLoad)} rps`],
-    ['resolution', c.resolution === null ? 'n/a' : `±${fmtPct(c.resolution)}`],
+    ['resolution', c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`],
     ['first failing load', c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`],
     ['limited by', c.limitedBy.join(', ') || '—'],
-    ['steps', `${r.steps.length} in ${fmtDuration(r.durationMs)}`],
+    ['steps', String(r.steps.length)],
+    ['duration', fmtDuration(r.durationMs)],
   ];
   const charts = [rateChart(r), latencyChart(r, model), errorChart(r), ...shiftCharts(r)];
   return `<!DOCTYPE html>
@@ -96,9 +98,9 @@ function modelSection(m: CapacityModel): string {
   const rows = m.fits
     .map((f) => {
       const preds = f.predictions
-        .map((p) => `${e(p.slo)}: ${p.predictedBreakLoad === null ? 'never' : `~${e(fmtNum(p.predictedBreakLoad))} rps`}${p.note ? ` <span class="skipped">(${e(p.note)})</span>` : ''}`)
+        .map((p) => `${e(p.slo)}: ${p.predictedBreakLoad === null ? 'never' : `≈${e(fmtNum(p.predictedBreakLoad))} rps`}${p.note ? ` <span class="skipped">(${e(p.note)})</span>` : ''}`)
         .join('<br>');
-      return `<tr><td>${e(f.metric)}</td><td class="n">${f.points}</td><td class="n">${f.r2 === null ? 'n/a' : f.r2.toFixed(2)}</td><td class="n">${f.knee === null ? '—' : `~${e(fmtNum(f.knee))} rps`}</td><td>${preds || '—'}</td></tr>`;
+      return `<tr><td>${e(f.metric)}</td><td class="n">${f.points}</td><td class="n">${f.r2 === null ? 'n/a' : f.r2.toFixed(2)}</td><td class="n">${f.knee === null ? '—' : `≈${e(fmtNum(f.knee))} rps`}</td><td>${preds || '—'}</td></tr>`;
     })
     .join('');
   const caveats = m.fits.flatMap((f) => f.caveats.map((c) => `${f.metric}: ${c}`));
@@ -130,7 +132,7 @@ function stepsTable(r: RunResult): string {
     }
     const why = s.verdict === 'inconclusive' && s.inconclusiveReasons.length ? `: ${s.inconclusiveReasons.join('; ')}` : '';
     cells.push(`<td class="${e(s.verdict)}">${e(s.verdict + why)}</td>`);
-    return `<tr class="${e(s.verdict)}">${cells.join('')}</tr>`;
+    return `<tr class="row-${e(s.verdict)}">${cells.join('')}</tr>`;
   };
   return `<div class="scroll"><table id="steps"><thead><tr>${head.map((h, i) => `<th${num.has(i) || i > 8 ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${r.steps.map(row).join('')}</tbody></table></div>`;
 }

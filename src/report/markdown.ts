@@ -2,17 +2,18 @@
 // the gate, the steps and the capacity model — what a reviewer wants to see in a PR or job summary.
 import type { RunResult } from '../result.js';
 import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
-import { capacityLine, fmtDuration, fmtNum, fmtPct, parseSloText, sloValue, fmtMetric, verdictWord } from './format.js';
+import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord } from './format.js';
 
 /** Escapes text for a Markdown table cell or line: pipes, HTML, emphasis and link syntax. */
 export function mdEscape(s: string): string {
   return s
     .replace(/\\/g, '\\\\')
     .replace(/\r?\n/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([|*_`[\]#~])/g, '\\$1');
+    .replace(/&(?=#?\w+;)/g, '&amp;')
+    .replace(/<(?=[A-Za-z/!?])/g, '&lt;')
+    .replace(/([|*`[\]~])/g, '\\$1')
+    .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace('_', '\\_'))
+    .replace(/^([#>+-])/, '\\$1');
 }
 
 /** A Markdown table; cells are escaped here. */
@@ -40,7 +41,7 @@ export function renderMarkdown(result: RunResult, model: CapacityModel = fitCapa
       [
         [
           c.maxServableLoad === null ? 'none' : `${fmtNum(c.maxServableLoad)} rps`,
-          c.resolution === null ? 'n/a' : `±${fmtPct(c.resolution)}`,
+          c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`,
           c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`,
           c.limitedBy.join(', ') || '—',
           c.verdict,
@@ -97,12 +98,12 @@ function modelSection(m: CapacityModel): string {
   const rows: string[][] = [];
   const caveats: string[] = [];
   for (const f of m.fits) {
-    const preds = f.predictions.map((p) => `${p.slo}: ${p.predictedBreakLoad === null ? 'never' : `~${fmtNum(p.predictedBreakLoad)} rps`}${p.note ? ` (${p.note})` : ''}`);
+    const preds = f.predictions.map((p) => `${p.slo}: ${p.predictedBreakLoad === null ? 'never' : `≈${fmtNum(p.predictedBreakLoad)} rps`}${p.note ? ` (${p.note})` : ''}`);
     rows.push([
       f.metric,
       String(f.points),
       f.r2 === null ? 'n/a' : f.r2.toFixed(2),
-      f.knee === null ? '—' : `~${fmtNum(f.knee)} rps`,
+      f.knee === null ? '—' : `≈${fmtNum(f.knee)} rps`,
       preds.join('; ') || '—',
     ]);
     for (const c of f.caveats) caveats.push(`${f.metric}: ${c}`);

@@ -18,6 +18,8 @@ export interface Series {
   dashed?: boolean;
   /** Draw markers (default true when ≤ 150 points). */
   markers?: boolean;
+  /** A fitted or guide line: does not widen the axes, and is drawn only inside the data's y range. */
+  guide?: boolean;
 }
 
 export interface RefLine {
@@ -121,7 +123,7 @@ export function lineChart(spec: ChartSpec): string {
   const ph = H - M.top - M.bottom;
   const xf = spec.xFormat ?? defaultFmt;
   const yf = spec.yFormat ?? defaultFmt;
-  const pts = spec.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const pts = spec.series.filter((s) => !s.guide).flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const xs = [...pts.map((p) => p.x), ...(spec.vLines ?? []).map((l) => l.value)];
   const ys = [...pts.map((p) => p.y), ...(spec.hLines ?? []).map((l) => l.value)];
   const parts: string[] = [];
@@ -135,14 +137,22 @@ export function lineChart(spec: ChartSpec): string {
     return parts.join('');
   }
 
-  // x range: from the lowest value (or 0 when close) to the highest, padded a little.
-  let x0 = Math.min(...xs);
-  let x1 = Math.max(...xs);
-  if (x0 > 0 && x0 < (x1 - x0) * 0.5) x0 = 0;
-  if (x1 === x0) x1 = x0 + 1;
-  const xpad = (x1 - x0) * 0.03;
-  x0 = spec.xIntegers ? Math.floor(x0 - xpad) : x0 === 0 ? 0 : x0 - xpad;
-  x1 = x1 + xpad;
+  // x range: from the lowest value (or 0 when close) to the highest, padded a little. Integer axes
+  // (step numbers) are padded by half a step and never show ticks outside the data.
+  const dataX0 = Math.min(...xs);
+  const dataX1 = Math.max(...xs);
+  let x0 = dataX0;
+  let x1 = dataX1;
+  if (spec.xIntegers) {
+    x0 -= 0.5;
+    x1 += 0.5;
+  } else {
+    if (x0 > 0 && x0 < (x1 - x0) * 0.5) x0 = 0;
+    if (x1 === x0) x1 = x0 + 1;
+    const xpad = (x1 - x0) * 0.03;
+    if (x0 !== 0) x0 -= xpad;
+    x1 += xpad;
+  }
 
   const positive = ys.filter((y) => y > 0);
   const yMaxRaw = Math.max(0, ...ys);
@@ -197,7 +207,9 @@ export function lineChart(spec: ChartSpec): string {
       `<text class="tick y" x="${M.left - 6}" y="${r(y + 4)}" text-anchor="end" fill="#555">${escapeXml(yf(t))}</text>`,
     );
   }
-  const xTicks = linearTicks(x0, x1, Math.max(2, Math.floor(pw / 60)), xf, pw / (x1 - x0), spec.xIntegers);
+  const xTicks = spec.xIntegers
+    ? linearTicks(dataX0, dataX1, Math.max(2, Math.floor(pw / 60)), xf, pw / (x1 - x0), true)
+    : linearTicks(x0, x1, Math.max(2, Math.floor(pw / 60)), xf, pw / (x1 - x0));
   for (const t of xTicks) {
     const x = sx(t);
     if (x < M.left - 0.5 || x > M.left + pw + 0.5) continue;
@@ -219,11 +231,11 @@ export function lineChart(spec: ChartSpec): string {
   for (const l of hLines) {
     const y = sy(l.value);
     let ty = y - 5;
-    if (lastLabelY - ty < FONT_PX + 2 && lastLabelY !== Infinity) ty = lastLabelY + FONT_PX + 2;
+    if (lastLabelY !== Infinity && ty - lastLabelY < FONT_PX + 2) ty = lastLabelY + FONT_PX + 2;
     lastLabelY = ty;
     parts.push(
       `<line class="threshold" x1="${M.left}" y1="${r(y)}" x2="${M.left + pw}" y2="${r(y)}" stroke="${l.color}" stroke-width="1.5" stroke-dasharray="6 4"/>`,
-      `<text x="${M.left + pw - 4}" y="${r(ty)}" text-anchor="end" fill="${l.color}" font-weight="600" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeXml(l.label)}</text>`,
+      `<text class="threshold-label" x="${M.left + 6}" y="${r(ty)}" fill="${l.color}" font-weight="600" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeXml(l.label)}</text>`,
     );
   }
   for (const [i, l] of (spec.vLines ?? []).entries()) {
@@ -237,7 +249,7 @@ export function lineChart(spec: ChartSpec): string {
 
   // Series.
   for (const s of spec.series) {
-    const ps = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!log || p.y > 0));
+    const ps = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!log || p.y > 0) && (!s.guide || (p.y >= y0 && p.y <= y1)));
     if (ps.length === 0) continue;
     const d = ps.map((p, i) => `${i === 0 ? 'M' : 'L'}${r(sx(p.x))} ${r(sy(p.y))}`).join(' ');
     parts.push(

@@ -1,14 +1,54 @@
-// `loadtest compare` — placeholder until implemented.
+// `loadtest compare a.json b.json [c.json …]`: runs side by side against the first (the baseline):
+// capacity, limiting SLO, latency at shared loads, change in %, and a verdict per run (improved /
+// regressed / within noise). Exit 0, or 4 with --fail-on-regression when a run regressed.
 import type { Command } from 'commander';
-import { LoadtestError } from '../../errors.js';
+import { basename } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareTable } from '../../report/compare.js';
+import { loadReport } from '../../report/load-report.js';
+import { writeFileAtomic } from '../../report/atomic-file.js';
 import type { SetExit } from '../commands.js';
 
-export function registerCompare(program: Command, _setExit: SetExit): void {
+export type CompareFormat = 'table' | 'markdown' | 'json';
+
+export interface CompareOptions {
+  files: string[];
+  format: CompareFormat;
+  /** Write here instead of stdout. */
+  output?: string;
+  failOnRegression?: boolean;
+  write?: (text: string) => void;
+}
+
+/** Labels: file names without .json; the full path where two names clash. */
+export function labelsFor(files: string[]): string[] {
+  const short = files.map((f) => basename(f).replace(/\.json$/i, ''));
+  return short.map((s, i) => (short.indexOf(s) !== short.lastIndexOf(s) ? files[i]! : s));
+}
+
+export async function compareCommand(opts: CompareOptions): Promise<number> {
+  if (opts.files.length < 2) throw new UsageError(`compare needs at least two reports (got ${opts.files.length}): loadtest compare baseline.json current.json`);
+  if (!['table', 'markdown', 'json'].includes(opts.format)) throw new UsageError(`--format must be table, markdown or json (got "${opts.format}")`);
+  const results = [];
+  for (const f of opts.files) results.push(await loadReport(f));
+  const labels = labelsFor(opts.files);
+  const c = compareRuns(results.map((result, i) => ({ label: labels[i]!, result })));
+  const text = opts.format === 'json' ? renderCompareJson(c) : opts.format === 'markdown' ? renderCompareMarkdown(c) : renderCompareTable(c);
+  if (opts.output) await writeFileAtomic(opts.output, text);
+  else (opts.write ?? ((t) => process.stdout.write(t)))(text);
+  return opts.failOnRegression && c.pairs.some((p) => p.verdict === 'regressed') ? ExitCode.REGRESSION : ExitCode.OK;
+}
+
+export function registerCompare(program: Command, setExit: SetExit): void {
   program
     .command('compare')
-    .description('(not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new LoadtestError('`loadtest compare` is not implemented yet');
+    .description('compare runs side by side against the first (capacity, latency at shared loads, verdict per run)')
+    .argument('<reports...>', 'JSON reports; the first is the baseline')
+    .option('--format <format>', 'table | markdown | json', 'table')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--fail-on-regression', 'exit 4 when a run regressed against the baseline')
+    .action(async (files: string[], o: { format: string; output?: string; failOnRegression?: boolean }) => {
+      setExit(await compareCommand({ files, format: o.format as CompareFormat, ...(o.output ? { output: o.output } : {}), failOnRegression: !!o.failOnRegression }));
     });
 }

@@ -1,0 +1,188 @@
+// `loadtest compare a.json b.json [c.json …]`: runs side by side. The first run is the baseline;
+// every other run gets a verdict against it — improved, regressed or within noise — where "noise"
+// is the two runs' combined resolution (each run knows its capacity only to ± its step gap), the same
+// rule the --baseline gate uses. Latency percentiles are lined up at the loads the runs share
+// (matched within LOAD_MATCH). Pure: compareRuns builds the comparison, render* format it.
+import type { RunResult, StepResult } from '../result.js';
+import { fmtMs, fmtNum, pct as fmtPct, signedPct } from './format.js';
+import { LOAD_MATCH } from './gate.js';
+import { mdEscape, mdTable } from './markdown.js';
+
+export interface ComparedRun {
+  label: string;
+  scenario: string;
+  startedAt: string;
+  status: RunResult['status'];
+  maxServableLoad: number | null;
+  resolution: number | null;
+  firstFailingLoad: number | null;
+  capacityVerdict: RunResult['capacity']['verdict'];
+  limitedBy: string[];
+}
+
+export type PairVerdict = 'improved' | 'regressed' | 'within noise' | 'not comparable';
+
+export interface PairComparison {
+  /** Index of the run compared against the baseline (run 0). */
+  run: number;
+  /** Relative capacity change against the baseline; null when either has no servable load. */
+  change: number | null;
+  /** Combined resolution of the two runs (fraction). */
+  noise: number;
+  verdict: PairVerdict;
+  /** Plain words with numbers. */
+  reason: string;
+}
+
+export interface LatencyCell {
+  load: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  verdict: StepResult['verdict'];
+}
+
+export interface LatencyRow {
+  /** The baseline's load. */
+  load: number;
+  /** One cell per run (null when that run has no step within LOAD_MATCH of this load). */
+  cells: Array<LatencyCell | null>;
+}
+
+export interface Comparison {
+  runs: ComparedRun[];
+  pairs: PairComparison[];
+  /** Loads measured by the baseline and at least one other run. */
+  latency: LatencyRow[];
+}
+
+export function compareRuns(inputs: Array<{ label: string; result: RunResult }>): Comparison {
+  const runs = inputs.map(({ label, result: r }) => ({
+    label,
+    scenario: r.scenario.name,
+    startedAt: r.startedAt,
+    status: r.status,
+    maxServableLoad: r.capacity.maxServableLoad,
+    resolution: r.capacity.resolution,
+    firstFailingLoad: r.capacity.firstFailingLoad,
+    capacityVerdict: r.capacity.verdict,
+    limitedBy: r.capacity.limitedBy,
+  }));
+  const base = inputs[0]!.result;
+  const pairs = inputs.slice(1).map(({ result }, i) => comparePair(base, result, i + 1));
+  return { runs, pairs, latency: latencyRows(inputs.map((x) => x.result)) };
+}
+
+function comparePair(base: RunResult, cur: RunResult, run: number): PairComparison {
+  const noise = (base.capacity.resolution ?? 0) + (cur.capacity.resolution ?? 0);
+  const b = base.capacity.maxServableLoad;
+  const c = cur.capacity.maxServableLoad;
+  if (b === null || c === null || b <= 0) {
+    const which = b === null ? 'the baseline' : 'this run';
+    return { run, change: null, noise, verdict: 'not comparable', reason: `${which} has no servable load` };
+  }
+  const change = (c - b) / b;
+  const bound = (r: RunResult) => r.capacity.verdict === 'above-max';
+  let verdict: PairVerdict = Math.abs(change) <= noise ? 'within noise' : change > 0 ? 'improved' : 'regressed';
+  let reason = `${fmtNum(c)} vs ${fmtNum(b)} rps (${signedPct(change)}), ${verdict === 'within noise' ? 'within' : 'beyond'} the combined resolution ±${fmtPct(noise)}`;
+  // An above-max capacity is only a lower bound: a "regression" against it is real, an improvement
+  // over it is not proven, and two lower bounds say nothing about each other.
+  if (bound(base) && bound(cur)) {
+    verdict = 'not comparable';
+    reason = 'both runs passed every step: their capacities are only lower bounds';
+  } else if (bound(cur) && change < 0) {
+    verdict = 'not comparable';
+    reason = `this run passed every step up to its load.max (${fmtNum(c)} rps), below the baseline's ${fmtNum(b)} rps`;
+  }
+  return { run, change, noise, verdict, reason };
+}
+
+function comparable(s: StepResult): boolean {
+  return s.verdict !== 'inconclusive' && !s.partial && s.latencyMs.count > 0 && s.load > 0;
+}
+
+function latencyRows(results: RunResult[]): LatencyRow[] {
+  const pools = results.map((r) => r.steps.filter(comparable));
+  const baseLoads = [...pools[0]!].sort((a, b) => a.load - b.load);
+  const rows: LatencyRow[] = [];
+  for (const step of baseLoads) {
+    if (rows.length && Math.abs(rows[rows.length - 1]!.load - step.load) / step.load <= LOAD_MATCH) continue;
+    const cells = pools.map((pool) => {
+      let best: StepResult | undefined;
+      for (const s of pool) {
+        const d = Math.abs(s.load - step.load) / Math.max(s.load, step.load);
+        if (d <= LOAD_MATCH && (!best || Math.abs(s.load - step.load) < Math.abs(best.load - step.load))) best = s;
+      }
+      return best ? { load: best.load, p50: best.latencyMs.p50, p90: best.latencyMs.p90, p99: best.latencyMs.p99, verdict: best.verdict } : null;
+    });
+    if (cells.slice(1).some((c) => c !== null)) rows.push({ load: step.load, cells });
+  }
+  return rows;
+}
+
+const capText = (r: ComparedRun) =>
+  r.maxServableLoad === null
+    ? 'none'
+    : `${r.capacityVerdict === 'above-max' ? '≥ ' : ''}${fmtNum(r.maxServableLoad)} rps${r.resolution !== null ? ` ±${fmtPct(r.resolution)}` : ''}`;
+
+/** The capacity block as rows of cells: a header row, then one row per attribute. */
+function capacityGrid(c: Comparison): string[][] {
+  const head = ['', ...c.runs.map((r, i) => (i === 0 ? `${r.label} (baseline)` : r.label))];
+  const pair = (i: number) => c.pairs.find((p) => p.run === i);
+  return [
+    head,
+    ['scenario', ...c.runs.map((r) => r.scenario)],
+    ['started', ...c.runs.map((r) => r.startedAt.slice(0, 16).replace('T', ' '))],
+    ['max servable load', ...c.runs.map(capText)],
+    ['first failing load', ...c.runs.map((r) => (r.firstFailingLoad === null ? 'none' : `${fmtNum(r.firstFailingLoad)} rps`))],
+    ['limited by', ...c.runs.map((r) => r.limitedBy.join(', ') || '—')],
+    ['change', ...c.runs.map((_, i) => (i === 0 ? '—' : pair(i)!.change === null ? 'n/a' : signedPct(pair(i)!.change!)))],
+    ['verdict', ...c.runs.map((_, i) => (i === 0 ? '—' : `${pair(i)!.verdict}${pair(i)!.verdict === 'not comparable' ? '' : ` (±${fmtPct(pair(i)!.noise)})`}`))],
+  ];
+}
+
+function latencyGrid(c: Comparison): string[][] {
+  const head = ['load', ...c.runs.map((r) => `${r.label} p50 / p99`)];
+  const rows = c.latency.map((row) => [
+    `${fmtNum(row.load)} rps`,
+    ...row.cells.map((cell, i) => {
+      if (!cell) return '—';
+      const base = row.cells[0]!;
+      const v = `${fmtMs(cell.p50)} / ${fmtMs(cell.p99)}${cell.verdict === 'fail' ? ' ✗' : ''}`;
+      if (i === 0 || !base) return v;
+      return `${v} (${signedPct(rel(cell.p50, base.p50))} / ${signedPct(rel(cell.p99, base.p99))})`;
+    }),
+  ]);
+  return [head, ...rows];
+}
+
+function rel(v: number, base: number): number {
+  return base > 0 ? (v - base) / base : 0;
+}
+
+function textTable(grid: string[][]): string {
+  const widths = grid[0]!.map((_, c) => Math.max(...grid.map((r) => [...(r[c] ?? '')].length)));
+  return grid.map((r) => r.map((v, c) => v + ' '.repeat(widths[c]! - [...v].length)).join('   ').trimEnd()).join('\n');
+}
+
+export function renderCompareTable(c: Comparison): string {
+  const out = ['Capacity', textTable(capacityGrid(c)), ''];
+  for (const p of c.pairs) out.push(`${c.runs[p.run]!.label} vs ${c.runs[0]!.label}: ${p.verdict} — ${p.reason}`);
+  out.push('', 'Latency at shared loads (✗ = the step failed its SLOs; change against the baseline)');
+  out.push(c.latency.length ? textTable(latencyGrid(c)) : '(no load measured by the baseline and another run)');
+  return out.join('\n') + '\n';
+}
+
+export function renderCompareMarkdown(c: Comparison): string {
+  const cap = capacityGrid(c);
+  const lat = latencyGrid(c);
+  const out = ['## loadtest compare\n', mdTable(cap[0]!, cap.slice(1))];
+  for (const p of c.pairs) out.push(`- **${mdEscape(c.runs[p.run]!.label)}** vs **${mdEscape(c.runs[0]!.label)}**: ${p.verdict} — ${mdEscape(p.reason)}`);
+  out.push('\n### Latency at shared loads\n');
+  out.push(c.latency.length ? mdTable(lat[0]!, lat.slice(1), lat[0]!.map(() => 'r' as const)) : '_No load measured by the baseline and another run._\n');
+  return out.join('\n');
+}
+
+export function renderCompareJson(c: Comparison): string {
+  return JSON.stringify(c, null, 2) + '\n';
+}
