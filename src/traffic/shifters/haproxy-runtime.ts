@@ -1,0 +1,225 @@
+// A client for HAProxy's runtime API (the "stats socket"), over a unix socket or TCP. One command per
+// connection (HAProxy's non-interactive mode: send "cmd\n", read until it closes), with a timeout,
+// so a vanished socket fails one command instead of wedging a session. Parsers are pure and exported.
+import net from 'node:net';
+import { LoadtestError } from '../../errors.js';
+
+export interface RuntimeAddress {
+  /** Unix socket path … */
+  socket?: string;
+  /** … or host:port of a TCP stats socket. */
+  address?: string;
+}
+
+/** One row of `show stat` (a frontend, backend or server), the fields we use typed, the rest raw. */
+export interface StatRow {
+  pxname: string;
+  svname: string;
+  /** 0 frontend, 1 backend, 2 server, 3 listener. */
+  type: number;
+  status: string;
+  weight: number;
+  /** Current queue (requests waiting for a connection slot). */
+  qcur: number;
+  scur: number;
+  /** Cumulative sessions (in HTTP mode: one per request forwarded to the server). */
+  stot: number;
+  /** Cumulative HTTP requests (frontends/backends; empty for servers on some versions → undefined). */
+  reqTot?: number;
+  hrsp5xx: number;
+  /** Connection errors to the server, response errors (server closed/aborted). */
+  econ: number;
+  eresp: number;
+  /** Average response time (ms) over the last 1024 requests. */
+  rtime: number;
+  /** Balance algorithm (backend rows only), e.g. "roundrobin". */
+  algo?: string;
+  mode?: string;
+  /** Every field by its `show stat` header name, as text. */
+  raw: Record<string, string>;
+}
+
+export function describeAddress(a: RuntimeAddress): string {
+  return a.socket ?? a.address ?? '(no address)';
+}
+
+/** Parses `show stat` CSV output (header line "# pxname,svname,…"). */
+export function parseShowStat(text: string): StatRow[] {
+  const lines = text.split('\n');
+  const headerLine = lines.find((l) => l.startsWith('# '));
+  if (!headerLine) throw new LoadtestError(`unexpected \`show stat\` output (no CSV header): ${text.slice(0, 80)}`);
+  const header = headerLine.slice(2).split(',');
+  const rows: StatRow[] = [];
+  for (const line of lines) {
+    if (line === '' || line.startsWith('#')) continue;
+    const cells = line.split(',');
+    const raw: Record<string, string> = {};
+    header.forEach((h, i) => {
+      if (h !== '' && h !== '-') raw[h] = cells[i] ?? '';
+    });
+    const num = (k: string) => {
+      const v = raw[k];
+      return v === undefined || v === '' ? 0 : Number(v);
+    };
+    rows.push({
+      pxname: raw.pxname ?? '',
+      svname: raw.svname ?? '',
+      type: num('type'),
+      status: raw.status ?? '',
+      weight: num('weight'),
+      qcur: num('qcur'),
+      scur: num('scur'),
+      stot: num('stot'),
+      reqTot: raw.req_tot === undefined || raw.req_tot === '' ? undefined : Number(raw.req_tot),
+      hrsp5xx: num('hrsp_5xx'),
+      econ: num('econ'),
+      eresp: num('eresp'),
+      rtime: num('rtime'),
+      algo: raw.algo || undefined,
+      mode: raw.mode || undefined,
+      raw,
+    });
+  }
+  return rows;
+}
+
+/** Parses `get weight b/s` → "100 (initial 100)". */
+export function parseGetWeight(text: string): { current: number; initial: number } {
+  const m = /^(\d+) \(initial (\d+)\)/.exec(text.trim());
+  if (!m) throw new LoadtestError(`HAProxy: ${firstLine(text) || 'empty answer to get weight'}`);
+  return { current: Number(m[1]), initial: Number(m[2]) };
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
+}
+
+/** Algorithms whose servers ignore runtime weights (HAProxy configuration manual, "balance"). */
+export const STATIC_ALGORITHMS = ['static-rr', 'first'];
+/** Hash algorithms: static with `hash-type map-based` (the default), dynamic with `consistent`. */
+export const HASH_ALGORITHMS = ['source', 'uri', 'url_param', 'hdr', 'rdp-cookie', 'hash'];
+
+export class HaproxyRuntime {
+  constructor(
+    readonly addr: RuntimeAddress,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  /** Sends one command on a fresh connection and resolves with HAProxy's whole answer. */
+  command(cmd: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const where = describeAddress(this.addr);
+      let opts: net.NetConnectOpts;
+      if (this.addr.socket) opts = { path: this.addr.socket };
+      else {
+        const a = this.addr.address ?? '';
+        const i = a.lastIndexOf(':');
+        opts = { host: a.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(a.slice(i + 1)) };
+      }
+      const chunks: Buffer[] = [];
+      let done = false;
+      const sock = net.connect(opts);
+      const finish = (err?: Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        sock.destroy();
+        if (err) reject(err);
+        else resolve(Buffer.concat(chunks).toString('utf8'));
+      };
+      const timer = setTimeout(
+        () => finish(new LoadtestError(`HAProxy runtime API at ${where}: no answer to "${cmd}" within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      sock.on('connect', () => sock.end(cmd + '\n'));
+      sock.on('data', (d: Buffer) => chunks.push(d));
+      sock.on('end', () => finish());
+      sock.on('close', () => finish());
+      sock.on('error', (e: NodeJS.ErrnoException) =>
+        finish(new LoadtestError(`cannot reach the HAProxy runtime API at ${where}: ${e.code ?? e.message}`)),
+      );
+    });
+  }
+
+  async showInfo(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const line of (await this.command('show info')).split('\n')) {
+      const i = line.indexOf(':');
+      if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
+    }
+    return out;
+  }
+
+  async showStat(): Promise<StatRow[]> {
+    return parseShowStat(await this.command('show stat'));
+  }
+
+  /** `show cli level` (HAProxy ≥ 2.3): "admin", "operator" or "user". */
+  async cliLevel(): Promise<string> {
+    return firstLine(await this.command('show cli level'));
+  }
+
+  async backends(): Promise<string[]> {
+    return (await this.command('show backend'))
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((l) => l.trim());
+  }
+
+  async getWeight(backend: string, server: string): Promise<{ current: number; initial: number }> {
+    return parseGetWeight(await this.command(`get weight ${backend}/${server}`));
+  }
+
+  /** Sets an absolute weight (0..256). HAProxy answers nothing on success; any text is an error. */
+  async setWeight(backend: string, server: string, weight: number): Promise<void> {
+    if (!Number.isInteger(weight) || weight < 0 || weight > 256) {
+      throw new RangeError(`weight ${weight} for ${backend}/${server} is outside 0..256`);
+    }
+    const answer = (await this.command(`set server ${backend}/${server} weight ${weight}`)).trim();
+    if (answer !== '') throw new LoadtestError(`HAProxy refused "set server ${backend}/${server} weight ${weight}": ${firstLine(answer)}`);
+  }
+
+  /** Throws a clear LoadtestError unless this socket has level admin (needed to set weights). */
+  async assertAdmin(): Promise<void> {
+    const level = await this.cliLevel();
+    if (level !== 'admin') {
+      throw new LoadtestError(
+        `the HAProxy stats socket ${describeAddress(this.addr)} has level "${level || 'unknown'}", but setting weights needs level admin`,
+        undefined,
+        ['add `level admin` to its line in haproxy.cfg, e.g. `stats socket /run/haproxy/admin.sock mode 600 level admin`'],
+      );
+    }
+  }
+
+  /**
+   * The backend's servers with their current weights, and its balance algorithm. Refuses a missing
+   * backend or server and algorithms that ignore runtime weights.
+   */
+  async inspectBackend(backend: string, targets: string[]): Promise<{ weights: Record<string, number>; algo: string }> {
+    const rows = await this.showStat();
+    const be = rows.find((r) => r.pxname === backend && r.svname === 'BACKEND');
+    if (!be) {
+      const names = [...new Set(rows.filter((r) => r.svname === 'BACKEND').map((r) => r.pxname))];
+      throw new LoadtestError(`HAProxy has no backend "${backend}" (backends: ${names.join(', ') || 'none'})`);
+    }
+    const algo = be.algo ?? '';
+    if (STATIC_ALGORITHMS.includes(algo)) {
+      throw new LoadtestError(
+        `backend "${backend}" uses \`balance ${algo}\`, which ignores runtime weights: traffic cannot be shifted`,
+        undefined,
+        ['use `balance roundrobin` (or leastconn, random) for the backend under test'],
+      );
+    }
+    const weights: Record<string, number> = {};
+    for (const r of rows) if (r.pxname === backend && r.type === 2) weights[r.svname] = r.weight;
+    const missing = targets.filter((t) => !(t in weights));
+    if (missing.length > 0) {
+      throw new LoadtestError(
+        `backend "${backend}" has no server ${missing.map((m) => `"${m}"`).join(', ')} (servers: ${Object.keys(weights).join(', ')})`,
+      );
+    }
+    // show stat's weight is the effective one (may be scaled by slowstart); ask for the user weight.
+    for (const s of Object.keys(weights)) weights[s] = (await this.getWeight(backend, s)).current;
+    return { weights, algo };
+  }
+}

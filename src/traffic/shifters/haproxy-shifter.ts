@@ -1,0 +1,81 @@
+// The HAProxy shifter: moves live traffic onto the target servers of one backend by setting their
+// weights through HAProxy's runtime API (stats socket at level admin). prepare() checks the socket's
+// level, the backend's balance algorithm and the servers, then journals the original weights.
+import { LoadtestError } from '../../errors.js';
+import { createHaproxySampler } from '../../metrics/samplers/haproxy-sampler.js';
+import type { Sampler } from '../../metrics/samplers/sampler.js';
+import type { HaproxyShifterSpec, ShiftLimits } from '../../scenario/scenario.js';
+import { HASH_ALGORITHMS, HaproxyRuntime, describeAddress } from './haproxy-runtime.js';
+import { createShiftTraffic, type ShiftTraffic, type WeightControl } from './shift-traffic.js';
+
+export function haproxyWeightControl(spec: Pick<HaproxyShifterSpec, 'socket' | 'address' | 'backend' | 'servers'>, runtime?: HaproxyRuntime): WeightControl {
+  const rt = runtime ?? new HaproxyRuntime({ socket: spec.socket, address: spec.address });
+  let algo = '';
+  return {
+    description: `HAProxy ${describeAddress(rt.addr)} backend ${spec.backend}`,
+    journalShifter: {
+      type: 'haproxy',
+      backend: spec.backend,
+      ...(spec.socket ? { socket: spec.socket } : {}),
+      ...(spec.address ? { address: spec.address } : {}),
+    },
+    async readWeights() {
+      await rt.assertAdmin();
+      const b = await rt.inspectBackend(spec.backend, spec.servers);
+      algo = b.algo;
+      return b.weights;
+    },
+    setWeight: (server, weight) => rt.setWeight(spec.backend, server, weight),
+    async probe(original) {
+      // Hash algorithms ignore runtime weights with `hash-type map-based` (the default), and nothing
+      // in the runtime API tells the hash type: try a one-unit change and put it back at once.
+      if (!HASH_ALGORITHMS.some((a) => algo === a || algo.startsWith(`${a}(`))) return;
+      const t = spec.servers[0]!;
+      const w = original[t]!;
+      try {
+        await rt.setWeight(spec.backend, t, w < 256 ? w + 1 : w - 1);
+      } catch (e) {
+        if (e instanceof LoadtestError && /static/i.test(e.message)) {
+          throw new LoadtestError(
+            `backend "${spec.backend}" uses \`balance ${algo}\` with map-based hashing, which ignores runtime weights`,
+            undefined,
+            ['add `hash-type consistent` to the backend, or use `balance roundrobin`'],
+          );
+        }
+        throw e;
+      } finally {
+        await rt.setWeight(spec.backend, t, w).catch(() => undefined);
+      }
+    },
+  };
+}
+
+export interface HaproxyShifterOptions {
+  spec: HaproxyShifterSpec;
+  limits: ShiftLimits;
+  journalFile: string;
+  scenarioName?: string;
+  windowMs?: number;
+  /** Metrics source; default: HAProxy's own `show stat` on the same socket. */
+  makeSampler?: (targets: string[], controls: string[]) => Sampler;
+  sampleIntervalMs?: number;
+  rampIntervalMs?: number;
+  restoreDeadlineMs?: number;
+  timeoutMs?: number;
+}
+
+export function createHaproxyShifter(o: HaproxyShifterOptions): ShiftTraffic {
+  const runtime = new HaproxyRuntime({ socket: o.spec.socket, address: o.spec.address }, o.timeoutMs ?? 5000);
+  return createShiftTraffic({
+    control: haproxyWeightControl(o.spec, runtime),
+    makeSampler:
+      o.makeSampler ?? ((targets, controls) => createHaproxySampler(runtime, o.spec.backend, targets, controls, o.sampleIntervalMs ?? 1000)),
+    targets: o.spec.servers,
+    limits: o.limits,
+    journalFile: o.journalFile,
+    ...(o.scenarioName !== undefined ? { scenarioName: o.scenarioName } : {}),
+    ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
+    ...(o.rampIntervalMs !== undefined ? { rampIntervalMs: o.rampIntervalMs } : {}),
+    ...(o.restoreDeadlineMs !== undefined ? { restoreDeadlineMs: o.restoreDeadlineMs } : {}),
+  });
+}

@@ -1,0 +1,288 @@
+// The shift Traffic: holds a level (a multiple of the targets' fair share) by setting weights on a
+// real load balancer, and reports what live metrics saw. The balancer is reached through a
+// WeightControl (HAProxy runtime API, or user commands); metrics through a Sampler. Safety: the
+// original weights are journaled before the first change and put back by close() (with retries).
+import { LoadtestError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import type { LatencySummary } from '../../metrics/histogram.js';
+import type { GroupSample, Sampler } from '../../metrics/samplers/sampler.js';
+import { splitWindows, windowOf, type GroupWindowStats } from '../../metrics/samplers/window.js';
+import type { StepStats } from '../../metrics/step-stats.js';
+import type { ShiftLimits } from '../../scenario/scenario.js';
+import type { StepRequest, Traffic } from '../traffic.js';
+import { deleteJournal, writeJournal, type WeightJournal } from './journal.js';
+import { restoreWeights } from './restore-weights.js';
+import { MAX_WEIGHT, changedServers, rampWeights, shareFor, weightsForShare } from './weights.js';
+
+/** How a shifter reads and sets weights on one pool of servers. */
+export interface WeightControl {
+  /** e.g. "HAProxy /run/haproxy/admin.sock backend web". */
+  readonly description: string;
+  /** How `loadtest restore` can reach the same pool (written into the journal). */
+  readonly journalShifter: WeightJournal['shifter'];
+  /** Checks access (level, algorithm …) and reads every server's current weight. Throws LoadtestError. */
+  readWeights(): Promise<Record<string, number>>;
+  setWeight(server: string, weight: number): Promise<void>;
+  /** Optional check run after the journal is written (may change a weight and put it back). */
+  probe?(original: Record<string, number>): Promise<void>;
+}
+
+export interface ShiftOptions {
+  control: WeightControl;
+  /** Built once the original weights (hence the control group) are known. */
+  makeSampler: (targets: string[], controls: string[]) => Sampler;
+  targets: string[];
+  limits: ShiftLimits;
+  journalFile: string;
+  scenarioName?: string;
+  /** Sub-windows of the judged window (ms); default: the whole window is one. */
+  windowMs?: number;
+  /** Pause between ramp sub-steps (ms) when max_weight_step splits a change; default 500. */
+  rampIntervalMs?: number;
+  /** How long close() retries a vanished socket (ms); default 20 s. */
+  restoreDeadlineMs?: number;
+}
+
+export interface ShiftTraffic extends Traffic {
+  readonly kind: 'shift';
+  /** The weights prepare() found (undefined before). */
+  readonly originalWeights: Record<string, number> | undefined;
+  /** After close(): false when some weight could not be put back (the journal is left; exit UNRESTORED). */
+  readonly restored: boolean;
+  /** Dry run: every weight change the levels would make, one line per level. Reads weights, sets nothing. */
+  planLines(levels: number[]): Promise<string[]>;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+function latencyOf(g: GroupWindowStats): LatencySummary {
+  // Sources without per-request latencies (HAProxy) report count 0 and only a mean.
+  const has = g.p99Ms !== undefined;
+  return {
+    count: has ? g.samples : 0,
+    min: 0,
+    mean: g.meanLatencyMs ?? 0,
+    p50: g.p50Ms ?? 0,
+    p90: g.p90Ms ?? 0,
+    p95: g.p95Ms ?? 0,
+    p99: g.p99Ms ?? 0,
+    p999: g.p999Ms ?? 0,
+    max: 0,
+  };
+}
+
+export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
+  let original: Record<string, number> | undefined;
+  let current: Record<string, number> | undefined;
+  let sampler: Sampler | undefined;
+  let journaled = false;
+  let restored = true;
+  let closing: Promise<string[]> | undefined;
+
+  const planFor = (level: number) => {
+    if (!original) throw new Error('shift traffic used before prepare()');
+    return weightsForShare(original, o.targets, shareFor(level, original, o.targets), o.limits);
+  };
+
+  const describeWeights = (weights: Record<string, number>, share: number) =>
+    `${o.targets.map((t) => `${t} weight ${weights[t]}/${MAX_WEIGHT}`).join(', ')}, share ${pct(share)}`;
+
+  async function applyWeights(goal: Record<string, number>, signal: AbortSignal): Promise<void> {
+    const steps = rampWeights(current!, goal, o.limits.maxWeightStep);
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
+      for (const s of changedServers(current!, step)) {
+        await o.control.setWeight(s, step[s]!);
+        current![s] = step[s]!;
+        restored = false;
+      }
+      if (i < steps.length - 1) await sleep(o.rampIntervalMs ?? 500, signal);
+      if (signal.aborted) return;
+    }
+  }
+
+  const traffic: ShiftTraffic = {
+    kind: 'shift',
+    get originalWeights() {
+      return original;
+    },
+    get restored() {
+      return restored;
+    },
+
+    async prepare(): Promise<void> {
+      original = await o.control.readWeights();
+      current = { ...original };
+      const controls = Object.keys(original).filter((s) => !o.targets.includes(s));
+      // Fails early on an all-zero pool or an unknown target.
+      weightsForShare(original, o.targets, shareFor(1, original, o.targets), o.limits);
+      sampler = o.makeSampler(o.targets, controls);
+      await writeJournal(o.journalFile, {
+        kind: 'loadtest.weight-journal',
+        version: 1,
+        shifter: o.control.journalShifter,
+        weights: original,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        ...(o.scenarioName ? { scenario: o.scenarioName } : {}),
+      });
+      journaled = true;
+      if (o.control.probe) {
+        restored = false;
+        await o.control.probe(original);
+        restored = true;
+      }
+    },
+
+    describe(level: number): string {
+      if (!original) return `${level.toFixed(2)}x`;
+      const plan = planFor(level);
+      return `${level.toFixed(2)}x (${describeWeights(plan.weights, plan.share)})`;
+    },
+
+    async planLines(levels: number[]): Promise<string[]> {
+      if (!original) original = await o.control.readWeights();
+      const lines = [`${o.control.description}: current weights ${JSON.stringify(original)}`];
+      for (const level of levels) {
+        const plan = planFor(level);
+        const steps = rampWeights(original, plan.weights, o.limits.maxWeightStep);
+        const sets = changedServers(original, plan.weights).map((s) => `set ${s} ${original![s]}→${plan.weights[s]}`);
+        lines.push(
+          `${level.toFixed(2)}x: ${describeWeights(plan.weights, plan.share)}; ${sets.length ? sets.join(', ') : 'no change'}` +
+            (steps.length > 1 ? ` (in ${steps.length} sub-steps of ≤ ${o.limits.maxWeightStep})` : '') +
+            (plan.clamped.length ? ` [${plan.clamped.join('; ')}]` : ''),
+        );
+      }
+      return lines;
+    },
+
+    async runStep(step: StepRequest): Promise<StepStats> {
+      if (!original || !sampler) throw new Error('shift traffic used before prepare()');
+      const startedAt = new Date().toISOString();
+      const t0 = performance.now();
+      const plan = planFor(step.level);
+      const all: GroupSample[] = [await sampler.sample()];
+      await applyWeights(plan.weights, step.signal);
+      const measureAt = t0 + step.warmupMs;
+      const endAt = t0 + step.durationMs;
+      const every = Math.max(100, Math.min(sampler.intervalMs, o.windowMs ?? Infinity));
+      const controls = Object.keys(original).filter((s) => !o.targets.includes(s));
+      // Sample on a fixed grid: through the warm-up (progress, abort rules), exactly at the start
+      // of the judged window, then every `every` ms to its end, so windows have equal lengths.
+      const schedule: number[] = [];
+      for (let t = t0 + every; t < measureAt - 1; t += every) schedule.push(t);
+      if (step.warmupMs > 0) schedule.push(measureAt);
+      for (let t = measureAt + every; t < endAt - 1; t += every) schedule.push(t);
+      schedule.push(endAt);
+      let measureStart = step.warmupMs > 0 ? -1 : 0;
+      for (const at of schedule) {
+        await sleep(at - performance.now(), step.signal);
+        if (step.signal.aborted) break;
+        all.push(await sampler.sample());
+        if (measureStart < 0 && at >= measureAt) measureStart = all.length - 1;
+        const running = windowOf(all, o.targets, controls, plan.share);
+        step.onProgress?.({
+          elapsedMs: performance.now() - t0,
+          phase: measureStart < 0 ? 'warmup' : 'measure',
+          metrics: running.metrics,
+          offeredRps: plan.share * (running.target.rps + running.control.rps),
+          achievedRps: running.target.rps,
+          inFlight: 0,
+        });
+      }
+      const partial = step.signal.aborted;
+      if (partial) all.push(await sampler.sample());
+      // An aborted warm-up has no judged window: report what there is.
+      const judged = all.slice(measureStart >= 0 ? measureStart : 0);
+      if (judged.length < 2) judged.unshift(all[0]!);
+      const w = windowOf(judged, o.targets, controls, plan.share);
+      const windows = o.windowMs ? splitWindows(judged, o.windowMs).map((ws) => windowOf(ws, o.targets, controls, plan.share).metrics) : [w.metrics];
+      const backendRps = w.target.rps + w.control.rps;
+      const offeredRps = plan.share * backendRps;
+      w.metrics.offered_rps = offeredRps;
+      w.metrics.throughput = offeredRps > 0 ? w.target.rps / offeredRps : 0;
+      const errors: StepStats['errors'] = {};
+      for (const [k, v] of Object.entries(w.target.errorClasses)) if (v > 0) (errors as Record<string, number>)[k] = v;
+      if (Object.keys(errors).length === 0 && w.target.errors > 0) errors.http = w.target.errors;
+      const latency = latencyOf(w.target);
+      const { errors: _e, errorClasses: _c, ...targetStats } = w.target;
+      const { errors: _e2, errorClasses: _c2, ...controlStats } = w.control;
+      return {
+        level: step.level,
+        startedAt,
+        durationMs: judged[judged.length - 1]!.at - judged[0]!.at,
+        partial,
+        offeredRps,
+        achievedRps: w.target.rps,
+        sent: w.target.samples,
+        completed: w.target.samples,
+        errors,
+        errorCount: w.target.errors,
+        errorRate: w.target.errorRate,
+        statusCodes: {},
+        bytesReceived: 0,
+        latencyMs: latency,
+        latencyUncorrectedMs: latency,
+        byRequest: [],
+        metrics: w.metrics,
+        windows,
+        live: {
+          weights: { ...current! },
+          expectedShare: plan.share,
+          measuredShare: w.measuredShare,
+          target: targetStats,
+          control: controlStats,
+          source: sampler.source,
+        },
+      };
+    },
+
+    close(): Promise<string[]> {
+      closing ??= (async () => {
+        if (!original || !journaled) return [];
+        const messages: string[] = [];
+        try {
+          // Put back every server of the pool, changed or not: cheap, and right even if someone else
+          // touched a weight meanwhile or a set was half-done when the socket vanished.
+          const outcome = await restoreWeights(original, (s, w) => o.control.setWeight(s, w), {
+            deadlineMs: o.restoreDeadlineMs ?? 20_000,
+          });
+          restored = outcome.ok;
+          if (outcome.ok) {
+            current = { ...original };
+            await deleteJournal(o.journalFile);
+            messages.push(`original weights restored on ${o.control.description}: ${JSON.stringify(original)}`);
+          } else {
+            messages.push(...outcome.messages.filter((m) => m.startsWith('could NOT')));
+            messages.push(`weights NOT restored; the journal is kept: run \`loadtest restore --journal ${o.journalFile}\``);
+          }
+        } catch (e) {
+          restored = false;
+          messages.push(`restoring weights failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        return messages;
+      })();
+      return closing;
+    },
+  };
+  return traffic;
+}
+
+/** Thrown by `run` when close() could not put the weights back. */
+export function unrestoredError(messages: string[], journalFile: string): LoadtestError {
+  return new LoadtestError(`weights could not be restored; journal left at ${journalFile}`, ExitCode.UNRESTORED, messages);
+}
