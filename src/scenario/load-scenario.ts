@@ -35,10 +35,22 @@ export function parseScenario(text: string, file: string, env: Record<string, st
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
   const pos = (offset: number) => ({ file, ...lc.linePos(offset) });
   if (doc.errors.length > 0) {
-    // Past a syntax error the tree is guesswork: report the syntax errors only.
-    throw new ScenarioError(
-      doc.errors.map((e): ScenarioProblem => ({ path: '', message: yamlMessage(e.code, e.message), pos: pos(e.pos[0]) })),
-    );
+    // Past a syntax error the tree is guesswork: report the syntax errors only, the first per line
+    // (the parser cascades: one missing quote yields a dozen "unexpected token"s on that line).
+    const problems: ScenarioProblem[] = [];
+    const lines = new Set<number>();
+    for (const e of doc.errors) {
+      const p = pos(e.pos[0]);
+      if (lines.has(p.line)) continue;
+      lines.add(p.line);
+      const lineText = text.split('\n')[p.line - 1] ?? '';
+      // `{ max: ${MAX} }`: in a flow collection `{` ends a plain scalar, so ${…} must be quoted.
+      const hint = /[[{].*\$\{/.test(lineText) ? ' (inside { } or [ ], quote values that use ${VAR}: "${VAR}")' : '';
+      problems.push({ path: '', message: yamlMessage(e.code, e.message) + hint, pos: p });
+    }
+    const shown = problems.slice(0, 10);
+    if (problems.length > shown.length) shown.push({ path: '', message: `… and ${problems.length - shown.length} more YAML syntax errors` });
+    throw new ScenarioError(shown);
   }
   const r = new Reader(doc, lc, file, env);
   if (doc.contents === null) {

@@ -14,7 +14,12 @@ export interface Scenario {
   load: LoadSpec;
   /** Judged on every step, after warm-up; a breach fails the step. */
   slo: SloRule[];
-  /** Checked continuously during every step (warm-up included); a breach stops the run at once. */
+  /**
+   * Checked continuously during every step (warm-up included); a breach stops the run at once.
+   * Written in the file as the stopping condition (`error_rate > 20%`) and stored negated
+   * (`op` '<='), so — as for `slo` and `guard` — evaluateSlos' breaches are what matters; `text`
+   * keeps the user's wording.
+   */
   abort: SloRule[];
   /** Shift mode: rules on the control group (`control.*`); a breach aborts and restores at once. */
   guard: SloRule[];

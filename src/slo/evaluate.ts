@@ -26,6 +26,17 @@ function measured(metrics: StepMetrics, key: string): number | undefined {
   return typeof v === 'number' && !Number.isNaN(v) ? v : undefined;
 }
 
+const NEGATED: Record<Comparator, Comparator> = { '<': '>=', '<=': '>', '>': '<=', '>=': '<' };
+
+/**
+ * The rule that holds exactly when `rule` does not: `error_rate > 20%` → `error_rate <= 0.2`.
+ * Abort rules are written as the condition that stops the run; the loader stores them negated,
+ * so every rule list means "must hold" and a breach (evaluateSlos) means "stop". `text` is kept.
+ */
+export function negateRule(rule: SloRule): SloRule {
+  return { ...rule, op: NEGATED[rule.op] };
+}
+
 /** Every rule the metrics break, in rule order. Rules on absent metrics are skipped (see header). */
 export function evaluateSlos(rules: readonly SloRule[], metrics: StepMetrics): Breach[] {
   const out: Breach[] = [];

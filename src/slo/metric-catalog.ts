@@ -31,21 +31,23 @@ export interface MetricDef {
   name: string;
   kind: MetricKind;
   description: string;
+  /** Which way is healthy, where that is clear: used to catch rules written backwards. */
+  better?: 'lower' | 'higher';
 }
 
 const defs: MetricDef[] = [
-  { name: 'p50', kind: 'latency', description: 'median latency' },
-  { name: 'p90', kind: 'latency', description: '90th percentile latency' },
-  { name: 'p95', kind: 'latency', description: '95th percentile latency' },
-  { name: 'p99', kind: 'latency', description: '99th percentile latency' },
-  { name: 'p999', kind: 'latency', description: '99.9th percentile latency' },
-  { name: 'max', kind: 'latency', description: 'highest latency' },
-  { name: 'mean_latency', kind: 'latency', description: 'mean latency (alias: mean)' },
-  { name: 'error_rate', kind: 'fraction', description: 'failed requests / finished requests' },
-  { name: 'throughput', kind: 'fraction', description: 'achieved rps / offered rps' },
+  { name: 'p50', kind: 'latency', description: 'median latency', better: 'lower' },
+  { name: 'p90', kind: 'latency', description: '90th percentile latency', better: 'lower' },
+  { name: 'p95', kind: 'latency', description: '95th percentile latency', better: 'lower' },
+  { name: 'p99', kind: 'latency', description: '99th percentile latency', better: 'lower' },
+  { name: 'p999', kind: 'latency', description: '99.9th percentile latency', better: 'lower' },
+  { name: 'max', kind: 'latency', description: 'highest latency', better: 'lower' },
+  { name: 'mean_latency', kind: 'latency', description: 'mean latency (alias: mean)', better: 'lower' },
+  { name: 'error_rate', kind: 'fraction', description: 'failed requests / finished requests', better: 'lower' },
+  { name: 'throughput', kind: 'fraction', description: 'achieved rps / offered rps', better: 'higher' },
   { name: 'rps', kind: 'rate', description: 'responses per second' },
   { name: 'offered_rps', kind: 'rate', description: 'scheduled sends per second' },
-  { name: 'queue', kind: 'count', description: 'requests queued in HAProxy (qcur)' },
+  { name: 'queue', kind: 'count', description: 'requests queued in HAProxy (qcur)', better: 'lower' },
   { name: 'share', kind: 'fraction', description: "measured share of the backend's traffic" },
 ];
 

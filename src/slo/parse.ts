@@ -88,7 +88,7 @@ export function parseSlo(text: string): SloRule {
   if (text.startsWith('<=', i) || text.startsWith('>=', i)) op = text.slice(i, i + 2) as Comparator;
   else if (text[i] === '<' || text[i] === '>') op = text[i] as Comparator;
   if (!op) {
-    const found = i < text.length ? `'${text.slice(i, i + 2).trim() || text[i]}'` : 'the end';
+    const found = i < text.length ? `'${/^\S+/.exec(text.slice(i))![0]}'` : 'the end';
     fail(opStart, `expected a comparison (<, <=, > or >=) after '${scope}${written}${request}', found ${found}`);
   }
   i += op!.length;
