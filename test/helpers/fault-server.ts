@@ -42,6 +42,8 @@ export interface FaultServer {
   readonly requests: number;
   /** performance.now() of the last request's arrival; 0 before the first. */
   readonly lastRequestAt: number;
+  /** Headers of the last request (lower-case names), to check what the client really sent. */
+  readonly lastHeaders: http.IncomingHttpHeaders;
   /** Body bytes written by the `huge` fault so far. */
   readonly hugeBytesSent: number;
   /** Closes the listener and destroys every socket now; listens on the same port again after `ms`. */
@@ -62,6 +64,7 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
   const timers = new Set<NodeJS.Timeout>();
   let requests = 0;
   let lastRequestAt = 0;
+  let lastHeaders: http.IncomingHttpHeaders = {};
   let hugeBytesSent = 0;
   let closed = false;
   let down = false;
@@ -86,6 +89,7 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     requests++;
     lastRequestAt = performance.now();
+    lastHeaders = req.headers;
     const socket = req.socket;
     req.resume(); // drain any request body so keep-alive works
     switch (state.fault) {
@@ -195,6 +199,9 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
     },
     get lastRequestAt() {
       return lastRequestAt;
+    },
+    get lastHeaders() {
+      return lastHeaders;
     },
     get hugeBytesSent() {
       return hugeBytesSent;
