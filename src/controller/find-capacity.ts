@@ -1,0 +1,195 @@
+// The capacity search loop: ask the step plan for a level, hold the traffic there for one step, judge
+// the step, repeat; then compute the capacity. It emits events and returns the RunResult; it never
+// prints and never exits. Traffic is always closed (weights put back) before it returns.
+import type { Traffic } from '../traffic/traffic.js';
+import type { Scenario } from '../scenario/scenario.js';
+import type { StepStats, StepProgress } from '../metrics/step-stats.js';
+import type { Breach, SloRule } from '../slo/slo.js';
+import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js';
+import type { RunEvent, RunListener } from './events.js';
+import { evaluateSlos } from '../slo/evaluate.js';
+import { nextStep, worstCaseDurationMs, worstCaseSteps } from './step-plan.js';
+import { judgeStep } from './verdict.js';
+import { computeCapacity } from './capacity.js';
+import { buildResult } from './build-result.js';
+
+export interface FindCapacityOptions {
+  /** Aborting ends the run: the current step is cut short and kept (partial), status 'aborted'. */
+  signal?: AbortSignal;
+  onEvent?: RunListener;
+  /** Clock for tests; default Date.now. */
+  now?: () => number;
+}
+
+/** Rules tripped by a set of metrics; a metric not (yet) measured trips nothing. */
+function tripped(rules: readonly SloRule[], metrics: StepStats['metrics']): Breach[] {
+  if (rules.length === 0) return [];
+  return evaluateSlos(rules, metrics).filter((b) => b.value !== null);
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: FindCapacityOptions = {}): Promise<RunResult> {
+  const now = opts.now ?? Date.now;
+  const emit = (e: RunEvent): void => {
+    // A listener that throws (a full disk under the step log …) must not end the search.
+    try {
+      opts.onEvent?.(e);
+    } catch (err) {
+      const w = `a reporter failed: ${errorMessage(err)}`;
+      if (!warnings.includes(w)) warnings.push(w);
+    }
+  };
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    emit({ type: 'warning', message });
+  };
+  const started = now();
+  const startedAt = new Date(started).toISOString();
+  const steps: StepResult[] = [];
+  let status: RunStatus = 'completed';
+  let stopReason: StopReason = 'max-reached';
+  let error: string | undefined;
+  const external = opts.signal;
+
+  emit({
+    type: 'run-start',
+    scenario,
+    startedAt,
+    plannedSteps: worstCaseSteps(scenario.load),
+    worstCaseMs: worstCaseDurationMs(scenario.load),
+  });
+
+  try {
+    if (external?.aborted) throw new Interrupted();
+    await traffic.prepare(external ?? new AbortController().signal);
+    for (;;) {
+      if (external?.aborted) throw new Interrupted();
+      const next = nextStep(
+        scenario.load,
+        steps.map((s) => ({ level: s.level, verdict: s.verdict })),
+      );
+      if ('done' in next) {
+        stopReason = next.reason;
+        break;
+      }
+      const index = steps.length;
+      const step = await runOneStep(scenario, traffic, index, next.level, next.phase, external, emit);
+      steps.push(step.result);
+      emit({ type: 'step-end', step: step.result });
+      if (step.stop) {
+        stopReason = step.stop;
+        if (step.stop === 'interrupted') status = 'aborted';
+        break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof Interrupted || external?.aborted) {
+      status = 'aborted';
+      stopReason = 'interrupted';
+    } else {
+      status = 'failed';
+      stopReason = 'error';
+      error = errorMessage(err);
+    }
+  } finally {
+    // close() never throws by contract; guard anyway, a leaked weight is the worst outcome.
+    try {
+      for (const m of await traffic.close()) warn(m);
+    } catch (err) {
+      warn(`closing the traffic failed: ${errorMessage(err)}`);
+    }
+  }
+
+  const finished = now();
+  const capacity = computeCapacity(steps, {
+    stopReason,
+    levelUnit: scenario.load.unit,
+    max: scenario.load.max,
+    mode: scenario.traffic.kind,
+  });
+  const result = buildResult({ scenario, status, stopReason, error, started, finished, capacity, steps, warnings });
+  emit({ type: 'run-end', result });
+  return result;
+}
+
+class Interrupted extends Error {}
+
+interface OneStep {
+  result: StepResult;
+  /** Set when this step ends the run (abort/guard rule, interruption). */
+  stop?: StopReason;
+}
+
+async function runOneStep(
+  scenario: Scenario,
+  traffic: Traffic,
+  index: number,
+  level: number,
+  phase: 'ramp' | 'refine',
+  external: AbortSignal | undefined,
+  emit: (e: RunEvent) => void,
+): Promise<OneStep> {
+  const stepAbort = new AbortController();
+  const onExternal = (): void => stepAbort.abort();
+  external?.addEventListener('abort', onExternal, { once: true });
+  let safety: { reason: 'abort-rule' | 'guard'; breaches: Breach[] } | undefined;
+  const checkSafety = (metrics: StepStats['metrics']): void => {
+    if (safety) return;
+    const guard = tripped(scenario.guard, metrics);
+    const abort = tripped(scenario.abort, metrics);
+    // A guard breach protects live traffic outside the test: it wins when both trip at once.
+    if (guard.length > 0) safety = { reason: 'guard', breaches: [...guard, ...abort] };
+    else if (abort.length > 0) safety = { reason: 'abort-rule', breaches: abort };
+    if (safety) stepAbort.abort();
+  };
+
+  emit({
+    type: 'step-start',
+    index,
+    level,
+    phase,
+    description: traffic.describe(level),
+    durationMs: scenario.load.stepDurationMs,
+  });
+  let stats: StepStats;
+  try {
+    stats = await traffic.runStep({
+      index,
+      level,
+      durationMs: scenario.load.stepDurationMs,
+      warmupMs: scenario.load.warmupMs,
+      signal: stepAbort.signal,
+      onProgress: (progress: StepProgress) => {
+        emit({ type: 'step-progress', index, level, progress });
+        checkSafety(progress.metrics);
+      },
+    });
+  } finally {
+    external?.removeEventListener('abort', onExternal);
+  }
+  // The judged window may breach an abort rule the running figures did not (warm-up averaged out).
+  checkSafety(stats.metrics);
+
+  const interrupted = external?.aborted === true && !safety;
+  const partial = stats.partial || interrupted || safety !== undefined;
+  const judged = judgeStep({ ...stats, partial }, scenario, safety?.breaches ?? []);
+  const load = traffic.kind === 'shift' ? (stats.live?.target.rps ?? 0) : stats.offeredRps > 0 ? stats.offeredRps : level;
+  const result: StepResult = {
+    ...stats,
+    level,
+    partial,
+    index,
+    phase,
+    load,
+    verdict: judged.verdict,
+    breaches: judged.breaches,
+    inconclusiveReasons: judged.inconclusiveReasons,
+  };
+  if (safety) return { result, stop: safety.reason };
+  if (interrupted) return { result, stop: 'interrupted' };
+  return { result };
+}

@@ -1,0 +1,239 @@
+// findCapacity against a scripted Traffic: a test double whose stats are a pure function of the level
+// (a "service" with capacity 812 rps). The decisions of the loop are what is under test here; the real
+// generator against the real demo service is test/integration/demo.test.ts.
+import { describe, expect, it } from 'vitest';
+import { findCapacity } from '../../src/controller/find-capacity.js';
+import type { RunEvent } from '../../src/controller/events.js';
+import type { StepMetrics, StepProgress, StepStats } from '../../src/metrics/step-stats.js';
+import type { Scenario } from '../../src/scenario/scenario.js';
+import { parseSlo } from '../../src/slo/parse.js';
+import type { StepRequest, Traffic } from '../../src/traffic/traffic.js';
+import { summarize, createHistogram } from '../../src/metrics/histogram.js';
+
+const CAPACITY = 812;
+
+function scenario(over: Partial<Scenario> = {}, load: Partial<Scenario['load']> = {}): Scenario {
+  return {
+    name: 'scripted',
+    traffic: {
+      kind: 'generate',
+      target: 'http://127.0.0.1:1',
+      requests: [{ name: 'root', method: 'GET', path: '/', headers: {}, weight: 1 }],
+      arrival: 'poisson',
+      maxInFlight: 100,
+      timeoutMs: 1000,
+      connections: 1,
+      workers: 1,
+      errorStatuses: [[500, 599]],
+      insecure: false,
+    },
+    load: { unit: 'rps', start: 100, step: 100, max: 2000, stepDurationMs: 1000, warmupMs: 0, refine: 0.05, ...load },
+    slo: [parseSlo('p99 < 250ms'), parseSlo('error_rate < 1%')],
+    abort: [],
+    guard: [],
+    report: {},
+    gate: {},
+    secrets: [],
+    ...over,
+  };
+}
+
+function stats(level: number, metrics: StepMetrics, partial = false): StepStats {
+  const empty = summarize(createHistogram());
+  return {
+    level,
+    startedAt: new Date(0).toISOString(),
+    durationMs: 1000,
+    partial,
+    offeredRps: level,
+    achievedRps: level,
+    sent: level,
+    completed: level,
+    errors: {},
+    errorCount: 0,
+    errorRate: metrics['error_rate'] ?? 0,
+    statusCodes: {},
+    bytesReceived: 0,
+    latencyMs: empty,
+    latencyUncorrectedMs: empty,
+    byRequest: [],
+    metrics,
+  };
+}
+
+/** The scripted service: p99 100 ms up to CAPACITY, 400 ms above. */
+const service = (level: number): StepMetrics => ({ p99: level <= CAPACITY ? 100 : 400, error_rate: 0 });
+
+interface Script {
+  metrics?: (level: number) => StepMetrics;
+  /** Progress snapshots sent during each step. */
+  progress?: (level: number) => StepMetrics[];
+  /** Called at the start of step `index` (throw to simulate a runtime error, or abort a signal). */
+  onStep?: (req: StepRequest) => void;
+  prepare?: () => Promise<void>;
+  limitedAbove?: number;
+}
+
+function scripted(script: Script = {}): Traffic & { closed: number; levels: number[] } {
+  const t = {
+    kind: 'generate' as const,
+    closed: 0,
+    levels: [] as number[],
+    prepare: script.prepare ?? (async () => {}),
+    describe: (level: number) => `${level} rps`,
+    async runStep(req: StepRequest): Promise<StepStats> {
+      t.levels.push(req.level);
+      script.onStep?.(req);
+      for (const m of script.progress?.(req.level) ?? []) {
+        if (req.signal.aborted) break;
+        const p: StepProgress = { elapsedMs: 100, phase: 'measure', metrics: m, offeredRps: req.level, achievedRps: req.level, inFlight: 1 };
+        req.onProgress?.(p);
+      }
+      await new Promise((r) => setImmediate(r));
+      const s = stats(req.level, (script.metrics ?? service)(req.level), req.signal.aborted);
+      if (script.limitedAbove !== undefined && req.level > script.limitedAbove) {
+        s.generator = {
+          sendLagP99Ms: 48, sendLagMaxMs: 60, eventLoopDelayP99Ms: 30, cpuPercent: 100, cpuUsPerRequest: 900,
+          dropped: 0, peakInFlight: 10, workers: 1, limited: true, reasons: ['send lag p99 48ms > 10ms'],
+        };
+      }
+      return s;
+    },
+    async close() {
+      t.closed++;
+      return [];
+    },
+  };
+  return t;
+}
+
+describe('findCapacity', () => {
+  it('ramps, fails, refines to ±5% and reports the capacity', async () => {
+    const traffic = scripted();
+    const events: RunEvent[] = [];
+    const result = await findCapacity(scenario(), traffic, { onEvent: (e) => events.push(e) });
+    expect(traffic.levels).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 850, 825]);
+    expect(result.status).toBe('completed');
+    expect(result.stopReason).toBe('slo-breach');
+    expect(result.capacity.verdict).toBe('found');
+    expect(result.capacity.maxServableLoad).toBe(800);
+    expect(result.capacity.firstFailingLoad).toBe(825);
+    expect(result.capacity.summary).toBe('max servable load: 800 rps (±3%), limited by p99 < 250ms');
+    expect(result.steps.map((s) => s.phase)).toEqual([...Array(9).fill('ramp'), 'refine', 'refine']);
+    expect(result.steps[8]!.breaches).toEqual([{ slo: 'p99 < 250ms', metric: 'p99', threshold: 250, value: 400 }]);
+    expect(traffic.closed).toBe(1);
+    // events: run-start, then start/end per step, then run-end (no progress from this script)
+    expect(events[0]!.type).toBe('run-start');
+    expect(events.at(-1)!.type).toBe('run-end');
+    expect(events.filter((e) => e.type === 'step-end')).toHaveLength(11);
+    expect(result.schema).toBe('loadtest.report');
+    expect(result.scenario.slo).toEqual(['p99 < 250ms', 'error_rate < 1%']);
+  });
+
+  it('an abort rule tripping mid-step stops the run at once: step failed with the rule as breach', async () => {
+    let aborted = false;
+    const traffic = scripted({
+      progress: (level) => (level >= 300 ? [{ error_rate: 0.1 }, { error_rate: 0.9 }, { error_rate: 0.95 }] : [{ error_rate: 0 }]),
+      onStep: (req) => req.signal.addEventListener('abort', () => (aborted = true)),
+    });
+    const events: RunEvent[] = [];
+    const result = await findCapacity(scenario({ abort: [parseSlo('error_rate < 50%')] }), traffic, { onEvent: (e) => events.push(e) });
+    expect(aborted).toBe(true);
+    expect(traffic.levels).toEqual([100, 200, 300]);
+    expect(result.stopReason).toBe('abort-rule');
+    expect(result.status).toBe('completed');
+    const last = result.steps.at(-1)!;
+    expect(last.verdict).toBe('fail');
+    expect(last.partial).toBe(true);
+    expect(last.breaches[0]).toMatchObject({ slo: 'error_rate < 50%', value: 0.9 });
+    expect(result.capacity.maxServableLoad).toBe(200);
+    expect(result.capacity.limitedBy).toEqual(['error_rate < 50%']);
+    // the snapshot after the trip is not delivered: the step's signal was aborted at once
+    expect(events.filter((e) => e.type === 'step-progress' && e.level === 300)).toHaveLength(2);
+    expect(traffic.closed).toBe(1);
+  });
+
+  it('a guard rule stops with stopReason guard', async () => {
+    const traffic = scripted({ progress: (level) => (level >= 200 ? [{ 'control.error_rate': 0.02 }] : []) });
+    const result = await findCapacity(scenario({ guard: [parseSlo('control.error_rate < 0.5%')] }), traffic);
+    expect(result.stopReason).toBe('guard');
+    expect(result.steps.at(-1)!.breaches[0]!.slo).toBe('control.error_rate < 0.5%');
+  });
+
+  it('an external abort ends the run: status aborted, completed steps kept, the cut step partial', async () => {
+    const ac = new AbortController();
+    const traffic = scripted({ onStep: (req) => req.level === 400 && ac.abort() });
+    const result = await findCapacity(scenario(), traffic, { signal: ac.signal });
+    expect(result.status).toBe('aborted');
+    expect(result.stopReason).toBe('interrupted');
+    expect(result.steps.map((s) => [s.level, s.verdict, s.partial])).toEqual([
+      [100, 'pass', false],
+      [200, 'pass', false],
+      [300, 'pass', false],
+      [400, 'inconclusive', true],
+    ]);
+    expect(result.capacity.verdict).toBe('unknown');
+    expect(result.capacity.maxServableLoad).toBe(300);
+    expect(traffic.closed).toBe(1);
+  });
+
+  it('a partial step that already breached keeps its fail verdict', async () => {
+    const ac = new AbortController();
+    const traffic = scripted({ onStep: (req) => req.level === 900 && ac.abort() });
+    const result = await findCapacity(scenario(), traffic, { signal: ac.signal });
+    expect(result.steps.at(-1)).toMatchObject({ level: 900, verdict: 'fail', partial: true });
+    expect(result.capacity.verdict).toBe('found');
+  });
+
+  it('a runtime error: status failed with the message, steps so far kept, traffic closed', async () => {
+    const traffic = scripted({
+      onStep: (req) => {
+        if (req.level === 300) throw new Error('socket hang up');
+      },
+    });
+    const result = await findCapacity(scenario(), traffic);
+    expect(result.status).toBe('failed');
+    expect(result.stopReason).toBe('error');
+    expect(result.error).toBe('socket hang up');
+    expect(result.steps).toHaveLength(2);
+    expect(traffic.closed).toBe(1);
+  });
+
+  it('prepare failing: failed before any step, traffic still closed', async () => {
+    const traffic = scripted({ prepare: async () => Promise.reject(new Error('connection refused')) });
+    const result = await findCapacity(scenario(), traffic);
+    expect(result).toMatchObject({ status: 'failed', stopReason: 'error', error: 'connection refused', steps: [] });
+    expect(result.capacity.verdict).toBe('unknown');
+    expect(traffic.closed).toBe(1);
+  });
+
+  it('a limited generator makes the step inconclusive and stops the run', async () => {
+    const traffic = scripted({ limitedAbove: 500 });
+    const result = await findCapacity(scenario(), traffic);
+    expect(traffic.levels).toEqual([100, 200, 300, 400, 500, 600]);
+    expect(result.stopReason).toBe('inconclusive');
+    expect(result.capacity.verdict).toBe('inconclusive');
+    expect(result.steps.at(-1)!.inconclusiveReasons).toEqual(['generator limited: send lag p99 48ms > 10ms']);
+  });
+
+  it('every step passing ends at max', async () => {
+    const traffic = scripted({ metrics: () => ({ p99: 1, error_rate: 0 }) });
+    const result = await findCapacity(scenario({}, { max: 500 }), traffic);
+    expect(result.stopReason).toBe('max-reached');
+    expect(result.capacity.summary).toBe("max servable load: ≥ 500 rps (every step up to the plan's max passed)");
+  });
+
+  it('a throwing listener does not stop the search; secrets are masked in the result', async () => {
+    const traffic = scripted();
+    const s = scenario({ secrets: ['hunter2'] });
+    (s.traffic as { target: string }).target = 'http://127.0.0.1:1/?token=hunter2';
+    const result = await findCapacity(s, traffic, {
+      onEvent: (e) => {
+        if (e.type === 'step-end') throw new Error('disk full');
+      },
+    });
+    expect(result.capacity.verdict).toBe('found');
+    expect(result.warnings).toContain('a reporter failed: disk full');
+    expect(result.scenario.target).toBe('http://127.0.0.1:1/?token=***');
+  });
+});
