@@ -26,12 +26,14 @@ export function renderJunit(result: RunResult): string {
   const gate = gateCases(result, name);
   const host = result.environment.hostname || 'localhost';
   const stamp = result.startedAt.replace(/\.\d+Z$|Z$/, '').slice(0, 19);
-  const suites = [suite(`${name} steps`, 0, steps, host, stamp), suite(`${name} gate`, 1, gate, host, stamp)];
+  const props = properties(result);
+  const suites = [suite(`${name} steps`, 0, steps, host, stamp, props), suite(`${name} gate`, 1, gate, host, stamp, props)];
   const all = [...steps, ...gate];
   const totals = counts(all);
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<testsuites name="${attr(`loadtest: ${name}`)}" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="${totals.skipped}" time="${secs(totals.timeMs)}">\n` +
+    // No `skipped` on <testsuites>: the Jenkins/Ant schema does not allow it there (it is per suite).
+    `<testsuites name="${attr(`loadtest: ${name}`)}" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" time="${secs(totals.timeMs)}">\n` +
     suites.join('') +
     `</testsuites>\n`
   );
@@ -139,12 +141,27 @@ function counts(cases: Case[]) {
   };
 }
 
-function suite(name: string, id: number, cases: Case[], host: string, stamp: string): string {
+/** Run facts as suite properties: CI systems show them beside the test results. */
+function properties(r: RunResult): Array<[string, string]> {
+  const c = r.capacity;
+  return [
+    ['loadtest.version', r.tool.version],
+    ['scenario', r.scenario.name],
+    ['mode', r.scenario.mode],
+    ['target', r.scenario.target],
+    ['status', r.status],
+    ['capacity.verdict', c.verdict],
+    ['capacity.maxServableLoad', c.maxServableLoad === null ? '' : String(c.maxServableLoad)],
+    ['capacity.summary', c.summary],
+  ];
+}
+
+function suite(name: string, id: number, cases: Case[], host: string, stamp: string, props: Array<[string, string]>): string {
   const t = counts(cases);
   const body = cases.map(renderCase).join('');
   return (
     `  <testsuite name="${attr(name)}" id="${id}" tests="${t.tests}" failures="${t.failures}" errors="${t.errors}" skipped="${t.skipped}" time="${secs(t.timeMs)}" timestamp="${attr(stamp)}" hostname="${attr(host)}">\n` +
-    `    <properties/>\n` +
+    `    <properties>\n${props.map(([k, v]) => `      <property name="${attr(k)}" value="${attr(v)}"/>\n`).join('')}    </properties>\n` +
     body +
     `  </testsuite>\n`
   );
@@ -153,9 +170,10 @@ function suite(name: string, id: number, cases: Case[], host: string, stamp: str
 function renderCase(c: Case): string {
   const open = `    <testcase classname="${attr(c.classname)}" name="${attr(c.name)}" time="${secs(c.timeMs)}"`;
   const inner: string[] = [];
-  if (c.failure) inner.push(`      <failure message="${attr(c.failure.message)}" type="${attr(c.failure.type)}">${text(c.failure.text)}</failure>\n`);
-  if (c.error) inner.push(`      <error message="${attr(c.error.message)}" type="${attr(c.error.type)}">${text(c.error.text)}</error>\n`);
+  // The schema's order: skipped, error, failure, system-out.
   if (c.skipped !== undefined) inner.push(`      <skipped message="${attr(c.skipped)}"/>\n`);
+  if (c.error) inner.push(`      <error message="${attr(c.error.message)}" type="${attr(c.error.type)}">${text(c.error.text)}</error>\n`);
+  if (c.failure) inner.push(`      <failure message="${attr(c.failure.message)}" type="${attr(c.failure.type)}">${text(c.failure.text)}</failure>\n`);
   if (c.out) inner.push(`      <system-out>${text(c.out)}</system-out>\n`);
   return inner.length ? `${open}>\n${inner.join('')}    </testcase>\n` : `${open}/>\n`;
 }

@@ -1,0 +1,237 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/exit-codes.js';
+import { evaluateGate, gateExitCode, type GateOptions } from '../../src/report/gate.js';
+import type { RunResult, StepResult } from '../../src/result.js';
+
+const fixture = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')) as RunResult;
+
+/** A run with these steps: [load, p50 ms, p99 ms, verdict]; capacity from the steps unless given. */
+function run(steps: Array<[number, number, number, StepResult['verdict']]>, cap: Partial<RunResult['capacity']> = {}): RunResult {
+  const r = fixture('generate-baseline');
+  const template = r.steps[0]!;
+  r.steps = steps.map(([load, p50, p99, verdict], index) => ({
+    ...template,
+    index,
+    level: load,
+    load,
+    offeredRps: load,
+    verdict,
+    latencyMs: { ...template.latencyMs, p50, p99 },
+    breaches: verdict === 'fail' ? [{ slo: 'p99 < 250ms', metric: 'p99', threshold: 250, value: p99 }] : [],
+  }));
+  const passes = r.steps.filter((s) => s.verdict === 'pass').map((s) => s.load);
+  const fails = r.steps.filter((s) => s.verdict === 'fail').map((s) => s.load);
+  const max = passes.length ? Math.max(...passes) : null;
+  const ff = fails.length ? Math.min(...fails) : null;
+  r.capacity = {
+    ...r.capacity,
+    maxServableLoad: max,
+    firstFailingLoad: ff,
+    resolution: max !== null && ff !== null ? (ff - max) / max : null,
+    verdict: max !== null && ff !== null ? 'found' : ff !== null ? 'below-start' : 'above-max',
+    ...cap,
+  };
+  return r;
+}
+
+const ramp = (cap: number, p99Scale = 1) =>
+  run(
+    [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000].map((l) => [l, 5 * p99Scale, (10 + l / 20) * p99Scale, l <= cap ? 'pass' : 'fail']),
+    // Refined to ±2% around the boundary.
+    { resolution: 0.02, maxServableLoad: cap, firstFailingLoad: cap * 1.02 },
+  );
+
+interface Row {
+  name: string;
+  result: RunResult;
+  opts: GateOptions;
+  passed: boolean;
+  exit: number;
+  outcomes: Record<string, string>;
+  message?: RegExp;
+}
+
+const rows: Row[] = [
+  {
+    name: 'expect-min met',
+    result: fixture('generate-baseline'),
+    opts: { expectMin: 800 },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'expect-min': 'pass' },
+    message: /max servable load 900 rps ≥ required 800 rps/,
+  },
+  {
+    name: 'expect-min missed',
+    result: fixture('generate-baseline'),
+    opts: { expectMin: 1000 },
+    passed: false,
+    exit: ExitCode.BELOW_MIN,
+    outcomes: { 'expect-min': 'fail' },
+    message: /max servable load 900 rps is below the required 1000 rps \(10% short\)/,
+  },
+  {
+    name: 'expect-min with no passing load',
+    result: run([[100, 300, 900, 'fail']]),
+    opts: { expectMin: 50 },
+    passed: false,
+    exit: ExitCode.BELOW_MIN,
+    outcomes: { 'expect-min': 'fail' },
+    message: /no load passed the SLOs \(the first step, 100 rps, already failed\); at least 50 rps required/,
+  },
+  {
+    name: 'expect-min above load.max of a run that passed everything',
+    result: run([[100, 5, 10, 'pass'], [200, 5, 12, 'pass']]),
+    opts: { expectMin: 500 },
+    passed: false,
+    exit: ExitCode.BELOW_MIN,
+    outcomes: { 'expect-min': 'fail' },
+    message: /load\.max \(1000 rps\) capped the search — raise it/,
+  },
+  {
+    name: 'same service twice: a small drop is within noise',
+    result: fixture('generate-same'),
+    opts: { baseline: fixture('generate-baseline') },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'baseline capacity': 'within-noise', 'baseline latency p50': 'pass', 'baseline latency p99': 'pass' },
+    message: /capacity 875 rps vs baseline 900 rps \(-2\.8%\): within noise \(the runs' combined resolution is ±5\.6%\)/,
+  },
+  {
+    name: 'a slowed service regresses',
+    result: fixture('generate-regressed'),
+    opts: { baseline: fixture('generate-baseline') },
+    passed: false,
+    exit: ExitCode.REGRESSION,
+    outcomes: { 'baseline capacity': 'fail', 'baseline latency p50': 'fail', 'baseline latency p99': 'fail' },
+    message: /capacity regressed: 638 rps vs baseline 900 rps \(-29%\), more than the allowed 10% drop and the ±4\.7% resolution/,
+  },
+  {
+    name: 'an improvement passes',
+    result: fixture('generate-baseline'),
+    opts: { baseline: fixture('generate-regressed') },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'baseline capacity': 'pass' },
+    message: /capacity 900 rps vs baseline 638 rps \(\+41%\)/,
+  },
+  {
+    name: 'a drop beyond noise but within tolerance passes',
+    result: ramp(850),
+    opts: { baseline: ramp(900) },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'baseline capacity': 'pass' },
+    message: /\(-5\.6%\): within the allowed 10% drop/,
+  },
+  {
+    name: 'a drop beyond tolerance but within coarse resolution is noise',
+    result: run([[400, 5, 20, 'pass'], [800, 5, 30, 'pass'], [1000, 50, 400, 'fail']]),
+    opts: { baseline: run([[450, 5, 20, 'pass'], [900, 5, 30, 'pass'], [1000, 50, 400, 'fail']]) },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'baseline capacity': 'within-noise' },
+  },
+  {
+    name: 'the tolerance is configurable',
+    result: ramp(850),
+    opts: { baseline: ramp(900), maxRegression: 0.03 },
+    passed: false,
+    exit: ExitCode.REGRESSION,
+    outcomes: { 'baseline capacity': 'fail' },
+  },
+  {
+    name: 'latency up 50% at the same capacity fails on latency only',
+    result: ramp(900, 1.5),
+    opts: { baseline: ramp(900) },
+    passed: false,
+    exit: ExitCode.REGRESSION,
+    outcomes: { 'baseline capacity': 'pass', 'baseline latency p50': 'fail', 'baseline latency p99': 'fail' },
+    message: /p99 regressed at 9 of 9 shared passing loads, worst at 100 rps: 22.5ms vs baseline 15ms \(\+50%\); allowed \+25%/,
+  },
+  {
+    name: 'latency tolerance is configurable',
+    result: ramp(900, 1.5),
+    opts: { baseline: ramp(900), maxLatencyRegression: 0.6 },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'baseline latency p99': 'pass' },
+  },
+  {
+    name: 'sub-millisecond latency changes are not regressions',
+    result: run([[100, 0.6, 0.9, 'pass'], [200, 50, 400, 'fail']]),
+    opts: { baseline: run([[100, 0.4, 0.5, 'pass'], [200, 50, 400, 'fail']]) },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'baseline latency p50': 'pass', 'baseline latency p99': 'pass' },
+  },
+  {
+    name: 'failing loads are not compared for latency',
+    result: run([[100, 5, 10, 'pass'], [200, 400, 2000, 'fail']]),
+    opts: { baseline: run([[100, 5, 10, 'pass'], [200, 50, 300, 'fail']]) },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'baseline latency p99': 'pass' },
+  },
+  {
+    name: 'no shared load: latency skipped',
+    result: run([[150, 5, 10, 'pass'], [250, 50, 400, 'fail']]),
+    opts: { baseline: run([[100, 5, 10, 'pass'], [200, 50, 400, 'fail']]) },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'baseline latency p50': 'skipped', 'baseline latency p99': 'skipped' },
+  },
+  {
+    name: 'a baseline without servable load cannot be regressed against',
+    result: fixture('generate-baseline'),
+    opts: { baseline: run([[100, 300, 900, 'fail']]) },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'baseline capacity': 'skipped' },
+  },
+  {
+    name: 'nothing passed where the baseline served',
+    result: run([[100, 300, 900, 'fail']]),
+    opts: { baseline: fixture('generate-baseline') },
+    passed: false,
+    exit: ExitCode.REGRESSION,
+    outcomes: { 'baseline capacity': 'fail' },
+    message: /no load passed the SLOs, the baseline served 900 rps/,
+  },
+  {
+    name: 'below-min wins over regression',
+    result: fixture('generate-regressed'),
+    opts: { expectMin: 700, baseline: fixture('generate-baseline') },
+    passed: false,
+    exit: ExitCode.BELOW_MIN,
+    outcomes: { 'expect-min': 'fail', 'baseline capacity': 'fail' },
+  },
+];
+
+describe('evaluateGate', () => {
+  it.each(rows)('$name', ({ result, opts, passed, exit, outcomes, message }) => {
+    const gate = evaluateGate(result, opts);
+    expect(gate.passed).toBe(passed);
+    expect(gateExitCode(gate)).toBe(exit);
+    const got = Object.fromEntries(gate.checks.filter((c) => c.name in outcomes).map((c) => [c.name, c.outcome]));
+    expect(got).toEqual(outcomes);
+    for (const c of gate.checks) expect(c.passed).toBe(c.outcome !== 'fail');
+    if (message) expect(gate.checks.map((c) => c.message).join('\n')).toMatch(message);
+  });
+
+  it('asks for nothing: no checks, passes', () => {
+    const gate = evaluateGate(fixture('generate-baseline'), {});
+    expect(gate).toEqual({ passed: true, checks: [] });
+    expect(gateExitCode(gate)).toBe(ExitCode.OK);
+    expect(gateExitCode(undefined)).toBe(ExitCode.OK);
+  });
+
+  it('is pure: inputs are not modified', () => {
+    const a = fixture('generate-regressed');
+    const b = fixture('generate-baseline');
+    const before = JSON.stringify([a, b]);
+    evaluateGate(a, { expectMin: 700, baseline: b });
+    expect(JSON.stringify([a, b])).toBe(before);
+  });
+});

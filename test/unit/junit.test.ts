@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { evaluateGate } from '../../src/report/gate.js';
+import { renderJunit } from '../../src/report/junit.js';
+import type { RunResult } from '../../src/result.js';
+
+const fixture = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')) as RunResult;
+const XSD = new URL('../fixtures/junit.xsd', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'loadtest-junit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Validates with xmllint against the Jenkins/Ant-style schema; returns xmllint's complaint or ''. */
+function validate(xml: string, name: string): string {
+  const file = join(dir, `${name}.xml`);
+  writeFileSync(file, xml);
+  try {
+    execFileSync('xmllint', ['--noout', '--schema', XSD, file], { stdio: 'pipe' });
+    return '';
+  } catch (err) {
+    return String((err as { stderr?: Buffer }).stderr ?? err);
+  }
+}
+
+const attrs = (xml: string, tag: string) =>
+  [...xml.matchAll(new RegExp(`<${tag} ([^>]*)>`, 'g'))].map((m) => Object.fromEntries([...m[1]!.matchAll(/([\w.-]+)="([^"]*)"/g)].map((a) => [a[1], a[2]])));
+
+/** A nasty run: markup, quotes, ampersands, CDATA terminators and control characters everywhere. */
+function nasty(): RunResult {
+  const r = fixture('generate-baseline');
+  r.scenario.name = `<b>"shop" & 'cart' ]]> \u0001\u001b[31m`;
+  r.scenario.slo = ['p99 < 250ms', 'error_rate < 1%', 'p99{<script>} < 400ms'];
+  r.steps[9]!.breaches.push({ slo: 'p99{<script>} < 400ms', metric: 'p99{<script>}', threshold: 400, value: 512 });
+  r.environment.hostname = 'host&<>"';
+  return r;
+}
+
+describe('renderJunit', () => {
+  const cases: Array<[string, RunResult]> = [
+    ['generate-baseline', fixture('generate-baseline')],
+    ['generate-100-steps', fixture('generate-100-steps')],
+    ['shift-live', fixture('shift-live')],
+    ['generate-aborted', fixture('generate-aborted')],
+    ['nasty', nasty()],
+  ];
+  it.each(cases)('%s validates against the JUnit XSD', (name, r) => {
+    r.gate = evaluateGate(r, { expectMin: 500, baseline: fixture('generate-regressed') });
+    expect(validate(renderJunit(r), name)).toBe('');
+  });
+
+  it('the schema check is real: xmllint rejects what the schema forbids', () => {
+    const xml = renderJunit(fixture('generate-baseline'));
+    expect(validate(xml.replace('tests="24"', 'tests="many"'), 'bad-count')).toMatch(/tests.*not a valid value|not a valid value/);
+    expect(validate(xml.replace(/ classname="[^"]*"/, ''), 'no-classname')).toMatch(/classname.*is required/);
+    expect(validate(xml.replace('<testsuites name=', '<testsuites skipped="1" name='), 'skipped-total')).toMatch(/skipped.*not allowed/);
+  });
+
+  it('has one testcase per SLO per step, failed with the measured value', () => {
+    const r = fixture('generate-baseline');
+    const xml = renderJunit(r);
+    const tcs = attrs(xml, 'testcase');
+    expect(tcs.filter((t) => t.classname!.startsWith('checkout.step '))).toHaveLength(r.steps.length * 2);
+    expect(xml).toContain(
+      '<testcase classname="checkout.step 10" name="step 10 @ 1000 rps: p99 &lt; 250ms" time="4.000">\n' +
+        '      <failure message="p99 &lt; 250ms failed: measured 854ms" type="slo-breach">measured p99 = 854ms (threshold &lt; 250ms)\n',
+    );
+    expect(xml).toContain('name="step 10 @ 1000 rps: error_rate &lt; 1%" time="4.000">\n      <failure message="error_rate &lt; 1% failed: measured 5.04%"');
+    expect(xml).toContain('name="step 1 @ 100 rps: p99 &lt; 250ms" time="4.000">\n      <system-out>measured p99 = 6.86ms');
+  });
+
+  it('counts and times add up per suite and in total', () => {
+    const r = fixture('generate-baseline');
+    r.gate = evaluateGate(r, { expectMin: 1000, baseline: fixture('generate-same') });
+    const xml = renderJunit(r);
+    const [total] = attrs(xml, 'testsuites');
+    const [steps, gate] = attrs(xml, 'testsuite');
+    // 12 steps × 2 SLOs; 3 failing steps × 2 SLOs minus step 11/12's passing error_rate = 4 failures.
+    expect(steps).toMatchObject({ name: 'checkout steps', tests: '24', failures: '4', errors: '0', skipped: '0', time: '96.000', timestamp: '2026-11-20T02:00:00', hostname: 'ci-runner-1' });
+    // expect-min fails (900 < 1000); capacity within noise, latency p50/p99 pass.
+    expect(gate).toMatchObject({ name: 'checkout gate', tests: '4', failures: '1', errors: '0', skipped: '0', time: '0.000' });
+    expect(total).toMatchObject({ tests: '28', failures: '5', errors: '0', time: '96.000' });
+    expect(xml).toContain('<system-out>capacity 900 rps vs baseline 875 rps (+2.9%)</system-out>');
+  });
+
+  it('skips inconclusive steps and errors an aborted run', () => {
+    const xml = renderJunit(fixture('generate-aborted'));
+    expect(xml).toContain('<skipped message="inconclusive: step cut short: interrupted"/>');
+    expect(xml).toContain('<testcase classname="checkout.gate" name="run" time="0.000">\n      <error message="run aborted: interrupted" type="aborted">');
+    const [, gate] = attrs(xml, 'testsuite');
+    expect(gate).toMatchObject({ tests: '1', errors: '1' });
+  });
+
+  it('escapes every user string and drops characters XML cannot carry', () => {
+    const xml = renderJunit(nasty());
+    expect(xml).not.toMatch(/[\u0001\u001b]/);
+    expect(xml).not.toContain('<b>');
+    expect(xml).not.toContain('<script>');
+    expect(xml).toContain('&lt;b&gt;&quot;shop&quot; &amp; &apos;cart&apos; ]]&gt;');
+    expect(xml).toContain('hostname="host&amp;&lt;&gt;&quot;"');
+  });
+});
