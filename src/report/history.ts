@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPORT_SCHEMA, type RunResult } from '../result.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { fmtNum, fmtPct, signedPct } from './format.js';
+import { fmtNum, pct, signedPct } from './format.js';
 import { DEFAULT_MAX_REGRESSION } from './gate.js';
 import { escapeHtml, HTML_CSS } from './html.js';
 import { mdTable } from './markdown.js';
@@ -132,7 +132,7 @@ export function trend(entries: HistoryEntry[], maxRegression = DEFAULT_MAX_REGRE
 }
 
 const cap = (e: HistoryEntry) => (e.capacity.maxServableLoad === null ? 'none' : `${e.capacity.verdict === 'above-max' ? '≥ ' : ''}${fmtNum(e.capacity.maxServableLoad)} rps`);
-const res = (e: HistoryEntry) => (e.capacity.resolution === null ? '' : `±${fmtPct(e.capacity.resolution)}`);
+const res = (e: HistoryEntry) => (e.capacity.resolution === null ? '' : `±${pct(e.capacity.resolution)}`);
 const gateWord = (e: HistoryEntry) => (e.gate ? (e.gate.passed ? 'pass' : 'FAIL') : '—');
 
 function rowCells(t: TrendRow, i: number): string[] {

@@ -12,8 +12,7 @@ export function mdEscape(s: string): string {
     .replace(/&(?=#?\w+;)/g, '&amp;')
     .replace(/<(?=[A-Za-z/!?])/g, '&lt;')
     .replace(/([|*`[\]~])/g, '\\$1')
-    .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace('_', '\\_'))
-    .replace(/^([#>+-])/, '\\$1');
+    .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace('_', '\\_'));
 }
 
 /** A Markdown table; cells are escaped here. */

@@ -1,0 +1,118 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { historyCommand } from '../../src/cli/commands/history.js';
+import { UsageError } from '../../src/errors.js';
+import { evaluateGate } from '../../src/report/gate.js';
+import { appendHistory, historyEntry, readHistory, renderHistoryHtml, renderHistoryTable, trend } from '../../src/report/history.js';
+import type { RunResult } from '../../src/result.js';
+
+const fixture = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')) as RunResult;
+const root = mkdtempSync(join(tmpdir(), 'loadtest-history-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Four nightly runs: baseline, same (within noise), regressed (gate fails), recovered. */
+async function nightly(dir: string): Promise<void> {
+  const base = fixture('generate-baseline');
+  const same = fixture('generate-same');
+  const reg = fixture('generate-regressed');
+  reg.gate = evaluateGate(reg, { baseline: base });
+  same.gate = evaluateGate(same, { baseline: base });
+  const back = fixture('generate-baseline');
+  back.startedAt = '2026-11-23T02:00:00.000Z';
+  const env = { GITHUB_SHA: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' };
+  for (const r of [reg, base, back, same]) await appendHistory(dir, r, env); // any order: sorted by start
+}
+
+describe('history', () => {
+  it('stores one small JSON file per run, atomically, never overwriting', async () => {
+    const dir = join(root, 'a', 'nested');
+    await nightly(dir);
+    const again = await appendHistory(dir, fixture('generate-baseline'), {});
+    const names = readdirSync(dir).sort();
+    expect(names).toEqual([
+      '2026-11-20T02-00-00-000Z_checkout-2.json',
+      '2026-11-20T02-00-00-000Z_checkout.json',
+      '2026-11-21T02-00-00-000Z_checkout.json',
+      '2026-11-22T02-00-00-000Z_checkout.json',
+      '2026-11-23T02-00-00-000Z_checkout.json',
+    ]);
+    expect(again).toBe(join(dir, '2026-11-20T02-00-00-000Z_checkout-2.json'));
+    const entry = JSON.parse(readFileSync(join(dir, names[3]!), 'utf8'));
+    expect(entry).toMatchObject({
+      schema: 'loadtest.history',
+      scenario: 'checkout',
+      capacity: { maxServableLoad: 637.5, verdict: 'found', limitedBy: ['p99 < 250ms'] },
+      p99AtMaxMs: 200.276,
+      commit: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+      gate: { passed: false },
+    });
+    expect(entry.gate.failed[0]).toMatch(/^baseline capacity: capacity regressed: 638 rps vs baseline 900 rps/);
+  });
+
+  it('flags gate failures and drops beyond resolution, and draws the trend', async () => {
+    const dir = join(root, 'b');
+    await nightly(dir);
+    const { entries, skipped } = await readHistory(dir);
+    expect(skipped).toEqual([]);
+    const rows = trend(entries);
+    expect(rows.map((r) => r.flags)).toEqual([[], [], ['gate failed', 'drop -27%'], []]);
+    expect(renderHistoryTable(rows)).toMatchInlineSnapshot(`
+      "#  started (UTC)     scenario  capacity  res.   change  p99 at max  limited by   gate  commit    flags
+      1  2026-11-20 02:00  checkout  900 rps   ±2.8%          183ms       p99 < 250ms  —     a1b2c3d4
+      2  2026-11-21 02:00  checkout  875 rps   ±2.9%  -2.8%   185ms       p99 < 250ms  pass  a1b2c3d4
+      3  2026-11-22 02:00  checkout  638 rps   ±2%    -27%    200ms       p99 < 250ms  FAIL  a1b2c3d4  gate failed; drop -27%
+      4  2026-11-23 02:00  checkout  900 rps   ±2.8%  +41%    183ms       p99 < 250ms  —     a1b2c3d4
+
+      checkout: █▇▁█ 638–900 rps
+      "
+    `);
+  });
+
+  it('reads full reports too and skips what it cannot read, saying why', async () => {
+    const dir = join(root, 'c');
+    await nightly(dir);
+    writeFileSync(join(dir, 'full.json'), JSON.stringify({ ...fixture('shift-live') }));
+    writeFileSync(join(dir, 'junk.json'), '{nope');
+    writeFileSync(join(dir, 'other.json'), '{"schema":"k6"}');
+    writeFileSync(join(dir, 'notes.txt'), 'ignored');
+    const { entries, skipped } = await readHistory(dir);
+    expect(entries.map((e) => e.scenario)).toEqual(['checkout', 'checkout', 'checkout', 'web1 live', 'checkout']);
+    expect(skipped).toEqual([`${join(dir, 'junk.json')}: not valid JSON`, `${join(dir, 'other.json')}: not a loadtest history entry or report`]);
+  });
+
+  it('renders an HTML chart with escaped names', () => {
+    const r = fixture('generate-baseline');
+    r.scenario.name = '<script>alert(1)</script>';
+    const html = renderHistoryHtml(trend([historyEntry(r), historyEntry(fixture('generate-regressed'))]));
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toMatch(/<svg[^>]+id="chart-history"/);
+    expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+  });
+});
+
+describe('historyCommand', () => {
+  it('prints the table, filters and writes the chart', async () => {
+    const dir = join(root, 'd');
+    await nightly(dir);
+    let out = '';
+    const chart = join(root, 'chart.html');
+    await historyCommand({ dir, format: 'markdown', last: 2, output: chart, write: (t) => (out += t) });
+    expect(out.split('\n').filter((l) => l.startsWith('| ') && /^\| \d/.test(l))).toHaveLength(2);
+    expect(out).toContain('| 1 | 2026-11-22 02:00 | checkout | 638 rps | ±2% | -27% | 200ms | p99 < 250ms | FAIL | a1b2c3d4 | gate failed; drop -27% |');
+    expect(readFileSync(chart, 'utf8')).toContain('<svg');
+  });
+
+  it.each([
+    [{ dir: join(root, 'missing') }, /history directory .*missing does not exist/],
+    [{ dir: new URL(import.meta.url).pathname }, /is not a directory/],
+    [{ dir: root, format: 'csv' }, /--format must be table, markdown or json \(got "csv"\)/],
+    [{ dir: root, last: 0 }, /--last must be a positive whole number/],
+    [{ dir: root, scenario: 'nope' }, /no runs in .* for scenario "nope"/],
+  ])('rejects bad input: %o', async (o, msg) => {
+    await expect(historyCommand({ format: 'table', warn: () => {}, write: () => {}, ...o } as never)).rejects.toThrow(msg);
+    await expect(historyCommand({ format: 'table', warn: () => {}, write: () => {}, ...o } as never)).rejects.toBeInstanceOf(UsageError);
+  });
+});
