@@ -31,7 +31,6 @@ export const HINTS = {
     requests: 'requests go under traffic: (traffic.requests)',
     url: "the origin is 'target'; paths go under traffic.requests",
     rps: 'the load is set under load: (start, step or factor, max)',
-    slos: "did you mean 'slo'?",
     thresholds: "SLO rules go under 'slo'",
     duration: "step length is load.step_duration",
   },

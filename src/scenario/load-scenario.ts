@@ -8,7 +8,7 @@ import { LoadtestError, ScenarioError, type ScenarioProblem } from '../errors.js
 import { KEYS, HINTS } from './fields.js';
 import { readScenario } from './read-scenario.js';
 import type { Scenario } from './scenario.js';
-import { Reader } from './yaml-reader.js';
+import { oneLine, Reader } from './yaml-reader.js';
 
 export interface LoadScenarioOptions {
   /** Variables for `${VAR}` interpolation; default process.env. */
@@ -49,7 +49,8 @@ export function parseScenario(text: string, file: string, env: Record<string, st
       problems.push({ path: '', message: yamlMessage(e.code, e.message) + hint, pos: p });
     }
     const shown = problems.slice(0, 10);
-    if (problems.length > shown.length) shown.push({ path: '', message: `… and ${problems.length - shown.length} more YAML syntax errors` });
+    const next = problems[shown.length];
+    if (next) shown.push({ path: '', message: `… and ${problems.length - shown.length} more YAML syntax errors from here on`, pos: next.pos! });
     throw new ScenarioError(shown);
   }
   const r = new Reader(doc, lc, file, env);
@@ -67,7 +68,7 @@ export function parseScenario(text: string, file: string, env: Record<string, st
 function yamlMessage(code: string, message: string): string {
   const m = message.split('\n')[0]!.trim();
   if (code === 'DUPLICATE_KEY') return 'YAML: duplicate key (map keys must be unique)';
-  return `YAML syntax: ${m}`;
+  return oneLine(`YAML syntax: ${m}`);
 }
 
 /** By position (problems without one last), keeping discovery order for ties. */

@@ -34,7 +34,9 @@ export function readLoad(r: Reader, root: MapView, mode: 'generate' | 'shift'): 
     ok = d.factor !== undefined && ok;
   }
   if (!m.has('step') && !m.has('factor')) {
-    r.report(m.p('step'), `missing 'step' (additive, e.g. step: ${example === '1x' ? '0.5x' : '100'}) or 'factor' (geometric, e.g. factor: 1.25)`, m.anchor);
+    if (!m.wasMisspelled('step') && !m.wasMisspelled('factor')) {
+      r.report(m.p('step'), `missing 'step' (additive, e.g. step: ${example === '1x' ? '0.5x' : '100'}) or 'factor' (geometric, e.g. factor: 1.25)`, m.anchor);
+    }
     ok = false;
   }
 

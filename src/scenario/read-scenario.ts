@@ -71,7 +71,7 @@ export function readScenario(r: Reader, root: MapView): Scenario | undefined {
 
   let slo = readRules(r, root, 'slo', caps);
   if (!root.has('slo')) {
-    r.report('slo', "missing required key 'slo': the rules each step must meet, e.g. [p99 < 250ms, error_rate < 1%]", root.anchor);
+    if (!root.wasMisspelled('slo')) r.report('slo', "missing required key 'slo': the rules each step must meet, e.g. [p99 < 250ms, error_rate < 1%]", root.anchor);
     slo = undefined;
   } else if (slo && slo.length === 0) {
     r.reportAt(root.get('slo'), 'slo', 'expected at least one rule, e.g. p99 < 250ms');

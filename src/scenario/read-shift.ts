@@ -24,7 +24,7 @@ export function readShiftTraffic(r: Reader, shift: MapView): ShiftTrafficSpec | 
   if (hasH && hasC) {
     r.report(shift.p('command'), "give either 'haproxy' or 'command', not both", shift.keyOffset('command'));
   } else if (!hasH && !hasC) {
-    r.report(shift.p('haproxy'), "missing how to shift traffic: 'haproxy' (runtime API) or 'command' (your own get/set weight commands)", shift.anchor);
+    if (!shift.wasMisspelled('haproxy') && !shift.wasMisspelled('command')) r.report(shift.p('haproxy'), "missing how to shift traffic: 'haproxy' (runtime API) or 'command' (your own get/set weight commands)", shift.anchor);
   } else if (hasH) {
     shifter = readHaproxy(r, shift.child('haproxy', KEYS.haproxy));
   } else {
@@ -94,7 +94,7 @@ function readHaproxy(r: Reader, m: MapView | undefined): HaproxyShifterSpec | un
     r.report(m.p('address'), "give either 'socket' (a unix socket path) or 'address' (host:port), not both", m.keyOffset('address'));
     ok = false;
   } else if (!hasS && !hasA) {
-    r.report(m.p('socket'), "missing the stats socket: 'socket: /run/haproxy/admin.sock' or 'address: 127.0.0.1:9999'", m.anchor);
+    if (!m.wasMisspelled('socket') && !m.wasMisspelled('address')) r.report(m.p('socket'), "missing the stats socket: 'socket: /run/haproxy/admin.sock' or 'address: 127.0.0.1:9999'", m.anchor);
     ok = false;
   } else if (hasS) {
     const v = r.text(m.get('socket'), m.p('socket'), 'a unix socket path');
@@ -156,7 +156,7 @@ function readCommand(r: Reader, m: MapView | undefined): CommandShifterSpec | un
 export function readMetrics(r: Reader, root: MapView, shifter: 'haproxy' | 'command' | undefined): MetricsSourceSpec | undefined {
   if (!root.has('metrics')) {
     if (shifter === 'command') {
-      r.report('metrics', "missing required key 'metrics': the command shifter has no HAProxy stats; use { prometheus: {…} } or { scrape: {…} }", root.anchor);
+      if (!root.wasMisspelled('metrics')) r.report('metrics', "missing required key 'metrics': the command shifter has no HAProxy stats; use { prometheus: {…} } or { scrape: {…} }", root.anchor);
       return undefined;
     }
     return { type: 'haproxy' };

@@ -117,7 +117,7 @@ function readRequests(r: Reader, traffic: MapView, names: string[]): RequestSpec
     return undefined;
   }
   if (!hasList && !hasOne) {
-    r.report(traffic.p('requests'), "missing required key 'requests': the requests to send, e.g. [{ path: / }]", traffic.anchor);
+    if (!traffic.wasMisspelled('requests') && !traffic.wasMisspelled('request')) r.report(traffic.p('requests'), "missing required key 'requests': the requests to send, e.g. [{ path: / }]", traffic.anchor);
     return undefined;
   }
   let nodes: Array<{ node: YNode; path: string }>;

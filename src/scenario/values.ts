@@ -116,8 +116,12 @@ export function parseTarget(v: string): Parsed<TargetOrigin> {
     return err(`the target is an origin without a path; put '${u.pathname}${u.search}' in traffic.requests[].path instead`);
   }
   const out: TargetOrigin = { origin: `${u.protocol}//${u.host}` };
-  if (u.username) out.username = decodeURIComponent(u.username);
-  if (u.password) out.password = decodeURIComponent(u.password);
+  try {
+    if (u.username) out.username = decodeURIComponent(u.username);
+    if (u.password) out.password = decodeURIComponent(u.password);
+  } catch {
+    return err(`the credentials in the target are not valid percent-encoding (write @ as %40, % as %25)`);
+  }
   return ok(out);
 }
 

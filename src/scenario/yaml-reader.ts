@@ -4,7 +4,7 @@
 // scalar values, so positions stay those of the file.
 import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, YAMLMap, type Document, type LineCounter, type Node } from 'yaml';
 import type { ScenarioProblem, SourcePosition } from '../errors.js';
-import { didYouMean } from './did-you-mean.js';
+import { closest } from './did-you-mean.js';
 import { interpolate } from './interpolate.js';
 import { describeValue, type Parsed } from './values.js';
 
@@ -33,7 +33,10 @@ export class Reader {
   }
 
   /** Record a problem at a source offset (or without position when unknown). */
-  report(path: string, message: string, offset?: number): void {
+  report(path: string, rawMessage: string, offset?: number): void {
+    // One line per problem, even when it quotes a multi-line value or a key with control characters.
+    const message = oneLine(rawMessage);
+    path = oneLine(path);
     this.problems.push(offset === undefined ? { path, message } : { path, message, pos: this.position(offset) });
   }
 
@@ -149,6 +152,8 @@ export class Reader {
 /** A YAML mapping whose keys were checked against an allowed list. */
 export class MapView {
   private readonly entries = new Map<string, { key: Node; value: YNode }>();
+  /** Known keys an unknown key looked like a typo of: their absence is not reported again. */
+  private readonly misspelled = new Set<string>();
 
   constructor(
     private readonly r: Reader,
@@ -168,7 +173,9 @@ export class MapView {
         continue;
       }
       if (allowed !== 'any' && !allowed.includes(key)) {
-        const hint = hints[key] ? `: ${hints[key]}` : didYouMean(key, allowed) || ` (expected one of: ${allowed.join(', ')})`;
+        const guess = closest(key, allowed);
+        if (guess !== undefined) this.misspelled.add(guess);
+        const hint = hints[key] ? `: ${hints[key]}` : guess !== undefined ? `, did you mean '${guess}'?` : ` (expected one of: ${allowed.join(', ')})`;
         r.report(childPath(path, key), `unknown key '${key}'${hint}`, at);
         continue;
       }
@@ -191,6 +198,11 @@ export class MapView {
     return offsetOf(this.entries.get(key)?.key);
   }
 
+  /** True when an unknown key was reported as a likely typo of `key`. */
+  wasMisspelled(key: string): boolean {
+    return this.misspelled.has(key);
+  }
+
   keys(): string[] {
     return [...this.entries.keys()];
   }
@@ -202,6 +214,7 @@ export class MapView {
   /** Reports a missing required key at this mapping's own key; returns false when missing. */
   require(key: string, what: string): boolean {
     if (this.has(key)) return true;
+    if (this.misspelled.has(key)) return false; // "unknown key 'stpe', did you mean 'step'?" says it all
     this.r.report(this.p(key), `missing required key '${key}': ${what}`, this.anchor);
     return false;
   }
@@ -228,4 +241,9 @@ export function scalarOffset(node: Node, col: number): number | undefined {
   if (node.type === Scalar.PLAIN) return start + col;
   if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) return start + 1 + col;
   return start;
+}
+
+/** Control characters (newlines, tabs, …) escaped, so a quoted value cannot break a line. */
+export function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
