@@ -1,14 +1,79 @@
-// `loadtest demo` — placeholder until implemented.
+// `loadtest demo`: starts the demo service (its own process, capacity known by construction), runs
+// scenarios/demo.yaml against it, and prints the capacity found next to the true one. A self-check
+// of the whole loop: exit 0 when the found capacity is within ±10% of the true one, 1 when it is not
+// (the machine is probably too busy to drive it: see the steps), or the run's own non-zero code.
 import type { Command } from 'commander';
-import { LoadtestError } from '../../errors.js';
+import { fileURLToPath } from 'node:url';
+import { ExitCode } from '../../exit-codes.js';
+import { UsageError } from '../../errors.js';
+import { loadScenario } from '../../scenario/load-scenario.js';
+import { spawnDemo } from '../../demo/spawn-demo.js';
+import { parseDurationMs } from '../../demo/demo-process.js';
+import { formatRps } from '../../controller/capacity.js';
+import type { RunResult } from '../../result.js';
 import type { SetExit } from '../commands.js';
+import { addRunFlags, runOptionsFromFlags, runWithSignals, type RunFlags } from './run.js';
 
-export function registerDemo(program: Command, _setExit: SetExit): void {
-  program
+/** How close the found capacity must be to the true one for the demo to count as a success. */
+export const DEMO_TOLERANCE = 0.1;
+
+interface DemoFlags extends RunFlags {
+  workers: string;
+  serviceTime: string;
+  scenario?: string;
+}
+
+const DEMO_SCENARIO = fileURLToPath(new URL('../../../scenarios/demo.yaml', import.meta.url));
+
+/** The closing lines: found vs true capacity and whether that is within the tolerance. */
+export function demoVerdict(result: RunResult, trueCapacity: number, workers: number, serviceTimeMs: number): { lines: string[]; within: boolean } {
+  const found = result.capacity.maxServableLoad;
+  const lines = [`true capacity:  ${formatRps(trueCapacity)} rps (${workers} workers × 1 request per ${serviceTimeMs} ms, by construction)`];
+  if (found === null) {
+    lines.push(`found capacity: none (${result.capacity.verdict})`);
+    return { lines, within: false };
+  }
+  const ratio = found / trueCapacity;
+  const within = Math.abs(ratio - 1) <= DEMO_TOLERANCE && result.capacity.verdict === 'found';
+  lines.push(
+    `found capacity: ${formatRps(found)} rps = ${(ratio * 100).toFixed(1)}% of the true capacity ` +
+      (within ? `(within ±${DEMO_TOLERANCE * 100}%)` : `(NOT within ±${DEMO_TOLERANCE * 100}%: is this machine busy? see the steps above)`),
+  );
+  return { lines, within };
+}
+
+export async function demoCommand(flags: DemoFlags): Promise<number> {
+  const workers = Number(flags.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 10_000) throw new UsageError(`--workers: expected a whole number from 1 to 10000, got "${flags.workers}"`);
+  const serviceTimeMs = parseDurationMs(flags.serviceTime);
+  if (!(serviceTimeMs >= 1)) throw new UsageError(`--service-time: expected a duration of at least 1ms (e.g. 20ms), got "${flags.serviceTime}"`);
+  const opts = runOptionsFromFlags({ json: 'results/demo.json', ...flags });
+
+  const demo = await spawnDemo({ workers, serviceTimeMs });
+  try {
+    const scenario = await loadScenario(flags.scenario ?? DEMO_SCENARIO, { env: { ...process.env, DEMO_TARGET: demo.url } });
+    // Values from ${ENV} are masked as possible secrets; the demo's loopback URL is not one.
+    scenario.secrets = scenario.secrets.filter((s) => s !== demo.url);
+    const out = opts.jsonLines === '-' ? process.stderr : process.stdout;
+    if (!opts.terminal?.quiet) out.write(`demo service: ${demo.url} (pid ${demo.pid}), true capacity ${formatRps(demo.trueCapacity)} rps\n`);
+    const { result, exitCode } = await runWithSignals(scenario, opts);
+    const verdict = demoVerdict(result, demo.trueCapacity, demo.workers, demo.serviceTimeMs);
+    out.write(verdict.lines.join('\n') + '\n');
+    if (exitCode !== ExitCode.OK) return exitCode;
+    return verdict.within ? ExitCode.OK : ExitCode.RUNTIME;
+  } finally {
+    await demo.stop();
+  }
+}
+
+export function registerDemo(program: Command, setExit: SetExit): void {
+  const cmd = program
     .command('demo')
-    .description('(not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new LoadtestError('`loadtest demo` is not implemented yet');
-    });
+    .description('start a demo service of known capacity and find it (about a minute)')
+    .option('--workers <n>', 'demo service workers', '8')
+    .option('--service-time <ms>', 'demo service time per request', '20ms')
+    .option('--scenario <file>', 'run this scenario instead of scenarios/demo.yaml (DEMO_TARGET is set)');
+  addRunFlags(cmd).action(async (_flags: DemoFlags, command: Command) => {
+    setExit(await demoCommand(command.optsWithGlobals<DemoFlags>()));
+  });
 }

@@ -1,14 +1,51 @@
-// `loadtest plan` — placeholder until implemented.
+// `loadtest plan <scenario>`: what a run would do, sending nothing — the ramp levels, the most
+// refine steps a bisection could add, and the worst-case duration.
 import type { Command } from 'commander';
-import { LoadtestError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { loadScenario } from '../../scenario/load-scenario.js';
+import type { Scenario } from '../../scenario/scenario.js';
+import { maxRefineSteps, plannedRamp, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
+import { describeTarget } from '../../controller/build-result.js';
+import { fmtDuration } from '../../report/terminal-format.js';
+import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
 
-export function registerPlan(program: Command, _setExit: SetExit): void {
+export function renderPlan(scenario: Scenario): string[] {
+  const l = scenario.load;
+  const unit = l.unit === 'rps' ? ' rps' : 'x fair share';
+  const ramp = plannedRamp(l);
+  const refine = maxRefineSteps(l);
+  const lines = [
+    `scenario: ${scenario.name} → ${describeTarget(scenario)} (${scenario.traffic.kind})`,
+    `ramp (${ramp.length} steps, ${l.factor !== undefined ? `×${l.factor}` : `+${l.step}`} from ${l.start} to ${l.max}${unit}):`,
+  ];
+  ramp.forEach((level, i) => lines.push(`  step ${String(i + 1).padStart(2)}  ${level}${unit}`));
+  lines.push(
+    l.refine !== undefined
+      ? `refine: bisect between the last pass and the first fail to ±${Math.round(l.refine * 1000) / 10}%: at most ${refine} more step${refine === 1 ? '' : 's'}`
+      : 'refine: off (the capacity is known to one ramp step)',
+    `each step: ${fmtDuration(l.stepDurationMs)} (first ${fmtDuration(l.warmupMs)} warm-up, not judged)`,
+    `worst case: ${worstCaseSteps(l)} steps, ${fmtDuration(worstCaseDurationMs(l))} (a run stops at the first failing step, so usually less)`,
+    `SLOs: ${scenario.slo.map((r) => r.text).join(', ') || '(none)'}`,
+  );
+  if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
+  if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
+  return lines;
+}
+
+export async function planCommand(file: string): Promise<number> {
+  const scenario = await loadScenario(file);
+  const redact = createRedactor(scenario.secrets);
+  process.stdout.write(redact(renderPlan(scenario).join('\n')) + '\n');
+  return ExitCode.OK;
+}
+
+export function registerPlan(program: Command, setExit: SetExit): void {
   program
     .command('plan')
-    .description('(not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new LoadtestError('`loadtest plan` is not implemented yet');
+    .description('print the steps a run would take and its worst-case duration, sending nothing')
+    .argument('<scenario>', 'scenario YAML file')
+    .action(async (file: string) => {
+      setExit(await planCommand(file));
     });
 }

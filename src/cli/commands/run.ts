@@ -1,14 +1,116 @@
-// `loadtest run` — placeholder until implemented.
+// `loadtest run <scenario>`: flags → RunScenarioOptions, signal handlers, runScenario, exit code.
+// The logic lives in src/controller/run-scenario.ts (shared with the library and `loadtest demo`).
 import type { Command } from 'commander';
-import { LoadtestError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { UsageError } from '../../errors.js';
+import { loadScenario } from '../../scenario/load-scenario.js';
+import { runScenario, type RunOutcome, type RunScenarioOptions } from '../../controller/run-scenario.js';
+import { installRunSignals } from '../../controller/run-signals.js';
+import type { Traffic } from '../../traffic/traffic.js';
 import type { SetExit } from '../commands.js';
 
-export function registerRun(program: Command, _setExit: SetExit): void {
-  program
-    .command('run')
-    .description('(not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new LoadtestError('`loadtest run` is not implemented yet');
+export interface RunFlags {
+  expectMin?: string;
+  baseline?: string;
+  maxRegression?: string;
+  json?: string;
+  log?: string;
+  junit?: string;
+  markdown?: string;
+  html?: string;
+  history?: string;
+  jsonLines?: string;
+  quiet?: boolean;
+  progress?: boolean;
+  color?: boolean;
+}
+
+/** "500" → 500; anything else is a usage error naming the flag. */
+export function parseRpsFlag(flag: string, value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(rps|\/s)?\s*$/.exec(value);
+  if (!m || !(Number(m[1]) > 0)) throw new UsageError(`${flag}: expected requests/s as a positive number (e.g. 500), got "${value}"`);
+  return Number(m[1]);
+}
+
+/** "10%" → 0.1, "0.1" → 0.1. */
+export function parseFractionFlag(flag: string, value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%)?\s*$/.exec(value);
+  const n = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+  if (!(n >= 0 && n < 1)) throw new UsageError(`${flag}: expected a percentage below 100% (e.g. 10%), got "${value}"`);
+  return n;
+}
+
+export function runOptionsFromFlags(flags: RunFlags): RunScenarioOptions {
+  const opts: RunScenarioOptions = {
+    terminal: { quiet: flags.quiet === true, progress: flags.progress !== false, color: flags.color === false ? false : undefined },
+    catchCrashes: true,
+  };
+  if (flags.expectMin !== undefined) opts.expectMin = parseRpsFlag('--expect-min', flags.expectMin);
+  if (flags.maxRegression !== undefined) opts.maxRegression = parseFractionFlag('--max-regression', flags.maxRegression);
+  for (const key of ['baseline', 'json', 'log', 'junit', 'markdown', 'html', 'history', 'jsonLines'] as const) {
+    if (flags[key] !== undefined) opts[key] = flags[key];
+  }
+  return opts;
+}
+
+/** Adds the flags `run` and `demo` share. */
+export function addRunFlags(cmd: Command): Command {
+  return cmd
+    .option('--expect-min <rps>', 'exit 3 when the maximum servable load is below this many requests/s')
+    .option('--baseline <report.json>', 'compare against an earlier JSON report (exit 4 on regression)')
+    .option('--max-regression <pct>', 'allowed capacity drop against --baseline (default 10%)')
+    .option('--json <file>', 'JSON report path (default: report.json of the scenario, else results/<name>.json)')
+    .option('--log <file>', 'JSONL step log path (default: next to the JSON report, <name>.steps.jsonl)')
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--markdown <file>', 'also write a Markdown summary')
+    .option('--html <file>', 'also write an HTML report with charts')
+    .option('--history <dir>', 'add this run to a history directory (`loadtest history`)')
+    .option('--json-lines <file>', "stream every run event as a JSON line to a file ('-' = stdout)")
+    .option('-q, --quiet', 'print only the verdict line')
+    .option('--no-progress', 'no live progress line, one plain line per finished step');
+}
+
+export async function runCommand(file: string, flags: RunFlags): Promise<number> {
+  const opts = runOptionsFromFlags(flags);
+  const scenario = await loadScenario(file);
+  return (await runWithSignals(scenario, opts)).exitCode;
+}
+
+/** Runs with SIGINT/SIGTERM/SIGHUP handling: first = stop and report (130), second = close and exit now. */
+export async function runWithSignals(scenario: Parameters<typeof runScenario>[0], opts: RunScenarioOptions): Promise<RunOutcome> {
+  const ac = new AbortController();
+  let traffic: Traffic | undefined;
+  const uninstall = installRunSignals({
+    stop: () => ac.abort(),
+    force: () => {
+      const done = traffic ? traffic.close() : Promise.resolve([]);
+      // The one exit outside main(): the user asked twice, and waiting for the loop is what they refused.
+      const bail = (): never => process.exit(ExitCode.INTERRUPTED);
+      void done.then(bail, bail);
+      setTimeout(bail, 3000).unref();
+    },
+    write: (s) => process.stderr.write(s),
+  });
+  try {
+    return await runScenario(scenario, {
+      ...opts,
+      signal: ac.signal,
+      onTraffic: (t) => {
+        traffic = t;
+        opts.onTraffic?.(t);
+      },
     });
+  } finally {
+    uninstall();
+  }
+}
+
+export function registerRun(program: Command, setExit: SetExit): void {
+  const cmd = program
+    .command('run')
+    .description('find the maximum load the scenario’s target serves while meeting its SLOs')
+    .argument('<scenario>', 'scenario YAML file');
+  addRunFlags(cmd).action(async (file: string, _flags: RunFlags, command: Command) => {
+    setExit(await runCommand(file, command.optsWithGlobals<RunFlags>()));
+  });
 }

@@ -1,0 +1,19 @@
+// The exit code of a finished run: a pure function of its result (README "Exit codes").
+//   interrupted → 130; failed → 1;
+//   inconclusive capacity → 5 unless a gate was asked for and passed anyway (the load that did pass
+//     already meets --expect-min: the part the generator could not drive does not matter);
+//   a failed gate → 3 (below --expect-min) or 4 (regression against --baseline);
+//   otherwise 0.
+// An inconclusive run never exits 3 or 4: when the generator, not the service, was the limit,
+// blaming the service would be a lie; 5 says "get a trustworthy answer first".
+import { ExitCode } from '../exit-codes.js';
+import type { RunResult } from '../result.js';
+import { gateExitCode } from '../report/gate.js';
+
+export function exitCodeFor(result: Pick<RunResult, 'status' | 'capacity' | 'gate'>): number {
+  if (result.status === 'aborted') return ExitCode.INTERRUPTED;
+  if (result.status === 'failed') return ExitCode.RUNTIME;
+  const gate = gateExitCode(result.gate);
+  if (result.capacity.verdict === 'inconclusive') return result.gate?.passed === true ? ExitCode.OK : ExitCode.INCONCLUSIVE;
+  return gate;
+}

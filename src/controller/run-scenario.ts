@@ -1,0 +1,227 @@
+// One run, end to end, as the CLI (`loadtest run`, `loadtest demo`) and library users drive it:
+// traffic → findCapacity with the terminal, step-log and JSON-lines listeners → gates → the JSON
+// report and any other outputs, written even when the run was interrupted or failed → an exit code.
+// It never exits the process; process-level handlers (signals, crashes) are opt-in.
+import { createWriteStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Scenario } from '../scenario/scenario.js';
+import type { Traffic } from '../traffic/traffic.js';
+import type { RunResult, StepResult } from '../result.js';
+import type { RunListener } from './events.js';
+import { createTraffic } from '../traffic/create-traffic.js';
+import { findCapacity } from './find-capacity.js';
+import { computeCapacity } from './capacity.js';
+import { buildResult } from './build-result.js';
+import { exitCodeFor } from './exit-code.js';
+import { createTerminalReporter, type TerminalOptions } from '../report/terminal.js';
+import { openStepLog, defaultStepLogPath, type StepLog } from '../report/step-log.js';
+import { writeJsonReport } from '../report/json-report.js';
+import { jsonLinesListener } from '../report/json-lines.js';
+import { evaluateGate } from '../report/gate.js';
+import { loadReport } from '../report/load-report.js';
+import { writeOutputs } from '../report/outputs.js';
+import { LoadtestError } from '../errors.js';
+
+export interface RunScenarioOptions {
+  /** Gate: minimum servable load (requests/s); overrides scenario.gate.expectMin. */
+  expectMin?: number;
+  /** Gate: baseline JSON report; overrides scenario.gate.baseline. */
+  baseline?: string;
+  maxRegression?: number;
+  maxLatencyRegression?: number;
+  /** JSON report path; default scenario.report.json, else results/<name>.json. */
+  json?: string;
+  /** JSONL step log; default scenario.report.log, else next to the JSON report. */
+  log?: string;
+  junit?: string;
+  markdown?: string;
+  html?: string;
+  history?: string;
+  /** Every run event as a JSON line to this file, or '-' for stdout (the terminal output then goes to stderr). */
+  jsonLines?: string;
+  terminal?: TerminalOptions;
+  /** Ends the run early (status aborted, exit 130); the partial report is still written. */
+  signal?: AbortSignal;
+  /** Use this Traffic instead of creating one from the scenario. */
+  traffic?: Traffic;
+  /** Told the Traffic as soon as it exists (the CLI's second-signal handler closes it). */
+  onTraffic?: (t: Traffic) => void;
+  onEvent?: RunListener;
+  /**
+   * Catch uncaughtException/unhandledRejection during the run: the run is stopped, traffic closed,
+   * and a 'failed' report written (exit 1). The CLI turns this on; libraries may not want it.
+   */
+  catchCrashes?: boolean;
+}
+
+export interface RunOutcome {
+  result: RunResult;
+  exitCode: number;
+  /** Files written: JSON report, step log, and any other outputs. */
+  files: string[];
+}
+
+/** A file-name-safe form of the scenario name. */
+export function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
+}
+
+/** After a crash, how long the loop gets to wind down before the report is built without it. */
+const CRASH_GRACE_MS = 5000;
+
+export async function runScenario(scenario: Scenario, opts: RunScenarioOptions = {}): Promise<RunOutcome> {
+  const jsonPath = opts.json ?? scenario.report.json ?? `results/${slug(scenario.name)}.json`;
+  const logPath = opts.log ?? scenario.report.log ?? defaultStepLogPath(jsonPath);
+  const gate = { ...scenario.gate };
+  if (opts.expectMin !== undefined) gate.expectMin = opts.expectMin;
+  if (opts.baseline !== undefined) gate.baseline = opts.baseline;
+  if (opts.maxRegression !== undefined) gate.maxRegression = opts.maxRegression;
+  if (opts.maxLatencyRegression !== undefined) gate.maxLatencyRegression = opts.maxLatencyRegression;
+  // A bad baseline is a usage error: find it before sending anything.
+  const baseline = gate.baseline !== undefined ? await loadReport(gate.baseline) : undefined;
+
+  // Outputs that cannot be opened fail the run before any traffic is sent.
+  const stepLog: StepLog = openStepLog(logPath);
+  let jsonLinesOut: { write(s: string): unknown; end?(): void } | undefined;
+  if (opts.jsonLines === '-') jsonLinesOut = process.stdout;
+  else if (opts.jsonLines !== undefined) {
+    try {
+      mkdirSync(dirname(opts.jsonLines), { recursive: true });
+    } catch {
+      // createWriteStream reports the real problem below
+    }
+    jsonLinesOut = createWriteStream(opts.jsonLines, { flags: 'w' });
+  }
+  const terminalOpts: TerminalOptions = { ...opts.terminal };
+  if (opts.jsonLines === '-' && terminalOpts.stream === undefined) terminalOpts.stream = process.stderr;
+  const terminal = createTerminalReporter(terminalOpts);
+
+  const steps: StepResult[] = [];
+  const listeners: RunListener[] = [terminal.listener, stepLog.listener];
+  if (jsonLinesOut) listeners.push(jsonLinesListener((line) => jsonLinesOut!.write(line)));
+  if (opts.onEvent) listeners.push(opts.onEvent);
+  const onEvent: RunListener = (e) => {
+    if (e.type === 'step-end') steps.push(e.step);
+    for (const l of listeners) l(e);
+  };
+
+  const ac = new AbortController();
+  const onOuterAbort = (): void => ac.abort();
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (opts.signal?.aborted) ac.abort();
+  let crash: unknown;
+  let crashed: (() => void) | undefined;
+  const crashSeen = new Promise<void>((resolve) => (crashed = resolve));
+  const onCrash = (err: unknown): void => {
+    if (crash !== undefined) return;
+    crash = err ?? new Error('unknown failure');
+    ac.abort();
+    crashed!();
+  };
+  if (opts.catchCrashes) {
+    process.on('uncaughtException', onCrash);
+    process.on('unhandledRejection', onCrash);
+  }
+
+  const started = Date.now();
+  let traffic: Traffic | undefined;
+  let result: RunResult;
+  try {
+    traffic = opts.traffic ?? createTraffic(scenario);
+    opts.onTraffic?.(traffic);
+    const run = findCapacity(scenario, traffic, { signal: ac.signal, onEvent });
+    // A crash elsewhere in the process (a socket error nobody handled) aborted the loop; give it a
+    // moment to close the traffic and return, then build the report from the steps seen so far.
+    const fallback = crashSeen.then(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), CRASH_GRACE_MS).unref()));
+    const finished = await Promise.race([run, fallback]);
+    if (finished === undefined) {
+      await Promise.race([traffic.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      result = fallbackResult(scenario, steps, started, crash);
+    } else {
+      result = finished;
+    }
+    if (crash !== undefined && result.status !== 'failed') {
+      result = { ...result, status: 'failed', stopReason: 'error', error: crashMessage(crash) };
+    }
+  } catch (err) {
+    // createTraffic or a listener threw synchronously: nothing was sent, or the loop already closed.
+    await traffic?.close();
+    result = fallbackResult(scenario, steps, started, err);
+    if (err instanceof LoadtestError && steps.length === 0) {
+      stepLog.close();
+      throw err;
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    if (opts.catchCrashes) {
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
+    }
+  }
+
+  if (gate.expectMin !== undefined || baseline !== undefined) {
+    result.gate = evaluateGate(result, {
+      expectMin: gate.expectMin,
+      baseline,
+      maxRegression: gate.maxRegression,
+      maxLatencyRegression: gate.maxLatencyRegression,
+    });
+  }
+
+  // Write everything even for an aborted or failed run: every run leaves a record.
+  const files: string[] = [];
+  const problems: string[] = [];
+  try {
+    await writeJsonReport(result, jsonPath);
+    files.push(jsonPath);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  stepLog.close();
+  files.push(logPath);
+  try {
+    const r = scenario.report;
+    files.push(
+      ...(await writeOutputs(result, {
+        junit: opts.junit ?? r.junit,
+        markdown: opts.markdown ?? r.markdown,
+        html: opts.html ?? r.html,
+        history: opts.history ?? r.history,
+        githubStepSummary: true,
+      })),
+    );
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (jsonLinesOut && jsonLinesOut !== process.stdout) await new Promise<void>((r) => (jsonLinesOut as NodeJS.WritableStream).end(() => r()));
+
+  terminal.finish(result);
+  if (!terminalOpts.quiet) (terminalOpts.stream ?? process.stdout).write(`report: ${files.join(', ')}\n`);
+  let exitCode = exitCodeFor(result);
+  if (problems.length > 0) {
+    for (const p of problems) process.stderr.write(`loadtest: ${p}\n`);
+    if (exitCode === 0) exitCode = 1;
+  }
+  return { result, exitCode, files };
+}
+
+function crashMessage(err: unknown): string {
+  return `internal error: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** A 'failed' result from the steps the listeners saw, for when the loop itself could not return one. */
+function fallbackResult(scenario: Scenario, steps: StepResult[], started: number, err: unknown): RunResult {
+  const capacity = computeCapacity(steps, { stopReason: 'error', levelUnit: scenario.load.unit, max: scenario.load.max, mode: scenario.traffic.kind });
+  return buildResult({
+    scenario,
+    status: 'failed',
+    stopReason: 'error',
+    error: err instanceof LoadtestError ? err.message : crashMessage(err),
+    started,
+    finished: Date.now(),
+    capacity,
+    steps,
+    warnings: [],
+  });
+}

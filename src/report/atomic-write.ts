@@ -1,0 +1,30 @@
+// Atomic file writes for reports: write a temp file in the same directory, fsync it, rename it over
+// the target (creating the directory first). A reader — a CI artifact upload, `loadtest compare`, a
+// browser — sees the old file or the new one, never half of one, even if we are killed mid-write.
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+let counter = 0;
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  // Same directory: rename(2) is only atomic within one file system. Dot-prefixed: globs skip it.
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${++counter}.tmp`);
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
