@@ -1,0 +1,107 @@
+// `loadtest schema`: the JSON Schema mirrors the loader's key lists exactly, and accepts every
+// valid fixture and bundled scenario (an editor must never flag a file the loader accepts).
+// A small draft 2020-12 subset validator (only the keywords our schema uses) checks the files.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { scenarioJsonSchema } from '../../src/scenario/json-schema.js';
+import { KEYS } from '../../src/scenario/fields.js';
+
+type S = Record<string, any>;
+const schema = scenarioJsonSchema() as S;
+
+/** Returns the paths at which `v` breaks `s`. Supports the keywords scenarioJsonSchema uses. */
+function validate(s: S, v: unknown, path = '$'): string[] {
+  if (s.$ref) {
+    const target = schema.$defs[s.$ref.replace('#/$defs/', '')];
+    if (!target) return [`${path}: unresolved ${s.$ref}`];
+    const { $ref: _r, ...rest } = s;
+    return [...validate(target, v, path), ...validate(rest, v, path)];
+  }
+  const errs: string[] = [];
+  const known = new Set(['$schema', 'title', 'description', 'default', 'examples', 'type', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'const', 'enum', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'minItems', 'minLength', 'uniqueItems', 'propertyNames', 'maxProperties', '$defs']);
+  for (const k of Object.keys(s)) if (!known.has(k)) errs.push(`${path}: validator does not know keyword ${k}`);
+  const typeOf = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'array' : Number.isInteger(x) ? 'integer' : typeof x);
+  if (s.type) {
+    const types = ([] as string[]).concat(s.type);
+    const t = typeOf(v);
+    if (!types.includes(t) && !(t === 'integer' && types.includes('number'))) return [`${path}: expected ${types.join('|')}, got ${t}`];
+  }
+  if (s.anyOf && !s.anyOf.some((alt: S) => validate(alt, v, path).length === 0)) errs.push(`${path}: no anyOf alternative matches ${JSON.stringify(v)}`);
+  if ('const' in s && v !== s.const) errs.push(`${path}: expected ${s.const}`);
+  if (s.enum && !s.enum.includes(v)) errs.push(`${path}: not in enum`);
+  if (typeof v === 'string') {
+    if (s.pattern && !new RegExp(s.pattern, 'u').test(v)) errs.push(`${path}: '${v}' does not match ${s.pattern}`);
+    if (s.minLength !== undefined && v.length < s.minLength) errs.push(`${path}: too short`);
+  }
+  if (typeof v === 'number') {
+    if (s.minimum !== undefined && v < s.minimum) errs.push(`${path}: < minimum`);
+    if (s.maximum !== undefined && v > s.maximum) errs.push(`${path}: > maximum`);
+    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) errs.push(`${path}: ≤ exclusiveMinimum`);
+  }
+  if (Array.isArray(v)) {
+    if (s.minItems !== undefined && v.length < s.minItems) errs.push(`${path}: too few items`);
+    if (s.uniqueItems && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) errs.push(`${path}: duplicate items`);
+    if (s.items) v.forEach((x, i) => errs.push(...validate(s.items, x, `${path}[${i}]`)));
+  } else if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    for (const r of s.required ?? []) if (!(r in o)) errs.push(`${path}: missing ${r}`);
+    if (s.maxProperties !== undefined && Object.keys(o).length > s.maxProperties) errs.push(`${path}: too many properties`);
+    for (const [k, x] of Object.entries(o)) {
+      if (s.propertyNames) errs.push(...validate(s.propertyNames, k, `${path}.${k}(name)`));
+      if (s.properties?.[k]) errs.push(...validate(s.properties[k], x, `${path}.${k}`));
+      else if (s.additionalProperties === false) errs.push(`${path}: unexpected key ${k}`);
+      else if (s.additionalProperties && typeof s.additionalProperties === 'object') errs.push(...validate(s.additionalProperties, x, `${path}.${k}`));
+    }
+  }
+  return errs;
+}
+
+describe('scenario JSON Schema', () => {
+  it('is draft 2020-12 and serializable', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
+  });
+
+  it('lists exactly the keys the loader accepts, section by section', () => {
+    const p = schema.properties;
+    const traffic = p.traffic.properties;
+    const shift = traffic.shift.properties;
+    const metricsObj = p.metrics.anyOf[1].properties;
+    const sections: Array<[readonly string[], S]> = [
+      [KEYS.root, p],
+      [KEYS.traffic, traffic],
+      [KEYS.request, schema.$defs.request.properties],
+      [KEYS.header, schema.$defs.request.properties.headers.additionalProperties.anyOf[1].properties],
+      [KEYS.shift, shift],
+      [KEYS.haproxy, shift.haproxy.properties],
+      [KEYS.command, shift.command.properties],
+      [KEYS.limits, shift.limits.properties],
+      [KEYS.metrics, metricsObj],
+      [KEYS.prometheus, metricsObj.prometheus.properties],
+      [KEYS.scrape, metricsObj.scrape.properties],
+      [KEYS.load, p.load.properties],
+      [KEYS.report, p.report.properties],
+      [KEYS.gate, p.gate.properties],
+    ];
+    for (const [keys, props] of sections) expect(Object.keys(props)).toEqual([...keys]);
+  });
+
+  const files = [
+    ...readdirSync(join(import.meta.dirname, '../fixtures/valid')).map((f) => join(import.meta.dirname, '../fixtures/valid', f)),
+    ...readdirSync(join(import.meta.dirname, '../../scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => join(import.meta.dirname, '../../scenarios', f)),
+  ];
+  it.each(files.map((f) => [f.split('/').slice(-2).join('/'), f]))('accepts %s', (_n, f) => {
+    expect(validate(schema, parse(readFileSync(f, 'utf8')))).toEqual([]);
+  });
+
+  it.each([
+    ['unknown key', { name: 'x', traffic: {}, load: { start: 1, max: 2, stpe: 1 }, slo: ['p99 < 1ms'] }],
+    ['bad SLO', { name: 'x', traffic: {}, load: { start: 1, max: 2 }, slo: ['p98 < 1ms'] }],
+    ['bad duration', { name: 'x', traffic: { timeout: '5 secs' }, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] }],
+    ['missing name', { traffic: {}, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] }],
+  ])('rejects: %s', (_n, doc) => {
+    expect(validate(schema, doc)).not.toEqual([]);
+  });
+});
