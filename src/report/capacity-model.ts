@@ -59,6 +59,7 @@ export function fitCapacityModel(result: RunResult): CapacityModel {
     const fit = fitHinge(points, metric);
     const maxX = Math.max(0, ...points.map((p) => p.x));
     for (const s of slos) {
+      if (fit.r2 === null) break;
       if (s!.metric !== metric || s!.threshold === null || (s!.op !== '<' && s!.op !== '<=')) continue;
       fit.predictions.push(predict(fit, s!.text, s!.threshold, maxX, result));
     }

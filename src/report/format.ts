@@ -118,3 +118,7 @@ export function capacityLine(r: RunResult): string {
   const lim = c.limitedBy.length ? `, limited by ${c.limitedBy.join(', ')}` : '';
   return `max servable load: ${fmtNum(c.maxServableLoad)} rps${res}${lim}`;
 }
+
+export function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

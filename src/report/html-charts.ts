@@ -132,7 +132,9 @@ export function shiftCharts(r: RunResult): string[] {
   const hasControl = steps.some((s) => s.live!.control);
   const lat = (g: 'target' | 'control') => (s: StepResult) => s.live![g]?.p99Ms ?? s.live![g]?.meanLatencyMs;
   const latName = steps.some((s) => s.live!.target.p99Ms !== undefined) ? 'p99' : 'mean latency';
-  const guard = r.scenario.guard.concat(r.scenario.slo).map(parseSloText).filter((s) => s && s.scope === 'control' && isLatencyMetric(s.base));
+  const controlRules = r.scenario.guard.concat(r.scenario.slo).map(parseSloText).filter((s) => s && s.scope === 'control');
+  const guard = controlRules.filter((s) => isLatencyMetric(s!.base));
+  const errorGuards = controlRules.filter((s) => s!.base === 'error_rate');
   charts.push(
     lineChart({
       id: 'chart-shift-latency',
@@ -159,6 +161,7 @@ export function shiftCharts(r: RunResult): string[] {
         { name: 'target', color: RED, points: group((s) => s.live!.target.errorRate * 100, 'target') },
         ...(hasControl ? [{ name: 'control', color: '#7f7f7f', dashed: true, points: group((s) => (s.live!.control ? s.live!.control.errorRate * 100 : undefined), 'control') }] : []),
       ],
+      hLines: errorGuards.map((s) => ({ value: (s!.threshold ?? NaN) * 100, label: s!.text, color: RED })).filter((l) => Number.isFinite(l.value)),
       ...loadMarkers(r),
       xFormat: rps,
       yFormat: (n) => `${fmtNum(n)}%`,

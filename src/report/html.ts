@@ -3,7 +3,7 @@
 // can be attached to a CI run, mailed, or opened from disk years later. Every user string is escaped.
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
-import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord } from './format.js';
+import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, capitalize } from './format.js';
 import { errorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
 
 export function escapeHtml(s: string): string {
@@ -105,7 +105,7 @@ function modelSection(m: CapacityModel): string {
     .join('');
   const caveats = m.fits.flatMap((f) => f.caveats.map((c) => `${f.metric}: ${c}`));
   return `<h2>Capacity model</h2>
-<p>Latency against load, fitted as two straight lines meeting at a knee (least squares). ${e(m.summary)}.</p>
+<p>Latency against load, fitted as two straight lines meeting at a knee (least squares). ${e(capitalize(m.summary))}.</p>
 <table id="model"><thead><tr><th>metric</th><th class="n">points</th><th class="n">R²</th><th class="n">knee</th><th>predicted SLO break</th></tr></thead><tbody>${rows}</tbody></table>
 ${caveats.length ? `<ul class="caveats">${caveats.map((c) => `<li>${e(c)}</li>`).join('')}</ul>` : ''}`;
 }

@@ -84,7 +84,12 @@ function jsonErrorPosition(text: string, err: Error): string {
   const lc = /line (\d+) column (\d+)/.exec(err.message);
   if (lc) return ` at line ${lc[1]} col ${lc[2]}`;
   const m = /position (\d+)/.exec(err.message);
-  if (!m) return text.trim() === '' ? ' (the file is empty)' : '';
+  if (!m) {
+    if (text.trim() === '') return ' (the file is empty)';
+    // V8 names the token but not its place for some errors: `Unexpected token 'h', "hello" is not …`.
+    const token = /^Unexpected token '([^']*)'/.exec(err.message);
+    return token ? ` (unexpected '${token[1]}')` : '';
+  }
   const pos = Number(m[1]);
   const before = text.slice(0, pos);
   const line = before.split('\n').length;

@@ -238,13 +238,18 @@ export function lineChart(spec: ChartSpec): string {
       `<text class="threshold-label" x="${M.left + 6}" y="${r(ty)}" fill="${l.color}" font-weight="600" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeXml(l.label)}</text>`,
     );
   }
-  for (const [i, l] of (spec.vLines ?? []).entries()) {
+  // Vertical-line labels go near the top, stepping down past any threshold line they would sit on.
+  const hYs = hLines.map((l) => sy(l.value));
+  let vy = M.top + 14;
+  for (const l of spec.vLines ?? []) {
     const x = sx(l.value);
     const right = x > M.left + pw * 0.7;
+    while (hYs.some((y) => y > vy - FONT_PX - 2 && y < vy + 5) && vy < M.top + ph - 10) vy += 6;
     parts.push(
       `<line class="marker-line" x1="${r(x)}" y1="${M.top}" x2="${r(x)}" y2="${M.top + ph}" stroke="${l.color}" stroke-width="1.5"/>`,
-      `<text x="${r(right ? x - 5 : x + 5)}" y="${M.top + 14 + i * 16}" text-anchor="${right ? 'end' : 'start'}" fill="${l.color}" font-weight="600" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeXml(l.label)}</text>`,
+      `<text class="marker-label" x="${r(right ? x - 5 : x + 5)}" y="${r(vy)}" text-anchor="${right ? 'end' : 'start'}" fill="${l.color}" font-weight="600" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeXml(l.label)}</text>`,
     );
+    vy += 16;
   }
 
   // Series.
