@@ -5,7 +5,7 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPORT_SCHEMA, type RunResult } from '../result.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { fmtNum, pct, signedPct } from './format.js';
 import { DEFAULT_MAX_REGRESSION } from './gate.js';
 import { escapeHtml, HTML_CSS } from './html.js';

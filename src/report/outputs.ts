@@ -5,7 +5,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LoadtestError } from '../errors.js';
 import type { RunResult } from '../result.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { fitCapacityModel } from './capacity-model.js';
 import { appendHistory } from './history.js';
 import { renderHtml } from './html.js';

@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareTable } from '../../report/compare.js';
 import { loadReport } from '../../report/load-report.js';
-import { writeFileAtomic } from '../../report/atomic-file.js';
+import { writeFileAtomic } from '../../report/atomic-write.js';
 import type { SetExit } from '../commands.js';
 
 export type CompareFormat = 'table' | 'markdown' | 'json';

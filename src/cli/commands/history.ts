@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { writeFileAtomic } from '../../report/atomic-file.js';
+import { writeFileAtomic } from '../../report/atomic-write.js';
 import { readHistory, renderHistoryHtml, renderHistoryJson, renderHistoryMarkdown, renderHistoryTable, trend } from '../../report/history.js';
 import type { SetExit } from '../commands.js';
 
