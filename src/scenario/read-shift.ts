@@ -249,7 +249,19 @@ function httpUrl(r: Reader, n: YNode, path: string): string | undefined {
   if (v === undefined) return undefined;
   try {
     const u = new URL(v);
-    if (u.protocol === 'http:' || u.protocol === 'https:') return v;
+    if (u.protocol === 'http:' || u.protocol === 'https:') {
+      // Credentials in a metrics URL (basic auth to Prometheus) are masked in every output.
+      if (u.password) {
+        r.secrets.add(u.password);
+        r.secrets.add(v);
+        try {
+          r.secrets.add(decodeURIComponent(u.password));
+        } catch {
+          /* kept encoded */
+        }
+      }
+      return v;
+    }
   } catch {
     /* reported below */
   }

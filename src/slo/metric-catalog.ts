@@ -9,7 +9,7 @@
 //   p99           latency   yes       -        yes         yes
 //   p999          latency   yes       -        (query)     yes
 //   max           latency   yes       -        (query)     -
-//   mean_latency  latency   yes       yes      (query)     -
+//   mean_latency  latency   yes       yes      (query)     yes (histogram _sum/_count)
 //   error_rate    fraction  yes       yes      yes         yes
 //   throughput    fraction  yes       -        -           -
 //   rps           rate      yes       yes      yes         yes
@@ -65,7 +65,7 @@ export const SOURCE_METRICS: Readonly<Record<MetricsSourceKind, readonly string[
   generate: [...LATENCIES, 'error_rate', 'throughput', 'rps', 'offered_rps'],
   haproxy: ['mean_latency', 'error_rate', 'rps', 'queue', 'share'],
   prometheus: ['p50', 'p90', 'p99', 'error_rate', 'rps'],
-  scrape: ['p50', 'p90', 'p95', 'p99', 'p999', 'error_rate', 'rps'],
+  scrape: ['p50', 'p90', 'p95', 'p99', 'p999', 'mean_latency', 'error_rate', 'rps'],
 };
 
 /** Metrics that exist per request name (`p99{buy}`), generate mode only. */

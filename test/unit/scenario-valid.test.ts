@@ -118,6 +118,11 @@ describe('valid fixtures', () => {
     expect(s.load).toMatchObject({ stepDurationMs: 60000, warmupMs: 12000, windowMs: 15000, persist: 3, minSamples: 50 });
   });
 
+  it('credentials in a metrics URL are secrets', () => {
+    const text = readFileSync(join(dir, 'shift-command-prometheus.yaml'), 'utf8').replace('http://127.0.0.1:9090', 'http://prom:s%3Dcret@127.0.0.1:9090');
+    expect(parseScenario(text, 'p.yaml', {}).secrets.sort()).toEqual(['http://prom:s%3Dcret@127.0.0.1:9090', 's%3Dcret', 's=cret'].sort());
+  });
+
   it('shift-scrape: histogram name normalized, control URLs', () => {
     expect(load('shift-scrape.yaml').metrics).toEqual({
       type: 'scrape',

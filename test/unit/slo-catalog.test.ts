@@ -43,7 +43,8 @@ describe('measurable metrics per source', () => {
     [prom, 'p999', "'p999' cannot be measured by Prometheus (or add metrics.prometheus.queries.p999); measurable: p50, p90, p99, error_rate, rps, p95"],
     // scrape: histogram percentiles; control group only with control URLs
     [scrape, 'p999', ok],
-    [scrape, 'mean_latency', "'mean_latency' cannot be measured by the /metrics scrape; measurable: p50, p90, p95, p99, p999, error_rate, rps"],
+    [scrape, 'mean_latency', ok],
+    [scrape, 'max', "'max' cannot be measured by the /metrics scrape; measurable: p50, p90, p95, p99, p999, mean_latency, error_rate, rps"],
     [scrape, 'control.p99', "'control.p99': the /metrics scrape cannot see the control group (add metrics.scrape.control URLs)"],
     [scrapeCtl, 'control.p99', ok],
   ])('%#: %s', (caps, key, reason) => expect(unmeasurableReason(key as string, caps)).toBe(reason));
