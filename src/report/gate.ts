@@ -4,9 +4,9 @@
 //
 // Checks:
 //   expect-min         the maximum servable load is at least N requests/s (absolute floor).
-//   baseline capacity  the capacity did not drop by more than the tolerance. A drop smaller than
-//                      the two runs' combined resolution (each run only knows its capacity to ±its
-//                      step gap) cannot be told from noise and is reported 'within-noise', not failed.
+//   baseline capacity  the capacity did not drop by more than the tolerance. A change (up or down)
+//                      within the two runs' combined resolution (each run only knows its capacity to
+//                      ± its step gap) cannot be told from noise and is reported 'within-noise'.
 //   baseline latency   at loads both runs passed (matched within LOAD_MATCH), p50 and p99 did not rise
 //                      by more than the tolerance. Only passing loads are compared: above capacity,
 //                      latency is queueing noise and says nothing new.
@@ -106,8 +106,9 @@ function capacityCheck(result: RunResult, baseline: RunResult, tolerance: number
   const drop = (base - cur) / base;
   const noise = (result.capacity.resolution ?? 0) + (baseline.capacity.resolution ?? 0);
   const change = `${fmtRps(cur)} vs baseline ${fmtRps(base)} (${signedPct(-drop)})`;
-  if (drop <= 0) return { name, passed: true, outcome: 'pass', message: `capacity ${change}` };
-  if (drop <= noise) {
+  if (drop === 0) return { name, passed: true, outcome: 'within-noise', message: `capacity unchanged: ${fmtRps(cur)}, as in the baseline` };
+  // Up or down within the resolution: the runs cannot be told apart.
+  if (Math.abs(drop) <= noise) {
     return {
       name,
       passed: true,
@@ -115,6 +116,7 @@ function capacityCheck(result: RunResult, baseline: RunResult, tolerance: number
       message: `capacity ${change}: within noise (the runs' combined resolution is ±${pct(noise)})`,
     };
   }
+  if (drop < 0) return { name, passed: true, outcome: 'pass', message: `capacity improved: ${change}` };
   if (drop <= tolerance) {
     return { name, passed: true, outcome: 'pass', message: `capacity ${change}: within the allowed ${pct(tolerance)} drop` };
   }

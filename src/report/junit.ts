@@ -120,7 +120,7 @@ function gateCase(c: GateCheck, classname: string): Case {
   const base = { classname, name: c.name, timeMs: 0 };
   if (c.outcome === 'skipped') return { ...base, skipped: c.message };
   if (!c.passed) return { ...base, failure: { type: 'gate', message: c.message, text: c.message } };
-  return { ...base, out: c.outcome === 'within-noise' ? `within noise: ${c.message}` : c.message };
+  return { ...base, out: c.message };
 }
 
 /** Splits a duration into `n` millisecond shares that add up to it exactly. */
