@@ -1,7 +1,6 @@
 // The whole file: top-level keys → Scenario. Each section reader records its own problems; this
 // function wires them together in dependency order (traffic decides the mode; the mode and the
 // metrics source decide which SLO metrics are measurable).
-import { isScalar } from 'yaml';
 import { capabilities, type SourceCapabilities } from '../slo/metric-catalog.js';
 import { GENERATE_TRAFFIC_KEYS, HINTS, KEYS } from './fields.js';
 import { readLoad } from './read-load.js';
@@ -138,9 +137,4 @@ function readGate(r: Reader, root: MapView): GateSpec | undefined {
     else spec.maxLatencyRegression = v;
   }
   return ok ? spec : undefined;
-}
-
-/** True when the node is an empty scalar (`key:` with nothing after it). */
-export function isEmpty(n: unknown): boolean {
-  return isScalar(n) && n.value === null;
 }

@@ -1,6 +1,6 @@
 // `target:` + `traffic:` → GenerateTrafficSpec (synthetic requests), or `traffic.shift:` →
 // ShiftTrafficSpec (live traffic moved through a load balancer).
-import { isMap, isScalar, isSeq } from 'yaml';
+import { isMap, isSeq } from 'yaml';
 import { HINTS, KEYS } from './fields.js';
 import type { GenerateTrafficSpec, RequestSpec } from './scenario.js';
 import { describeValue, parseDuration, parseStatusRange, parseTarget, type Parsed } from './values.js';
@@ -78,9 +78,11 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
   set('connections', () => r.integer(traffic.get('connections'), traffic.p('connections'), 1, 100_000), (v) => (spec.connections = v));
   set('workers', () => {
     const n = traffic.get('workers');
-    if (isScalar(n) && n.value === 'auto') return 'auto' as const;
-    if (isScalar(n) && typeof n.value === 'number') return r.integer(n, traffic.p('workers'), 1, 256);
-    r.reportAt(n, traffic.p('workers'), `expected a number of worker threads (1-256) or auto, found ${describeValue(r.value(n, traffic.p('workers')).value)}`);
+    const { value, failed } = r.value(n, traffic.p('workers'));
+    if (failed) return undefined;
+    if (value === 'auto') return 'auto' as const;
+    if (typeof value === 'number' || (typeof value === 'string' && /^\s*\d+\s*$/.test(value))) return r.integer(n, traffic.p('workers'), 1, 256);
+    r.reportAt(n, traffic.p('workers'), `expected a number of worker threads (1-256) or auto, found ${describeValue(value)}`);
     return undefined;
   }, (v) => (spec.workers = v));
   set('error_status', () => {

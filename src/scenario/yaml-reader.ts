@@ -58,7 +58,7 @@ export class Reader {
   }
 
   /** The plain JS value of a scalar after interpolation; collections become markers for messages. */
-  value(node: YNode, path: string): { value: unknown; fromEnv: string[]; failed?: true } {
+  value(node: YNode, path: string): { value: unknown; fromEnv: string[]; failed?: true; interpolated?: true } {
     const n = this.deref(node);
     if (n === null || n === undefined) return { value: null, fromEnv: [] };
     if (isMap(n)) return { value: {}, fromEnv: [] };
@@ -70,7 +70,7 @@ export class Reader {
     for (const e of r.errors) this.report(path, e.message, scalarOffset(n, e.offset));
     // After a failed interpolation the value is unknown: readers skip it (the problem is recorded).
     if (r.errors.length > 0) return { value: undefined, fromEnv: [], failed: true };
-    return { value: r.value, fromEnv: r.fromEnv };
+    return r.value === v ? { value: v, fromEnv: [] } : { value: r.value, fromEnv: r.fromEnv, interpolated: true };
   }
 
   /** A string (numbers are taken as their decimal text: header values, names). */
@@ -87,9 +87,10 @@ export class Reader {
 
   /** A finite number (a YAML number, or a string that became one by interpolation). */
   number(node: YNode, path: string, what = 'a number'): number | undefined {
-    const { value, fromEnv, failed } = this.value(node, path);
+    const { value, failed, interpolated } = this.value(node, path);
     if (failed) return undefined;
-    const n = typeof value === 'number' ? value : fromEnv.length > 0 && typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    // A string is a number only when it became one by interpolation (`${RPS:-100}`); `"100"` is a string.
+    const n = typeof value === 'number' ? value : interpolated && typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
     if (Number.isFinite(n)) return n;
     this.reportAt(this.deref(node) ?? node, path, `expected ${what}, found ${describeValue(value)}`);
     return undefined;

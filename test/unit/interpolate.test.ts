@@ -46,6 +46,8 @@ traffic:
   requests:
     - path: /
       headers: { authorization: "Bearer \${TOKEN}" }
+  workers: \${WORKERS:-2}
+  insecure: \${INSECURE:-false}
 load:
   start: \${START:-10}
   step: 10
@@ -59,6 +61,7 @@ slo: [ "p99 < \${P99:-100ms}" ]
     expect(s.traffic.kind === 'generate' && s.traffic.target).toBe('http://127.0.0.1:8080');
     expect(s.traffic.kind === 'generate' && s.traffic.requests[0]!.headers.authorization).toBe('Bearer s3cr3t');
     expect(s.load).toMatchObject({ start: 10, max: 50, stepDurationMs: 2000 });
+    expect(s.traffic).toMatchObject({ workers: 2, insecure: false });
     expect(s.slo[0]!.threshold).toBe(100);
     // Values from the environment in string fields are secrets; numbers (MAX) and defaults are not.
     expect(s.secrets.sort()).toEqual(['127.0.0.1', '8080', 's3cr3t'].sort());
@@ -71,7 +74,7 @@ slo: [ "p99 < \${P99:-100ms}" ]
     } catch (e) {
       expect(e).toBeInstanceOf(ScenarioError);
       expect((e as ScenarioError).details).toEqual([
-        'env.yaml:10:8: load.max: environment variable MAX is not set (give a default with ${MAX:-value})',
+        'env.yaml:12:8: load.max: environment variable MAX is not set (give a default with ${MAX:-value})',
       ]);
     }
   });
@@ -93,7 +96,7 @@ slo: [ "p99 < \${P99:-100ms}" ]
       parseScenario(text, 'env.yaml', { ...env, MAX: 'lots' });
     } catch (e) {
       expect((e as ScenarioError).details).toEqual([
-        "env.yaml:10:8: load.max: expected requests/s such as 100 (or 100rps), found 'lots'",
+        "env.yaml:12:8: load.max: expected requests/s such as 100 (or 100rps), found 'lots'",
       ]);
     }
   });
