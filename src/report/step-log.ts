@@ -24,7 +24,8 @@ export function openStepLog(path: string): StepLog {
   let fd: number | null;
   try {
     fs.mkdirSync(dirname(path), { recursive: true });
-    fd = fs.openSync(path, 'a', 0o644);
+    // Truncated: the log belongs to this run, like the report next to it.
+    fd = fs.openSync(path, 'w', 0o644);
   } catch (err) {
     throw new LoadtestError(`cannot open the step log ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

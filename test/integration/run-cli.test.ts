@@ -1,0 +1,145 @@
+// `loadtest run` and `loadtest plan` as a user runs them: the real CLI process against the demo
+// service (capacity 400 rps) with short steps; exit codes, reports on every path, interruption.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAll, spawnCli, waitFor } from '../helpers/cli-process.js';
+import { startDemoServer, type DemoServer } from '../../src/demo/demo-server.js';
+import type { RunResult } from '../../src/result.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'loadtest-run-'));
+let demo: DemoServer;
+
+function scenario(name: string, target: string, load: string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `name: ${name}
+target: ${target}
+traffic:
+  request: { path: / }
+  arrival: uniform
+load: ${load}
+slo:
+  - p99 < 100ms
+  - error_rate < 1%
+`,
+  );
+  return file;
+}
+
+const report = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as RunResult;
+
+/** A loopback port nobody listens on. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+beforeAll(async () => {
+  demo = await startDemoServer({ workers: 8, serviceTimeMs: 20 });
+});
+
+afterAll(async () => {
+  await killAll();
+  await demo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('loadtest run', () => {
+  it('exit 0 when every step passes; exit 3 with --expect-min above what passed (gate in the report)', async () => {
+    // 200 rps × 1.5 s judged = 300 samples per step: enough that one scheduling hiccup on a busy box
+    // does not become the generator's send-lag p99 (which would make the step inconclusive).
+    const file = scenario('short', demo.url, '{ start: 200, step: 100, max: 300, step_duration: 2s, warmup: 500ms }');
+    const ok = spawnCli(['run', file, '--json', join(dir, 'ok.json')], { deadlineMs: 60_000 });
+    expect((await ok.exited).code, ok.stdout() + ok.stderr()).toBe(0);
+    const r0 = report(join(dir, 'ok.json'));
+    expect(r0.capacity).toMatchObject({ verdict: 'above-max', maxServableLoad: 300 });
+    expect(r0.gate).toBeUndefined();
+    expect(ok.stdout()).toContain("max servable load: ≥ 300 rps (every step up to the plan's max passed)");
+    // the step log defaults to next to the JSON report
+    expect(existsSync(join(dir, 'ok.steps.jsonl'))).toBe(true);
+
+    const below = spawnCli(['run', file, '--json', join(dir, 'below.json'), '--expect-min', '1000', '--quiet'], { deadlineMs: 60_000 });
+    expect((await below.exited).code, below.stdout() + below.stderr()).toBe(3);
+    const r = report(join(dir, 'below.json'));
+    expect(r.gate?.passed).toBe(false);
+    expect(r.gate?.checks[0]).toMatchObject({ name: 'expect-min', passed: false });
+    // --quiet: no step lines, just the verdict (and the failed gate)
+    expect(below.stdout()).not.toMatch(/^step /m);
+    expect(below.stdout()).toMatch(/^max servable load: ≥ 300 rps/m);
+  });
+
+  it('exit 2 for an invalid scenario, with file:line:col, and nothing sent', async () => {
+    const served = demo.counters.served;
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, `name: bad\ntarget: ${demo.url}\ntraffic:\n  request: { path: / }\nload: { start: 10, stp: 10, max: 100 }\nslo: [p99 < 100ms]\n`);
+    const cli = spawnCli(['run', file, '--json', join(dir, 'bad.json')]);
+    expect((await cli.exited).code).toBe(2);
+    expect(cli.stderr()).toMatch(/bad\.yaml:5:\d+: load/);
+    expect(cli.stderr()).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(join(dir, 'bad.json'))).toBe(false);
+    expect(demo.counters.served).toBe(served);
+  });
+
+  it('exit 2 for a bad flag value', async () => {
+    const file = scenario('flags', demo.url, '{ start: 50, step: 50, max: 100 }');
+    const cli = spawnCli(['run', file, '--expect-min', 'lots']);
+    expect((await cli.exited).code).toBe(2);
+    expect(cli.stderr()).toContain('--expect-min: expected requests/s as a positive number (e.g. 500), got "lots"');
+  });
+
+  it('exit 1 when the target is unreachable: a failed report, nothing judged', async () => {
+    const file = scenario('down', `http://127.0.0.1:${await closedPort()}`, '{ start: 50, step: 50, max: 100, step_duration: 1s, warmup: 0s }');
+    const cli = spawnCli(['run', file, '--json', join(dir, 'down.json')], { deadlineMs: 60_000 });
+    expect((await cli.exited).code, cli.stdout() + cli.stderr()).toBe(1);
+    const r = report(join(dir, 'down.json'));
+    expect(r).toMatchObject({ status: 'failed', stopReason: 'error', steps: [] });
+    expect(r.error).toBeTruthy();
+    expect(cli.stdout()).toContain('run failed:');
+  });
+
+  it('SIGINT mid-run: exit 130, the report marked aborted with the steps so far and the cut step partial', async () => {
+    const file = scenario('long', demo.url, '{ start: 200, step: 50, max: 350, step_duration: 2s, warmup: 500ms }');
+    const json = join(dir, 'long.json');
+    const log = join(dir, 'long.steps.jsonl');
+    const cli = spawnCli(['run', file, '--json', json, '--log', log], { deadlineMs: 60_000 });
+    // Interrupt during the second step: after the first step-end line reached the log.
+    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('"step-end"'), 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    cli.kill('SIGINT');
+    const { code } = await cli.exited;
+    expect(code, cli.stdout() + cli.stderr()).toBe(130);
+    const r = report(json);
+    expect(r.status).toBe('aborted');
+    expect(r.stopReason).toBe('interrupted');
+    expect(r.steps.length).toBeGreaterThanOrEqual(2);
+    expect(r.steps[0]).toMatchObject({ level: 200, verdict: 'pass', partial: false });
+    expect(r.steps.at(-1)!.partial).toBe(true);
+    expect(r.capacity.verdict).toBe('unknown');
+    expect(cli.stderr()).toContain('SIGINT: stopping the run');
+    expect(cli.stdout()).toContain('run interrupted');
+    const last = readFileSync(log, 'utf8').trim().split('\n').at(-1)!;
+    expect(JSON.parse(last)).toMatchObject({ type: 'run-end', status: 'aborted' });
+  });
+});
+
+describe('loadtest plan', () => {
+  it('prints the ramp, the refine bound and the worst case without sending anything', async () => {
+    const served = demo.counters.served;
+    const file = scenario('plan', demo.url, '{ start: 100, step: 100, max: 500, step_duration: 10s, warmup: 2s, refine: 5% }');
+    const cli = spawnCli(['plan', file]);
+    expect((await cli.exited).code).toBe(0);
+    const out = cli.stdout();
+    expect(out).toContain('ramp (5 steps, +100 from 100 to 500 rps):');
+    expect(out).toMatch(/step +5 +500 rps/);
+    expect(out).toContain('at most 5 more steps');
+    expect(out).toContain('worst case: 10 steps, 1m40s');
+    expect(demo.counters.served).toBe(served);
+  });
+});
