@@ -114,6 +114,7 @@ export class Engine {
   private step: RunningStep | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private pumpQueued = false;
 
   constructor(spec: GenerateTrafficSpec, connections = spec.connections) {
     this.timeoutMs = spec.timeoutMs;
@@ -121,15 +122,17 @@ export class Engine {
     this.pool = new Pool(spec.target, {
       connections,
       pipelining: 1,
-      headersTimeout: spec.timeoutMs + 1000, // our sweep times out first; these are a backstop
-      bodyTimeout: spec.timeoutMs + 1000,
+      // Timeouts are ours (one ordered sweep, see sweep()): undici's per-request timers cost CPU on the hot path.
+      headersTimeout: 0,
+      bodyTimeout: 0,
       keepAliveTimeout: 30_000,
       connect: { rejectUnauthorized: !spec.insecure, timeout: spec.timeoutMs },
     });
     this.mix = createMix(spec.requests);
     this.dispatchOpts = spec.requests.map((r) => {
-      const headers: string[] = [];
-      for (const [k, v] of Object.entries(r.headers)) headers.push(k, v);
+      const flat: string[] = [];
+      for (const [k, v] of Object.entries(r.headers)) flat.push(k, v);
+      const headers = flat.length > 0 ? flat : null;
       return {
         path: r.path,
         method: r.method,
@@ -205,16 +208,7 @@ export class Engine {
       s.warmSeen = true;
       this.eld.reset();
     }
-    if (!s.sendingDone) {
-      const pacer = s.pacer;
-      const end = s.stopped ? 0 : p.durationMs;
-      while (pacer.nextAt <= t0 && pacer.nextAt < end) {
-        this.send(s, pacer.nextAt, now);
-        pacer.advance();
-        now = performance.now();
-      }
-      if (s.stopped || pacer.nextAt >= p.durationMs) s.sendingDone = true;
-    }
+    if (!s.sendingDone) now = this.sendDue(s, now);
     this.sweep(now);
     if (now >= s.nextProgress && s.onProgress) {
       s.nextProgress += p.progressEveryMs;
@@ -230,6 +224,38 @@ export class Engine {
     }
     const wait = s.start + s.pacer.nextAt - now;
     this.schedule(wait <= 1 ? 1 : Math.min(MAX_TICK_MS, Math.floor(wait)));
+  };
+
+  /** Sends every request due by `now`; returns the time after the last send. */
+  private sendDue(s: RunningStep, now: number): number {
+    const pacer = s.pacer;
+    const end = s.stopped ? 0 : s.p.durationMs;
+    const t = now - s.start;
+    while (pacer.nextAt <= t && pacer.nextAt < end) {
+      this.send(s, pacer.nextAt, now);
+      pacer.advance();
+      now = performance.now();
+    }
+    if (s.stopped || pacer.nextAt >= s.p.durationMs) s.sendingDone = true;
+    return now;
+  }
+
+  /**
+   * Responses arrive far more often than timer ticks at high rates: when one finishes and a send is
+   * already due, send right after the current I/O callback (a microtask, never re-entering undici
+   * from inside its own callback). This keeps send lag well under the ~1 ms timer granularity.
+   */
+  private piggyback(now: number): void {
+    const s = this.step;
+    if (s === null || s.sendingDone || this.pumpQueued || now - s.start < s.pacer.nextAt) return;
+    this.pumpQueued = true;
+    queueMicrotask(this.pump);
+  }
+
+  private readonly pump = (): void => {
+    this.pumpQueued = false;
+    const s = this.step;
+    if (s !== null && !s.sendingDone) this.sendDue(s, performance.now());
   };
 
   private send(s: RunningStep, at: number, now: number): void {
@@ -283,6 +309,7 @@ export class Engine {
       Math.round((now - r.intended) * 1000),
       Math.round((now - r.wireAt) * 1000),
     );
+    this.piggyback(now);
   }
 
   fail(r: Req, err: Error): void {
@@ -292,6 +319,7 @@ export class Engine {
     const now = performance.now();
     const cls = err === TIMEOUT_ERR ? CLS_TIMEOUT : ERR_INDEX[classifyError(err)];
     r.rec.failure(r.judged, r.name, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.wireAt) * 1000));
+    this.piggyback(now);
   }
 
   private finishStep(s: RunningStep): void {

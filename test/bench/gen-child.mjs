@@ -1,0 +1,73 @@
+// Benchmark child: runs our generator (from dist/) in its own process, so the parent can pin it
+// to a core with taskset and measure it alone. Driven over IPC: {type:'step', ...} → {type:'result', ...}.
+import { performance } from 'node:perf_hooks';
+import { createGenerator } from '../../dist/traffic/generator/generator.js';
+
+const [target, connections, workers] = [process.argv[2], Number(process.argv[3] ?? 50), process.argv[4] ?? '1'];
+const spec = {
+  kind: 'generate',
+  target,
+  requests: [{ name: 'get', method: 'GET', path: '/', headers: {}, weight: 1 }],
+  arrival: 'uniform',
+  maxInFlight: 100_000,
+  timeoutMs: 5000,
+  connections,
+  workers: workers === 'auto' ? 'auto' : Number(workers),
+  errorStatuses: [[500, 599]],
+  insecure: false,
+};
+const gen = createGenerator(spec);
+await gen.prepare(new AbortController().signal);
+
+process.on('message', async (m) => {
+  if (m.type === 'close') {
+    await gen.close();
+    process.disconnect();
+    return;
+  }
+  if (m.type !== 'step') return;
+  // Progress snapshots every ~500 ms: responses so far (for per-second counts) and RSS at given times.
+  const snaps = [];
+  const rssAt = [...(m.rssAtMs ?? [])];
+  const rss = [];
+  const t0 = performance.now();
+  const s = await gen.runStep({
+    index: 0,
+    level: m.rate,
+    durationMs: m.durationMs,
+    warmupMs: m.warmupMs,
+    signal: new AbortController().signal,
+    onProgress: (p) => {
+      snaps.push({ t: p.elapsedMs, completed: Math.round(p.achievedRps * (p.elapsedMs / 1000)) });
+      while (rssAt.length > 0 && p.elapsedMs >= rssAt[0]) {
+        rss.push({ atMs: rssAt.shift(), rssMb: process.memoryUsage().rss / 1e6, heapMb: process.memoryUsage().heapUsed / 1e6 });
+      }
+    },
+  });
+  // Per-second response counts inside the judged window, from snapshots about 1 s apart.
+  const perSecond = [];
+  const inWindow = snaps.filter((x) => x.t >= m.warmupMs);
+  for (let i = 2; i < inWindow.length; i += 2) {
+    const a = inWindow[i - 2];
+    const b = inWindow[i];
+    perSecond.push(((b.completed - a.completed) * 1000) / (b.t - a.t));
+  }
+  process.send({
+    type: 'result',
+    wallMs: performance.now() - t0,
+    rate: m.rate,
+    offeredRps: s.offeredRps,
+    achievedRps: s.achievedRps,
+    sent: s.sent,
+    errorCount: s.errorCount,
+    errors: s.errors,
+    latencyMs: s.latencyMs,
+    latencyUncorrectedMs: s.latencyUncorrectedMs,
+    generator: s.generator,
+    perSecond,
+    rss,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    rssMb: process.memoryUsage().rss / 1e6,
+  });
+});
+process.send({ type: 'ready' });
