@@ -40,7 +40,7 @@ export function parseScenario(text: string, file: string, env: Record<string, st
     const problems: ScenarioProblem[] = [];
     const lines = new Set<number>();
     for (const e of doc.errors) {
-      const p = pos(e.pos[0]);
+      const p = pos(errorOffset(text, e.code, e.message, e.pos[0]));
       if (lines.has(p.line)) continue;
       lines.add(p.line);
       const lineText = text.split('\n')[p.line - 1] ?? '';
@@ -65,7 +65,20 @@ export function parseScenario(text: string, file: string, env: Record<string, st
   return scenario;
 }
 
+/**
+ * Where to point for a YAML error: the parser reports an unclosed quote where the file ends; the
+ * user needs the quote that was opened, so point there.
+ */
+function errorOffset(text: string, code: string, message: string, offset: number): number {
+  if (code !== 'MISSING_CHAR' || !/quote/.test(message)) return offset;
+  const q = message.includes('"') ? '"' : "'";
+  let i = text.lastIndexOf(q, Math.min(offset, text.length - 1));
+  while (i > 0 && q === '"' && text[i - 1] === '\\') i = text.lastIndexOf(q, i - 1);
+  return i >= 0 ? i : offset;
+}
+
 function yamlMessage(code: string, message: string): string {
+  if (code === 'MISSING_CHAR' && /quote/.test(message)) return oneLine(`YAML syntax: this ${message.includes('"') ? 'double' : 'single'}-quoted string is never closed`);
   const m = message.split('\n')[0]!.trim();
   if (code === 'DUPLICATE_KEY') return 'YAML: duplicate key (map keys must be unique)';
   return oneLine(`YAML syntax: ${m}`);

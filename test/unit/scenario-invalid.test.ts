@@ -30,7 +30,7 @@ describe('invalid fixtures', () => {
   it('yaml-syntax', () => {
     expect(problems('yaml-syntax.yaml')).toMatchInlineSnapshot(`
       [
-        "yaml-syntax.yaml:3:1: YAML syntax: Missing closing "quote",
+        "yaml-syntax.yaml:1:7: YAML syntax: this double-quoted string is never closed",
       ]
     `);
   });
