@@ -144,7 +144,10 @@ function readRequests(r: Reader, traffic: MapView, names: string[]): RequestSpec
     }
     const prev = seen.get(q.spec.name);
     if (prev !== undefined) {
-      r.report(q.m.p('name'), `request name '${q.spec.name}' is already used by ${prev}; names must be unique`, q.m.get('name')?.range?.[0] ?? q.m.anchor);
+      const msg = q.m.has('name')
+        ? `request name '${q.spec.name}' is already used by ${prev}; names must be unique`
+        : `request name '${q.spec.name}' (the default, "METHOD path") is already used by ${prev}; give each request a distinct 'name'`;
+      r.report(q.m.p('name'), msg, q.m.get('name')?.range?.[0] ?? q.m.anchor);
       ok = false;
     } else seen.set(q.spec.name, path);
     out.push(q.spec);

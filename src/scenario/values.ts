@@ -129,6 +129,7 @@ export function parseTarget(v: string): Parsed<TargetOrigin> {
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
+  if (v instanceof Uint8Array) return 'binary data';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `the string '${v.length > 40 ? v.slice(0, 37) + '...' : v}'`;
   if (typeof v === 'number') return `the number ${v}`;

@@ -253,6 +253,14 @@ describe('invalid fixtures', () => {
       ]
     `);
   });
+  it('duplicate-request-names', () => {
+    expect(problems('duplicate-request-names.yaml')).toMatchInlineSnapshot(`
+      [
+        "duplicate-request-names.yaml:6:15: traffic.requests[1].name: request name 'list' is already used by traffic.requests[0]; names must be unique",
+        "duplicate-request-names.yaml:8:7: traffic.requests[3].name: request name 'GET /c' (the default, "METHOD path") is already used by traffic.requests[2]; give each request a distinct 'name'",
+      ]
+    `);
+  });
   it('empty', () => {
     expect(problems('empty.yaml')).toMatchInlineSnapshot(`
       [
