@@ -58,7 +58,7 @@ export function computeCapacity(steps: readonly CapacityStep[], ctx: CapacityCon
     };
   }
   if (ctx.stopReason === 'inconclusive') {
-    const bad = steps.find((s) => s.verdict === 'inconclusive');
+    const bad = [...steps].reverse().find((s) => s.verdict === 'inconclusive');
     const why = bad && bad.inconclusiveReasons.length > 0 ? ` (${bad.inconclusiveReasons.join('; ')})` : '';
     const floor = best ? `; at least ${formatLevel(best, ctx.levelUnit)} passed` : '';
     const what =

@@ -5,8 +5,10 @@
 // The search: ramp from `start` by `step` (additive) or `factor` (geometric) up to `max` (the last
 // ramp level is exactly `max` when the sequence would overshoot it); stop ramping at the first
 // failing step; with `refine`, bisect between the highest passing and the lowest failing level until
-// (fail − pass) / pass ≤ refine. An inconclusive step ends the search: the generator (or the live
-// metrics) could not give a trustworthy verdict, and a bisection built on it would be fiction.
+// (fail − pass) / pass ≤ refine. An inconclusive step (the generator, or the live metrics, could not
+// give a trustworthy verdict) is run once more at the same level — a busy neighbour or a GC pause
+// often passes — and if it is inconclusive again the search ends: a bisection built on it would be
+// fiction. Inconclusive steps never count as a pass or a fail.
 import type { LoadSpec } from '../scenario/scenario.js';
 import type { StepVerdict } from '../slo/slo.js';
 import type { StopReason } from '../result.js';
@@ -19,7 +21,12 @@ export interface PlanHistoryEntry {
 export type NextStep = { level: number; phase: 'ramp' | 'refine' } | { done: true; reason: StopReason };
 
 /** The plan fields the step plan reads (a LoadSpec satisfies it). */
-export type PlanSpec = Pick<LoadSpec, 'unit' | 'start' | 'step' | 'factor' | 'max' | 'refine' | 'stepDurationMs'>;
+export type PlanSpec = Pick<LoadSpec, 'unit' | 'start' | 'step' | 'factor' | 'max' | 'refine' | 'stepDurationMs'> & {
+  /** Times an inconclusive step is re-run at the same level before the search gives up; default 1. */
+  inconclusiveRetries?: number;
+};
+
+export const DEFAULT_INCONCLUSIVE_RETRIES = 1;
 
 /**
  * Levels are rounded so steps read well and bisection ends: whole requests/s in generate mode,
@@ -78,7 +85,13 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
   const ramp = plannedRamp(plan);
   if (ramp.length === 0) return { done: true, reason: 'max-reached' };
   if (history.length === 0) return { level: ramp[0]!, phase: 'ramp' };
-  if (history.some((h) => h.verdict === 'inconclusive')) return { done: true, reason: 'inconclusive' };
+  const last = history[history.length - 1]!;
+  if (last.verdict === 'inconclusive') {
+    let attempts = 0;
+    for (let i = history.length - 1; i >= 0 && history[i]!.verdict === 'inconclusive' && history[i]!.level === last.level; i--) attempts++;
+    if (attempts > (plan.inconclusiveRetries ?? DEFAULT_INCONCLUSIVE_RETRIES)) return { done: true, reason: 'inconclusive' };
+    return { level: last.level, phase: history.some((h) => h.verdict === 'fail') ? 'refine' : 'ramp' };
+  }
 
   let highestPass = -Infinity;
   let lowestFail = Infinity;

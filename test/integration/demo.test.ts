@@ -44,12 +44,11 @@ describe('loadtest demo', () => {
     expect(r.capacity.summary).toMatch(/^max servable load: \d+ rps \(±\d+%\), limited by /);
     expect(out).toContain(r.capacity.summary);
 
-    // Steps: ramp first from 100 by 100, at least one failure, each judged with its evidence.
-    expect(r.steps.slice(0, 3).map((s) => [s.index, s.phase, s.level])).toEqual([
-      [0, 'ramp', 100],
-      [1, 'ramp', 200],
-      [2, 'ramp', 300],
-    ]);
+    // Steps: ramp first from 100 by 100 (an inconclusive step is retried once at the same level),
+    // at least one failure, each judged with its evidence.
+    expect(r.steps.map((s) => s.index)).toEqual(r.steps.map((_, i) => i));
+    const ramp = [...new Set(r.steps.filter((s) => s.phase === 'ramp').map((s) => s.level))];
+    expect(ramp.slice(0, 3)).toEqual([100, 200, 300]);
     expect(r.steps.some((s) => s.verdict === 'fail')).toBe(true);
     for (const s of r.steps) {
       expect(s.verdict).toMatch(/^(pass|fail|inconclusive)$/);

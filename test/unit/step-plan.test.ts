@@ -58,10 +58,23 @@ describe('nextStep', () => {
     expect(run.reason).toBe(reason);
   });
 
-  it('stops at an inconclusive step, in ramp or refine', () => {
-    expect(simulate(plan({}), (l) => (l < 300 ? 'pass' : 'inconclusive'))).toEqual({ levels: [100, 200, 300], reason: 'inconclusive' });
+  it('retries an inconclusive step once, then stops, in ramp or refine', () => {
+    expect(simulate(plan({}), (l) => (l < 300 ? 'pass' : 'inconclusive'))).toEqual({ levels: [100, 200, 300, 300], reason: 'inconclusive' });
     const refine = simulate(plan({ refine: 0.01 }), (l) => (l <= 400 ? 'pass' : l === 450 ? 'inconclusive' : 'fail'));
-    expect(refine).toEqual({ levels: [100, 200, 300, 400, 500, 450], reason: 'inconclusive' });
+    expect(refine).toEqual({ levels: [100, 200, 300, 400, 500, 450, 450], reason: 'inconclusive' });
+    expect(simulate(plan({ inconclusiveRetries: 0 }), (l) => (l < 300 ? 'pass' : 'inconclusive')).levels).toEqual([100, 200, 300]);
+  });
+
+  it('a retried step that then passes (or fails) continues the search as if nothing happened', () => {
+    const h: PlanHistoryEntry[] = [
+      { level: 100, verdict: 'pass' },
+      { level: 200, verdict: 'inconclusive' },
+    ];
+    expect(nextStep(plan({}), h)).toEqual({ level: 200, phase: 'ramp' });
+    expect(nextStep(plan({}), [...h, { level: 200, verdict: 'pass' }])).toEqual({ level: 300, phase: 'ramp' });
+    const r = [...h, { level: 200, verdict: 'fail' as const }, { level: 150, verdict: 'inconclusive' as const }];
+    expect(nextStep(plan({ refine: 0.05 }), r)).toEqual({ level: 150, phase: 'refine' });
+    expect(nextStep(plan({ refine: 0.05 }), [...r, { level: 150, verdict: 'pass' }])).toEqual({ level: 175, phase: 'refine' });
   });
 
   it('ends when rounding cannot split the bracket further', () => {
