@@ -203,10 +203,27 @@ export function scenarioJsonSchema(): Schema {
     ['name', 'traffic', 'load', 'slo'],
     'a loadtest scenario: how to load a service, how far, and which SLOs it must meet',
   );
+  // The mode decides which keys apply and the unit of load levels: `traffic.shift` → live traffic.
+  const levels = (unit: string): Schema => ({
+    properties: { start: orEnv(ref(unit)), step: orEnv(ref(unit)), max: orEnv(ref(unit)) },
+  });
+  const modes: Schema = {
+    if: { required: ['traffic'], properties: { traffic: { required: ['shift'] } } },
+    then: { properties: { target: false, load: levels('share') } },
+    else: {
+      required: ['target'],
+      properties: {
+        metrics: false,
+        guard: false,
+        load: { ...levels('rps'), properties: { ...levels('rps').properties as object, window: false, persist: false, min_samples: false } },
+      },
+    },
+  };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'loadtest scenario',
     ...root,
+    allOf: [modes],
     $defs: defs,
   };
 }

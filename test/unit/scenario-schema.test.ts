@@ -7,12 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { scenarioJsonSchema } from '../../src/scenario/json-schema.js';
 import { KEYS } from '../../src/scenario/fields.js';
+import { parseDuration } from '../../src/scenario/values.js';
+import { parseSlo } from '../../src/slo/parse.js';
+import fc from 'fast-check';
 
 type S = Record<string, any>;
 const schema = scenarioJsonSchema() as S;
 
 /** Returns the paths at which `v` breaks `s`. Supports the keywords scenarioJsonSchema uses. */
-function validate(s: S, v: unknown, path = '$'): string[] {
+function validate(s: S | boolean, v: unknown, path = '$'): string[] {
+  if (s === true) return [];
+  if (s === false) return [`${path}: not allowed here`];
   if (s.$ref) {
     const target = schema.$defs[s.$ref.replace('#/$defs/', '')];
     if (!target) return [`${path}: unresolved ${s.$ref}`];
@@ -20,8 +25,13 @@ function validate(s: S, v: unknown, path = '$'): string[] {
     return [...validate(target, v, path), ...validate(rest, v, path)];
   }
   const errs: string[] = [];
-  const known = new Set(['$schema', 'title', 'description', 'default', 'examples', 'type', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'const', 'enum', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'minItems', 'minLength', 'uniqueItems', 'propertyNames', 'maxProperties', '$defs']);
+  const known = new Set(['$schema', 'title', 'description', 'default', 'examples', 'type', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'const', 'enum', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'minItems', 'minLength', 'uniqueItems', 'propertyNames', 'maxProperties', '$defs', 'allOf', 'if', 'then', 'else']);
   for (const k of Object.keys(s)) if (!known.has(k)) errs.push(`${path}: validator does not know keyword ${k}`);
+  for (const sub of s.allOf ?? []) errs.push(...validate(sub, v, path));
+  if (s.if !== undefined) {
+    const branch = validate(s.if, v, path).length === 0 ? s.then : s.else;
+    if (branch !== undefined) errs.push(...validate(branch, v, path));
+  }
   const typeOf = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'array' : Number.isInteger(x) ? 'integer' : typeof x);
   if (s.type) {
     const types = ([] as string[]).concat(s.type);
@@ -50,7 +60,7 @@ function validate(s: S, v: unknown, path = '$'): string[] {
     if (s.maxProperties !== undefined && Object.keys(o).length > s.maxProperties) errs.push(`${path}: too many properties`);
     for (const [k, x] of Object.entries(o)) {
       if (s.propertyNames) errs.push(...validate(s.propertyNames, k, `${path}.${k}(name)`));
-      if (s.properties?.[k]) errs.push(...validate(s.properties[k], x, `${path}.${k}`));
+      if (s.properties?.[k] !== undefined) errs.push(...validate(s.properties[k], x, `${path}.${k}`));
       else if (s.additionalProperties === false) errs.push(`${path}: unexpected key ${k}`);
       else if (s.additionalProperties && typeof s.additionalProperties === 'object') errs.push(...validate(s.additionalProperties, x, `${path}.${k}`));
     }
@@ -100,8 +110,58 @@ describe('scenario JSON Schema', () => {
     ['unknown key', { name: 'x', traffic: {}, load: { start: 1, max: 2, stpe: 1 }, slo: ['p99 < 1ms'] }],
     ['bad SLO', { name: 'x', traffic: {}, load: { start: 1, max: 2 }, slo: ['p98 < 1ms'] }],
     ['bad duration', { name: 'x', traffic: { timeout: '5 secs' }, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] }],
-    ['missing name', { traffic: {}, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] }],
+    ['missing name', { traffic: {}, target: 'http://h', load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] }],
+    ['generate without target', { name: 'x', traffic: {}, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] }],
+    ['generate with a share level', { name: 'x', target: 'http://h', traffic: {}, load: { start: '1x', max: 2 }, slo: ['p99 < 1ms'] }],
+    ['generate with windows', { name: 'x', target: 'http://h', traffic: {}, load: { start: 1, max: 2, window: '5s' }, slo: ['p99 < 1ms'] }],
+    ['shift with a target', { name: 'x', target: 'http://h', traffic: { shift: {} }, load: { start: '1x', max: '2x' }, slo: ['error_rate < 1%'] }],
+    ['shift with an rps level', { name: 'x', traffic: { shift: {} }, load: { start: 100, max: '2x' }, slo: ['error_rate < 1%'] }],
   ])('rejects: %s', (_n, doc) => {
     expect(validate(schema, doc)).not.toEqual([]);
+  });
+
+  it('the validator itself accepts minimal documents of both modes', () => {
+    expect(validate(schema, { name: 'x', target: 'http://h', traffic: {}, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] })).toEqual([]);
+    expect(validate(schema, { name: 'x', traffic: { shift: {} }, load: { start: '1x', max: '2x' }, slo: ['error_rate < 1%'] })).toEqual([]);
+  });
+});
+
+describe('schema patterns agree with the loader', () => {
+  const fcTokens = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
+  it('durations: the pattern accepts exactly what parseDuration accepts', () => {
+    const re = new RegExp(schema.$defs.duration.pattern, 'u');
+    const piece = fc.tuple(fcTokens(['0', '1', '1.5', '20', '90', '.5', '', '-1']), fcTokens(['ms', 's', 'm', 'h', '', 'x', ' s']));
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 3 }), (pieces) => {
+        const d = pieces.map(([n, u]) => n + u).join('');
+        expect(re.test(d)).toBe(parseDuration(d).ok && d.trim() === d);
+      }),
+      { numRuns: 500, seed: 3 },
+    );
+  });
+  it('SLO rules: the pattern accepts every rule parseSlo accepts', () => {
+    const re = new RegExp(schema.$defs.slo.pattern, 'u');
+    const rule = fc.tuple(
+      fcTokens(['', 'control.']),
+      fcTokens(['p50', 'p99', 'p999', 'mean', 'mean_latency', 'error_rate', 'throughput', 'rps', 'queue', 'share', 'p98']),
+      fcTokens(['', '{buy}']),
+      fcTokens([' < ', '<=', ' > ', '>=', ' = ']),
+      fcTokens(['250', '0.5', '.5', '1', '-1']),
+      fcTokens(['', 'ms', 's', 'us', 'µs', '%', 'rps', '/s', 'x']),
+    );
+    fc.assert(
+      fc.property(rule, (parts) => {
+        const text = parts.join('');
+        let ok = true;
+        try {
+          parseSlo(text);
+        } catch {
+          ok = false;
+        }
+        // The parser also checks units per metric; the pattern only the shape. So: parser ⇒ pattern.
+        if (ok) expect(re.test(text)).toBe(true);
+      }),
+      { numRuns: 1000, seed: 4 },
+    );
   });
 });
