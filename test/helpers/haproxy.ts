@@ -37,6 +37,8 @@ export interface BackendServer {
   name: string;
   port: number;
   weight?: number;
+  /** HAProxy `maxconn` for the server: past it, HAProxy queues requests (qcur). */
+  maxconn?: number;
 }
 
 export interface HaproxyOptions {
@@ -86,7 +88,7 @@ export function haproxyConfig(o: HaproxyOptions & { dir: string; frontendPort: n
     `backend ${backend}`,
     ...(o.backendLines ?? []).map((l) => `  ${l}`),
     `  balance ${o.balance ?? 'roundrobin'}`,
-    ...o.servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} weight ${s.weight ?? 100}`),
+    ...o.servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} weight ${s.weight ?? 100}${s.maxconn ? ` maxconn ${s.maxconn}` : ''}`),
     '',
   ].join('\n');
 }
@@ -190,6 +192,33 @@ export async function startBackends(
     );
   }
   return out;
+}
+
+export interface SpawnedBackend {
+  name: string;
+  pid: number;
+  port: number;
+  url: string;
+  trueCapacity: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Demo-service backends, each in its own process (dist/, built by the integration globalSetup):
+ * their timers then do not share an event loop with the test's traffic, so they serve at their
+ * true capacity W/S instead of whatever a busy test process leaves them.
+ */
+export async function spawnBackends(
+  names: string[],
+  opts: { workers: number; serviceTimeMs: number; queueLimit?: number },
+): Promise<SpawnedBackend[]> {
+  const { spawnDemo } = (await import('../../dist/demo/spawn-demo.js' as string)) as typeof import('../../src/demo/spawn-demo.js');
+  return Promise.all(
+    names.map(async (name) => {
+      const d = await spawnDemo({ workers: opts.workers, serviceTimeMs: opts.serviceTimeMs, ...(opts.queueLimit ? { queueLimit: opts.queueLimit } : {}) });
+      return { name, pid: d.pid, port: d.port, url: d.url, trueCapacity: d.trueCapacity, stop: d.stop };
+    }),
+  );
 }
 
 export interface LiveTraffic {

@@ -66,6 +66,7 @@ export interface CommandShifterOptions {
   makeSampler: (targets: string[], controls: string[]) => Sampler;
   scenarioName?: string;
   windowMs?: number;
+  minSamples?: number;
   rampIntervalMs?: number;
   restoreDeadlineMs?: number;
   timeoutMs?: number;
@@ -80,6 +81,7 @@ export function createCommandShifter(o: CommandShifterOptions): ShiftTraffic {
     journalFile: o.journalFile,
     ...(o.scenarioName !== undefined ? { scenarioName: o.scenarioName } : {}),
     ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
+    ...(o.minSamples !== undefined ? { minSamples: o.minSamples } : {}),
     ...(o.rampIntervalMs !== undefined ? { rampIntervalMs: o.rampIntervalMs } : {}),
     ...(o.restoreDeadlineMs !== undefined ? { restoreDeadlineMs: o.restoreDeadlineMs } : {}),
   });

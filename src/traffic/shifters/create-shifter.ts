@@ -36,6 +36,7 @@ export function createShifter(scenario: Scenario, tuning: ShiftTuning = {}): Shi
     journalFile: spec.journalFile,
     scenarioName: scenario.name,
     ...(windowMs !== undefined ? { windowMs } : {}),
+    ...(scenario.load.minSamples !== undefined ? { minSamples: scenario.load.minSamples } : {}),
     ...(tuning.rampIntervalMs !== undefined ? { rampIntervalMs: tuning.rampIntervalMs } : {}),
     ...(tuning.restoreDeadlineMs !== undefined ? { restoreDeadlineMs: tuning.restoreDeadlineMs } : {}),
   };

@@ -56,6 +56,7 @@ export interface HaproxyShifterOptions {
   journalFile: string;
   scenarioName?: string;
   windowMs?: number;
+  minSamples?: number;
   /** Metrics source; default: HAProxy's own `show stat` on the same socket. */
   makeSampler?: (targets: string[], controls: string[]) => Sampler;
   sampleIntervalMs?: number;
@@ -75,6 +76,7 @@ export function createHaproxyShifter(o: HaproxyShifterOptions): ShiftTraffic {
     journalFile: o.journalFile,
     ...(o.scenarioName !== undefined ? { scenarioName: o.scenarioName } : {}),
     ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
+    ...(o.minSamples !== undefined ? { minSamples: o.minSamples } : {}),
     ...(o.rampIntervalMs !== undefined ? { rampIntervalMs: o.rampIntervalMs } : {}),
     ...(o.restoreDeadlineMs !== undefined ? { restoreDeadlineMs: o.restoreDeadlineMs } : {}),
   });

@@ -7,7 +7,7 @@ import { ExitCode } from '../../exit-codes.js';
 import type { LatencySummary } from '../../metrics/histogram.js';
 import type { GroupSample, Sampler } from '../../metrics/samplers/sampler.js';
 import { splitWindows, windowOf, type GroupWindowStats } from '../../metrics/samplers/window.js';
-import type { StepStats } from '../../metrics/step-stats.js';
+import type { StepMetrics, StepStats } from '../../metrics/step-stats.js';
 import type { ShiftLimits } from '../../scenario/scenario.js';
 import type { StepRequest, Traffic } from '../traffic.js';
 import { deleteJournal, writeJournal, type WeightJournal } from './journal.js';
@@ -35,6 +35,11 @@ export interface ShiftOptions {
   limits: ShiftLimits;
   journalFile: string;
   scenarioName?: string;
+  /**
+   * Requests a group needs before its running error rate and latency are reported to progress
+   * (abort and guard rules): 2 errors in the first 20 requests of a step are noise, not a breach.
+   */
+  minSamples?: number;
   /** Sub-windows of the judged window (ms); default: the whole window is one. */
   windowMs?: number;
   /** Pause between ramp sub-steps (ms) when max_weight_step splits a change; default 500. */
@@ -83,6 +88,16 @@ function latencyOf(g: GroupWindowStats): LatencySummary {
     p999: g.p999Ms ?? 0,
     max: 0,
   };
+}
+
+/** Running metrics without the judged figures of a group that has fewer than minSamples requests. */
+export function withoutThinGroups(metrics: StepMetrics, minSamples: number): StepMetrics {
+  const out = { ...metrics };
+  for (const prefix of ['', 'control.']) {
+    if ((out[`${prefix}samples`] ?? 0) >= minSamples) continue;
+    for (const k of ['error_rate', 'mean_latency', 'p50', 'p90', 'p95', 'p99', 'p999']) delete out[`${prefix}${k}`];
+  }
+  return out;
 }
 
 export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
@@ -198,7 +213,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
         step.onProgress?.({
           elapsedMs: performance.now() - t0,
           phase: measureStart < 0 ? 'warmup' : 'measure',
-          metrics: running.metrics,
+          metrics: withoutThinGroups(running.metrics, o.minSamples ?? 0),
           offeredRps: plan.share * (running.target.rps + running.control.rps),
           achievedRps: running.target.rps,
           inFlight: 0,
