@@ -57,9 +57,12 @@ http {
       /* not up yet */
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      // QUIT (not KILL) so the master takes its workers down with it.
+      child.kill('SIGQUIT');
       const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
-      throw new Error(`nginx did not start: ${log}`);
+      await new Promise((r) => setTimeout(r, 1000));
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`nginx did not start: ${log.split('\n').slice(0, 5).join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

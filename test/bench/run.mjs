@@ -226,6 +226,14 @@ async function main() {
       };
     }
 
+    const floor = [];
+    for (let i = 0; i < RUNS; i++) {
+      log(`undici floor at 10k req/s, run ${i + 1}`);
+      const o = await run('taskset', ['-c', String(LOAD_CORE), process.execPath, fileURLToPath(new URL('./undici-floor.mjs', import.meta.url)), url, '10000', String(T.acc)]);
+      floor.push(JSON.parse(o).cpuUsPerRequest);
+    }
+    out.cpu.undiciFloorAt10k = { cpuUsPerRequest: summary(floor) };
+
     out.accuracy = {};
     for (const rate of [1000, 10_000, 40_000]) {
       const rs = [];
@@ -287,6 +295,7 @@ function table(o) {
     `| ours / wrk | ${o.maxRate.ratioToWrk.toFixed(2)}× | ≥ 0.5× |`,
     `| ours / autocannon | ${o.maxRate.ratioToAutocannon.toFixed(2)}× | ≥ 0.8× |`,
     `| CPU per request at 10k req/s | ${f(o.cpu.at10k.cpuUsPerRequest, 1)} µs (= ms per 1,000) | ≤ 20 µs |`,
+    `| CPU per request at 10k req/s, bare undici sender (the HTTP client's floor) | ${f(o.cpu.undiciFloorAt10k.cpuUsPerRequest, 1)} µs | |`,
     `| CPU per request at max (${o.cpu.atMax.rate} req/s) | ${f(o.cpu.atMax.cpuUsPerRequest, 1)} µs | |`,
     `| peak RSS at 10k / at max | ${f(o.cpu.at10k.peakRssMb)} / ${f(o.cpu.atMax.peakRssMb)} MB | |`,
   ];

@@ -142,6 +142,21 @@ describe('generator', () => {
     }
   });
 
+  it('returns at once for a step whose signal is already aborted', async () => {
+    const g = createGenerator(genSpec(server.url));
+    try {
+      const ac = new AbortController();
+      ac.abort();
+      const t0 = Date.now();
+      const s = await g.runStep(stepReq(200, 5000, 500, { signal: ac.signal }));
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(s.partial).toBe(true);
+      expect(s.sent).toBe(0);
+    } finally {
+      await g.close();
+    }
+  });
+
   it('spreads the rate over 2 workers; merged totals are the sum of the workers', async () => {
     server.setMode('ok');
     const g = createGenerator(genSpec(server.url, { workers: 2 }));

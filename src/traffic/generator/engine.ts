@@ -204,9 +204,10 @@ export class Engine {
     const t0 = now - s.start;
     const p = s.p;
     if (!s.warmSeen && t0 >= p.warmupMs) {
-      // The judged window starts: measure the event loop from here.
+      // The judged window starts: measure the event loop and the in-flight peak from here.
       s.warmSeen = true;
       this.eld.reset();
+      s.rec.peakInFlight = this.inFlight;
     }
     if (!s.sendingDone) now = this.sendDue(s, now);
     this.sweep(now);

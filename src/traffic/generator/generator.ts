@@ -109,30 +109,32 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       }
       for (const h of hs) h.stop();
     };
-    if (step.signal.aborted) onAbort();
-    else step.signal.addEventListener('abort', onAbort, { once: true });
-
     let recs: StepRecorder[];
     try {
-      recs = await Promise.all(
-        hs.map((h, k) =>
-          h.runStep(
-            {
-              startAt,
-              rate: shares[k]!.rate,
-              phase: shares[k]!.phase,
-              seed: (seedBase + k * 104729) >>> 0,
-              durationMs: step.durationMs,
-              warmupMs: step.warmupMs,
-              maxInFlight: perThreadCap,
-              progressEveryMs: PROGRESS_MS,
-            },
-            (rec, elapsedMs, inFlight) => {
-              latest[k] = { rec, elapsedMs, inFlight };
-            },
-          ),
+      const running = hs.map((h, k) =>
+        h.runStep(
+          {
+            startAt,
+            rate: shares[k]!.rate,
+            phase: shares[k]!.phase,
+            seed: (seedBase + k * 104729) >>> 0,
+            durationMs: step.durationMs,
+            warmupMs: step.warmupMs,
+            maxInFlight: perThreadCap,
+            progressEveryMs: PROGRESS_MS,
+          },
+          (rec, elapsedMs, inFlight) => {
+            latest[k] = { rec, elapsedMs, inFlight };
+          },
         ),
       );
+      // Listen only once every engine has its step, so an abort (even an earlier one) reaches them all.
+      if (step.signal.aborted) onAbort();
+      else step.signal.addEventListener('abort', onAbort, { once: true });
+      recs = await Promise.all(running).catch((err: unknown) => {
+        for (const h of hs) h.stop(); // one thread failed: stop the others before reporting it
+        throw err;
+      });
     } finally {
       clearTimeout(warmTimer);
       clearTimeout(endTimer);
