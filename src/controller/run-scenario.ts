@@ -22,6 +22,7 @@ import { evaluateGate } from '../report/gate.js';
 import { loadReport } from '../report/load-report.js';
 import { writeOutputs } from '../report/outputs.js';
 import { LoadtestError } from '../errors.js';
+import { createRedactor } from '../report/redact.js';
 
 export interface RunScenarioOptions {
   /** Gate: minimum servable load (requests/s); overrides scenario.gate.expectMin. */
@@ -142,7 +143,8 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
       result = finished;
     }
     if (crash !== undefined && result.status !== 'failed') {
-      result = { ...result, status: 'failed', stopReason: 'error', error: crashMessage(crash) };
+      // A crash message may quote a request (URL, headers): mask it like the rest of the report.
+      result = { ...result, status: 'failed', stopReason: 'error', error: createRedactor(scenario.secrets)(crashMessage(crash)) };
     }
   } catch (err) {
     // createTraffic or a listener threw synchronously: nothing was sent, or the loop already closed.
@@ -198,6 +200,11 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
 
   terminal.finish(result);
   if (!terminalOpts.quiet) (terminalOpts.stream ?? process.stdout).write(`report: ${files.join(', ')}\n`);
+  // A runtime failure (target down before the first step, …) is also one line on stderr, so it is
+  // seen when stdout goes to a file or a pipe.
+  if (result.status === 'failed' && terminalOpts.stream !== process.stderr) {
+    process.stderr.write(`loadtest: run failed: ${createRedactor(scenario.secrets)(result.error ?? 'unknown error')}\n`);
+  }
   let exitCode = exitCodeFor(result);
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`loadtest: ${p}\n`);
