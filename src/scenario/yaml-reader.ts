@@ -10,6 +10,16 @@ import { describeValue, type Parsed } from './values.js';
 
 export type YNode = Node | null | undefined;
 
+/** A scalar's value after interpolation; `failed` when interpolation reported a problem. */
+export interface ScalarValue {
+  value: unknown;
+  /** Substituted values that came from the environment (secret candidates). */
+  fromEnv: string[];
+  failed?: true;
+  /** The value is the result of substitution (so `"100"` from `${N:-100}` may be a number). */
+  interpolated?: true;
+}
+
 /** `a` + `b` → `a.b`; root + `b` → `b`. */
 export function childPath(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
@@ -19,6 +29,7 @@ export class Reader {
   readonly problems: ScenarioProblem[] = [];
   /** Env-derived values of string fields (masked in output). */
   readonly secrets = new Set<string>();
+  private readonly interpolated = new WeakMap<Node, ScalarValue>();
 
   constructor(
     private readonly doc: Document,
@@ -58,7 +69,7 @@ export class Reader {
   }
 
   /** The plain JS value of a scalar after interpolation; collections become markers for messages. */
-  value(node: YNode, path: string): { value: unknown; fromEnv: string[]; failed?: true; interpolated?: true } {
+  value(node: YNode, path: string): ScalarValue {
     const n = this.deref(node);
     if (n === null || n === undefined) return { value: null, fromEnv: [] };
     if (isMap(n)) return { value: {}, fromEnv: [] };
@@ -66,11 +77,20 @@ export class Reader {
     if (!isScalar(n)) return { value: undefined, fromEnv: [] };
     const v = n.value;
     if (typeof v !== 'string' || !v.includes('$')) return { value: v, fromEnv: [] };
+    // Once per node: readers may look at a value twice, its problems must be reported once.
+    const cached = this.interpolated.get(n);
+    if (cached) return cached;
     const r = interpolate(v, this.env);
     for (const e of r.errors) this.report(path, e.message, scalarOffset(n, e.offset));
     // After a failed interpolation the value is unknown: readers skip it (the problem is recorded).
-    if (r.errors.length > 0) return { value: undefined, fromEnv: [], failed: true };
-    return r.value === v ? { value: v, fromEnv: [] } : { value: r.value, fromEnv: r.fromEnv, interpolated: true };
+    const out: ScalarValue =
+      r.errors.length > 0
+        ? { value: undefined, fromEnv: [], failed: true }
+        : r.value === v
+          ? { value: v, fromEnv: [] }
+          : { value: r.value, fromEnv: r.fromEnv, interpolated: true };
+    this.interpolated.set(n, out);
+    return out;
   }
 
   /** A string (numbers are taken as their decimal text: header values, names). */
@@ -131,7 +151,8 @@ export class Reader {
   seq(node: YNode, path: string, what = 'a list'): YNode[] | undefined {
     const n = this.deref(node);
     if (isSeq(n)) return n.items.map((i) => this.deref(i as YNode));
-    this.reportAt(n ?? node, path, `expected ${what}, found ${describeValue(this.value(n, path).value)}`);
+    const sv = this.value(n, path);
+    if (!sv.failed) this.reportAt(n ?? node, path, `expected ${what}, found ${describeValue(sv.value)}`);
     return undefined;
   }
 
@@ -143,7 +164,8 @@ export class Reader {
   map(node: YNode, path: string, allowed: readonly string[] | 'any', anchor?: number, hints: Record<string, string> = {}): MapView | undefined {
     const n = this.deref(node);
     if (!isMap(n)) {
-      this.reportAt(n ?? node, path, `expected a mapping (key: value), found ${describeValue(this.value(n, path).value)}`);
+      const sv = this.value(n, path);
+      if (!sv.failed) this.reportAt(n ?? node, path, `expected a mapping (key: value), found ${describeValue(sv.value)}`);
       return undefined;
     }
     return new MapView(this, n, path, anchor ?? offsetOf(n), allowed, hints);

@@ -29,6 +29,8 @@ function check(text: string): void {
   } catch (e) {
     if (!(e instanceof ScenarioError)) throw new Error(`not a ScenarioError for input:\n${text}\n---\n${(e as Error).stack}`);
     expect(e.problems.length).toBeGreaterThan(0);
+    // Each problem once: a value looked at twice must not be reported twice.
+    if (new Set(e.details).size !== e.details.length) throw new Error(`duplicate problem lines:\n${e.details.join('\n')}\ninput:\n${text}`);
     for (const p of e.problems) {
       if (!p.pos && !p.path) throw new Error(`problem without position or path: ${JSON.stringify(p)}\ninput:\n${text}`);
       expect(p.message.length).toBeGreaterThan(0);

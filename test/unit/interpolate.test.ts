@@ -102,6 +102,21 @@ slo: [ "p99 < \${P99:-100ms}" ]
   });
 });
 
+describe('a failed interpolation is one problem', () => {
+  it('no follow-up type errors, no duplicates', () => {
+    const t = 'name: x\ntarget: ${NOPE}\ntraffic: { request: { path: / } }\nload: { start: 1, step: 1, max: 2 }\nslo: ${SLO}\n';
+    try {
+      parseScenario(t, 'dup.yaml', {});
+      throw new Error('expected an error');
+    } catch (e) {
+      expect((e as ScenarioError).details).toEqual([
+        'dup.yaml:2:9: target: environment variable NOPE is not set (give a default with ${NOPE:-value})',
+        'dup.yaml:5:6: slo: environment variable SLO is not set (give a default with ${SLO:-value})',
+      ]);
+    }
+  });
+});
+
 describe('interpolation inside flow collections', () => {
   it('explains that ${VAR} must be quoted inside { } and [ ]', () => {
     try {
