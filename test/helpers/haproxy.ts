@@ -179,17 +179,10 @@ export async function startBackends(
         ...(opts.routes ?? []),
       ],
     });
-    out.push(
-      Object.assign(demo, {
-        name,
-        get failing() {
-          return holder.failing;
-        },
-        set failing(v: boolean) {
-          holder.failing = v;
-        },
-      }),
-    );
+    // defineProperty, not Object.assign: assign would copy the getter's value, not the accessor.
+    const b = Object.assign(demo, { name }) as FlakyBackend;
+    Object.defineProperty(b, 'failing', { get: () => holder.failing, set: (v: boolean) => (holder.failing = v), enumerable: true });
+    out.push(b);
   }
   return out;
 }
