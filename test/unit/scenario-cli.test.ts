@@ -22,21 +22,36 @@ describe('validateCommand', () => {
   ])('%s', async (rel, want) => {
     const f = join(fixtures, rel);
     const lines: string[] = [];
-    expect(await validateCommand({ file: f, env: {}, write: (l) => lines.push(l) })).toBe(ExitCode.OK);
+    expect(await validateCommand({ files: [f], env: {}, write: (l) => lines.push(l) })).toBe(ExitCode.OK);
     expect(lines).toEqual([want.replace('{f}', f)]);
   });
 
   it('throws the ScenarioError (exit 2) with one line per problem', async () => {
     const f = join(fixtures, 'invalid/multiple-problems.yaml');
-    const err = await validateCommand({ file: f, env: {}, write: () => {} }).catch((e: unknown) => e);
+    const err = await validateCommand({ files: [f], env: {}, write: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScenarioError);
     expect((err as ScenarioError).exitCode).toBe(ExitCode.USAGE);
     expect((err as ScenarioError).message).toBe('invalid scenario: 6 problems');
     for (const l of (err as ScenarioError).details) expect(l.startsWith(`${f}:`)).toBe(true);
   });
 
+  it('several files: a summary per valid file, the problems of all invalid ones in one error', async () => {
+    const files = ['valid/minimal.yaml', 'invalid/max-below-start.yaml', 'valid/anchors.yaml', 'invalid/warmup-too-long.yaml', 'nope.yaml'].map((f) => join(fixtures, f));
+    const lines: string[] = [];
+    const err = await validateCommand({ files, env: {}, write: (l) => lines.push(l) }).catch((e: unknown) => e);
+    expect(lines).toEqual([
+      `ok: ${files[0]}: "minimal", generate, 10 ramp steps up to 100 rps`,
+      `ok: ${files[2]}: "anchors", generate, 3 ramp steps up to 20 rps`,
+    ]);
+    expect((err as ScenarioError).details).toEqual([
+      `${files[1]}:8:8: load.max: max (100 rps) is below start (500 rps)`,
+      `${files[3]}:10:11: load.warmup: warmup (10s) must be shorter than step_duration (10s): nothing would be judged`,
+      `cannot read scenario ${files[4]}: no such file`,
+    ]);
+  });
+
   it('a missing file is a usage error', async () => {
-    const err = await validateCommand({ file: join(tmp, 'nope.yaml') }).catch((e: unknown) => e);
+    const err = await validateCommand({ files: [join(tmp, 'nope.yaml')] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LoadtestError);
     expect((err as LoadtestError).exitCode).toBe(ExitCode.USAGE);
   });

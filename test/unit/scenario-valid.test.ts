@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario } from '../../src/scenario/load-scenario.js';
 import { LoadtestError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import { summarize } from '../../src/cli/commands/validate.js';
+import { validSummary } from '../../src/cli/commands/validate.js';
 
 const dir = join(import.meta.dirname, '../fixtures/valid');
 const load = (name: string) => parseScenario(readFileSync(join(dir, name), 'utf8'), name, {});
@@ -150,11 +150,11 @@ describe('bundled example scenarios (scenarios/*.yaml)', () => {
   it.each(files)('%s validates', async (f) => {
     const s = await loadScenario(join(sdir, f), { env: {} });
     expect(s.file).toBe(join(sdir, f));
-    expect(summarize(f, s)).toMatch(/^ok: /);
+    expect(validSummary(f, s)).toMatch(/^ok: /);
   });
   it('checkout.yaml summary', async () => {
     const s = await loadScenario(join(sdir, 'checkout.yaml'), { env: {} });
-    expect(summarize('scenarios/checkout.yaml', s)).toBe('ok: scenarios/checkout.yaml: "checkout capacity", generate, 50 ramp steps up to 5000 rps');
+    expect(validSummary('scenarios/checkout.yaml', s)).toBe('ok: scenarios/checkout.yaml: "checkout capacity", generate, 50 ramp steps up to 5000 rps');
   });
 });
 

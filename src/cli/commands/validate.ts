@@ -1,40 +1,51 @@
-// `loadtest validate <scenario.yaml>`: load and check a scenario without sending anything.
-// Prints one summary line when valid; otherwise the ScenarioError (one line per problem,
-// `file:line:col: path: message`) reaches main.ts, which prints it and exits 2.
+// `loadtest validate <scenario.yaml…>`: load and check scenarios without sending anything.
+// Prints one summary line per valid file; the problems of every invalid file travel in one
+// ScenarioError (one line per problem, `file:line:col: path: message`) to main.ts, which prints
+// them and exits 2.
 import type { Command } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
+import { LoadtestError, ScenarioError, type ScenarioProblem } from '../../errors.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { rampLevels } from '../../scenario/ramp.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import type { SetExit } from '../commands.js';
 
 export interface ValidateOptions {
-  file: string;
+  files: string[];
   env?: Record<string, string | undefined>;
-  /** Where the summary goes; default stdout. */
+  /** Where the summaries go; default stdout. */
   write?: (line: string) => void;
 }
 
 /** The summary line: `ok: <file>: "<name>", <mode>, N ramp steps up to <max>`. */
-export function summarize(file: string, s: Scenario): string {
-  const mode = s.traffic.kind;
+export function validSummary(file: string, s: Scenario): string {
   const steps = rampLevels(s.load).length;
   const max = s.load.unit === 'share' ? `${s.load.max}x` : `${s.load.max} rps`;
-  return `ok: ${file}: "${s.name}", ${mode}, ${steps} ramp step${steps === 1 ? '' : 's'} up to ${max}`;
+  return `ok: ${file}: "${s.name}", ${s.traffic.kind}, ${steps} ramp step${steps === 1 ? '' : 's'} up to ${max}`;
 }
 
 export async function validateCommand(opts: ValidateOptions): Promise<number> {
-  const scenario = await loadScenario(opts.file, opts.env ? { env: opts.env } : {});
-  (opts.write ?? ((l) => process.stdout.write(l + '\n')))(summarize(opts.file, scenario));
+  const write = opts.write ?? ((l: string) => process.stdout.write(l + '\n'));
+  const problems: ScenarioProblem[] = [];
+  for (const file of opts.files) {
+    try {
+      write(validSummary(file, await loadScenario(file, opts.env ? { env: opts.env } : {})));
+    } catch (e) {
+      if (e instanceof ScenarioError) problems.push(...e.problems);
+      else if (e instanceof LoadtestError && opts.files.length > 1) problems.push({ path: '', message: e.message });
+      else throw e;
+    }
+  }
+  if (problems.length > 0) throw new ScenarioError(problems);
   return ExitCode.OK;
 }
 
 export function registerValidate(program: Command, setExit: SetExit): void {
   program
     .command('validate')
-    .description('check a scenario file without sending any traffic; lists every problem with file:line:col (exit 2)')
-    .argument('<scenario>', 'scenario YAML file')
-    .action(async (file: string) => {
-      setExit(await validateCommand({ file }));
+    .description('check scenario files without sending any traffic; lists every problem with file:line:col (exit 2)')
+    .argument('<scenario...>', 'scenario YAML file(s)')
+    .action(async (files: string[]) => {
+      setExit(await validateCommand({ files }));
     });
 }
