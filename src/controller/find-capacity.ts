@@ -77,7 +77,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
         break;
       }
       const index = steps.length;
-      const step = await runOneStep(scenario, traffic, index, next.level, next.phase, external, emit);
+      const step = await runOneStep(scenario, traffic, index, next.level, next.phase, external, emit, warn);
       steps.push(step.result);
       emit({ type: 'step-end', step: step.result });
       if (step.stop) {
@@ -132,6 +132,7 @@ async function runOneStep(
   phase: 'ramp' | 'refine',
   external: AbortSignal | undefined,
   emit: (e: RunEvent) => void,
+  warn: (message: string) => void,
 ): Promise<OneStep> {
   const stepAbort = new AbortController();
   const onExternal = (): void => stepAbort.abort();
@@ -177,6 +178,7 @@ async function runOneStep(
   const interrupted = external?.aborted === true && !safety;
   const partial = stats.partial || interrupted || safety !== undefined;
   const judged = judgeStep({ ...stats, partial }, scenario, safety?.breaches ?? []);
+  for (const note of judged.notes) warn(`step ${index + 1} (${traffic.describe(level)}): ${note}`);
   const load = traffic.kind === 'shift' ? (stats.live?.target.rps ?? 0) : stats.offeredRps > 0 ? stats.offeredRps : level;
   const result: StepResult = {
     ...stats,

@@ -72,6 +72,8 @@ interface Script {
   onStep?: (req: StepRequest) => void;
   prepare?: () => Promise<void>;
   limitedAbove?: number;
+  /** Limited steps also offer only 80% of the asked rate. */
+  offeredShort?: boolean;
 }
 
 function scripted(script: Script = {}): Traffic & { closed: number; levels: number[] } {
@@ -92,6 +94,7 @@ function scripted(script: Script = {}): Traffic & { closed: number; levels: numb
       await new Promise((r) => setImmediate(r));
       const s = stats(req.level, (script.metrics ?? service)(req.level), req.signal.aborted);
       if (script.limitedAbove !== undefined && req.level > script.limitedAbove) {
+        if (script.offeredShort) s.offeredRps = req.level * 0.8;
         s.generator = {
           sendLagP99Ms: 48, sendLagMaxMs: 60, eventLoopDelayP99Ms: 30, cpuPercent: 100, cpuUsPerRequest: 900,
           dropped: 0, peakInFlight: 10, workers: 1, limited: true, reasons: ['send lag p99 48ms > 10ms'],
@@ -207,14 +210,24 @@ describe('findCapacity', () => {
     expect(traffic.closed).toBe(1);
   });
 
-  it('a limited generator makes the step inconclusive and stops the run', async () => {
-    const traffic = scripted({ limitedAbove: 500 });
+  it('a limited generator that could not offer the rate makes the step inconclusive and stops the run', async () => {
+    const traffic = scripted({ limitedAbove: 500, offeredShort: true });
     const result = await findCapacity(scenario(), traffic);
     // 600 is tried twice (one retry), then the search gives up
     expect(traffic.levels).toEqual([100, 200, 300, 400, 500, 600, 600]);
     expect(result.stopReason).toBe('inconclusive');
     expect(result.capacity.verdict).toBe('inconclusive');
     expect(result.steps.at(-1)!.inconclusiveReasons).toEqual(['generator limited: send lag p99 48ms > 10ms']);
+  });
+
+  it('a pass while the generator only lagged stands (conservative), with a warning', async () => {
+    const traffic = scripted({ limitedAbove: 0 });
+    const result = await findCapacity(scenario(), traffic);
+    expect(result.capacity.maxServableLoad).toBe(800);
+    expect(result.warnings[0]).toBe('step 1 (100 rps): passed although the generator lagged (send lag p99 48ms > 10ms): its latencies include that lag, so the pass is conservative');
+    // but its breaches are not trusted: the first step over capacity is inconclusive (retried once), not a fail
+    expect(result.steps.filter((s) => s.level === 900).map((s) => s.verdict)).toEqual(['inconclusive', 'inconclusive']);
+    expect(result.capacity.verdict).toBe('inconclusive');
   });
 
   it('every step passing ends at max', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeStep, type VerdictScenario } from '../../src/controller/verdict.js';
+import { judgeStep, offeredHeld, type VerdictScenario } from '../../src/controller/verdict.js';
 import type { GeneratorHealth, StepMetrics, StepStats } from '../../src/metrics/step-stats.js';
 import { createHistogram, summarize } from '../../src/metrics/histogram.js';
 import { parseSlo } from '../../src/slo/parse.js';
@@ -38,7 +38,10 @@ describe('judgeStep', () => {
     ['all SLOs met → pass', stats(ok), generate, 'pass', [], []],
     ['a breach, generator healthy → fail', stats(slow), generate, 'fail', ['p99 < 250ms'], []],
     ['a breach while the generator was limited → inconclusive (the breach may be ours)', stats(slow, { generator: limited }), generate, 'inconclusive', ['p99 < 250ms'], ['generator limited: send lag p99 48ms > 10ms']],
-    ['no breach but limited → inconclusive', stats(ok, { generator: limited }), generate, 'inconclusive', [], ['generator limited: send lag p99 48ms > 10ms']],
+    ['no breach, limited in timing only, asked rate offered → pass (conservative)', stats(ok, { generator: limited }), generate, 'pass', [], []],
+    ['no breach, limited, 90% of the rate offered → inconclusive', stats(ok, { generator: limited, offeredRps: 90 }), generate, 'inconclusive', [], ['generator limited: send lag p99 48ms > 10ms']],
+    ['no breach, limited, sends dropped → inconclusive', stats(ok, { generator: { ...limited, dropped: 3 } }), generate, 'inconclusive', [], ['generator limited: send lag p99 48ms > 10ms']],
+    ['no breach, limited and a metric missing → inconclusive', stats({ error_rate: 0 }, { generator: limited }), generate, 'inconclusive', [], ['generator limited: send lag p99 48ms > 10ms', 'not measured: p99']],
     ['a metric the SLOs name was not measured → inconclusive', stats({ error_rate: 0 }), generate, 'inconclusive', [], ['not measured: p99']],
     ['a measured breach beats a missing metric → fail', stats({ error_rate: 0.5 }), generate, 'fail', ['error_rate < 1%'], []],
     ['no requests at all → inconclusive', stats(ok, { sent: 0 }), generate, 'inconclusive', [], ['only 0 requests in the judged window (need 1)']],
@@ -53,6 +56,23 @@ describe('judgeStep', () => {
     expect(j.verdict).toBe(verdict);
     expect(j.breaches.map((b) => b.slo)).toEqual(breached);
     expect(j.inconclusiveReasons).toEqual(reasons);
+  });
+
+  it('a conservative pass carries a note naming the lag', () => {
+    const j = judgeStep(stats(ok, { generator: limited }), generate);
+    expect(j.notes).toEqual(['passed although the generator lagged (send lag p99 48ms > 10ms): its latencies include that lag, so the pass is conservative']);
+  });
+
+  it.each<[number, number, number, 'poisson' | 'uniform', boolean]>([
+    [100, 1000, 98, 'uniform', true], // 99% less one send for rounding
+    [100, 1000, 97, 'uniform', false],
+    [100, 1000, 75, 'poisson', true], // 100 expected: 3σ = 30
+    [100, 1000, 65, 'poisson', false],
+    [300, 1000, 250, 'poisson', true], // √300 ≈ 17
+    [300, 1000, 240, 'poisson', false],
+    [10_000, 1000, 9_850, 'uniform', false],
+  ])('offeredHeld(level %d, %d ms, offered %d, %s) = %s', (level, durationMs, offeredRps, arrival, held) => {
+    expect(offeredHeld({ level, durationMs, offeredRps }, arrival)).toBe(held);
   });
 
   it('extra breaches (an abort rule) fail the step', () => {
