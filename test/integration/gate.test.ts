@@ -1,0 +1,163 @@
+// The CI gate end to end, through the real CLI against the real demo service (capacity W/S by
+// construction): a baseline run; the same service again with --baseline passes (within noise, exit 0);
+// the service slowed to half its workers fails the gate with the regression exit code (4), and
+// --expect-min above what it serves fails with below-min (3). JUnit, Markdown, HTML and history are
+// written by the same run and checked for the gate's verdict. Short steps keep the file near a minute.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DemoProcess } from '../../src/demo/spawn-demo.js';
+import type { RunResult } from '../../src/result.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'loadtest-gate-'));
+const demos: DemoProcess[] = [];
+afterAll(async () => {
+  await Promise.all(demos.map((d) => d.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// 4 workers × 20 ms = 200 rps; the ramp brackets it in 5 steps and refines to 10% (2 more).
+const SCENARIO = join(dir, 'gate.yaml');
+writeFileSync(
+  SCENARIO,
+  `name: gate-demo
+target: \${DEMO_TARGET}
+traffic:
+  request: { path: / }
+  arrival: uniform
+  timeout: 2s
+load:
+  start: 80
+  step: 40
+  max: 400
+  step_duration: 2500ms
+  warmup: 1s
+  refine: 10%
+slo:
+  - p99 < 100ms
+  - throughput > 98%
+  - error_rate < 1%
+`,
+);
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  result: RunResult;
+}
+
+function runOnce(target: string, json: string, extra: string[]): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/loadtest.js'), 'run', SCENARIO, '--json', json, '--no-progress', ...extra], {
+      cwd: ROOT,
+      env: { ...process.env, DEMO_TARGET: target, NO_COLOR: '1', GITHUB_STEP_SUMMARY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(deadline);
+      try {
+        resolve({ code, stdout, stderr, result: JSON.parse(readFileSync(json, 'utf8')) as RunResult });
+      } catch (err) {
+        reject(new Error(`no report (exit ${code}): ${stderr}\n${stdout}`, { cause: err }));
+      }
+    });
+  });
+}
+
+/**
+ * Runs the scenario against a fresh demo service of `workers` workers. A run the generator could not
+ * drive (exit 5: this machine was busy) says nothing about the gate, so it is repeated, twice at most.
+ */
+async function run(workers: number, name: string, extra: string[] = []): Promise<Outcome> {
+  // From dist/ (built by the integration setup): the service script is resolved next to spawn-demo.js.
+  const { spawnDemo } = (await import('../../dist/demo/spawn-demo.js' as string)) as typeof import('../../src/demo/spawn-demo.js');
+  const demo = await spawnDemo({ workers, serviceTimeMs: 20 });
+  demos.push(demo);
+  try {
+    let out: Outcome | undefined;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      out = await runOnce(demo.url, join(dir, `${name}.json`), extra);
+      if (out.code !== 5) break;
+    }
+    return out!;
+  } finally {
+    await demo.stop();
+  }
+}
+
+const check = (r: RunResult, name: string) => r.gate?.checks.find((c) => c.name === name);
+
+describe('CI gate against the demo service', () => {
+  let baseline: Outcome;
+
+  it('a baseline run finds the demo capacity', async () => {
+    baseline = await run(4, 'baseline');
+    expect(baseline.code, baseline.stderr + baseline.stdout).toBe(0);
+    const cap = baseline.result.capacity;
+    expect(cap.verdict).toBe('found');
+    // True capacity 200 rps; the search resolves it to ±10% on a loaded machine.
+    expect(cap.maxServableLoad).toBeGreaterThanOrEqual(120);
+    expect(cap.maxServableLoad).toBeLessThanOrEqual(240);
+    expect(baseline.result.gate).toBeUndefined();
+  });
+
+  it('the same service again passes the gate', async () => {
+    const junit = join(dir, 'same.xml');
+    const md = join(dir, 'same.md');
+    const same = await run(4, 'same', ['--baseline', join(dir, 'baseline.json'), '--junit', junit, '--markdown', md, '--history', join(dir, 'history')]);
+    const gate = same.result.gate!;
+    expect(same.code, JSON.stringify(gate, null, 2) + same.stderr).toBe(0);
+    expect(gate.passed).toBe(true);
+    const capacity = check(same.result, 'baseline capacity')!;
+    // The same capacity, or one step of resolution away: never a regression.
+    expect(['within-noise', 'pass']).toContain(capacity.outcome);
+    if (same.result.capacity.maxServableLoad === baseline.result.capacity.maxServableLoad) {
+      expect(capacity).toMatchObject({ outcome: 'within-noise', message: expect.stringMatching(/^capacity unchanged: [\d.]+ rps, as in the baseline$/) });
+    }
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testsuite name="gate-demo gate" id="1" tests="3" failures="0" errors="0"/);
+    expect(readFileSync(md, 'utf8')).toContain('### Gate: passed');
+    expect(readdirSync(join(dir, 'history'))).toHaveLength(1);
+  });
+
+  it('a slowed service (half the workers) fails with the regression exit code', async () => {
+    const junit = join(dir, 'slow.xml');
+    const html = join(dir, 'slow.html');
+    const slow = await run(2, 'slow', ['--baseline', join(dir, 'baseline.json'), '--junit', junit, '--html', html, '--history', join(dir, 'history')]);
+    expect(slow.code, JSON.stringify(slow.result.gate, null, 2) + slow.stderr).toBe(4);
+    expect(slow.result.gate!.passed).toBe(false);
+    const capacity = check(slow.result, 'baseline capacity')!;
+    expect(capacity.outcome).toBe('fail');
+    expect(capacity.message).toMatch(/^capacity regressed: [\d.]+ rps vs baseline [\d.]+ rps \(-\d+%\), more than the allowed 10% drop/);
+    // The terminal says why, in words.
+    expect(slow.stdout).toContain('capacity regressed');
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testcase classname="gate-demo.gate" name="baseline capacity" time="0.000">\s*<failure message="capacity regressed:/);
+    expect(readFileSync(html, 'utf8')).toContain('Gate: <span class="fail">FAILED</span>');
+
+    // Both runs are in the history; the slowed one is flagged.
+    const history = await new Promise<string>((resolve) => {
+      const c = spawn(process.execPath, [join(ROOT, 'bin/loadtest.js'), 'history', join(dir, 'history')], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+      c.on('close', () => resolve(out));
+    });
+    expect(history).toMatch(/FAIL .*gate failed/);
+    expect(history.split('\n').filter((l) => /^\d+ /.test(l))).toHaveLength(2);
+  });
+
+  it('--expect-min above what the slowed service serves exits below-min', async () => {
+    const r = await run(2, 'below', ['--expect-min', '180']);
+    expect(r.code, JSON.stringify(r.result.gate, null, 2) + r.stderr).toBe(3);
+    expect(check(r.result, 'expect-min')).toMatchObject({ outcome: 'fail', message: expect.stringMatching(/is below the required 180 rps/) });
+  });
+});
