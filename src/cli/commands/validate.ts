@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import { LoadtestError, ScenarioError, type ScenarioProblem } from '../../errors.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
-import { rampLevels } from '../../scenario/ramp.js';
+import { plannedRamp } from '../../controller/step-plan.js';
 import type { Scenario } from '../../scenario/scenario.js';
+import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
 
 export interface ValidateOptions {
@@ -17,9 +18,9 @@ export interface ValidateOptions {
   write?: (line: string) => void;
 }
 
-/** The summary line: `ok: <file>: "<name>", <mode>, N ramp steps up to <max>`. */
+/** The summary line: `ok: <file>: "<name>", <mode>, N ramp steps up to <max>` (the ramp the run will use). */
 export function validSummary(file: string, s: Scenario): string {
-  const steps = rampLevels(s.load).length;
+  const steps = plannedRamp(s.load).length;
   const max = s.load.unit === 'share' ? `${s.load.max}x` : `${s.load.max} rps`;
   return `ok: ${file}: "${s.name}", ${s.traffic.kind}, ${steps} ramp step${steps === 1 ? '' : 's'} up to ${max}`;
 }
@@ -29,7 +30,9 @@ export async function validateCommand(opts: ValidateOptions): Promise<number> {
   const problems: ScenarioProblem[] = [];
   for (const file of opts.files) {
     try {
-      write(validSummary(file, await loadScenario(file, opts.env ? { env: opts.env } : {})));
+      const scenario = await loadScenario(file, opts.env ? { env: opts.env } : {});
+      // The name may come from ${ENV}: mask the scenario's secrets like every other output does.
+      write(createRedactor(scenario.secrets)(validSummary(file, scenario)));
     } catch (e) {
       if (e instanceof ScenarioError) problems.push(...e.problems);
       else if (e instanceof LoadtestError && opts.files.length > 1) problems.push({ path: '', message: e.message });
