@@ -52,6 +52,16 @@ export const LOAD_RULES: Rule<LoadDraft>[] = [
     },
   },
   {
+    // The step plan rounds levels (whole requests/s; hundredths of the fair share): finer levels would round to 0.
+    name: 'levels-above-resolution',
+    key: 'start',
+    check: (l) => {
+      const min = l.unit === 'rps' ? 1 : 0.01;
+      const bad = l.start !== undefined && l.start < min ? `start (${fmtLoad(l.start, l.unit)})` : l.step !== undefined && l.step < min ? `step (${fmtLoad(l.step, l.unit)})` : undefined;
+      return bad ? `${bad} is below the finest level the ramp uses, ${fmtLoad(min, l.unit)} (levels are ${l.unit === 'rps' ? 'whole requests/s' : 'hundredths of the fair share'})` : undefined;
+    },
+  },
+  {
     name: 'ramp-not-too-long',
     key: 'max',
     check: (l) => {

@@ -131,7 +131,11 @@ describe('load rules', () => {
     ['warmup equal to step', { warmupMs: 20_000 }, ['warmup-shorter-than-step']],
     ['windows do not fit', { windowMs: 10_000, persist: 2 }, ['window-fits-judged-time']],
     ['windows fit', { windowMs: 5_000, persist: 3 }, []],
-    ['ramp too long', { step: 0.01, max: 1000 }, ['ramp-not-too-long']],
+    ['ramp too long', { step: 1, max: 5000 }, ['ramp-not-too-long']],
+    ['start below 1 rps', { start: 0.4 }, ['levels-above-resolution']],
+    ['step below 1 rps', { step: 0.5 }, ['levels-above-resolution']],
+    ['share levels to the hundredth', { unit: 'share', start: 0.01, step: 0.01, max: 2 }, []],
+    ['share below a hundredth', { unit: 'share', start: 0.001, step: 0.5, max: 2 }, ['levels-above-resolution']],
     ['unknown values skip rules', { start: undefined, warmupMs: undefined }, []],
   ] as const)('%s', (_n, patch, broken) => {
     expect(applyRules(LOAD_RULES, { ...base, ...patch }).map((b) => b.rule)).toEqual(broken);
