@@ -37,7 +37,7 @@ const defs: Record<string, Schema> = {
   },
   rps: {
     anyOf: [
-      { type: 'number', exclusiveMinimum: 0 },
+      { type: 'number', minimum: 1 },
       { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(rps|/s)\\s*$' },
     ],
     description: 'requests per second (generate mode)',

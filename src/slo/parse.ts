@@ -64,6 +64,9 @@ export function parseSlo(text: string): SloRule {
   while (i < text.length && /[A-Za-z0-9_]/.test(text[i]!)) i++;
   const written = text.slice(nameStart, i);
   if (written === '') fail(nameStart, `expected a metric name (${METRIC_NAMES.join(', ')})`);
+  if (text[i] === '.' && /^p\d+$/.test(written) && /\d/.test(text[i + 1] ?? '')) {
+    fail(nameStart, `percentiles are written without a dot: p999 is the 99.9th percentile (known: p50, p90, p95, p99, p999)`);
+  }
   const base = METRIC_ALIASES[written] ?? written;
   const def = METRICS.get(base);
   if (!def) {

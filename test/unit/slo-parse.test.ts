@@ -74,6 +74,8 @@ describe('parseSlo: errors quote the input, give the column and say what was exp
     ['queue < 3ms', 9, "unknown unit 'ms'; queue takes a bare number"],
     ['p99{buy < 1ms', 3, "unclosed '{': expected metric{request-name}"],
     ['p99{} < 1ms', 3, "empty request name in '{}'"],
+    ['p99.9 < 1s', 0, 'percentiles are written without a dot: p999 is the 99.9th percentile (known: p50, p90, p95, p99, p999)'],
+    ['P99 < 1s', 0, "unknown metric 'P99', did you mean 'p99'?"],
   ])('%j', (text, col, reason) => {
     expect(fail(text)).toEqual({ col, reason });
   });
