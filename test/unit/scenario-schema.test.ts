@@ -126,6 +126,22 @@ describe('scenario JSON Schema', () => {
   });
 });
 
+describe('defaults are valid values (editors insert them on completion)', () => {
+  /** Every (schema, default) pair in the schema. */
+  function defaults(s: unknown, out: Array<[S, unknown, string]> = [], path = '$'): Array<[S, unknown, string]> {
+    if (s && typeof s === 'object') {
+      if ('default' in (s as S)) out.push([s as S, (s as S).default, path]);
+      for (const [k, v] of Object.entries(s as S)) defaults(v, out, `${path}.${k}`);
+    }
+    return out;
+  }
+  it('each default validates against its own schema', () => {
+    const all = defaults(schema);
+    expect(all.length).toBeGreaterThan(15);
+    for (const [s, d, path] of all) expect(validate(s, d, path)).toEqual([]);
+  });
+});
+
 describe('schema patterns agree with the loader', () => {
   const fcTokens = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
   it('durations: the pattern accepts exactly what parseDuration accepts', () => {
