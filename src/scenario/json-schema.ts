@@ -67,7 +67,7 @@ const defs: Record<string, Schema> = {
       method: described('HTTP method', { type: 'string' }, { default: 'GET', examples: ['GET', 'POST', 'PUT', 'DELETE'] }),
       path: described('path and query, beginning with /', { type: 'string', pattern: '^(/|\\$\\{)' }),
       headers: described('request headers; a value may be { value, secret: true } to mask it in every output', {
-        type: 'object',
+        type: ['object', 'null'],
         additionalProperties: {
           anyOf: [
             { type: ['string', 'number'] },
@@ -195,8 +195,8 @@ export function scenarioJsonSchema(): Schema {
       metrics,
       load,
       slo: described('rules every step must meet (judged after warm-up)', { ...ref('rules'), minItems: 1 }),
-      abort: described('rules checked continuously; a breach stops the run at once', ref('rules')),
-      guard: described('shift mode: rules on the control group (control.*); a breach aborts and restores', ref('rules')),
+      abort: described('conditions that stop the run at once, e.g. "error_rate > 20%"; checked continuously', { anyOf: [ref('rules'), { type: 'null' }] }),
+      guard: described('shift mode: what must hold for the control group (control.*); a breach aborts and restores', { anyOf: [ref('rules'), { type: 'null' }] }),
       report,
       gate,
     },

@@ -9,6 +9,7 @@ import { KEYS, HINTS } from './fields.js';
 import { readScenario } from './read-scenario.js';
 import type { Scenario } from './scenario.js';
 import { oneLine, Reader } from './yaml-reader.js';
+import { createRedactor } from '../report/redact.js';
 
 export interface LoadScenarioOptions {
   /** Variables for `${VAR}` interpolation; default process.env. */
@@ -60,7 +61,11 @@ export function parseScenario(text: string, file: string, env: Record<string, st
   const root = r.map(doc.contents, '', KEYS.root, doc.contents.range?.[0] ?? 0, HINTS.root);
   const scenario = root ? readScenario(r, root) : undefined;
   if (!scenario || r.problems.length > 0) {
-    throw new ScenarioError(sortProblems(r.problems.length > 0 ? r.problems : [{ path: '', message: 'invalid scenario' }]));
+    // A message may quote a value that is a secret elsewhere in the file (`timeout: ${TOKEN}` when
+    // TOKEN also fills a header): a secret anywhere is masked everywhere, problems included.
+    const redact = createRedactor([...r.secrets]);
+    const problems = r.problems.map((p) => ({ ...p, message: redact(p.message) }));
+    throw new ScenarioError(sortProblems(problems.length > 0 ? problems : [{ path: '', message: 'invalid scenario' }]));
   }
   return scenario;
 }

@@ -17,6 +17,9 @@ export type RuleList = 'slo' | 'abort' | 'guard';
 
 export function readRules(r: Reader, root: MapView, key: RuleList, caps: SourceCapabilities | undefined): SloRule[] | undefined {
   if (!root.has(key)) return [];
+  // `abort:` with nothing after it (rules commented out) reads as no rules; `slo:` must have some.
+  const n = root.get(key);
+  if (key !== 'slo' && isScalar(n) && n.value === null) return [];
   const items = r.seq(root.get(key), key, 'a list of rules such as "p99 < 250ms"');
   if (!items) return undefined;
   const rules: SloRule[] = [];

@@ -1,6 +1,6 @@
 // `target:` + `traffic:` → GenerateTrafficSpec (synthetic requests), or `traffic.shift:` →
 // ShiftTrafficSpec (live traffic moved through a load balancer).
-import { isMap, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import { HINTS, KEYS } from './fields.js';
 import type { GenerateTrafficSpec, RequestSpec } from './scenario.js';
 import { describeValue, parseDuration, parseStatusRange, parseTarget, type Parsed } from './values.js';
@@ -203,7 +203,8 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
     else weight = w;
   }
   const headers: Record<string, string> = {};
-  if (m.has('headers')) {
+  const hn = m.get('headers');
+  if (m.has('headers') && !(isScalar(hn) && hn.value === null)) {
     const hm = r.map(m.get('headers'), m.p('headers'), 'any', m.keyOffset('headers'));
     if (!hm || !readHeaders(r, hm, headers)) ok = false;
   }

@@ -135,7 +135,8 @@ describe('valid fixtures', () => {
 
   it('anchors: aliases resolve', () => {
     const s = load('anchors.yaml');
-    expect(s.traffic.kind === 'generate' && s.traffic.requests.map((q) => q.headers)).toEqual([{ accept: 'application/json' }, { accept: 'application/json' }]);
+    expect(s.traffic.kind === 'generate' && s.traffic.requests.map((q) => q.headers)).toEqual([{ accept: 'application/json' }, { accept: 'application/json' }, {}]);
+    expect(s.abort).toEqual([]);
     expect(s.load.stepDurationMs).toBe(2000);
     expect(s.traffic.kind === 'generate' && s.traffic.target).toBe('http://[::1]:8080');
   });
