@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTerminalReporter } from '../../src/report/terminal.js';
+import { fmtDuration, fmtMs, fmtPct, renderStepLine } from '../../src/report/terminal-format.js';
+import { Chalk } from 'chalk';
+import type { RunEvent } from '../../src/controller/events.js';
+import type { RunResult, StepResult } from '../../src/result.js';
+import type { Scenario } from '../../src/scenario/scenario.js';
+import { parseSlo } from '../../src/slo/parse.js';
+import { createHistogram, summarize } from '../../src/metrics/histogram.js';
+
+const scenario: Scenario = {
+  name: 'shop',
+  traffic: {
+    kind: 'generate', target: 'http://127.0.0.1:8080', requests: [], arrival: 'poisson', maxInFlight: 10, timeoutMs: 1000,
+    connections: 1, workers: 1, errorStatuses: [[500, 599]], insecure: false,
+  },
+  load: { unit: 'rps', start: 100, step: 100, max: 1000, stepDurationMs: 4000, warmupMs: 1000, refine: 0.05 },
+  slo: [parseSlo('p99 < 250ms')],
+  abort: [],
+  guard: [],
+  report: {},
+  gate: {},
+  secrets: [],
+};
+
+function step(index: number, level: number, verdict: StepResult['verdict'], p99: number): StepResult {
+  const empty = summarize(createHistogram());
+  return {
+    level, load: level, index, phase: index < 2 ? 'ramp' : 'refine', verdict, partial: false, startedAt: '', durationMs: 3000,
+    offeredRps: level, achievedRps: level, sent: level * 3, completed: level * 3, errors: {}, errorCount: 0, errorRate: 0,
+    statusCodes: {}, bytesReceived: 0, latencyMs: empty, latencyUncorrectedMs: empty, byRequest: [],
+    metrics: { p50: 20, p99, error_rate: 0 },
+    breaches: verdict === 'fail' ? [{ slo: 'p99 < 250ms', metric: 'p99', threshold: 250, value: p99 }] : [],
+    inconclusiveReasons: [],
+  };
+}
+
+const steps = [step(0, 100, 'pass', 30), step(1, 200, 'fail', 400), step(2, 150, 'pass', 90)];
+const result = {
+  status: 'completed',
+  steps,
+  capacity: { summary: 'max servable load: 150 rps (±33%), limited by p99 < 250ms', verdict: 'found' },
+  warnings: [],
+} as unknown as RunResult;
+
+function events(): RunEvent[] {
+  const out: RunEvent[] = [{ type: 'run-start', scenario, startedAt: '', plannedSteps: 15, worstCaseMs: 60_000 }];
+  for (const s of steps) {
+    out.push({ type: 'step-start', index: s.index, level: s.level, phase: s.phase, description: `${s.level} rps`, durationMs: 4000 });
+    out.push({ type: 'step-progress', index: s.index, level: s.level, progress: { elapsedMs: 2000, phase: 'measure', metrics: { p50: 20, p99: 31, error_rate: 0 }, offeredRps: s.level, achievedRps: s.level, inFlight: 2 } });
+    out.push({ type: 'step-end', step: s });
+  }
+  out.push({ type: 'run-end', result });
+  return out;
+}
+
+function capture(isTTY: boolean, opts: Parameters<typeof createTerminalReporter>[0] = {}): string {
+  let text = '';
+  const r = createTerminalReporter({ redrawMs: 0, ...opts, stream: { isTTY, write: (s: string) => (text += s) } });
+  for (const e of events()) r.listener(e);
+  r.finish(result);
+  return text;
+}
+
+const ESC = '\x1b[';
+const saved = { NO_COLOR: process.env['NO_COLOR'], FORCE_COLOR: process.env['FORCE_COLOR'] };
+afterEach(() => {
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+describe('terminal reporter', () => {
+  it('not on a TTY: header, one plain line per finished step, the table and the verdict; no escape codes', () => {
+    const out = capture(false);
+    expect(out).not.toContain(ESC);
+    expect(out).not.toContain('\r');
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('loadtest: shop → http://127.0.0.1:8080 (generate)');
+    expect(lines[1]).toBe('plan: 100 rps → 1000 rps (+100 rps), 4s steps (1s warm-up), refine to 5%; at most 15 steps, ≤ 1m00s');
+    expect(lines.filter((l) => l.startsWith('step '))).toEqual([
+      'step  1  ramp       100 rps  achieved    100  p50  20.0ms  p99  30.0ms  err     0%  ✓ pass',
+      'step  2  ramp       200 rps  achieved    200  p50  20.0ms  p99   400ms  err     0%  ✗ fail  p99 < 250ms (was 400ms)',
+      'step  3  refine     150 rps  achieved    150  p50  20.0ms  p99  90.0ms  err     0%  ✓ pass',
+    ]);
+    // the table is ordered by load, so the boundary reads top to bottom
+    const table = lines.slice(lines.findIndex((l) => l.startsWith('load rps')));
+    expect(table.slice(2, 5).map((l) => l.trim().split(/\s+/)[0])).toEqual(['100', '150', '200']);
+    expect(out).toContain('\nmax servable load: 150 rps (±33%), limited by p99 < 250ms\n');
+  });
+
+  it('on a TTY: a progress line redrawn in place, cleared before each finished step', () => {
+    const out = capture(true, { color: false });
+    expect(out).toContain('\r\x1b[2Kstep 1/≤15  ramp    100 rps');
+    expect(out).toMatch(/step 2\/≤15 {2}ramp {4}200 rps {2}█+░+ {2}2s left {2}offered 200 achieved 200 rps {2}p50 20\.0ms p99 31\.0ms {2}err 0%/);
+    // the live line is wiped before the finished step's line
+    expect(out).toContain('\r\x1b[2Kstep  1  ramp');
+    // no colour asked: the only escape is the line clear
+    expect(out.replaceAll('\x1b[2K', '')).not.toContain(ESC);
+  });
+
+  it('--no-progress on a TTY: no redraws', () => {
+    const out = capture(true, { color: false, progress: false });
+    expect(out).not.toContain('\r');
+  });
+
+  it('colour on a TTY unless NO_COLOR is set', () => {
+    delete process.env['NO_COLOR'];
+    delete process.env['FORCE_COLOR'];
+    expect(capture(true)).toMatch(/\x1b\[3\dm/);
+    process.env['NO_COLOR'] = '1';
+    expect(capture(true).replaceAll('\x1b[2K', '')).not.toContain(ESC);
+  });
+
+  it('--quiet: only the verdict line', () => {
+    expect(capture(false, { quiet: true })).toBe('max servable load: 150 rps (±33%), limited by p99 < 250ms\n');
+  });
+
+  it('masks the scenario’s secrets in everything it writes', () => {
+    let text = '';
+    const r = createTerminalReporter({ stream: { isTTY: false, write: (s: string) => (text += s) } });
+    const s = { ...scenario, secrets: ['s3cret'], traffic: { ...scenario.traffic, target: 'http://127.0.0.1:8080' } } as Scenario;
+    r.listener({ type: 'run-start', scenario: s, startedAt: '', plannedSteps: 1, worstCaseMs: 1 });
+    r.listener({ type: 'warning', message: 'token s3cret rejected' });
+    expect(text).toContain('token *** rejected');
+    expect(text).not.toContain('s3cret');
+  });
+});
+
+describe('terminal formats', () => {
+  it.each([
+    [fmtMs(0.5), '0.50ms'],
+    [fmtMs(12.34), '12.3ms'],
+    [fmtMs(250), '250ms'],
+    [fmtMs(12_500), '12.5s'],
+    [fmtPct(0), '0%'],
+    [fmtPct(0.00001), '<0.01%'],
+    [fmtPct(0.0123), '1.23%'],
+    [fmtDuration(1500), '1.5s'],
+    [fmtDuration(4000), '4s'],
+    [fmtDuration(75_000), '1m15s'],
+    [fmtDuration(3_900_000), '1h05m'],
+  ])('%s = %s', (got, want) => {
+    expect(got).toBe(want);
+  });
+
+  it('an inconclusive step line says why before any breach', () => {
+    const s = { ...step(0, 900, 'inconclusive', 400), breaches: [{ slo: 'p99 < 250ms', metric: 'p99', threshold: 250, value: 400 }], inconclusiveReasons: ['generator limited: send lag p99 48ms > 10ms'] };
+    expect(renderStepLine(s, new Chalk({ level: 0 }))).toMatch(/\? inconclusive {2}generator limited: send lag p99 48ms > 10ms; breached p99 < 250ms \(was 400ms\)$/);
+  });
+});
