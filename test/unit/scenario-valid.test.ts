@@ -159,6 +159,17 @@ describe('bundled example scenarios (scenarios/*.yaml)', () => {
   });
 });
 
+describe('README scenario reference', () => {
+  it('its YAML example loads, and its validate line is what validate prints', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('<!-- section:scenario -->'), readme.indexOf('<!-- /section:scenario -->'));
+    const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(0);
+    const s = parseScenario(blocks[0]!, 'README.md', {});
+    expect(section).toContain(`# ${validSummary('scenarios/checkout.yaml', s)}`);
+  });
+});
+
 describe('loadScenario file errors', () => {
   it('a missing file is one clear usage error', async () => {
     const err = await loadScenario('/nonexistent/x.yaml').catch((e: unknown) => e);
