@@ -101,3 +101,23 @@ describe('chooseWorkers', () => {
     expect(chooseWorkers(w, rate, cores)).toBe(n);
   });
 });
+
+describe('Ring', () => {
+  it('is a FIFO that grows past its capacity and keeps order', async () => {
+    const { Ring } = await import('../../src/traffic/generator/ring.js');
+    const r = new Ring<number>(4);
+    const out: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < (round % 7) + 1; i++) r.push(next++);
+      for (let i = 0; i < (round % 5); i++) {
+        const v = r.shift();
+        if (v !== undefined) out.push(v);
+      }
+    }
+    while (r.peek() !== undefined) out.push(r.shift()!);
+    expect(out).toEqual(Array.from({ length: next }, (_, i) => i));
+    expect(r.size).toBe(0);
+    expect(r.shift()).toBeUndefined();
+  });
+});

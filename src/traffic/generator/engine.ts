@@ -9,6 +9,7 @@ import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
 import { classifyError, errorStatusTable, TIMEOUT_CODE } from './classify.js';
 import { createMix, type Mix } from './mix.js';
 import { mulberry32, Pacer } from './schedule.js';
+import { Ring } from './ring.js';
 import { ERR_INDEX, StepRecorder } from './step-recorder.js';
 
 /** What one engine is asked to do for one step. Times in ms. */
@@ -109,8 +110,7 @@ export class Engine {
   private rand: () => number = Math.random;
   private inFlight = 0;
   /** In-flight requests in send order = deadline order (one timeout for all); finished ones are skipped lazily. */
-  private queue: Req[] = [];
-  private qHead = 0;
+  private readonly queue = new Ring<Req>();
   private step: RunningStep | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -278,21 +278,14 @@ export class Engine {
   /** Times out, in send order, every request past its deadline. */
   private sweep(now: number): void {
     const q = this.queue;
-    let h = this.qHead;
-    while (h < q.length) {
-      const r = q[h]!;
+    for (let r = q.peek(); r !== undefined; r = q.peek()) {
       if (!r.finished) {
         if (r.deadline > now) break;
         this.fail(r, TIMEOUT_ERR);
         r.abortFn?.(TIMEOUT_ERR);
       }
-      h++;
+      q.shift();
     }
-    if (h > 4096 && h * 2 > q.length) {
-      this.queue = q.slice(h);
-      h = 0;
-    }
-    this.qHead = h;
   }
 
   complete(r: Req): void {
