@@ -7,6 +7,7 @@ import { loadScenario } from '../../scenario/load-scenario.js';
 import { runScenario, type RunOutcome, type RunScenarioOptions } from '../../controller/run-scenario.js';
 import { installRunSignals } from '../../controller/run-signals.js';
 import type { Traffic } from '../../traffic/traffic.js';
+import { beforeShiftRun, shiftDryRun, unrestoredExitCode } from '../../traffic/shifters/shift-run.js';
 import type { SetExit } from '../commands.js';
 
 export interface RunFlags {
@@ -23,6 +24,10 @@ export interface RunFlags {
   quiet?: boolean;
   progress?: boolean;
   color?: boolean;
+  /** Shift mode: print every weight change the plan would make; change nothing. */
+  dryRun?: boolean;
+  /** Shift mode: replay a journal left by an earlier run before starting. */
+  restoreFirst?: boolean;
 }
 
 /** "500" → 500; anything else is a usage error naming the flag. */
@@ -73,7 +78,12 @@ export function addRunFlags(cmd: Command): Command {
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const opts = runOptionsFromFlags(flags);
   const scenario = await loadScenario(file);
-  return (await runWithSignals(scenario, opts)).exitCode;
+  const err = (l: string): void => void process.stderr.write(l + '\n');
+  if (flags.dryRun) return shiftDryRun(scenario, (l) => process.stdout.write(l + '\n'));
+  await beforeShiftRun(scenario, flags.restoreFirst === true, err);
+  let traffic: Traffic | undefined;
+  const outcome = await runWithSignals(scenario, { ...opts, onTraffic: (t) => (traffic = t) });
+  return unrestoredExitCode(traffic, outcome.exitCode, err);
 }
 
 /** Runs with SIGINT/SIGTERM/SIGHUP handling: first = stop and report (130), second = close and exit now. */
@@ -85,7 +95,7 @@ export async function runWithSignals(scenario: Parameters<typeof runScenario>[0]
     force: () => {
       const done = traffic ? traffic.close() : Promise.resolve([]);
       // The one exit outside main(): the user asked twice, and waiting for the loop is what they refused.
-      const bail = (): never => process.exit(ExitCode.INTERRUPTED);
+      const bail = (): never => process.exit(unrestoredExitCode(traffic, ExitCode.INTERRUPTED, (l) => process.stderr.write(l + '\n')));
       void done.then(bail, bail);
       setTimeout(bail, 3000).unref();
     },
@@ -110,7 +120,10 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .command('run')
     .description('find the maximum load the scenario’s target serves while meeting its SLOs')
     .argument('<scenario>', 'scenario YAML file');
-  addRunFlags(cmd).action(async (file: string, _flags: RunFlags, command: Command) => {
-    setExit(await runCommand(file, command.optsWithGlobals<RunFlags>()));
-  });
+  addRunFlags(cmd)
+    .option('--dry-run', 'shift mode: print the weights every ramp level would set, change nothing')
+    .option('--restore-first', 'shift mode: put back weights journaled by an earlier run before starting')
+    .action(async (file: string, _flags: RunFlags, command: Command) => {
+      setExit(await runCommand(file, command.optsWithGlobals<RunFlags>()));
+    });
 }
