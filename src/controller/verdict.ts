@@ -89,7 +89,7 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, extraBrea
   if (limited && reasons.length === 1 && offeredHeld(stats, scenario.traffic.arrival) && (stats.generator!.dropped ?? 0) === 0) {
     // Rule 3: timing-only limits under a pass. Everything else in `reasons` still makes it inconclusive.
     reasons.shift();
-    notes.push(`passed although the generator lagged (${stats.generator!.reasons.map((r) => r.split(':')[0]).join(', ')}): its latencies include that lag, so the pass is conservative`);
+    notes.push(`passed although the generator lagged (${stats.generator!.reasons.map((r) => r.split(/[:;]/)[0]!.trim()).join(', ')}): its latencies include that lag, so the pass is conservative`);
   }
   if (reasons.length > 0) return { verdict: 'inconclusive', breaches: [], inconclusiveReasons: reasons, notes: [] };
   return { verdict: 'pass', breaches: [], inconclusiveReasons: [], notes };

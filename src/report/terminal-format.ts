@@ -74,7 +74,8 @@ export function renderProgressLine(s: LiveState, c: ChalkInstance): string {
   const left = Math.max(0, s.durationMs - elapsed);
   const m = p?.metrics ?? {};
   const parts = [
-    `step ${s.index + 1}/≤${s.plannedSteps}`,
+    // Retries of inconclusive steps can run past the planned worst case: then just the number.
+    s.index < s.plannedSteps ? `step ${s.index + 1}/≤${s.plannedSteps}` : `step ${s.index + 1}`,
     s.phase.padEnd(6),
     c.bold(s.description),
     bar(s.durationMs > 0 ? elapsed / s.durationMs : 0, 12),
