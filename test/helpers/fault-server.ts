@@ -28,6 +28,8 @@ export interface FaultServerOptions {
   slowMs?: number;
   trickleMs?: number;
   hugeBytes?: number;
+  /** Answer the first N requests 'ok' whatever the fault (lets the CLI's pre-flight probe pass). */
+  okFirst?: number;
   /** Serve HTTPS with this key/cert (PEM); see makeSelfSignedCert. */
   tls?: { key: string; cert: string };
 }
@@ -92,11 +94,12 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
     lastHeaders = req.headers;
     const socket = req.socket;
     req.resume(); // drain any request body so keep-alive works
-    switch (state.fault) {
+    const fault: Fault = requests <= (opts.okFirst ?? 0) ? 'ok' : state.fault;
+    switch (fault) {
       case 'ok':
       case 'http500': {
-        const body = state.fault === 'ok' ? 'ok\n' : 'internal error\n';
-        res.writeHead(state.fault === 'ok' ? 200 : 500, { 'content-type': 'text/plain', 'content-length': body.length });
+        const body = fault === 'ok' ? 'ok\n' : 'internal error\n';
+        res.writeHead(fault === 'ok' ? 200 : 500, { 'content-type': 'text/plain', 'content-length': body.length });
         res.end(body);
         return;
       }
