@@ -105,6 +105,17 @@ function readReport(r: Reader, root: MapView): ReportSpec | undefined {
       ok = false;
     } else spec[k] = v;
   }
+  // Two reports into one file would overwrite each other.
+  const seen = new Map<string, string>();
+  for (const k of KEYS.report) {
+    const f = spec[k];
+    if (f === undefined) continue;
+    const prev = seen.get(f);
+    if (prev !== undefined) {
+      r.reportAt(m.get(k), m.p(k), `'${f}' is also report.${prev}: each report needs its own file`);
+      ok = false;
+    } else seen.set(f, k);
+  }
   return ok ? spec : undefined;
 }
 

@@ -1,6 +1,7 @@
 // `traffic.shift:` → ShiftTrafficSpec and `metrics:` → MetricsSourceSpec (live traffic mode).
 import { isMap, isScalar } from 'yaml';
 import { METRICS } from '../slo/metric-catalog.js';
+import { didYouMean } from './did-you-mean.js';
 import { KEYS } from './fields.js';
 import type { CommandShifterSpec, HaproxyShifterSpec, MetricsSourceSpec, ShiftLimits, ShiftTrafficSpec } from './scenario.js';
 import { describeValue, parseDuration, parsePercent } from './values.js';
@@ -165,7 +166,8 @@ export function readMetrics(r: Reader, root: MapView, shifter: 'haproxy' | 'comm
   if (isScalar(n) && typeof n.value === 'string' && !isMap(n)) {
     const v = n.value;
     if (v === 'haproxy') return haproxyOnly(r, n, shifter);
-    r.reportAt(n, 'metrics', `expected haproxy, { prometheus: {…} } or { scrape: {…} }, found '${v}'`);
+    const hint = v === 'prometheus' || v === 'scrape' ? ` (${v} needs settings: { ${v}: { url: … } })` : didYouMean(v, ['haproxy']);
+    r.reportAt(n, 'metrics', `expected haproxy, { prometheus: {…} } or { scrape: {…} }, found '${v}'${hint}`);
     return undefined;
   }
   const m = r.map(n, 'metrics', KEYS.metrics, root.keyOffset('metrics'));

@@ -1,6 +1,7 @@
 // `target:` + `traffic:` → GenerateTrafficSpec (synthetic requests), or `traffic.shift:` →
 // ShiftTrafficSpec (live traffic moved through a load balancer).
 import { isMap, isScalar, isSeq } from 'yaml';
+import { didYouMean } from './did-you-mean.js';
 import { HINTS, KEYS } from './fields.js';
 import type { GenerateTrafficSpec, RequestSpec } from './scenario.js';
 import { describeValue, parseDuration, parseStatusRange, parseTarget, type Parsed } from './values.js';
@@ -70,7 +71,7 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
   set('arrival', () => {
     const v = r.text(traffic.get('arrival'), traffic.p('arrival'), 'poisson or uniform');
     if (v === undefined || v === 'poisson' || v === 'uniform') return v;
-    r.reportAt(traffic.get('arrival'), traffic.p('arrival'), `expected poisson or uniform, found '${v}'`);
+    r.reportAt(traffic.get('arrival'), traffic.p('arrival'), `expected poisson or uniform, found '${v}'${didYouMean(v, ['poisson', 'uniform'])}`);
     return undefined;
   }, (v) => (spec.arrival = v as 'poisson' | 'uniform'));
   set('max_in_flight', () => r.integer(traffic.get('max_in_flight'), traffic.p('max_in_flight'), 1), (v) => (spec.maxInFlight = v));

@@ -204,7 +204,7 @@ describe('invalid fixtures', () => {
       [
         "multiple-problems.yaml:3:9: target: the target is an origin without a path; put '/api/v1' in traffic.requests[].path instead",
         "multiple-problems.yaml:7:27: traffic.requests[1].path: expected a path beginning with /, found 'items'",
-        "multiple-problems.yaml:8:12: traffic.arrival: expected poisson or uniform, found 'bursty'",
+        "multiple-problems.yaml:8:12: traffic.arrival: expected poisson or uniform, found 'poison', did you mean 'poisson'?",
         "multiple-problems.yaml:10:10: load.start: '1x' is a multiple of the fair share, which is for shift mode; generate mode takes requests/s such as 100 (or 100rps)",
         "multiple-problems.yaml:14:11: load.warmup: warmup (30s) must be shorter than step_duration (20s): nothing would be judged",
         "multiple-problems.yaml:19:5: abort[0]: abort rules name the condition that stops the run, e.g. 'error_rate > 20%'; 'error_rate < 20%' would stop a healthy run at once",
@@ -250,6 +250,7 @@ describe('invalid fixtures', () => {
         "generate-misc.yaml:7:12: traffic.timeout: must be longer than 0",
         "generate-misc.yaml:8:40: load.window: only used in shift mode (traffic.shift): generate mode judges each step as a whole",
         "generate-misc.yaml:10:1: guard: only used with traffic.shift: guard rules judge the control group of live traffic",
+        "generate-misc.yaml:11:55: report.html: 'out/r.json' is also report.json: each report needs its own file",
       ]
     `);
   });
@@ -258,6 +259,13 @@ describe('invalid fixtures', () => {
       [
         "duplicate-request-names.yaml:6:15: traffic.requests[1].name: request name 'list' is already used by traffic.requests[0]; names must be unique",
         "duplicate-request-names.yaml:8:7: traffic.requests[3].name: request name 'GET /c' (the default, "METHOD path") is already used by traffic.requests[2]; give each request a distinct 'name'",
+      ]
+    `);
+  });
+  it('metrics-spelling', () => {
+    expect(problems('metrics-spelling.yaml')).toMatchInlineSnapshot(`
+      [
+        "metrics-spelling.yaml:5:10: metrics: expected haproxy, { prometheus: {…} } or { scrape: {…} }, found 'haproxi', did you mean 'haproxy'?",
       ]
     `);
   });
