@@ -5,7 +5,10 @@
 //      service could not meet its SLOs at this load, even if the step was cut short.
 //   2. A breach measured while the generator was limited (send lag, event-loop delay, drops at the
 //      in-flight cap) is INCONCLUSIVE: a late sender inflates corrected latency by itself, so the
-//      breach may be ours, not the service's. The breaches are still reported.
+//      breach may be ours, not the service's. The breaches are still reported. Except: a latency
+//      breach that survives subtracting the generator's worst lag (send lag max + event-loop delay
+//      p99) is the service's own, whatever we added — a FAIL (p99 295 ms with 70 ms of lag against
+//      `p99 < 100ms`).
 //   3. No breach while the generator was limited only in its timing (send lag, event-loop delay) but
 //      still offered the asked rate is a PASS: latency is measured from the intended send time, so our
 //      own lateness can only have made the service look worse, and late sends arrive in bursts, which
@@ -20,7 +23,8 @@
 import type { StepStats } from '../metrics/step-stats.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { Breach, SloRule, StepVerdict } from '../slo/slo.js';
-import { evaluateSlos, evaluateWindows, missingMetrics } from '../slo/evaluate.js';
+import { evaluateSlos, evaluateWindows, holds, missingMetrics } from '../slo/evaluate.js';
+import { METRICS, METRIC_ALIASES } from '../slo/metric-catalog.js';
 
 export interface StepJudgement {
   verdict: StepVerdict;
@@ -53,6 +57,23 @@ function windowSamples(w: Record<string, number>): number | undefined {
   return w['samples'] ?? w['count'];
 }
 
+function isLatencyMetric(metric: string): boolean {
+  const base = metric.replace(/^control\./, '').replace(/\{.*\}$/, '');
+  return METRICS.get(METRIC_ALIASES[base] ?? base)?.kind === 'latency';
+}
+
+/** Latency breaches that still breach after taking away everything the generator's lag could add. */
+export function breachesBeyondLag(breaches: readonly Breach[], rules: readonly SloRule[], stats: Pick<StepStats, 'generator'>): Breach[] {
+  const g = stats.generator;
+  if (!g) return [...breaches];
+  const margin = g.sendLagMaxMs + g.eventLoopDelayP99Ms;
+  return breaches.filter((b) => {
+    const rule = rules.find((r) => r.text === b.slo);
+    if (!rule || b.value === null || !isLatencyMetric(b.metric) || rule.op[0] !== '<') return false;
+    return !holds(Math.max(0, b.value - margin), rule.op, rule.threshold);
+  });
+}
+
 export function judgeStep(stats: StepStats, scenario: VerdictScenario, extraBreaches: Breach[] = []): StepJudgement {
   const rules: SloRule[] = scenario.slo;
   const reasons: string[] = [];
@@ -83,7 +104,15 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, extraBrea
   }
 
   if (real.length > 0 && !limited) return { verdict: 'fail', breaches: real, inconclusiveReasons: [], notes: [] };
-  if (real.length > 0) return { verdict: 'inconclusive', breaches: real, inconclusiveReasons: reasons, notes: [] };
+  if (real.length > 0) {
+    const beyond = [...extraBreaches, ...breachesBeyondLag(real.slice(extraBreaches.length), rules, stats)];
+    if (beyond.length > 0) {
+      const g = stats.generator!;
+      const note = `failed although the generator lagged: ${beyond.map((b) => b.slo).join(', ')} breached by more than its lag (send lag max ${g.sendLagMaxMs.toFixed(1)}ms + event-loop delay p99 ${g.eventLoopDelayP99Ms.toFixed(1)}ms)`;
+      return { verdict: 'fail', breaches: beyond, inconclusiveReasons: [], notes: extraBreaches.length === beyond.length ? [] : [note] };
+    }
+    return { verdict: 'inconclusive', breaches: real, inconclusiveReasons: reasons, notes: [] };
+  }
   if (stats.partial) reasons.push('the step was cut short before its end');
   const notes: string[] = [];
   if (limited && reasons.length === 1 && offeredHeld(stats, scenario.traffic.arrival) && (stats.generator!.dropped ?? 0) === 0) {

@@ -37,7 +37,10 @@ describe('judgeStep', () => {
   it.each<[string, StepStats, VerdictScenario, string, string[], string[]]>([
     ['all SLOs met → pass', stats(ok), generate, 'pass', [], []],
     ['a breach, generator healthy → fail', stats(slow), generate, 'fail', ['p99 < 250ms'], []],
-    ['a breach while the generator was limited → inconclusive (the breach may be ours)', stats(slow, { generator: limited }), generate, 'inconclusive', ['p99 < 250ms'], ['generator limited: send lag p99 48ms > 10ms']],
+    // limited: send lag max 90 + event-loop delay p99 20 = 110 ms the generator may have added
+    ['a breach within the generator’s lag → inconclusive (the breach may be ours)', stats({ p99: 300, error_rate: 0 }, { generator: limited }), generate, 'inconclusive', ['p99 < 250ms'], ['generator limited: send lag p99 48ms > 10ms']],
+    ['a latency breach beyond the generator’s lag → fail (the service’s own)', stats({ p99: 400, error_rate: 0 }, { generator: limited }), generate, 'fail', ['p99 < 250ms'], []],
+    ['an error-rate breach while limited → inconclusive', stats({ p99: 10, error_rate: 0.5 }, { generator: limited }), generate, 'inconclusive', ['error_rate < 1%'], ['generator limited: send lag p99 48ms > 10ms']],
     ['no breach, limited in timing only, asked rate offered → pass (conservative)', stats(ok, { generator: limited }), generate, 'pass', [], []],
     ['no breach, limited, 90% of the rate offered → inconclusive', stats(ok, { generator: limited, offeredRps: 90 }), generate, 'inconclusive', [], ['generator limited: send lag p99 48ms > 10ms']],
     ['no breach, limited, sends dropped → inconclusive', stats(ok, { generator: { ...limited, dropped: 3 } }), generate, 'inconclusive', [], ['generator limited: send lag p99 48ms > 10ms']],
