@@ -119,6 +119,11 @@ export function capacityLine(r: RunResult): string {
   return `max servable load: ${fmtNum(c.maxServableLoad)} rps${res}${lim}`;
 }
 
-export function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+/**
+ * The first clause of an inconclusive reason, for table cells: "generator limited: send lag p99
+ * 13.8ms > 10ms (max 27.4ms): the generator could not …" → "generator limited: send lag p99 13.8ms > 10ms (max 27.4ms)".
+ */
+export function shortReason(reason: string): string {
+  const parts = reason.split(': ');
+  return parts.length > 2 ? `${parts[0]}: ${parts[1]}` : reason;
 }

@@ -71,7 +71,7 @@ export function latencyChart(r: RunResult, model?: CapacityModel): string {
     // Sampled densely: on a log axis a straight segment is a curve.
     // Drawn around the knee and above it, where the model says something (the lower line is a rough
     // average of the flat part). Sampled densely: on a log axis a straight segment is a curve.
-    const from = Math.max(lo, fit.knee! - (hi - lo) * 0.25);
+    const from = fit.slopeBelow >= 0 ? Math.max(lo, fit.knee! - (hi - lo) * 0.25) : fit.knee!;
     const xs = Array.from({ length: 41 }, (_, i) => from + ((hi - from) * i) / 40).concat(fit.knee!).sort((a, b) => a - b);
     series.push({
       name: `p99 model (knee ≈${fmtNum(fit.knee!)} rps, R² ${fit.r2!.toFixed(2)})`,

@@ -3,7 +3,7 @@
 // can be attached to a CI run, mailed, or opened from disk years later. Every user string is escaped.
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
-import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, capitalize } from './format.js';
+import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 import { errorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
 
 export function escapeHtml(s: string): string {
@@ -33,7 +33,8 @@ svg.chart{width:100%;height:auto;display:block}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
 th,td{padding:5px 8px;border-bottom:1px solid #eceef1;text-align:left;vertical-align:top}
 th{background:#fafbfc;font-weight:600;position:sticky;top:0}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th.n{text-align:right}
+td.vcell{min-width:110px;max-width:300px}
 tr.row-fail td{background:#fff5f5}tr.row-inconclusive td{background:#fffbea}
 .pass{color:#217a21}.fail{color:#c01f1f}.inconclusive,.within-noise,.skipped{color:#8a6d00}
 .scroll{max-height:640px;overflow:auto;border-radius:8px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
@@ -105,36 +106,43 @@ function modelSection(m: CapacityModel): string {
     .join('');
   const caveats = m.fits.flatMap((f) => f.caveats.map((c) => `${f.metric}: ${c}`));
   return `<h2>Capacity model</h2>
-<p>Latency against load, fitted as two straight lines meeting at a knee (least squares). ${e(capitalize(m.summary))}.</p>
+<p>Latency against load, fitted as two straight lines meeting at a knee (least squares): ${e(m.summary)}.</p>
 <table id="model"><thead><tr><th>metric</th><th class="n">points</th><th class="n">R²</th><th class="n">knee</th><th>predicted SLO break</th></tr></thead><tbody>${rows}</tbody></table>
 ${caveats.length ? `<ul class="caveats">${caveats.map((c) => `<li>${e(c)}</li>`).join('')}</ul>` : ''}`;
 }
 
+/** Metrics that have their own column; an SLO on one of them colours that cell instead of adding a column. */
+const SHOWN: Record<string, (s: StepResult) => string> = {
+  p50: (s) => `${fmtNum(s.latencyMs.p50)} ms`,
+  p90: (s) => `${fmtNum(s.latencyMs.p90)} ms`,
+  p99: (s) => `${fmtNum(s.latencyMs.p99)} ms`,
+  error_rate: (s) => fmtPct(s.errorRate),
+};
+
 function stepsTable(r: RunResult): string {
   const slos = r.scenario.slo.map(parseSloText).filter((s) => s !== null);
-  const head = ['#', 'phase', 'load', 'offered', 'achieved', 'p50', 'p90', 'p99', 'errors', ...slos.map((s) => s!.text), 'verdict'];
-  const num = new Set([0, 2, 3, 4, 5, 6, 7, 8]);
+  const extra = slos.filter((s) => !(s!.metric in SHOWN));
+  const head = ['#', 'phase', 'load', 'achieved', 'p50', 'p90', 'p99', 'errors', ...extra.map((s) => s!.text), 'verdict'];
   const row = (s: StepResult) => {
+    const breached = new Set(s.breaches.map((b) => b.metric));
+    const cell = (v: string, cls = 'n') => `<td class="${cls}">${e(v)}</td>`;
     const cells = [
-      String(s.index + 1),
-      s.phase,
-      `${fmtNum(s.load)} rps`,
-      fmtNum(s.offeredRps),
-      fmtNum(s.achievedRps),
-      `${fmtNum(s.latencyMs.p50)} ms`,
-      `${fmtNum(s.latencyMs.p90)} ms`,
-      `${fmtNum(s.latencyMs.p99)} ms`,
-      fmtPct(s.errorRate),
-    ].map((v, i) => `<td${num.has(i) ? ' class="n"' : ''}>${e(v)}</td>`);
-    for (const slo of slos) {
-      const breached = s.breaches.some((b) => b.slo === slo!.text);
-      cells.push(`<td class="n${breached ? ' fail' : ''}">${e(fmtMetric(slo!.base, sloValue(s, slo!)))}</td>`);
-    }
-    const why = s.verdict === 'inconclusive' && s.inconclusiveReasons.length ? `: ${s.inconclusiveReasons.join('; ')}` : '';
-    cells.push(`<td class="${e(s.verdict)}">${e(s.verdict + why)}</td>`);
+      cell(String(s.index + 1)),
+      cell(s.phase, ''),
+      cell(`${fmtNum(s.load)} rps`),
+      cell(fmtNum(s.achievedRps)),
+      ...Object.entries(SHOWN).map(([m, f]) => cell(f(s), breached.has(m) ? 'n fail' : 'n')),
+      ...extra.map((slo) => cell(fmtMetric(slo!.base, sloValue(s, slo!)), breached.has(slo!.metric) ? 'n fail' : 'n')),
+    ];
+    const reasons = s.verdict === 'inconclusive' ? s.inconclusiveReasons : [];
+    const why = reasons.length ? `: ${reasons.map(shortReason).join('; ')}` : s.breaches.length ? `: ${s.breaches.map((b) => b.slo).join(', ')}` : '';
+    const title = reasons.length ? ` title="${e(reasons.join('\n'))}"` : '';
+    cells.push(`<td class="vcell ${e(s.verdict)}"${title}>${e(s.verdict + why)}</td>`);
     return `<tr class="row-${e(s.verdict)}">${cells.join('')}</tr>`;
   };
-  return `<div class="scroll"><table id="steps"><thead><tr>${head.map((h, i) => `<th${num.has(i) || i > 8 ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${r.steps.map(row).join('')}</tbody></table></div>`;
+  const th = head.map((h, i) => `<th${i === 1 || i === head.length - 1 ? '' : ' class="n"'}>${e(h)}</th>`).join('');
+  return `<p class="sub">In run order; red cells breached an SLO. Offered load = load (generate mode) or the load served by the targets (shift mode).</p>
+<div class="scroll"><table id="steps"><thead><tr>${th}</tr></thead><tbody>${r.steps.map(row).join('')}</tbody></table></div>`;
 }
 
 function envTable(r: RunResult): string {

@@ -2,7 +2,7 @@
 // the gate, the steps and the capacity model — what a reviewer wants to see in a PR or job summary.
 import type { RunResult } from '../result.js';
 import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
-import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, capitalize } from './format.js';
+import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 
 /** Escapes text for a Markdown table cell or line: pipes, HTML, emphasis and link syntax. */
 export function mdEscape(s: string): string {
@@ -87,7 +87,7 @@ function stepsTable(r: RunResult): string {
       const breached = s.breaches.some((b) => b.slo === slo!.text);
       return `${fmtMetric(slo!.base, sloValue(s, slo!))}${breached ? ' ❌' : ''}`;
     }),
-    `${ICON[s.verdict]} ${s.verdict}${s.verdict === 'inconclusive' && s.inconclusiveReasons.length ? ': ' + s.inconclusiveReasons.join('; ') : ''}`,
+    `${ICON[s.verdict]} ${s.verdict}${s.verdict === 'inconclusive' && s.inconclusiveReasons.length ? ': ' + s.inconclusiveReasons.map(shortReason).join('; ') : ''}`,
   ]);
   const align: Array<'l' | 'r'> = ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', ...slos.map(() => 'r' as const), 'l'];
   return mdTable(head, rows, align);
@@ -107,7 +107,7 @@ function modelSection(m: CapacityModel): string {
     ]);
     for (const c of f.caveats) caveats.push(`${f.metric}: ${c}`);
   }
-  let s = `Latency against load fitted as two straight lines meeting at a knee (least squares). ${mdEscape(capitalize(m.summary))}.\n\n`;
+  let s = `Latency against load fitted as two straight lines meeting at a knee (least squares): ${mdEscape(m.summary)}.\n\n`;
   s += mdTable(['metric', 'points', 'R²', 'knee', 'predicted SLO break'], rows, ['l', 'r', 'r', 'r', 'l']);
   if (caveats.length) s += '\n' + caveats.map((c) => `- ⚠️ ${mdEscape(c)}`).join('\n') + '\n';
   return s;
