@@ -168,6 +168,12 @@ async function memory(url) {
   }
 }
 
+/** Share of the load core a pinned busy loop gets in 2 s: 1.0 on a quiet core, less when others use it. */
+async function coreShare() {
+  const code = 'const t=Date.now(),c=process.cpuUsage();while(Date.now()-t<2000){};const u=process.cpuUsage(c);console.log((u.user+u.system)/1000/(Date.now()-t))';
+  return round(Number(await run('taskset', ['-c', String(LOAD_CORE), process.execPath, '-e', code])), 2);
+}
+
 async function main() {
   await run('which', ['nginx', 'wrk', 'taskset']).catch(() => {
     throw new Error('the benchmark needs nginx, wrk and taskset (Debian: nginx-light wrk util-linux)');
@@ -179,6 +185,7 @@ async function main() {
     memGb: round(totalmem() / 2 ** 30),
     node: process.version,
     loadavgAtStart: loadavg().map((x) => round(x, 2)),
+    loadCoreShareAtStart: await coreShare(),
     serverCore: SERVER_CORE,
     loadCore: LOAD_CORE,
     quick,
@@ -269,6 +276,7 @@ async function main() {
     log(`memory: 10k req/s for ${T.mem[1] / 1000} s`);
     out.memory = await memory(url);
     out.machine.loadavgAtEnd = loadavg().map((x) => round(x, 2));
+    out.machine.loadCoreShareAtEnd = await coreShare();
   } finally {
     await nginx.stop();
   }
@@ -285,6 +293,7 @@ function table(o) {
   const lines = [
     `loadtest generator benchmark — ${o.date}`,
     `machine: ${m.cpu}, ${m.cores} cores, ${m.memGb} GiB, node ${m.node}; nginx on core ${m.serverCore}, load on core ${m.loadCore}; load average ${m.loadavgAtStart.join(' ')} → ${m.loadavgAtEnd?.join(' ')}`,
+    `share of the load core a busy loop got (1.00 = quiet): ${m.loadCoreShareAtStart} at start, ${m.loadCoreShareAtEnd} at end`,
     `figures: median (min–max) of ${m.runs} runs${m.quick ? ' (--quick)' : ''}`,
     '',
     '| figure | value | goal |',

@@ -93,7 +93,7 @@ describe('generator errors', () => {
   it('drops sends at the in-flight cap and blames the slow service, not the generator', async () => {
     server.setMode('stall');
     const g = createGenerator(genSpec(server.url, { maxInFlight: 5, timeoutMs: 10_000 }), {
-      thresholds: { sendLagP99Ms: 200, eventLoopDelayP99Ms: 200 },
+      thresholds: { sendLagP99Ms: 1000, eventLoopDelayP99Ms: 1000 }, // this test is about the drop rule, not lag
     });
     try {
       const s = await g.runStep(stepReq(100, 1500, 500, {}));

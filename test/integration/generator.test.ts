@@ -97,7 +97,7 @@ describe('generator', () => {
       // held on the 10 connections saw the stall; the queued ones did not.
       expect(s.latencyMs.p90).toBeGreaterThan(300);
       expect(s.latencyUncorrectedMs.p90).toBeLessThan(100);
-      expect(s.generator!.sendLagP99Ms).toBeLessThan(100); // the schedule was kept during the stall
+      expect(s.generator!.sendLagP99Ms).toBeLessThan(250); // the schedule was kept during the stall
     } finally {
       await g.close();
     }
