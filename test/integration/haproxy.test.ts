@@ -12,6 +12,8 @@ describe('HAProxy runtime API (real haproxy 2.6)', () => {
   let hx: HaproxyHandle;
   let operator: HaproxyHandle;
   let staticRr: HaproxyHandle;
+  let mapBased: HaproxyHandle;
+  let consistent: HaproxyHandle;
   let backends: FlakyBackend[];
   let live: ReturnType<typeof startLiveTraffic> | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'loadtest-hx-test-'));
@@ -22,10 +24,12 @@ describe('HAProxy runtime API (real haproxy 2.6)', () => {
     hx = await startHaproxy({ servers });
     operator = await startHaproxy({ servers, socketLevel: 'operator', tcpLevel: 'operator' });
     staticRr = await startHaproxy({ servers, balance: 'static-rr' });
+    mapBased = await startHaproxy({ servers, balance: 'source' });
+    consistent = await startHaproxy({ servers, balance: 'source', backendLines: ['hash-type consistent'] });
   });
   afterAll(async () => {
     await live?.stop();
-    await Promise.all([hx?.stop(), operator?.stop(), staticRr?.stop()]);
+    await Promise.all([hx?.stop(), operator?.stop(), staticRr?.stop(), mapBased?.stop(), consistent?.stop()]);
     await Promise.all((backends ?? []).map((b) => b.close()));
     rmSync(dir, { recursive: true, force: true });
   });
@@ -51,6 +55,20 @@ describe('HAProxy runtime API (real haproxy 2.6)', () => {
     const ok = new HaproxyRuntime({ socket: hx.socket });
     await expect(ok.inspectBackend('nope', ['web1'])).rejects.toThrow(/no backend "nope" \(backends: web\)/);
     await expect(ok.inspectBackend('web', ['web9'])).rejects.toThrow(/no server "web9"/);
+  });
+
+  it('hash balancing: refused with map-based hashing (weights ignored), accepted with hash-type consistent', async () => {
+    const make = (h: HaproxyHandle, name: string) =>
+      createHaproxyShifter({ spec: { type: 'haproxy', socket: h.socket, backend: 'web', servers: ['web1'] }, limits: {}, journalFile: join(dir, name) });
+    const refused = make(mapBased, 'map.json');
+    await expect(refused.prepare(new AbortController().signal)).rejects.toThrow(/balance source` with map-based hashing, which ignores runtime weights/);
+    expect(await refused.close()).toEqual([expect.stringMatching(/original weights restored/)]);
+    expect(await mapBased.weights()).toEqual({ web1: 100, web2: 100, web3: 100 });
+    const ok = make(consistent, 'consistent.json');
+    await ok.prepare(new AbortController().signal);
+    expect(await consistent.weights()).toEqual({ web1: 100, web2: 100, web3: 100 }); // the probe put it back
+    await ok.close();
+    expect(existsSync(join(dir, 'consistent.json'))).toBe(false);
   });
 
   it('fails clearly when the socket is not there', async () => {

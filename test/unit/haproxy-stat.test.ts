@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGetWeight, parseShowStat } from '../../src/traffic/shifters/haproxy-runtime.js';
+import { parseGetWeight, parseServersState, parseShowStat } from '../../src/traffic/shifters/haproxy-runtime.js';
 import { haproxySnapshot } from '../../src/metrics/samplers/haproxy-sampler.js';
 
 // Captured from HAProxy 2.6.12 (`show stat`), trimmed to the first 50 columns plus algo/mode.
@@ -59,5 +59,24 @@ describe('haproxySnapshot', () => {
   });
   it('ignores servers of other backends and the BACKEND row', () => {
     expect(haproxySnapshot(rows, 'other', ['web1']).requests).toBe(0);
+  });
+});
+
+describe('parseServersState', () => {
+  it('reads user and initial weights per server (HAProxy 2.6 output)', () => {
+    const text = [
+      '1',
+      '# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port',
+      '3 web 1 web1 127.0.0.1 2 0 150 100 4 1 0 2 0 0 0 0 - 19001 - 0 0 - - 0',
+      '3 web 2 web2 127.0.0.1 2 0 1 1 4 1 0 2 0 0 0 0 - 19002 - 0 0 - - 0',
+      '',
+    ].join('\n');
+    expect(parseServersState(text)).toEqual([
+      { backend: 'web', server: 'web1', opState: 2, adminState: 0, uweight: 150, iweight: 100 },
+      { backend: 'web', server: 'web2', opState: 2, adminState: 0, uweight: 1, iweight: 1 },
+    ]);
+  });
+  it('refuses an error answer', () => {
+    expect(() => parseServersState("Can't find backend.\n")).toThrow(/unexpected `show servers state` output: Can't find backend/);
   });
 });

@@ -94,6 +94,40 @@ function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
 }
 
+/** One server of `show servers state` (HAProxy ≥ 1.6 format version 1). */
+export interface ServerState {
+  backend: string;
+  server: string;
+  /** srv_op_state: 0 stopped, 1 starting, 2 running, 3 stopping. */
+  opState: number;
+  adminState: number;
+  /** User-visible weight (what `set server … weight` sets) and the weight from the configuration. */
+  uweight: number;
+  iweight: number;
+}
+
+/** Parses `show servers state [backend]` (first line the format version, then a "# be_id …" header). */
+export function parseServersState(text: string): ServerState[] {
+  const lines = text.split('\n');
+  const header = lines.find((l) => l.startsWith('# '))?.slice(2).split(' ');
+  if (!header) throw new LoadtestError(`unexpected \`show servers state\` output: ${firstLine(text) || '(empty)'}`);
+  const col = (name: string) => header.indexOf(name);
+  const out: ServerState[] = [];
+  for (const l of lines) {
+    if (l === '' || l.startsWith('#') || /^\d+$/.test(l.trim())) continue;
+    const f = l.split(' ');
+    out.push({
+      backend: f[col('be_name')] ?? '',
+      server: f[col('srv_name')] ?? '',
+      opState: Number(f[col('srv_op_state')]),
+      adminState: Number(f[col('srv_admin_state')]),
+      uweight: Number(f[col('srv_uweight')]),
+      iweight: Number(f[col('srv_iweight')]),
+    });
+  }
+  return out;
+}
+
 /** Algorithms whose servers ignore runtime weights (HAProxy configuration manual, "balance"). */
 export const STATIC_ALGORITHMS = ['static-rr', 'first'];
 /** Hash algorithms: static with `hash-type map-based` (the default), dynamic with `consistent`. */
@@ -166,6 +200,10 @@ export class HaproxyRuntime {
       .map((l) => l.trim());
   }
 
+  async serversState(backend?: string): Promise<ServerState[]> {
+    return parseServersState(await this.command(backend ? `show servers state ${backend}` : 'show servers state'));
+  }
+
   async getWeight(backend: string, server: string): Promise<{ current: number; initial: number }> {
     return parseGetWeight(await this.command(`get weight ${backend}/${server}`));
   }
@@ -218,8 +256,8 @@ export class HaproxyRuntime {
         `backend "${backend}" has no server ${missing.map((m) => `"${m}"`).join(', ')} (servers: ${Object.keys(weights).join(', ')})`,
       );
     }
-    // show stat's weight is the effective one (may be scaled by slowstart); ask for the user weight.
-    for (const s of Object.keys(weights)) weights[s] = (await this.getWeight(backend, s)).current;
+    // show stat's weight is the effective one (scaled during slowstart …); take the user weight.
+    for (const st of await this.serversState(backend)) if (st.server in weights) weights[st.server] = st.uweight;
     return { weights, algo };
   }
 }
