@@ -1,0 +1,67 @@
+// Error-rate breaches while the generator lagged: errors the generator cannot cause (HTTP statuses,
+// refused, reset, TLS, DNS, protocol) make the step FAIL; its own drops — and timeouts when its lag
+// is a sizeable part of the timeout — leave it inconclusive. Found by the fault tests: a target
+// answering 500 on a busy machine was judged "inconclusive" instead of "fail".
+import { describe, expect, it } from 'vitest';
+import { errorBreachesBeyondGenerator, judgeStep, type VerdictScenario } from '../../src/controller/verdict.js';
+import type { ErrorClass, GeneratorHealth, StepStats } from '../../src/metrics/step-stats.js';
+import { createHistogram, summarize } from '../../src/metrics/histogram.js';
+import { parseSlo } from '../../src/slo/parse.js';
+
+const rules = ['p99 < 2s', 'error_rate < 1%'].map(parseSlo);
+const scenario = (timeoutMs?: number): VerdictScenario => ({
+  slo: rules,
+  load: { unit: 'rps', start: 1, step: 1, max: 2, stepDurationMs: 1000, warmupMs: 0 },
+  traffic: timeoutMs === undefined ? { kind: 'generate' } : { kind: 'generate', timeoutMs },
+});
+const lagging: GeneratorHealth = {
+  sendLagP99Ms: 30, sendLagMaxMs: 60, eventLoopDelayP99Ms: 25, cpuPercent: 90, cpuUsPerRequest: 500,
+  dropped: 0, peakInFlight: 20, workers: 1, limited: true, reasons: ['send lag p99 30ms > 10ms'],
+};
+
+/** 100 requests finished, `errors` of them failed in these classes. */
+function stats(errors: Partial<Record<ErrorClass, number>>, generator: GeneratorHealth = lagging): StepStats {
+  const empty = summarize(createHistogram());
+  const errorCount = Object.values(errors).reduce((a, b) => a + (b ?? 0), 0);
+  return {
+    level: 100, startedAt: '', durationMs: 1000, partial: false, offeredRps: 100, achievedRps: 100, sent: 100,
+    completed: 100, errors, errorCount, errorRate: errorCount / 100, statusCodes: {}, bytesReceived: 0,
+    latencyMs: empty, latencyUncorrectedMs: empty, byRequest: [], generator,
+    metrics: { p99: 10, error_rate: errorCount / 100 },
+  };
+}
+
+describe('judgeStep: error-rate breaches while the generator lagged', () => {
+  it.each<[string, Partial<Record<ErrorClass, number>>, number | undefined, string]>([
+    ['every request answered 500 → fail', { http: 100 }, 500, 'fail'],
+    ['refused (target down) → fail', { refused: 100 }, 500, 'fail'],
+    ['reset mid-response → fail', { reset: 40 }, 500, 'fail'],
+    ['garbage HTTP → fail', { protocol: 100 }, 500, 'fail'],
+    ['untrusted TLS → fail', { tls: 100 }, 500, 'fail'],
+    ['name does not resolve → fail', { dns: 100 }, 500, 'fail'],
+    ['dropped at our in-flight cap → inconclusive', { dropped: 30 }, 500, 'inconclusive'],
+    ['timeouts, lag 85 ms ≪ timeout 500 ms → fail (the lag cannot explain them)', { timeout: 100 }, 500, 'fail'],
+    ['timeouts, lag 85 ms ≥ half the timeout 150 ms → inconclusive', { timeout: 100 }, 150, 'inconclusive'],
+    ['timeouts, timeout unknown → inconclusive', { timeout: 100 }, undefined, 'inconclusive'],
+    ['mostly drops, 0.5% service errors → inconclusive (below the 1% SLO)', { dropped: 30, http: 0.5 }, 500, 'inconclusive'],
+    ['drops plus 5% service errors → fail', { dropped: 30, http: 5 }, 500, 'fail'],
+  ])('%s', (_name, errors, timeoutMs, verdict) => {
+    const j = judgeStep(stats(errors), scenario(timeoutMs));
+    expect(j.verdict).toBe(verdict);
+    expect(j.breaches.map((b) => b.metric)).toEqual(['error_rate']);
+    if (verdict === 'fail') expect(j.notes.join(' ')).toMatch(/errors the generator cannot cause/);
+  });
+
+  it('a healthy generator: any error-rate breach fails, as before', () => {
+    expect(judgeStep(stats({ dropped: 30 }, { ...lagging, limited: false, reasons: [] }), scenario(500)).verdict).toBe('fail');
+  });
+
+  it('errorBreachesBeyondGenerator keeps only error_rate breaches with an upper-bound rule', () => {
+    const s = stats({ http: 50 });
+    const breaches = [
+      { slo: 'p99 < 2s', metric: 'p99', threshold: 2000, value: 2500 },
+      { slo: 'error_rate < 1%', metric: 'error_rate', threshold: 0.01, value: 0.5 },
+    ];
+    expect(errorBreachesBeyondGenerator(breaches, rules, s, 500).map((b) => b.slo)).toEqual(['error_rate < 1%']);
+  });
+});
