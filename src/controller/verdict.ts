@@ -46,7 +46,9 @@ export function offeredHeld(stats: Pick<StepStats, 'level' | 'offeredRps' | 'dur
   return offered >= Math.min(expected * 0.99, expected - chance) - 1;
 }
 
-export type VerdictScenario = Pick<Scenario, 'slo' | 'load'> & { traffic: Pick<Scenario['traffic'], 'kind'> & { arrival?: 'poisson' | 'uniform' } };
+export type VerdictScenario = Pick<Scenario, 'slo' | 'load'> & {
+  traffic: Pick<Scenario['traffic'], 'kind'> & { arrival?: 'poisson' | 'uniform'; timeoutMs?: number };
+};
 
 /** Requests a window (or a generate-mode step) needs before its percentiles mean anything. */
 function minSamplesOf(scenario: VerdictScenario): number {
@@ -71,6 +73,33 @@ export function breachesBeyondLag(breaches: readonly Breach[], rules: readonly S
     const rule = rules.find((r) => r.text === b.slo);
     if (!rule || b.value === null || !isLatencyMetric(b.metric) || rule.op[0] !== '<') return false;
     return !holds(Math.max(0, b.value - margin), rule.op, rule.threshold);
+  });
+}
+
+/**
+ * Error-rate breaches that stand even without the errors a lagging generator can cause itself: its
+ * own drops at the in-flight cap, and timeouts when its lag is a sizeable part (half or more) of
+ * the timeout. Refused, reset, TLS, DNS, protocol and HTTP-status errors are the target's answer
+ * whatever our timing was: a service answering 500 (or dead) fails, it is not "inconclusive".
+ */
+export function errorBreachesBeyondGenerator(
+  breaches: readonly Breach[],
+  rules: readonly SloRule[],
+  stats: Pick<StepStats, 'generator' | 'errors' | 'errorCount' | 'errorRate'>,
+  timeoutMs?: number,
+): Breach[] {
+  const g = stats.generator;
+  if (!g) return breaches.filter((b) => b.metric === 'error_rate');
+  if (stats.errorCount <= 0 || stats.errorRate <= 0) return [];
+  const lag = g.sendLagMaxMs + g.eventLoopDelayP99Ms;
+  const timeoutsOurs = timeoutMs === undefined || lag * 2 >= timeoutMs;
+  const ours = (stats.errors.dropped ?? 0) + (timeoutsOurs ? (stats.errors.timeout ?? 0) : 0);
+  const finished = stats.errorCount / stats.errorRate;
+  const serviceRate = Math.max(0, stats.errorCount - ours) / finished;
+  return breaches.filter((b) => {
+    const rule = rules.find((r) => r.text === b.slo);
+    if (!rule || b.value === null || b.metric !== 'error_rate' || rule.op[0] !== '<') return false;
+    return !holds(serviceRate, rule.op, rule.threshold);
   });
 }
 
@@ -105,11 +134,21 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, extraBrea
 
   if (real.length > 0 && !limited) return { verdict: 'fail', breaches: real, inconclusiveReasons: [], notes: [] };
   if (real.length > 0) {
-    const beyond = [...extraBreaches, ...breachesBeyondLag(real.slice(extraBreaches.length), rules, stats)];
+    const own = real.slice(extraBreaches.length);
+    const latency = breachesBeyondLag(own, rules, stats);
+    const timeoutMs = scenario.traffic.timeoutMs;
+    const errors = errorBreachesBeyondGenerator(own, rules, stats, timeoutMs);
+    const beyond = [...extraBreaches, ...latency, ...errors];
     if (beyond.length > 0) {
       const g = stats.generator!;
-      const note = `failed although the generator lagged: ${beyond.map((b) => b.slo).join(', ')} breached by more than its lag (send lag max ${g.sendLagMaxMs.toFixed(1)}ms + event-loop delay p99 ${g.eventLoopDelayP99Ms.toFixed(1)}ms)`;
-      return { verdict: 'fail', breaches: beyond, inconclusiveReasons: [], notes: extraBreaches.length === beyond.length ? [] : [note] };
+      const notes: string[] = [];
+      if (latency.length > 0) {
+        notes.push(`failed although the generator lagged: ${latency.map((b) => b.slo).join(', ')} breached by more than its lag (send lag max ${g.sendLagMaxMs.toFixed(1)}ms + event-loop delay p99 ${g.eventLoopDelayP99Ms.toFixed(1)}ms)`);
+      }
+      if (errors.length > 0) {
+        notes.push(`failed although the generator lagged: ${errors.map((b) => b.slo).join(', ')} breached by errors the generator cannot cause (${Object.keys(stats.errors).join(', ')})`);
+      }
+      return { verdict: 'fail', breaches: beyond, inconclusiveReasons: [], notes };
     }
     return { verdict: 'inconclusive', breaches: real, inconclusiveReasons: reasons, notes: [] };
   }
