@@ -2,6 +2,7 @@
 // only input reporters see. Field names here are a public contract: add, never rename.
 import type { StepStats } from './metrics/step-stats.js';
 import type { Breach, StepVerdict } from './slo/slo.js';
+import type { CapacityModel } from './report/capacity-model.js';
 
 export const REPORT_SCHEMA = 'loadtest.report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -97,6 +98,11 @@ export interface RunResult {
   steps: StepResult[];
   /** Results of --expect-min / --baseline gates, when any were asked for. */
   gate?: { passed: boolean; checks: GateCheck[] };
+  /**
+   * Latency-vs-load model fitted to the steps (knee, predicted SLO break loads, R², caveats): a
+   * reading aid, never the answer. Optional: reporters fit it from `steps` when it is absent.
+   */
+  model?: CapacityModel;
   environment: { node: string; platform: string; arch: string; cpus: number; hostname: string };
   warnings: string[];
 }

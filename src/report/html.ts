@@ -43,7 +43,7 @@ footer{color:#5b616b;font-size:12px;margin-top:30px}
 @media print{.scroll{max-height:none;overflow:visible}body{background:#fff}}
 `;
 
-export function renderHtml(result: RunResult, model: CapacityModel = fitCapacityModel(result)): string {
+export function renderHtml(result: RunResult, model: CapacityModel = result.model ?? fitCapacityModel(result)): string {
   const r = result;
   const bad = r.status !== 'completed' || (r.gate && !r.gate.passed) || r.capacity.maxServableLoad === null;
   const warn = !bad && r.capacity.verdict !== 'found';

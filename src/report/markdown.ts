@@ -24,7 +24,7 @@ export function mdTable(head: string[], rows: string[][], align?: Array<'l' | 'r
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️', 'within-noise': '〰️', skipped: '⏭️' } as const;
 
-export function renderMarkdown(result: RunResult, model: CapacityModel = fitCapacityModel(result)): string {
+export function renderMarkdown(result: RunResult, model: CapacityModel = result.model ?? fitCapacityModel(result)): string {
   const out: string[] = [];
   const r = result;
   const ok = r.status === 'completed' && (r.gate?.passed ?? true) && r.capacity.maxServableLoad !== null;

@@ -28,7 +28,7 @@ export interface OutputOptions {
 export async function writeOutputs(result: RunResult, opts: OutputOptions): Promise<string[]> {
   const env = opts.env ?? process.env;
   const written: string[] = [];
-  const model = fitCapacityModel(result);
+  const model = result.model ?? fitCapacityModel(result);
   let markdown: string | undefined;
   const md = () => (markdown ??= renderMarkdown(result, model));
 
