@@ -163,7 +163,7 @@ export function renderHistoryTable(rows: TrendRow[]): string {
     const vals = rows.filter((r) => r.entry.scenario === name).map((r) => r.entry.capacity.maxServableLoad);
     const nums = vals.filter((v): v is number => v !== null);
     const range = nums.length ? ` ${fmtNum(Math.min(...nums))}–${fmtNum(Math.max(...nums))} rps` : '';
-    out.push('', `${name}: ${sparkline(vals)}${range}`);
+    out.push('', `${name}: ${sparkline(vals, 0)}${range} (bars from 0)`);
   }
   return out.join('\n') + '\n';
 }

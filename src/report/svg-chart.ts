@@ -275,12 +275,15 @@ export function lineChart(spec: ChartSpec): string {
   return parts.join('');
 }
 
-/** A one-line terminal sparkline: ▁▂▃▄▅▆▇█ scaled to the values' range. */
-export function sparkline(values: Array<number | null>): string {
+/**
+ * A one-line terminal sparkline: ▁▂▃▄▅▆▇█ from `floor` (default: the lowest value) to the highest.
+ * Pass floor 0 for quantities whose size matters (a 3% wobble should not look like a cliff).
+ */
+export function sparkline(values: Array<number | null>, floor?: number): string {
   const bars = '▁▂▃▄▅▆▇█';
   const nums = values.filter((v): v is number => v !== null && Number.isFinite(v));
   if (nums.length === 0) return '';
-  const lo = Math.min(...nums);
+  const lo = floor ?? Math.min(...nums);
   const hi = Math.max(...nums);
   return values
     .map((v) => {

@@ -65,7 +65,7 @@ describe('history', () => {
       3  2026-11-22 02:00  checkout  638 rps   ±2%    -27%    200ms       p99 < 250ms  FAIL  a1b2c3d4  gate failed; drop -27%
       4  2026-11-23 02:00  checkout  900 rps   ±2.8%  +41%    183ms       p99 < 250ms  —     a1b2c3d4
 
-      checkout: █▇▁█ 638–900 rps
+      checkout: ██▆█ 638–900 rps (bars from 0)
       "
     `);
   });
