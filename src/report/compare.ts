@@ -5,7 +5,7 @@
 // (matched within LOAD_MATCH). Pure: compareRuns builds the comparison, render* format it.
 import type { RunResult, StepResult } from '../result.js';
 import { fmtMs, fmtNum, pct as fmtPct, signedPct } from './format.js';
-import { LOAD_MATCH } from './gate.js';
+import { comparabilityNote, LOAD_MATCH } from './gate.js';
 import { mdEscape, mdTable } from './markdown.js';
 
 export interface ComparedRun {
@@ -94,7 +94,7 @@ function comparePair(base: RunResult, cur: RunResult, run: number): PairComparis
     verdict = 'not comparable';
     reason = `this run passed every step up to its load.max (${fmtNum(c)} rps), below the baseline's ${fmtNum(b)} rps`;
   }
-  return { run, change, noise, verdict, reason };
+  return { run, change, noise, verdict, reason: reason + comparabilityNote(cur, base) };
 }
 
 function comparable(s: StepResult): boolean {

@@ -96,6 +96,11 @@ function expectMinCheck(result: RunResult, min: number): GateCheck {
 }
 
 function capacityCheck(result: RunResult, baseline: RunResult, tolerance: number): GateCheck {
+  const check = capacityVerdict(result, baseline, tolerance);
+  return { ...check, message: check.message + comparabilityNote(result, baseline) };
+}
+
+function capacityVerdict(result: RunResult, baseline: RunResult, tolerance: number): GateCheck {
   const name = CHECK_BASELINE_CAPACITY;
   const base = baseline.capacity.maxServableLoad;
   const cur = result.capacity.maxServableLoad;
@@ -186,6 +191,20 @@ function latencyCheck(result: RunResult, baseline: RunResult, p: 'p50' | 'p99', 
     outcome: 'fail',
     message: `${p} regressed at ${regressed} of ${loads}, worst ${at}; allowed +${pct(tolerance)}${inconclusiveNote(result)}`,
   };
+}
+
+/**
+ * "; note: the baseline was judged on other SLOs (…)" when the two runs are not like for like. The
+ * check still runs — a changed SLO is a deliberate edit the reviewer should see next to the verdict.
+ */
+export function comparabilityNote(cur: RunResult, base: RunResult): string {
+  const notes: string[] = [];
+  if (cur.scenario.mode !== base.scenario.mode) notes.push(`the baseline ran in ${base.scenario.mode} mode`);
+  const a = [...cur.scenario.slo].sort().join(', ');
+  const b = [...base.scenario.slo].sort().join(', ');
+  if (a !== b) notes.push(`the baseline was judged on other SLOs (${b || 'none'})`);
+  if (cur.scenario.name !== base.scenario.name) notes.push(`the baseline is of scenario "${base.scenario.name}"`);
+  return notes.length ? `; note: ${notes.join('; ')}` : '';
 }
 
 /** "; the run was inconclusive at 80 rps (send lag …)" when it was — the gate cannot blame the service then. */

@@ -236,6 +236,15 @@ const rows: Row[] = [
     message: /no load passed the SLOs, the baseline served 900 rps/,
   },
   {
+    name: 'a baseline judged on other SLOs is still compared, and says so',
+    result: fixture('generate-baseline'),
+    opts: { baseline: { ...fixture('generate-baseline'), scenario: { ...fixture('generate-baseline').scenario, slo: ['p99 < 500ms'] } } },
+    passed: true,
+    exit: ExitCode.OK,
+    outcomes: { 'baseline capacity': 'within-noise' },
+    message: /capacity unchanged: 900 rps, as in the baseline; note: the baseline was judged on other SLOs \(p99 < 500ms\)/,
+  },
+  {
     name: 'below-min wins over regression',
     result: fixture('generate-regressed'),
     opts: { expectMin: 700, baseline: fixture('generate-baseline') },
