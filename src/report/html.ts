@@ -120,6 +120,7 @@ const SHOWN: Record<string, (s: StepResult) => string> = {
 };
 
 function stepsTable(r: RunResult): string {
+  if (r.steps.length === 0) return '<p class="sub">No step ran.</p>';
   const slos = r.scenario.slo.map(parseSloText).filter((s) => s !== null);
   const extra = slos.filter((s) => !(s!.metric in SHOWN));
   const head = ['#', 'phase', 'load', 'achieved', 'p50', 'p90', 'p99', 'errors', ...extra.map((s) => s!.text), 'verdict'];

@@ -72,6 +72,7 @@ export function renderMarkdown(result: RunResult, model: CapacityModel = result.
 }
 
 function stepsTable(r: RunResult): string {
+  if (r.steps.length === 0) return '_No step ran._\n';
   const slos = r.scenario.slo.map(parseSloText).filter((s) => s !== null);
   const head = ['#', 'phase', 'load', 'offered', 'achieved', 'p50', 'p99', 'errors', ...slos.map((s) => s!.text), 'verdict'];
   const rows = r.steps.map((s) => [

@@ -63,4 +63,22 @@ describe('renderMarkdown', () => {
     expect(md).toContain('⚠️ inconclusive: step cut short: interrupted');
     expect(md).toContain('too few to fit a model');
   });
+
+  it('renders a run that failed before any step, in Markdown and HTML, without NaN', async () => {
+    const r = fixture('generate-baseline');
+    r.steps = [];
+    r.status = 'failed';
+    r.stopReason = 'error';
+    r.error = 'connect ECONNREFUSED 127.0.0.1:8080';
+    r.capacity = { ...r.capacity, maxServableLoad: null, level: null, limitedBy: [], resolution: null, firstFailingLoad: null, verdict: 'unknown', summary: 'max servable load: unknown (the run failed)' };
+    const md = renderMarkdown(r);
+    expect(md).toContain('❌ **FAILED** — max servable load: unknown (the run failed)');
+    expect(md).toContain('> Run failed (error): connect ECONNREFUSED 127.0.0.1:8080');
+    expect(md).toContain('_No step ran._');
+    const { renderHtml } = await import('../../src/report/html.js');
+    const html = renderHtml(r);
+    expect(html).toContain('No step ran.');
+    expect(html).not.toMatch(/NaN|Infinity|undefined/);
+    expect(html.match(/>no data</g)).toHaveLength(3);
+  });
 });
