@@ -106,8 +106,9 @@ describe('CI gate against the demo service', () => {
     expect(baseline.code, baseline.stderr + baseline.stdout).toBe(0);
     const cap = baseline.result.capacity;
     expect(cap.verdict).toBe('found');
-    // True capacity 200 rps; the search resolves it to ±10% on a loaded machine.
-    expect(cap.maxServableLoad).toBeGreaterThanOrEqual(120);
+    // True capacity 200 rps, found to ±10% (refine) with a step of slack for a loaded machine; the
+    // slowed run below (100 rps) must then lie beyond the combined resolution.
+    expect(cap.maxServableLoad).toBeGreaterThanOrEqual(160);
     expect(cap.maxServableLoad).toBeLessThanOrEqual(240);
     expect(baseline.result.gate).toBeUndefined();
   });
