@@ -1,0 +1,204 @@
+// Faults through the real CLI (`node bin/loadtest.js run`): what the user sees — the exit code, the
+// one stderr line, the JSON report's verdicts and error classes — and the child's memory with 100 MB
+// response bodies. The error classes themselves are checked per fault in faults.test.ts.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAll, memoryKb, sleep, spawnCli, waitFor } from '../helpers/cli-process.js';
+import {
+  makeSelfSignedCert,
+  refusedPort,
+  startFaultServer,
+  UNRESOLVABLE_HOST,
+  type Fault,
+  type FaultServer,
+  type FaultServerOptions,
+} from '../helpers/fault-server.js';
+
+const servers: FaultServer[] = [];
+let root: string;
+beforeAll(() => {
+  root = join(tmpdir(), `loadtest-faults-cli-${process.pid}`);
+  mkdirSync(root, { recursive: true });
+});
+afterAll(async () => {
+  await killAll();
+  await Promise.all(servers.map((s) => s.close()));
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+async function start(opts: FaultServerOptions): Promise<FaultServer> {
+  const s = await startFaultServer(opts);
+  servers.push(s);
+  return s;
+}
+
+interface RunOutcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  report?: Record<string, any>;
+  /** Peak RSS (VmHWM) of the child, KiB, last seen while it ran. */
+  peakKb: number;
+}
+
+interface RunOptions {
+  start?: number;
+  step?: number;
+  max?: number;
+  stepDuration?: string;
+  timeout?: string;
+  extraTraffic?: string;
+  extraLoad?: string;
+}
+
+/** Runs the CLI on a generated scenario in its own directory; samples its peak RSS. */
+async function runCli(name: string, target: string, o: RunOptions = {}): Promise<RunOutcome> {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  const reportPath = join(dir, 'report.json');
+  const file = join(dir, 'scenario.yaml');
+  writeFileSync(
+    file,
+    `name: ${name}
+target: ${target}
+traffic:
+  requests:
+    - { name: home, path: / }
+  timeout: ${o.timeout ?? '500ms'}
+  workers: 1
+${o.extraTraffic ?? ''}
+load:
+  start: ${o.start ?? 30}
+  step: ${o.step ?? 30}
+  max: ${o.max ?? 60}
+  step_duration: ${o.stepDuration ?? '1s'}
+  warmup: 0s
+${o.extraLoad ?? ''}
+slo:
+  - error_rate < 1%
+  - p99 < 2s
+report:
+  json: ${reportPath}
+  log: ${join(dir, 'steps.jsonl')}
+`,
+  );
+  const cli = spawnCli(['run', file], { cwd: dir, deadlineMs: 90_000 });
+  let peakKb = 0;
+  while (!cli.hasExited) {
+    const m = memoryKb(cli.pid);
+    if (m && Number.isFinite(m.hwmKb)) peakKb = Math.max(peakKb, m.hwmKb);
+    await sleep(50);
+  }
+  const { code } = await cli.exited;
+  const report = existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : undefined;
+  return { code, stdout: cli.stdout(), stderr: cli.stderr(), report, peakKb };
+}
+
+const STACK = /\n\s+at .+:\d+:\d+\)?$/m;
+
+function expectOneLineFailure(r: RunOutcome, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(1);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(STACK);
+  expect(r.stderr).not.toMatch(/internal error/);
+  // If a report is written for a failed run it says so; it never claims a capacity.
+  if (r.report) {
+    expect(r.report.status).toBe('failed');
+    expect(r.report.capacity.maxServableLoad).toBeNull();
+  }
+}
+
+describe('target unusable before the first step: fail fast, one line, exit 1', () => {
+  it('refused (nothing listens)', async () => {
+    const port = await refusedPort();
+    expectOneLineFailure(await runCli('refused', `http://127.0.0.1:${port}`), /refused/);
+  });
+
+  it('name does not resolve', async () => {
+    expectOneLineFailure(await runCli('dns', `http://${UNRESOLVABLE_HOST}:80`), /not found|resolve/);
+  });
+
+  it('untrusted TLS certificate: the line names `insecure: true`; with it the run proceeds', async () => {
+    const s = await start({ fault: 'ok', tls: makeSelfSignedCert() });
+    expectOneLineFailure(await runCli('tls', s.url), /insecure: true/);
+    const ok = await runCli('tls-insecure', s.url, { extraTraffic: '  insecure: true' });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.report?.status).toBe('completed');
+    expect(ok.report?.steps.every((st: any) => st.errorCount === 0 && st.verdict === 'pass')).toBe(true);
+  });
+});
+
+describe('target failing during the steps: the steps fail on error_rate, the run completes, no crash', () => {
+  const cases: Array<[Fault, string, Partial<FaultServerOptions>]> = [
+    ['http500', 'http', {}],
+    ['reset', 'reset', {}],
+    ['hang', 'timeout', {}],
+    ['slowloris', 'timeout', { trickleMs: 200 }],
+    ['malformed', 'protocol', {}],
+  ];
+  it.each(cases)('%s → %s errors, verdict fail, exit 0 (no gate)', async (fault, cls, extra) => {
+    // The first answer is good so the pre-flight probe passes; everything after is broken.
+    const s = await start({ fault, okFirst: 1, ...extra });
+    const r = await runCli(`during-${fault}`, s.url, { start: 20, step: 20, max: 40 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(STACK);
+    const rep = r.report!;
+    expect(rep.status).toBe('completed');
+    const first = rep.steps[0];
+    expect(first.verdict, JSON.stringify(first.inconclusiveReasons)).toBe('fail');
+    expect(first.errors[cls], JSON.stringify(first.errors)).toBeGreaterThan(0);
+    expect(first.breaches.map((b: { metric: string }) => b.metric)).toContain('error_rate');
+    expect(rep.capacity.maxServableLoad).toBeNull();
+    expect(rep.capacity.verdict).toBe('below-start');
+    expect(rep.capacity.limitedBy.join(' ')).toMatch(/error_rate/);
+  });
+});
+
+describe('target dying mid-run and coming back', () => {
+  it('the step it died in fails with refused/reset errors, the refine steps after it recover, the run completes', async () => {
+    const s = await start({ fault: 'ok' });
+    // Ramp 100 → 120 rps; the target dies for 0.6 s during the second step; the failing step then
+    // brackets the search, and the refine step at 110 rps runs against the recovered target.
+    const pending = runCli('die-and-return', s.url, { start: 100, step: 20, max: 120, stepDuration: '1500ms', timeout: '1s', extraLoad: '  refine: 10%' });
+    // Kill it 0.3 s after the first step ended (watching the step log), not at a guessed time.
+    const log = join(root, 'die-and-return', 'steps.jsonl');
+    const firstStepEnded = await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('"step-end"'), 30_000, 20);
+    expect(firstStepEnded).toBe(true);
+    await sleep(300);
+    await s.dieFor(600);
+    const r = await pending;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.report!.status).toBe('completed');
+    const steps = r.report!.steps as Array<{ level: number; phase: string; errors: Record<string, number>; errorCount: number; verdict: string; inconclusiveReasons: string[] }>;
+    const summary = JSON.stringify(steps.map((st) => [st.level, st.phase, st.verdict, st.errors, st.inconclusiveReasons]));
+    const hit = steps.findIndex((st) => (st.errors.refused ?? 0) + (st.errors.reset ?? 0) > 0);
+    expect(hit, summary).toBeGreaterThanOrEqual(0);
+    expect(steps[hit]!.verdict, summary).toBe('fail');
+    expect(steps[hit]!.errorCount, summary).toBe((steps[hit]!.errors.refused ?? 0) + (steps[hit]!.errors.reset ?? 0));
+    const after = steps.slice(hit + 1);
+    expect(after.length, summary).toBeGreaterThanOrEqual(1);
+    for (const st of after) {
+      expect(st.errorCount, summary).toBe(0);
+      expect(st.verdict, summary).toBe('pass');
+    }
+  });
+});
+
+describe('100 MB response bodies', () => {
+  it('the child’s peak RSS stays far below the body size (bodies are streamed, not buffered)', async () => {
+    const small = await start({ fault: 'ok' });
+    const base = await runCli('huge-baseline', small.url, { start: 2, step: 2, max: 4, stepDuration: '2s', timeout: '20s' });
+    expect(base.code, base.stderr).toBe(0);
+    const huge = await start({ fault: 'huge', hugeBytes: 100 * 1024 * 1024 });
+    const r = await runCli('huge', huge.url, { start: 2, step: 2, max: 4, stepDuration: '2s', timeout: '20s' });
+    expect(r.code, r.stderr).toBe(0);
+    const received = (r.report!.steps as Array<{ bytesReceived: number }>).reduce((a, st) => a + st.bytesReceived, 0);
+    expect(received).toBeGreaterThanOrEqual(4 * 100 * 1024 * 1024);
+    const aboveKb = r.peakKb - base.peakKb;
+    console.log(`100 MB bodies: peak RSS ${(r.peakKb / 1024).toFixed(1)} MB vs ${(base.peakKb / 1024).toFixed(1)} MB baseline (+${(aboveKb / 1024).toFixed(1)} MB), ${(received / 1048576).toFixed(0)} MB received`);
+    expect(aboveKb).toBeLessThan(50 * 1024);
+  });
+});
