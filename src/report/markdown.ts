@@ -22,6 +22,9 @@ export function mdTable(head: string[], rows: string[][], align?: Array<'l' | 'r
   return [line(head), `| ${sep.join(' | ')} |`, ...rows.map(line)].join('\n') + '\n';
 }
 
+/** More steps than this are folded into a <details> block. */
+export const FOLD_STEPS = 15;
+
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️', 'within-noise': '〰️', skipped: '⏭️' } as const;
 
 export function renderMarkdown(result: RunResult, model: CapacityModel = result.model ?? fitCapacityModel(result)): string {
@@ -56,7 +59,9 @@ export function renderMarkdown(result: RunResult, model: CapacityModel = result.
   }
 
   out.push('### Steps\n');
-  out.push(stepsTable(r));
+  // Long runs fold their steps table so the job summary still leads with the verdict.
+  if (r.steps.length > FOLD_STEPS) out.push(`<details><summary>${r.steps.length} steps</summary>\n\n${stepsTable(r)}\n</details>\n`);
+  else out.push(stepsTable(r));
 
   out.push('### Capacity model\n');
   out.push(modelSection(model));

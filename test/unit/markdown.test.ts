@@ -81,4 +81,12 @@ describe('renderMarkdown', () => {
     expect(html).not.toMatch(/NaN|Infinity|undefined/);
     expect(html.match(/>no data</g)).toHaveLength(3);
   });
+
+  it('folds a long steps table so the verdict stays on top', () => {
+    const md = renderMarkdown(fixture('generate-100-steps'));
+    expect(md).toContain('<details><summary>100 steps</summary>\n\n| # | phase |');
+    expect(md.match(/^\| \d+ \| (ramp|refine) \|/gm)).toHaveLength(100);
+    expect(md).toContain('## loadtest: search &lt;api> & "friends"');
+    expect(renderMarkdown(fixture('generate-baseline'))).not.toContain('<details>');
+  });
 });
