@@ -29,6 +29,10 @@ const DEMO_SCENARIO = fileURLToPath(new URL('../../../scenarios/demo.yaml', impo
 export function demoVerdict(result: RunResult, trueCapacity: number, workers: number, serviceTimeMs: number): { lines: string[]; within: boolean } {
   const found = result.capacity.maxServableLoad;
   const lines = [`true capacity:  ${formatRps(trueCapacity)} rps (${workers} workers × 1 request per ${serviceTimeMs} ms, by construction)`];
+  if (result.status !== 'completed') {
+    lines.push(`found capacity: unknown (the run ${result.status === 'aborted' ? 'was interrupted' : 'failed'})`);
+    return { lines, within: false };
+  }
   if (found === null) {
     lines.push(`found capacity: none (${result.capacity.verdict})`);
     return { lines, within: false };
