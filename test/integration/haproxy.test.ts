@@ -1,6 +1,6 @@
 // The HAProxy runtime client and the shifter against a real HAProxy 2.6: levels, algorithms,
 // weights set and read back, the journal written before the first change, measured shares.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,37 @@ describe('HAProxy runtime API (real haproxy 2.6)', () => {
     expect(await consistent.weights()).toEqual({ web1: 100, web2: 100, web3: 100 }); // the probe put it back
     await ok.close();
     expect(existsSync(join(dir, 'consistent.json'))).toBe(false);
+  });
+
+  it('close() during a ramp wins: no weight changes after it, the originals stay', async () => {
+    const journalFile = join(dir, 'ramp.json');
+    const shifter = createHaproxyShifter({
+      spec: { type: 'haproxy', address: hx.address, backend: 'web', servers: ['web1'] },
+      limits: { maxWeightStep: 10 }, // 100 → 256 takes 16 sub-steps
+      journalFile,
+      rampIntervalMs: 100,
+    });
+    await shifter.prepare(new AbortController().signal);
+    const ac = new AbortController();
+    const step = shifter.runStep({ index: 0, level: 2, durationMs: 5000, warmupMs: 4000, signal: ac.signal }).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 450));
+    expect((await hx.weightOf('web1')) > 100).toBe(true); // mid-ramp
+    const closed = shifter.close(); // what a second Ctrl-C does: close while the step still runs
+    ac.abort();
+    await closed;
+    await step;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await hx.weights()).toEqual({ web1: 100, web2: 100, web3: 100 });
+    expect(existsSync(journalFile)).toBe(false);
+  });
+
+  it('prepare() refuses to journal over a journal left by another run', async () => {
+    const journalFile = join(dir, 'left.json');
+    writeFileSync(journalFile, JSON.stringify({ kind: 'loadtest.weight-journal', version: 1, shifter: { type: 'haproxy', socket: hx.socket, backend: 'web' }, weights: { web1: 100 }, pid: 1, startedAt: 'x' }));
+    const shifter = createHaproxyShifter({ spec: { type: 'haproxy', socket: hx.socket, backend: 'web', servers: ['web1'] }, limits: {}, journalFile });
+    await expect(shifter.prepare(new AbortController().signal)).rejects.toThrow(/an unrestored weight journal exists/);
+    expect(await shifter.close()).toEqual([]); // it changed nothing, so it restores nothing
+    expect(existsSync(journalFile)).toBe(true);
   });
 
   it('fails clearly when the socket is not there', async () => {

@@ -166,7 +166,7 @@ export function windowOf(
 
 /**
  * Cuts samples into consecutive windows of `windowMs` (by their `at`): each window runs from the
- * last sample of the one before to the first sample at or past its end. A trailing stub shorter than
+ * last sample of the one before to the first sample at or past its end (within 10%). A trailing stub shorter than
  * half a window is merged into the last window.
  */
 export function splitWindows(samples: GroupSample[], windowMs: number): GroupSample[][] {
@@ -174,7 +174,8 @@ export function splitWindows(samples: GroupSample[], windowMs: number): GroupSam
   const windows: GroupSample[][] = [];
   let start = 0;
   for (let i = 1; i < samples.length; i++) {
-    if (samples[i]!.at - samples[start]!.at >= windowMs - 1) {
+    // Samples are taken on a grid, but each is stamped when its answer arrives: allow 10% jitter.
+    if (samples[i]!.at - samples[start]!.at >= windowMs * 0.9) {
       windows.push(samples.slice(start, i + 1));
       start = i;
     }

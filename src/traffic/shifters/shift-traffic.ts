@@ -10,7 +10,7 @@ import { splitWindows, windowOf, type GroupWindowStats } from '../../metrics/sam
 import type { StepMetrics, StepStats } from '../../metrics/step-stats.js';
 import type { ShiftLimits } from '../../scenario/scenario.js';
 import type { StepRequest, Traffic } from '../traffic.js';
-import { deleteJournal, writeJournal, type WeightJournal } from './journal.js';
+import { assertNoPendingJournal, deleteJournal, writeJournal, type WeightJournal } from './journal.js';
 import { restoreWeights } from './restore-weights.js';
 import { MAX_WEIGHT, changedServers, rampWeights, shareFor, weightsForShare } from './weights.js';
 
@@ -116,17 +116,33 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
   const describeWeights = (weights: Record<string, number>, share: number) =>
     `${o.targets.map((t) => `${t} weight ${weights[t]}/${MAX_WEIGHT}`).join(', ')}, share ${pct(share)}`;
 
+  /** The `set weight` in flight, so close() can wait for it before putting the originals back. */
+  let inFlightSet: Promise<void> = Promise.resolve();
+
   async function applyWeights(goal: Record<string, number>, signal: AbortSignal): Promise<void> {
     const steps = rampWeights(current!, goal, o.limits.maxWeightStep);
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
       for (const s of changedServers(current!, step)) {
-        await o.control.setWeight(s, step[s]!);
-        current![s] = step[s]!;
+        // Once close() has begun, nothing may change a weight again: it would outlive the restore.
+        if (closing) throw new LoadtestError('the shift traffic was closed during the step');
         restored = false;
+        inFlightSet = o.control.setWeight(s, step[s]!);
+        await inFlightSet;
+        current![s] = step[s]!;
       }
       if (i < steps.length - 1) await sleep(o.rampIntervalMs ?? 500, signal);
       if (signal.aborted) return;
+    }
+  }
+
+  /** One sample, retried once after a short pause: a single dropped scrape should not end a run. */
+  async function sampleOnce(s: Sampler): Promise<GroupSample> {
+    try {
+      return await s.sample();
+    } catch {
+      await sleep(200);
+      return s.sample();
     }
   }
 
@@ -140,6 +156,8 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
     },
 
     async prepare(): Promise<void> {
+      // Never journal over another run's journal: its "original" weights may be shifted ones.
+      assertNoPendingJournal(o.journalFile);
       original = await o.control.readWeights();
       current = { ...original };
       const controls = Object.keys(original).filter((s) => !o.targets.includes(s));
@@ -190,7 +208,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
       const startedAt = new Date().toISOString();
       const t0 = performance.now();
       const plan = planFor(step.level);
-      const all: GroupSample[] = [await sampler.sample()];
+      const all: GroupSample[] = [await sampleOnce(sampler)];
       await applyWeights(plan.weights, step.signal);
       const measureAt = t0 + step.warmupMs;
       const endAt = t0 + step.durationMs;
@@ -207,7 +225,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
       for (const at of schedule) {
         await sleep(at - performance.now(), step.signal);
         if (step.signal.aborted) break;
-        all.push(await sampler.sample());
+        all.push(await sampleOnce(sampler));
         if (measureStart < 0 && at >= measureAt) measureStart = all.length - 1;
         const running = windowOf(all, o.targets, controls, plan.share);
         step.onProgress?.({
@@ -220,7 +238,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
         });
       }
       const partial = step.signal.aborted;
-      if (partial) all.push(await sampler.sample());
+      if (partial) all.push(await sampleOnce(sampler));
       // An aborted warm-up has no judged window: report what there is.
       const judged = all.slice(measureStart >= 0 ? measureStart : 0);
       if (judged.length < 2) judged.unshift(all[0]!);
@@ -270,6 +288,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
       closing ??= (async () => {
         if (!original || !journaled) return [];
         const messages: string[] = [];
+        await inFlightSet.catch(() => undefined);
         try {
           // Put back every server of the pool, changed or not: cheap, and right even if someone else
           // touched a weight meanwhile or a set was half-done when the socket vanished.
