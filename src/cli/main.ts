@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { LoadtestError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { defaultRedactor, redactError } from '../report/redact.js';
 import { registerCommands } from './commands.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -38,11 +39,13 @@ function exitCodeFor(err: unknown): number {
     return ExitCode.USAGE; // commander already printed the message
   }
   if (err instanceof LoadtestError) {
-    process.stderr.write(`loadtest: ${err.message}\n`);
-    for (const line of err.details) process.stderr.write(`  ${line}\n`);
+    // Commands mask their scenario's secrets themselves; this catches URL passwords and credential
+    // headers in anything that reached here without (no scenario loaded yet, a flag's value …).
+    process.stderr.write(`loadtest: ${defaultRedactor(err.message)}\n`);
+    for (const line of err.details) process.stderr.write(`  ${defaultRedactor(line)}\n`);
     return err.exitCode;
   }
   // Not the user's mistake: a bug. Keep the stack so it can be reported.
-  process.stderr.write(`loadtest: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`loadtest: internal error: ${redactError(err, defaultRedactor, true)}\n`);
   return ExitCode.RUNTIME;
 }
