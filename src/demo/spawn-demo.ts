@@ -2,6 +2,7 @@
 // A separate process keeps the service's timers off the generator's event loop, so what the search
 // finds is the service's capacity, not a shared loop's.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LoadtestError } from '../errors.js';
 
@@ -26,10 +27,14 @@ export interface DemoProcess {
   stop(): Promise<void>;
 }
 
-const SERVER_JS = fileURLToPath(new URL('./demo-server.js', import.meta.url));
+/** The compiled server next to this file (dist/), or dist/ when this module runs from src/ (tests). */
+function serverJs(): string {
+  const here = fileURLToPath(new URL('./demo-server.js', import.meta.url));
+  return existsSync(here) ? here : fileURLToPath(new URL('../../dist/demo/demo-server.js', import.meta.url));
+}
 
 export async function spawnDemo(opts: SpawnDemoOptions = {}): Promise<DemoProcess> {
-  const args = [SERVER_JS, '--workers', String(opts.workers ?? 8), '--service-time', `${opts.serviceTimeMs ?? 20}ms`, '--port', String(opts.port ?? 0)];
+  const args = [serverJs(), '--workers', String(opts.workers ?? 8), '--service-time', `${opts.serviceTimeMs ?? 20}ms`, '--port', String(opts.port ?? 0)];
   if (opts.queueLimit !== undefined) args.push('--queue-limit', String(opts.queueLimit));
   // stdin is a pipe the child watches: if this process dies, the demo service exits with it.
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
