@@ -4,6 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { createGenerator } from '../../dist/traffic/generator/generator.js';
 
 const [target, connections, workers] = [process.argv[2], Number(process.argv[3] ?? 50), process.argv[4] ?? '1'];
+/** Optional health thresholds (JSON), e.g. relaxed ones for a noisy shared machine. */
+const thresholds = process.argv[5] ? JSON.parse(process.argv[5]) : undefined;
 const spec = {
   kind: 'generate',
   target,
@@ -16,7 +18,7 @@ const spec = {
   errorStatuses: [[500, 599]],
   insecure: false,
 };
-const gen = createGenerator(spec);
+const gen = createGenerator(spec, { thresholds });
 await gen.prepare(new AbortController().signal);
 
 process.on('message', async (m) => {
@@ -46,7 +48,12 @@ process.on('message', async (m) => {
   });
   // Per-second response counts inside the judged window, from snapshots about 1 s apart.
   const perSecond = [];
-  const inWindow = snaps.filter((x) => x.t >= m.warmupMs);
+  const inWindow = snaps.filter((x) => x.t >= m.warmupMs && x.t <= m.durationMs);
+  // Responses per second by completion time across the judged window (StepStats counts by intended
+  // send time and waits for stragglers, so its achieved rate cannot show a generator falling behind).
+  const first = inWindow[0];
+  const last = inWindow[inWindow.length - 1];
+  const windowRps = first && last && last.t > first.t ? ((last.completed - first.completed) * 1000) / (last.t - first.t) : NaN;
   for (let i = 2; i < inWindow.length; i += 2) {
     const a = inWindow[i - 2];
     const b = inWindow[i];
@@ -65,6 +72,7 @@ process.on('message', async (m) => {
     latencyUncorrectedMs: s.latencyUncorrectedMs,
     generator: s.generator,
     perSecond,
+    windowRps,
     rss,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     rssMb: process.memoryUsage().rss / 1e6,

@@ -18,13 +18,14 @@ const SERVER_CORE = 0;
 const LOAD_CORE = availableParallelism() > 1 ? 1 : 0;
 const T = quick
   ? { peerSec: 3, step: 2000, warm: 500, acc: 3000, lat: 3000, mem: [20_000, 60_000] }
-  : { peerSec: 5, step: 3000, warm: 1000, acc: 5000, lat: 5000, mem: [60_000, 300_000] };
+  : { peerSec: 5, step: 2500, warm: 1000, acc: 5000, lat: 5000, mem: [60_000, 300_000] };
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const log = (...a) => console.error('[bench]', ...a);
 
 /** A generator child pinned to the load core. */
-async function startGen(url, connections = 50) {
-  const child = fork(fileURLToPath(new URL('./gen-child.mjs', import.meta.url)), [url, String(connections), '1'], {
+async function startGen(url, thresholds = null, connections = 50) {
+  const args = [url, String(connections), '1', ...(thresholds ? [JSON.stringify(thresholds)] : [])];
+  const child = fork(fileURLToPath(new URL('./gen-child.mjs', import.meta.url)), args, {
     execPath: 'taskset',
     execArgv: ['-c', String(LOAD_CORE), process.execPath],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -56,12 +57,21 @@ async function startGen(url, connections = 50) {
   };
 }
 
-/** Sustained: every judged request answered without error, achieved within 1% of offered, not limited. */
-const sustained = (r) => r.errorCount === 0 && r.achievedRps >= 0.99 * r.offeredRps && !r.generator.limited;
+/**
+ * Sustained: every judged request answered without error, responses per second (by completion time,
+ * across the judged window) within 1% of the offered rate, and the generator not limited.
+ */
+const sustained = (r) =>
+  r.errorCount === 0 && r.achievedRps >= 0.99 * r.offeredRps && !(r.windowRps < 0.99 * r.offeredRps) && !r.generator.limited;
 
-/** Highest sustained open-model rate: geometric ramp until a step fails, then bisect. */
-async function searchMax(url) {
-  const g = await startGen(url);
+/**
+ * Highest sustained open-model rate: geometric ramp until a step fails, then bisect. `thresholds`:
+ * the generator's health thresholds (default ones when null; RELAXED tolerates the scheduling
+ * jitter of a shared machine, to show what the generator itself can drive).
+ */
+const RELAXED = { sendLagP99Ms: 50, eventLoopDelayP99Ms: 50 };
+async function searchMax(url, thresholds = null) {
+  const g = await startGen(url, thresholds);
   const steps = [];
   try {
     await g.step(2000, 1000, 500); // JIT and connections warm
@@ -96,6 +106,7 @@ function brief(r) {
     rate: r.rate,
     offered: round(r.offeredRps),
     achieved: round(r.achievedRps),
+    windowRps: round(r.windowRps),
     errors: r.errorCount,
     limited: r.generator.limited,
     reasons: r.generator.reasons,
@@ -199,6 +210,7 @@ async function main() {
     const wrk = [];
     const ac = [];
     const ours = [];
+    const relaxed = [];
     for (let i = 0; i < RUNS; i++) {
       log(`run ${i + 1}/${RUNS}: wrk`);
       wrk.push((await wrkMax(LOAD_CORE, url, T.peerSec)).rps);
@@ -206,12 +218,17 @@ async function main() {
       ac.push((await autocannonMax(LOAD_CORE, url, T.peerSec)).rps);
       log(`run ${i + 1}/${RUNS}: our max open-model rate`);
       ours.push(await searchMax(url));
+      log(`run ${i + 1}/${RUNS}: our max open-model rate, relaxed health thresholds ${JSON.stringify(RELAXED)}`);
+      relaxed.push(await searchMax(url, RELAXED));
     }
     out.maxRate = {
       wrk: summary(wrk),
       autocannon: summary(ac),
       ours: summary(ours.map((o) => o.max)),
       searches: ours,
+      oursRelaxed: summary(relaxed.map((o) => o.max)),
+      relaxedThresholds: RELAXED,
+      relaxedSearches: relaxed,
     };
     out.maxRate.ratioToWrk = out.maxRate.ours.median / out.maxRate.wrk.median;
     out.maxRate.ratioToAutocannon = out.maxRate.ours.median / out.maxRate.autocannon.median;
@@ -303,6 +320,7 @@ function table(o) {
     `| ours: max sustained open-model rate | ${f(o.maxRate.ours)} req/s | |`,
     `| ours / wrk | ${o.maxRate.ratioToWrk.toFixed(2)}× | ≥ 0.5× |`,
     `| ours / autocannon | ${o.maxRate.ratioToAutocannon.toFixed(2)}× | ≥ 0.8× |`,
+    `| ours, relaxed health (lag/event-loop p99 ≤ 50 ms): max rate; / wrk; / autocannon | ${f(o.maxRate.oursRelaxed)} req/s; ${(o.maxRate.oursRelaxed.median / o.maxRate.wrk.median).toFixed(2)}×; ${(o.maxRate.oursRelaxed.median / o.maxRate.autocannon.median).toFixed(2)}× | |`,
     `| CPU per request at 10k req/s | ${f(o.cpu.at10k.cpuUsPerRequest, 1)} µs (= ms per 1,000) | ≤ 20 µs |`,
     `| CPU per request at 10k req/s, bare undici sender (the HTTP client's floor) | ${f(o.cpu.undiciFloorAt10k.cpuUsPerRequest, 1)} µs | |`,
     `| CPU per request at max (${o.cpu.atMax.rate} req/s) | ${f(o.cpu.atMax.cpuUsPerRequest, 1)} µs | |`,
