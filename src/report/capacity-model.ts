@@ -6,6 +6,7 @@
 // measured boundary. Pure; honest about itself: R², the number of points, and caveats when the fit
 // is poor, the points are few, or a prediction extrapolates far beyond the measured loads.
 import type { RunResult, StepResult } from '../result.js';
+import { fitUsl, type UslFit } from './capacity-usl.js';
 import { fmtNum, isLatencyMetric, parseSloText } from './format.js';
 
 export interface SloPrediction {
@@ -40,6 +41,8 @@ export interface LatencyFit {
 export interface CapacityModel {
   method: 'piecewise-linear';
   fits: LatencyFit[];
+  /** Throughput against concurrency (Universal Scalability Law); null with too few usable steps. */
+  usl: UslFit | null;
   /** One line for humans. */
   summary: string;
 }
@@ -65,7 +68,8 @@ export function fitCapacityModel(result: RunResult): CapacityModel {
     }
     return fit;
   });
-  return { method: 'piecewise-linear', fits, summary: summarize(fits) };
+  const usl = fitUsl(result.steps);
+  return { method: 'piecewise-linear', fits, usl, summary: summarize(fits, usl) };
 }
 
 interface Point {
@@ -209,7 +213,7 @@ function predict(fit: LatencyFit, slo: string, t: number, maxX: number, result: 
   return p;
 }
 
-function summarize(fits: LatencyFit[]): string {
+function summarize(fits: LatencyFit[], usl: UslFit | null): string {
   const parts: string[] = [];
   for (const f of fits) {
     if (f.r2 === null) continue;
@@ -219,5 +223,6 @@ function summarize(fits: LatencyFit[]): string {
       if (p.predictedBreakLoad !== null) parts.push(`${p.slo} predicted to break at ≈${fmtNum(p.predictedBreakLoad)} rps`);
     }
   }
+  if (usl && usl.peakThroughput !== null && usl.r2 >= 0.8) parts.push(`throughput ceiling (USL) ≈${fmtNum(usl.peakThroughput)} rps (R² ${usl.r2.toFixed(2)})`);
   return parts.length ? parts.join('; ') : 'too few usable steps to fit a model';
 }

@@ -3,6 +3,7 @@
 // can be attached to a CI run, mailed, or opened from disk years later. Every user string is escaped.
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
+import { describeUsl } from './capacity-usl.js';
 import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 import { errorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
 
@@ -104,10 +105,11 @@ function modelSection(m: CapacityModel): string {
       return `<tr><td>${e(f.metric)}</td><td class="n">${f.points}</td><td class="n">${f.r2 === null ? 'n/a' : f.r2.toFixed(2)}</td><td class="n">${f.knee === null ? '—' : `≈${e(fmtNum(f.knee))} rps`}</td><td>${preds || '—'}</td></tr>`;
     })
     .join('');
-  const caveats = m.fits.flatMap((f) => f.caveats.map((c) => `${f.metric}: ${c}`));
+  const caveats = m.fits.flatMap((f) => f.caveats.map((c) => `${f.metric}: ${c}`)).concat((m.usl?.caveats ?? []).map((c) => `USL: ${c}`));
   return `<h2>Capacity model</h2>
-<p>Latency against load, fitted as two straight lines meeting at a knee (least squares): ${e(m.summary)}.</p>
+<p>A reading aid — the measured capacity above is the answer. Latency against load is fitted as two straight lines meeting at a knee (least squares); throughput against concurrency with the Universal Scalability Law. In short: ${e(m.summary)}.</p>
 <table id="model"><thead><tr><th>metric</th><th class="n">points</th><th class="n">R²</th><th class="n">knee</th><th>predicted SLO break</th></tr></thead><tbody>${rows}</tbody></table>
+<p id="usl">${e(describeUsl(m.usl))}</p>
 ${caveats.length ? `<ul class="caveats">${caveats.map((c) => `<li>${e(c)}</li>`).join('')}</ul>` : ''}`;
 }
 

@@ -2,6 +2,7 @@
 // the gate, the steps and the capacity model — what a reviewer wants to see in a PR or job summary.
 import type { RunResult } from '../result.js';
 import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
+import { describeUsl } from './capacity-usl.js';
 import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 
 /** Escapes text for a Markdown table cell or line: pipes, HTML, emphasis and link syntax. */
@@ -113,8 +114,10 @@ function modelSection(m: CapacityModel): string {
     ]);
     for (const c of f.caveats) caveats.push(`${f.metric}: ${c}`);
   }
-  let s = `Latency against load fitted as two straight lines meeting at a knee (least squares): ${mdEscape(m.summary)}.\n\n`;
+  let s = `A reading aid — the measured capacity above is the answer. Latency against load is fitted as two straight lines meeting at a knee (least squares); throughput against concurrency with the Universal Scalability Law. In short: ${mdEscape(m.summary)}.\n\n`;
   s += mdTable(['metric', 'points', 'R²', 'knee', 'predicted SLO break'], rows, ['l', 'r', 'r', 'r', 'l']);
+  s += `\n${mdEscape(describeUsl(m.usl))}\n`;
+  for (const c of m.usl?.caveats ?? []) caveats.push(`USL: ${c}`);
   if (caveats.length) s += '\n' + caveats.map((c) => `- ⚠️ ${mdEscape(c)}`).join('\n') + '\n';
   return s;
 }

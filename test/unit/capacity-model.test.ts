@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fitCapacityModel, fittedLatency } from '../../src/report/capacity-model.js';
+import { describeUsl, fitUsl } from '../../src/report/capacity-usl.js';
 import type { RunResult } from '../../src/result.js';
 
 const fixture = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')) as RunResult;
@@ -94,5 +95,46 @@ describe('fitCapacityModel', () => {
     expect(m.fits[0]!.points).toBe(9);
     // p50 = p99/3: 10/3 + (2/3)(x − 550) = 100 → x = 695
     expect(m.fits[1]!.predictions[0]!.predictedBreakLoad).toBeCloseTo(695, 0);
+  });
+});
+
+describe('fitUsl', () => {
+  /** Steps whose throughput follows the USL exactly at these concurrencies (latency from Little's law). */
+  function uslSteps(lambda: number, sigma: number, kappa: number, ns: number[]) {
+    const t = fixture('generate-baseline').steps[0]!;
+    return ns.map((n, index) => {
+      const x = (lambda * n) / (1 + sigma * (n - 1) + kappa * n * (n - 1));
+      return { ...t, index, load: x, achievedRps: x, verdict: 'pass' as const, latencyMs: { ...t.latencyMs, mean: (n / x) * 1000 } };
+    });
+  }
+
+  it('recovers the parameters and the peak of an exact USL curve', () => {
+    const u = fitUsl(uslSteps(100, 0.05, 0.001, [1, 2, 4, 8, 16, 24, 32, 48, 64]))!;
+    expect(u.lambda).toBeCloseTo(100, 6);
+    expect(u.sigma).toBeCloseTo(0.05, 6);
+    expect(u.kappa).toBeCloseTo(0.001, 8);
+    expect(u.r2).toBeCloseTo(1, 9);
+    // N* = √((1 − σ)/κ) = √950 ≈ 30.8; X(N*) ≈ 903.8 rps
+    expect(u.peakConcurrency).toBeCloseTo(Math.sqrt(950), 6);
+    expect(u.peakThroughput).toBeCloseTo(903.8, 1);
+    expect(u.caveats).toEqual([]);
+    expect(describeUsl(u)).toBe(
+      "Throughput against concurrency (Universal Scalability Law, concurrency from Little's law, 9 steps): ceiling ≈904 rps at ≈30.8 requests in flight; contention σ 0.050, coherency κ 0.0010, R² 1.00.",
+    );
+  });
+
+  it('has no ceiling for linear scaling, and needs four steps', () => {
+    const linear = fitUsl(uslSteps(50, 0, 0, [1, 2, 3, 4, 5]))!;
+    expect(linear.peakThroughput).toBeNull();
+    expect(linear.caveats).toContain('throughput still rises linearly: no ceiling in sight of the measured loads');
+    expect(fitUsl(uslSteps(50, 0.1, 0, [1, 2, 3]))).toBeNull();
+    expect(describeUsl(null)).toContain('fewer than 4 usable steps, not fitted');
+  });
+
+  it('finds the ceiling of the fixture runs near their true capacity', () => {
+    // The fixtures' service saturates at 980 rps (generate-baseline) and 700 rps (generate-regressed).
+    expect(fitCapacityModel(fixture('generate-baseline')).usl!.peakThroughput).toBeGreaterThan(900);
+    expect(fitCapacityModel(fixture('generate-baseline')).usl!.peakThroughput).toBeLessThan(1050);
+    expect(fitCapacityModel(fixture('generate-regressed')).usl!.peakThroughput).toBeLessThan(760);
   });
 });
