@@ -84,6 +84,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
 
   // Outputs that cannot be opened fail the run before any traffic is sent.
   const stepLog: StepLog = openStepLog(logPath);
+  const outputProblems: string[] = [];
   let jsonLinesOut: { write(s: string): unknown; end?(): void } | undefined;
   if (opts.jsonLines === '-') jsonLinesOut = process.stdout;
   else if (opts.jsonLines !== undefined) {
@@ -92,7 +93,13 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
     } catch {
       // createWriteStream reports the real problem below
     }
-    jsonLinesOut = createWriteStream(opts.jsonLines, { flags: 'w' });
+    const stream = createWriteStream(opts.jsonLines, { flags: 'w' });
+    // Reported with the other output problems at the end; never an unhandled 'error' event mid-run.
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      outputProblems.push(`cannot write the JSON lines to ${opts.jsonLines}: ${err.code ?? err.message}`);
+      jsonLinesOut = undefined;
+    });
+    jsonLinesOut = stream;
   }
   const terminalOpts: TerminalOptions = { ...opts.terminal };
   if (opts.jsonLines === '-' && terminalOpts.stream === undefined) terminalOpts.stream = process.stderr;
@@ -100,7 +107,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
 
   const steps: StepResult[] = [];
   const listeners: RunListener[] = [terminal.listener, stepLog.listener];
-  if (jsonLinesOut) listeners.push(jsonLinesListener((line) => jsonLinesOut!.write(line)));
+  if (jsonLinesOut) listeners.push(jsonLinesListener((line) => jsonLinesOut?.write(line)));
   if (opts.onEvent) listeners.push(opts.onEvent);
   const onEvent: RunListener = (e) => {
     if (e.type === 'step-end') steps.push(e.step);
@@ -173,7 +180,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
 
   // Write everything even for an aborted or failed run: every run leaves a record.
   const files: string[] = [];
-  const problems: string[] = [];
+  const problems: string[] = outputProblems;
   try {
     await writeJsonReport(result, jsonPath);
     files.push(jsonPath);
@@ -196,7 +203,18 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   } catch (err) {
     problems.push((err as Error).message);
   }
-  if (jsonLinesOut && jsonLinesOut !== process.stdout) await new Promise<void>((r) => (jsonLinesOut as NodeJS.WritableStream).end(() => r()));
+  if (jsonLinesOut && jsonLinesOut !== process.stdout) {
+    const out = jsonLinesOut as NodeJS.WritableStream;
+    let failed = false;
+    await new Promise<void>((r) => {
+      out.once('error', () => {
+        failed = true;
+        r();
+      });
+      out.end(() => r());
+    });
+    if (!failed) files.push(opts.jsonLines!);
+  }
 
   terminal.finish(result);
   if (!terminalOpts.quiet) (terminalOpts.stream ?? process.stdout).write(`report: ${files.join(', ')}\n`);

@@ -90,6 +90,8 @@ export function createTerminalReporter(opts: TerminalOptions = {}): TerminalRepo
         if (!opts.quiet) write(renderStepLine(e.step, c) + '\n');
         break;
       case 'warning':
+        // Quiet mode prints the warnings once, under the verdict line.
+        if (opts.quiet) break;
         clearLive();
         write(c.yellow(`warning: ${e.message}`) + '\n');
         draw(true);
