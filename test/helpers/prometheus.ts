@@ -163,3 +163,61 @@ export async function startPrometheus(targets: Array<{ server: string; port: num
   }
   return { pid: child.pid!, url, stop };
 }
+
+/** Histogram bounds (seconds) for measured backends: fine enough around the demo's service times. */
+export const MEASURED_BOUNDS = [0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5];
+
+export interface MeasuredBackend {
+  name: string;
+  port: number;
+  url: string;
+  metricsUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Demo-service backends (known capacity W/S) that also expose /metrics: a real latency histogram of
+ * every request they answered, measured from arrival to the end of the response (queueing included),
+ * labelled with the status code — what an instrumented service would expose.
+ */
+export async function startMeasuredBackends(names: string[], opts: { workers: number; serviceTimeMs: number; queueLimit?: number }): Promise<MeasuredBackend[]> {
+  const { startDemoServer } = await import('../../src/demo/demo-server.js');
+  return Promise.all(
+    names.map(async (name) => {
+      const series = new Map<string, { buckets: number[]; sum: number; count: number }>();
+      const observe = (code: string, seconds: number) => {
+        let s = series.get(code);
+        if (!s) series.set(code, (s = { buckets: MEASURED_BOUNDS.map(() => 0), sum: 0, count: 0 }));
+        MEASURED_BOUNDS.forEach((b, k) => {
+          if (seconds <= b) s!.buckets[k]!++;
+        });
+        s.sum += seconds;
+        s.count++;
+      };
+      const demo = await startDemoServer({
+        workers: opts.workers,
+        serviceTimeMs: opts.serviceTimeMs,
+        ...(opts.queueLimit ? { queueLimit: opts.queueLimit } : {}),
+        routes: [
+          (req, res) => {
+            if (req.url === '/metrics') {
+              const lines: string[] = ['# TYPE http_request_duration_seconds histogram'];
+              for (const [code, s] of series) {
+                MEASURED_BOUNDS.forEach((b, k) => lines.push(`http_request_duration_seconds_bucket{code="${code}",le="${b}"} ${s.buckets[k]}`));
+                lines.push(`http_request_duration_seconds_bucket{code="${code}",le="+Inf"} ${s.count}`);
+                lines.push(`http_request_duration_seconds_sum{code="${code}"} ${s.sum}`);
+                lines.push(`http_request_duration_seconds_count{code="${code}"} ${s.count}`);
+              }
+              res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
+              return true;
+            }
+            const t0 = performance.now();
+            res.once('finish', () => observe(String(res.statusCode), (performance.now() - t0) / 1000));
+            return false; // the demo pool serves it
+          },
+        ],
+      });
+      return { name, port: demo.port, url: demo.url, metricsUrl: `${demo.url}/metrics`, close: () => demo.close() };
+    }),
+  );
+}
