@@ -161,7 +161,11 @@ describe('generator', () => {
     server.setMode('ok');
     const g = createGenerator(genSpec(server.url, { workers: 2 }));
     try {
-      const s = await g.runStep(stepReq(400, 2000, 500));
+      const progress: number[] = [];
+      const s = await g.runStep(stepReq(400, 2000, 500, { onProgress: (p) => progress.push(p.metrics.offered_rps!) }));
+      // Progress merges the workers' snapshots: about the full rate, not one worker's share.
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      expect(progress[progress.length - 1]).toBeGreaterThan(300);
       const threads = g.lastStepThreads;
       expect(threads).toHaveLength(2);
       expect(threads.map((t) => t.rate)).toEqual([200, 200]);
