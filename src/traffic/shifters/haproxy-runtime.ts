@@ -184,8 +184,9 @@ export class HaproxyRuntime {
     return out;
   }
 
-  async showStat(): Promise<StatRow[]> {
-    return parseShowStat(await this.command('show stat'));
+  /** `show stat`, or only one backend's rows (BACKEND + servers: type mask 2|4) when named. */
+  async showStat(backend?: string): Promise<StatRow[]> {
+    return parseShowStat(await this.command(backend ? `show stat ${backend} 6 -1` : 'show stat'));
   }
 
   /** `show cli level` (HAProxy ≥ 2.3): "admin", "operator" or "user". */
@@ -234,12 +235,11 @@ export class HaproxyRuntime {
    * backend or server and algorithms that ignore runtime weights.
    */
   async inspectBackend(backend: string, targets: string[]): Promise<{ weights: Record<string, number>; algo: string }> {
-    const rows = await this.showStat();
+    const names = await this.backends();
+    if (!names.includes(backend)) throw new LoadtestError(`HAProxy has no backend "${backend}" (backends: ${names.join(', ') || 'none'})`);
+    const rows = await this.showStat(backend);
     const be = rows.find((r) => r.pxname === backend && r.svname === 'BACKEND');
-    if (!be) {
-      const names = [...new Set(rows.filter((r) => r.svname === 'BACKEND').map((r) => r.pxname))];
-      throw new LoadtestError(`HAProxy has no backend "${backend}" (backends: ${names.join(', ') || 'none'})`);
-    }
+    if (!be) throw new LoadtestError(`HAProxy's \`show stat\` has no BACKEND row for "${backend}"`);
     const algo = be.algo ?? '';
     if (STATIC_ALGORITHMS.includes(algo)) {
       throw new LoadtestError(
