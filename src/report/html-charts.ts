@@ -66,15 +66,13 @@ export function latencyChart(r: RunResult, model?: CapacityModel): string {
   }));
   const fit = model?.fits.find((f) => f.metric === 'p99' && f.r2 !== null && f.knee !== null);
   if (fit && steps.length > 1) {
-    const lo = steps[0]!.load;
     const hi = steps[steps.length - 1]!.load;
-    // Sampled densely: on a log axis a straight segment is a curve.
-    // Drawn around the knee and above it, where the model says something (the lower line is a rough
+    // Drawn from the knee up, where the model says something (the lower line is only a rough
     // average of the flat part). Sampled densely: on a log axis a straight segment is a curve.
-    const from = fit.slopeBelow >= 0 ? Math.max(lo, fit.knee! - (hi - lo) * 0.25) : fit.knee!;
-    const xs = Array.from({ length: 41 }, (_, i) => from + ((hi - from) * i) / 40).concat(fit.knee!).sort((a, b) => a - b);
+    const from = fit.knee!;
+    const xs = Array.from({ length: 41 }, (_, i) => from + ((hi - from) * i) / 40);
     series.push({
-      name: `p99 model (knee ≈${fmtNum(fit.knee!)} rps, R² ${fit.r2!.toFixed(2)})`,
+      name: `p99 model above its knee (≈${fmtNum(fit.knee!)} rps, R² ${fit.r2!.toFixed(2)})`,
       color: '#555',
       dashed: true,
       markers: false,

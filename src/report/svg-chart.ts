@@ -162,7 +162,10 @@ export function lineChart(spec: ChartSpec): string {
   let y0: number;
   let y1: number;
   if (log) {
-    y0 = Math.pow(10, Math.floor(Math.log10(Math.min(...positive))));
+    // The largest 1-2-5 value at or below the data: no empty decade at the bottom.
+    const lo = Math.min(...positive);
+    const e = Math.pow(10, Math.floor(Math.log10(lo)));
+    y0 = [5, 2, 1].map((m) => m * e).find((v) => v <= lo * 1.0000001) ?? e;
     y1 = Math.pow(10, Math.log10(Math.max(...positive)) + 0.08);
   } else {
     y0 = 0;
