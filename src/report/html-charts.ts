@@ -183,3 +183,23 @@ export function shiftCharts(r: RunResult): string[] {
   );
   return charts;
 }
+
+/** Generate runs: how well the generator kept its schedule, per step — the evidence behind "not generator-limited". */
+export function generatorChart(r: RunResult): string | null {
+  const steps = r.steps.filter((s) => s.generator);
+  if (steps.length === 0) return null;
+  const pt = (s: StepResult, y: number, what: string): ChartPoint => ({ x: s.index + 1, y, state: s.generator!.limited ? 'inconclusive' : 'pass', title: tip(s, what) });
+  return lineChart({
+    id: 'chart-generator',
+    title: 'Load generator health per step (grey: the generator was the limit)',
+    xLabel: 'step',
+    yLabel: 'ms',
+    xIntegers: true,
+    series: [
+      { name: 'send lag p99', color: '#8c564b', points: steps.map((s) => pt(s, s.generator!.sendLagP99Ms, `send lag p99 ${ms(s.generator!.sendLagP99Ms)}`)) },
+      { name: 'event-loop delay p99', color: '#17becf', dashed: true, points: steps.map((s) => pt(s, s.generator!.eventLoopDelayP99Ms, `event-loop delay p99 ${ms(s.generator!.eventLoopDelayP99Ms)}`)) },
+    ],
+    xFormat: (n) => String(Math.round(n)),
+    yFormat: (n) => fmtNum(n),
+  });
+}

@@ -5,7 +5,7 @@ import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
 import { describeUsl } from './capacity-usl.js';
 import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
-import { errorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
+import { errorChart, generatorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
 
 export function escapeHtml(s: string): string {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -57,7 +57,7 @@ export function renderHtml(result: RunResult, model: CapacityModel = result.mode
     ['steps', String(r.steps.length)],
     ['duration', fmtDuration(r.durationMs)],
   ];
-  const charts = [rateChart(r), latencyChart(r, model), errorChart(r), ...shiftCharts(r)];
+  const charts = [rateChart(r), latencyChart(r, model), errorChart(r), ...shiftCharts(r), generatorChart(r)].filter((c): c is string => c !== null);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -108,7 +108,12 @@ describe('HTML report in headless Chromium', () => {
     const charts = [...dom.stdout.matchAll(/<svg[^>]*class="chart" id="([^"]+)"[\s\S]*?<\/svg>/g)];
     const ids = charts.map((m) => m[1]);
     expect(ids).toEqual(
-      expect.arrayContaining(['chart-rate', 'chart-latency', 'chart-errors', ...(name === 'shift-live' ? ['chart-shift-latency', 'chart-shift-errors', 'chart-shift-share'] : [])]),
+      expect.arrayContaining([
+        'chart-rate',
+        'chart-latency',
+        'chart-errors',
+        ...(name === 'shift-live' ? ['chart-shift-latency', 'chart-shift-errors', 'chart-shift-share'] : ['chart-generator']),
+      ]),
     );
     for (const [svg] of charts) {
       // Every chart has at least one drawn line with real coordinates and labelled ticks.
