@@ -237,7 +237,12 @@ export class Engine {
       pacer.advance();
       now = performance.now();
     }
-    if (s.stopped || pacer.nextAt >= s.p.durationMs) s.sendingDone = true;
+    if (s.stopped || pacer.nextAt >= s.p.durationMs) {
+      s.sendingDone = true;
+      // The last judged request left just now (late, if the generator lagged): it has until its
+      // timeout, and the sweep needs one more tick to notice.
+      if (!s.stopped) s.drainDeadline = now + this.timeoutMs + 2 * MAX_TICK_MS;
+    }
     return now;
   }
 

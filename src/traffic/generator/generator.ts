@@ -91,11 +91,16 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     }, Math.max(0, now0 + step.durationMs - performance.now()));
     const progressTimer = setInterval(() => {
       if (!step.onProgress || latest.some((l) => l === null)) return;
-      const merged = new StepRecorder(names.length);
-      let inFlight = 0;
-      for (const l of latest) {
-        merged.mergeFrom(l!.rec);
-        inFlight += l!.inFlight;
+      // One thread: its live recorder as is; several: merge their latest snapshots.
+      let merged = latest[0]!.rec;
+      let inFlight = latest[0]!.inFlight;
+      if (latest.length > 1) {
+        merged = new StepRecorder(names.length);
+        inFlight = 0;
+        for (const l of latest) {
+          merged.mergeFrom(l!.rec);
+          inFlight += l!.inFlight;
+        }
       }
       // Worker snapshots are up to one period old; the single-thread recorder is live.
       const elapsed = n === 1 ? performance.now() - now0 : Math.max(...latest.map((l) => l!.elapsedMs));
