@@ -134,6 +134,9 @@ describe('HAProxy runtime API (real haproxy 2.6)', () => {
     expect(stats.metrics.error_rate).toBe(0);
     expect(stats.metrics.samples).toBeGreaterThan(100);
     expect(stats.metrics.p99).toBeUndefined(); // HAProxy has no percentiles
+    expect(stats.statusCodes['2xx']).toBe(stats.completed);
+    expect(stats.latencyMs.count).toBe(0); // no per-request latencies: only a mean
+    expect(stats.latencyMs.mean).toBeGreaterThan(5);
 
     expect(await shifter.close()).toEqual([expect.stringMatching(/original weights restored/)]);
     expect(await hx.weights()).toEqual({ web1: 100, web2: 100, web3: 100 });

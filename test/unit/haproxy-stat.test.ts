@@ -49,6 +49,7 @@ describe('haproxySnapshot', () => {
       requests: 395,
       errors: 5 + 4 + 1,
       errorClasses: { http: 5, refused: 4, reset: 1 },
+      statusCodes: { '1xx': 0, '2xx': 390, '3xx': 0, '4xx': 0, '5xx': 5 },
       gauges: { queue: 2, mean_latency: 11 },
     });
     const control = haproxySnapshot(rows, 'web', ['web2', 'web3']);

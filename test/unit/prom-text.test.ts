@@ -38,6 +38,7 @@ describe('parsePromText', () => {
       count: 100,
       sumMs: 1510,
       errors: 5,
+      statusCodes: { '200': 95, '500': 5 },
     });
   });
   it('a scrape becomes a group snapshot of counters and buckets', () => {

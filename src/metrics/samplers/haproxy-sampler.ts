@@ -16,6 +16,7 @@ export function haproxySnapshot(rows: StatRow[], backend: string, servers: strin
   let queue = 0;
   let rtimeWeighted = 0;
   let rtimeWeight = 0;
+  const statusCodes: Record<string, number> = {};
   for (const r of rows) {
     if (r.pxname !== backend || r.type !== 2 || !servers.includes(r.svname)) continue;
     requests += r.reqTot ?? r.stot;
@@ -23,6 +24,7 @@ export function haproxySnapshot(rows: StatRow[], backend: string, servers: strin
     refused += r.econ;
     reset += r.eresp;
     queue += r.qcur;
+    for (const c of ['1xx', '2xx', '3xx', '4xx', '5xx']) statusCodes[c] = (statusCodes[c] ?? 0) + Number(r.raw[`hrsp_${c}`] || 0);
     // Weight each server's running average by its current share of weight, so an idle server's
     // stale rtime does not dominate.
     const w = Math.max(r.weight, 0);
@@ -35,6 +37,7 @@ export function haproxySnapshot(rows: StatRow[], backend: string, servers: strin
     requests,
     errors: http + refused + reset,
     errorClasses: { http, refused, reset },
+    statusCodes,
     gauges,
   };
 }

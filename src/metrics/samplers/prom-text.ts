@@ -77,6 +77,8 @@ export interface HistogramView {
   sumMs: number;
   /** _count of the series whose status label (code/status/status_code) is 5xx. */
   errors: number;
+  /** _count per status label value, where the series carry one. */
+  statusCodes: Record<string, number>;
 }
 
 /** Label names that commonly carry the HTTP status of a request. */
@@ -92,6 +94,7 @@ export function histogramView(samples: PromSample[], name: string): HistogramVie
   let count = 0;
   let sum = 0;
   let errors = 0;
+  const statusCodes: Record<string, number> = {};
   for (const s of samples) {
     if (s.name === `${name}_bucket`) {
       const le = parseValue(s.labels.le ?? '');
@@ -102,10 +105,11 @@ export function histogramView(samples: PromSample[], name: string): HistogramVie
       count += s.value;
       const status = STATUS_LABELS.map((l) => s.labels[l]).find((v) => v !== undefined);
       if (status !== undefined && /^5\d\d$/.test(status)) errors += s.value;
+      if (status !== undefined) statusCodes[status] = (statusCodes[status] ?? 0) + s.value;
     } else if (s.name === `${name}_sum`) {
       sum += s.value * scale;
     }
   }
   const buckets = [...byLe.entries()].map(([le, c]) => ({ le, count: c })).sort((a, b) => a.le - b.le);
-  return { buckets, count, sumMs: sum, errors };
+  return { buckets, count, sumMs: sum, errors, statusCodes };
 }

@@ -16,6 +16,8 @@ export interface GroupSnapshot {
   errors?: number;
   /** Error breakdown (cumulative) by StepStats ErrorClass, where the source has one. */
   errorClasses?: Record<string, number>;
+  /** Responses by status code or class ("200", "5xx" …), cumulative, where the source has them. */
+  statusCodes?: Record<string, number>;
   /** Cumulative latency histogram (sums of the group's servers' buckets). */
   buckets?: Bucket[];
   /** Sum of latencies in ms (cumulative), with `requests` gives the mean. */

@@ -28,15 +28,17 @@ export function scrapeSnapshot(texts: string[], histogram: string): GroupSnapsho
   let errors = 0;
   let latencySumMs = 0;
   const byLe = new Map<number, number>();
+  const statusCodes: Record<string, number> = {};
   for (const t of texts) {
     const h = histogramView(parsePromText(t), histogram);
     requests += h.count;
     errors += h.errors;
     latencySumMs += h.sumMs;
+    for (const [c, n] of Object.entries(h.statusCodes)) statusCodes[c] = (statusCodes[c] ?? 0) + n;
     for (const b of h.buckets) byLe.set(b.le, (byLe.get(b.le) ?? 0) + b.count);
   }
   const buckets = [...byLe.entries()].map(([le, count]) => ({ le, count })).sort((a, b) => a.le - b.le);
-  return { requests, errors, errorClasses: { http: errors }, latencySumMs, buckets, gauges: {} };
+  return { requests, errors, errorClasses: { http: errors }, statusCodes, latencySumMs, buckets, gauges: {} };
 }
 
 export interface ScrapeSamplerOptions {

@@ -54,6 +54,7 @@ export function quantileFromBuckets(buckets: Bucket[], q: number): number | unde
 export interface GroupWindowStats extends LiveGroupStats {
   errors: number;
   errorClasses: Record<string, number>;
+  statusCodes: Record<string, number>;
   p90Ms?: number;
   p95Ms?: number;
   p999Ms?: number;
@@ -75,6 +76,7 @@ export function groupWindow(servers: string[], snaps: GroupSnapshot[], at: numbe
   let latencySum: number | undefined;
   let buckets: Bucket[] | undefined;
   const errorClasses: Record<string, number> = {};
+  const statusCodes: Record<string, number> = {};
   const gauges: Record<string, number[]> = {};
   for (let i = 1; i < snaps.length; i++) {
     const a = snaps[i - 1]!;
@@ -84,6 +86,7 @@ export function groupWindow(servers: string[], snaps: GroupSnapshot[], at: numbe
     if (a.latencySumMs !== undefined && b.latencySumMs !== undefined) latencySum = (latencySum ?? 0) + counterIncrease(a.latencySumMs, b.latencySumMs);
     if (a.buckets && b.buckets) buckets = addBuckets(buckets, bucketIncrease(a.buckets, b.buckets));
     for (const [k, v] of Object.entries(b.errorClasses ?? {})) errorClasses[k] = (errorClasses[k] ?? 0) + counterIncrease(a.errorClasses?.[k] ?? 0, v);
+    for (const [k, v] of Object.entries(b.statusCodes ?? {})) statusCodes[k] = (statusCodes[k] ?? 0) + counterIncrease(a.statusCodes?.[k] ?? 0, v);
     for (const [k, v] of Object.entries(b.gauges)) if (Number.isFinite(v)) (gauges[k] ??= []).push(v);
   }
   const g = (k: string) => mean(gauges[k] ?? []);
@@ -99,6 +102,7 @@ export function groupWindow(servers: string[], snaps: GroupSnapshot[], at: numbe
     samples,
     errors: requests !== undefined ? errors : Math.round(errorRate * samples),
     errorClasses,
+    statusCodes,
   };
   const meanLatency = latencySum !== undefined && requests ? latencySum / requests : g('mean_latency');
   if (meanLatency !== undefined) out.meanLatencyMs = meanLatency;

@@ -252,8 +252,8 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
       for (const [k, v] of Object.entries(w.target.errorClasses)) if (v > 0) (errors as Record<string, number>)[k] = v;
       if (Object.keys(errors).length === 0 && w.target.errors > 0) errors.http = w.target.errors;
       const latency = latencyOf(w.target);
-      const { errors: _e, errorClasses: _c, ...targetStats } = w.target;
-      const { errors: _e2, errorClasses: _c2, ...controlStats } = w.control;
+      const { errors: _e, errorClasses: _c, statusCodes: _s, ...targetStats } = w.target;
+      const { errors: _e2, errorClasses: _c2, statusCodes: _s2, ...controlStats } = w.control;
       return {
         level: step.level,
         startedAt,
@@ -266,7 +266,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
         errors,
         errorCount: w.target.errors,
         errorRate: w.target.errorRate,
-        statusCodes: {},
+        statusCodes: Object.fromEntries(Object.entries(w.target.statusCodes).filter(([, v]) => v > 0)),
         bytesReceived: 0,
         latencyMs: latency,
         latencyUncorrectedMs: latency,
