@@ -25,7 +25,7 @@ describe('judgeGeneratorHealth', () => {
     // Drops while the loop is healthy: the slow service filled the cap; that is its fault, not ours.
     ['drops with a healthy loop are the service', { dropped: 5000 }, false, []],
     ['drops with an overloaded loop are ours', { dropped: 50, sendLagP99Ms: 30 }, true, [/send lag/, /50 sends dropped at the in-flight cap/]],
-    ['busy machine, idle generator', { sendLagP99Ms: 30, cpuPercent: 20 }, true, [/machine may be busy/]],
+    ['busy machine, idle generator', { sendLagP99Ms: 30, cpuPercent: 20 }, true, [/generator CPU 20% of one core, so the machine is busy with other work/]],
   ])('%s', (_name, over, limited, patterns) => {
     const v = judgeGeneratorHealth({ ...healthy, ...over });
     expect(v.limited).toBe(limited);

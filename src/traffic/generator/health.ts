@@ -50,7 +50,8 @@ function remedy(m: HealthMeasured): string {
   const perThreadCpu = m.cpuPercent / Math.max(1, m.workers);
   const cpu = `generator CPU ${m.cpuPercent.toFixed(0)}% of one core`;
   if (perThreadCpu >= 80) return `${cpu}: add workers (traffic.workers) if cores are free, or run the generator on another machine`;
-  return `${cpu}: the machine may be busy with other work; run the generator on a quieter or bigger machine, or add workers (traffic.workers)`;
+  // Lagging while mostly idle: the thread waited for a CPU that other processes held.
+  return `${cpu}, so the machine is busy with other work (the generator waited for a CPU): run it on a quieter or bigger machine`;
 }
 
 export function judgeGeneratorHealth(
