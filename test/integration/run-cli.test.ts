@@ -137,7 +137,7 @@ describe('loadtest plan', () => {
     expect((await cli.exited).code).toBe(0);
     const out = cli.stdout();
     expect(out).toContain('ramp (5 steps, +100 from 100 to 500 rps):');
-    expect(out).toMatch(/step +5 +500 rps/);
+    expect(out).toMatch(/step +5 +500 rps +ends at 50s/);
     expect(out).toContain('at most 5 more steps');
     expect(out).toContain('worst case: 10 steps, 1m40s');
     expect(demo.counters.served).toBe(served);

@@ -19,7 +19,10 @@ export function renderPlan(scenario: Scenario): string[] {
     `scenario: ${scenario.name} → ${describeTarget(scenario)} (${scenario.traffic.kind})`,
     `ramp (${ramp.length} steps, ${l.factor !== undefined ? `×${l.factor}` : `+${l.step}`} from ${l.start} to ${l.max}${unit}):`,
   ];
-  ramp.forEach((level, i) => lines.push(`  step ${String(i + 1).padStart(2)}  ${level}${unit}`));
+  const width = Math.max(...ramp.map((level) => `${level}${unit}`.length));
+  ramp.forEach((level, i) =>
+    lines.push(`  step ${String(i + 1).padStart(2)}  ${`${level}${unit}`.padStart(width)}   ends at ${fmtDuration((i + 1) * l.stepDurationMs)}`),
+  );
   lines.push(
     l.refine !== undefined
       ? `refine: bisect between the last pass and the first fail to ±${Math.round(l.refine * 1000) / 10}%: at most ${refine} more step${refine === 1 ? '' : 's'}`
