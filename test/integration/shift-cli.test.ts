@@ -1,5 +1,5 @@
 // `loadtest run` on live traffic as a child process (bin/loadtest.js), against a real HAProxy:
-// --dry-run changes nothing; SIGINT and SIGTERM put the weights back (exit 130); kill -9 leaves the
+// --dry-run changes nothing; SIGINT, SIGTERM and SIGHUP put the weights back (exit 130); kill -9 leaves the
 // journal, `run` then refuses (exit 6) until `loadtest restore` or `--restore-first`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -90,7 +90,7 @@ report: { json: ${join(dir, `r${n}.json`)} }
     expect(existsSync(journal)).toBe(false);
   });
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     it(`${signal} mid-run: exit 130, weights restored, journal gone, partial report marked aborted`, async () => {
       const { f, journal, report } = scenario();
       const c = loadtest(['run', f, '--no-progress']);
