@@ -28,6 +28,9 @@ export interface TerminalReporter {
   finish(result: RunResult): void;
 }
 
+const ANSI = /\x1b\[[0-9;]*m/g;
+const plain = new Chalk({ level: 0 });
+
 export function chalkFor(color: boolean | undefined, isTTY: boolean): ChalkInstance {
   const noColor = process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '';
   if (color === false || noColor) return new Chalk({ level: 0 });
@@ -61,8 +64,8 @@ export function createTerminalReporter(opts: TerminalOptions = {}): TerminalRepo
     lastDraw = now;
     const cols = (stream as NodeJS.WriteStream).columns ?? 120;
     let line = renderProgressLine(state, c);
-    // Never wrap: a wrapped line cannot be redrawn with \r. Cut plain text; coloured text is short.
-    if (c.level === 0 && line.length > cols - 1) line = line.slice(0, cols - 1);
+    // Never wrap: a wrapped line cannot be redrawn with \r. Too wide → plain text, cut to fit.
+    if (line.replace(ANSI, '').length > cols - 1) line = renderProgressLine(state, plain).slice(0, cols - 1);
     write('\r\x1b[2K' + line);
     shown = true;
   };

@@ -150,3 +150,15 @@ describe('terminal formats', () => {
     expect(renderStepLine(s, new Chalk({ level: 0 }))).toMatch(/\? inconclusive {2}generator limited: send lag p99 48ms > 10ms; breached p99 < 250ms \(was 400ms\)$/);
   });
 });
+
+describe('terminal reporter on a narrow TTY', () => {
+  it('cuts the live line to the width so \\r can redraw it', () => {
+    let text = '';
+    const r = createTerminalReporter({ redrawMs: 0, stream: { isTTY: true, columns: 40, write: (s: string) => (text += s) } as never });
+    r.listener({ type: 'run-start', scenario, startedAt: '', plannedSteps: 3, worstCaseMs: 1 });
+    r.listener({ type: 'step-start', index: 0, level: 100, phase: 'ramp', description: '100 rps', durationMs: 4000 });
+    const live = text.split('\r\x1b[2K').at(-1)!;
+    expect(live.length).toBeLessThanOrEqual(39);
+    expect(live).not.toContain(ESC);
+  });
+});
