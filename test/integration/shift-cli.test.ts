@@ -16,8 +16,8 @@ interface Child {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function loadtest(args: string[]): Child {
-  const proc = spawn(process.execPath, ['bin/loadtest.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function loadtest(args: string[], nodeArgs: string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeArgs, 'bin/loadtest.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -107,6 +107,23 @@ report: { json: ${join(dir, `r${n}.json`)} }
       expect(r.warnings.join('\n')).toMatch(/original weights restored/);
     });
   }
+
+  it('an uncaught exception mid-run: the run fails (exit 1) and the weights are still put back', async () => {
+    const { f, journal, report } = scenario();
+    // A preloaded module throws from a timer once the weights are shifted: a bug anywhere in the process.
+    const boom = join(dir, 'boom.mjs');
+    writeFileSync(boom, "setTimeout(() => { throw new Error('boom from a timer'); }, 6500).unref();\n");
+    const c = loadtest(['run', f, '--no-progress'], ['--import', boom]);
+    children.push(c.proc);
+    await waitShifted(c);
+    const { code } = await c.exit;
+    expect(code, c.out()).toBe(1);
+    expect(await hx.weights()).toEqual(ORIGINAL);
+    expect(existsSync(journal)).toBe(false);
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    expect(r.status).toBe('failed');
+    expect(r.error).toMatch(/boom from a timer/);
+  });
 
   it('kill -9 mid-run leaves the journal: run refuses (exit 6) until `loadtest restore`; --restore-first replays it', async () => {
     const { f, journal } = scenario();
