@@ -109,9 +109,22 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   const listeners: RunListener[] = [terminal.listener, stepLog.listener];
   if (jsonLinesOut) listeners.push(jsonLinesListener((line) => jsonLinesOut?.write(line)));
   if (opts.onEvent) listeners.push(opts.onEvent);
+  // After a crash the loop ends as 'aborted'; every record (step log, JSON lines) must say 'failed'.
+  const asFailed = (r: RunResult): RunResult =>
+    crash === undefined || r.status === 'failed'
+      ? r
+      : // A crash message may quote a request (URL, headers): mask it like the rest of the report.
+        {
+          ...r,
+          status: 'failed',
+          stopReason: 'error',
+          error: createRedactor(scenario.secrets)(crashMessage(crash)),
+          capacity: computeCapacity(r.steps, { stopReason: 'error', levelUnit: scenario.load.unit, max: scenario.load.max, mode: scenario.traffic.kind }),
+        };
   const onEvent: RunListener = (e) => {
     if (e.type === 'step-end') steps.push(e.step);
-    for (const l of listeners) l(e);
+    const event = e.type === 'run-end' ? { ...e, result: asFailed(e.result) } : e;
+    for (const l of listeners) l(event);
   };
 
   const ac = new AbortController();
@@ -149,10 +162,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
     } else {
       result = finished;
     }
-    if (crash !== undefined && result.status !== 'failed') {
-      // A crash message may quote a request (URL, headers): mask it like the rest of the report.
-      result = { ...result, status: 'failed', stopReason: 'error', error: createRedactor(scenario.secrets)(crashMessage(crash)) };
-    }
+    result = asFailed(result);
   } catch (err) {
     // createTraffic or a listener threw synchronously: nothing was sent, or the loop already closed.
     await traffic?.close();
