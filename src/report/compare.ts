@@ -82,17 +82,21 @@ function comparePair(base: RunResult, cur: RunResult, run: number): PairComparis
     return { run, change: null, noise, verdict: 'not comparable', reason: `${which} has no servable load` };
   }
   const change = (c - b) / b;
-  const bound = (r: RunResult) => r.capacity.verdict === 'above-max';
+  // Above-max, unknown (interrupted) and inconclusive capacities are lower bounds: "at least this".
+  const bound = (r: RunResult) => ['above-max', 'unknown', 'inconclusive'].includes(r.capacity.verdict);
   let verdict: PairVerdict = Math.abs(change) <= noise ? 'within noise' : change > 0 ? 'improved' : 'regressed';
   let reason = `${fmtNum(c)} vs ${fmtNum(b)} rps (${signedPct(change)}), ${verdict === 'within noise' ? 'within' : 'beyond'} the combined resolution ±${fmtPct(noise)}`;
   // An above-max capacity is only a lower bound: a "regression" against it is real, an improvement
   // over it is not proven, and two lower bounds say nothing about each other.
   if (bound(base) && bound(cur)) {
     verdict = 'not comparable';
-    reason = 'both runs passed every step: their capacities are only lower bounds';
+    reason = 'both capacities are only lower bounds (every step passed, or the run stopped early)';
   } else if (bound(cur) && change < 0) {
     verdict = 'not comparable';
-    reason = `this run passed every step up to its load.max (${fmtNum(c)} rps), below the baseline's ${fmtNum(b)} rps`;
+    reason =
+      cur.capacity.verdict === 'above-max'
+        ? `this run passed every step up to its load.max (${fmtNum(c)} rps), below the baseline's ${fmtNum(b)} rps`
+        : `this run's ${fmtNum(c)} rps is only a lower bound (${cur.capacity.verdict}), below the baseline's ${fmtNum(b)} rps`;
   }
   return { run, change, noise, verdict, reason: reason + comparabilityNote(cur, base) };
 }
@@ -123,7 +127,7 @@ function latencyRows(results: RunResult[]): LatencyRow[] {
 const capText = (r: ComparedRun) =>
   r.maxServableLoad === null
     ? 'none'
-    : `${r.capacityVerdict === 'above-max' ? '≥ ' : ''}${fmtNum(r.maxServableLoad)} rps${r.resolution !== null ? ` ±${fmtPct(r.resolution)}` : ''}`;
+    : `${['above-max', 'unknown', 'inconclusive'].includes(r.capacityVerdict) ? '≥ ' : ''}${fmtNum(r.maxServableLoad)} rps${r.resolution !== null ? ` ±${fmtPct(r.resolution)}` : ''}`;
 
 /** The capacity block as rows of cells: a header row, then one row per attribute. */
 function capacityGrid(c: Comparison): string[][] {

@@ -121,7 +121,8 @@ export function trend(entries: HistoryEntry[], maxRegression = DEFAULT_MAX_REGRE
     const flags: string[] = [];
     if (entry.gate && !entry.gate.passed) flags.push('gate failed');
     if (entry.status !== 'completed') flags.push(entry.status);
-    if (change !== null && p) {
+    // Only a found capacity can drop: any other verdict's number is a lower bound (or nothing).
+    if (change !== null && p && entry.capacity.verdict === 'found') {
       const noise = (entry.capacity.resolution ?? 0) + (p.capacity.resolution ?? 0);
       if (-change > Math.max(noise, maxRegression)) flags.push(`drop ${signedPct(change)}`);
     }
@@ -131,7 +132,8 @@ export function trend(entries: HistoryEntry[], maxRegression = DEFAULT_MAX_REGRE
   });
 }
 
-const cap = (e: HistoryEntry) => (e.capacity.maxServableLoad === null ? 'none' : `${e.capacity.verdict === 'above-max' ? '≥ ' : ''}${fmtNum(e.capacity.maxServableLoad)} rps`);
+const isLowerBound = (v: HistoryEntry['capacity']['verdict']) => v === 'above-max' || v === 'unknown' || v === 'inconclusive';
+const cap = (e: HistoryEntry) => (e.capacity.maxServableLoad === null ? 'none' : `${isLowerBound(e.capacity.verdict) ? '≥ ' : ''}${fmtNum(e.capacity.maxServableLoad)} rps`);
 const res = (e: HistoryEntry) => (e.capacity.resolution === null ? '' : `±${pct(e.capacity.resolution)}`);
 const gateWord = (e: HistoryEntry) => (e.gate ? (e.gate.passed ? 'pass' : 'FAIL') : '—');
 

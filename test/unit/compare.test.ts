@@ -28,6 +28,13 @@ describe('compareRuns', () => {
     expect(c.pairs[0]!.reason).toContain('passed every step up to its load.max (500 rps)');
   });
 
+  it('treats an interrupted run as a lower bound', () => {
+    const c = runs('generate-baseline', 'generate-aborted');
+    expect(c.pairs[0]).toMatchObject({ verdict: 'not comparable' });
+    expect(c.pairs[0]!.reason).toContain("this run's 300 rps is only a lower bound (unknown), below the baseline's 900 rps");
+    expect(renderCompareTable(c)).toContain('≥ 300 rps');
+  });
+
   it('lines up latency at the loads the runs share (within 3%)', () => {
     const c = runs('generate-baseline', 'generate-regressed');
     expect(c.latency.map((r) => r.load)).toEqual([100, 200, 300, 400, 500, 600, 700]);

@@ -79,6 +79,12 @@ describe('history', () => {
     writeFileSync(join(dir, 'notes.txt'), 'ignored');
     const { entries, skipped } = await readHistory(dir);
     expect(entries.map((e) => e.scenario)).toEqual(['checkout', 'checkout', 'checkout', 'web1 live', 'checkout']);
+    // An interrupted run is flagged as such, never as a capacity drop: its number is a lower bound.
+    writeFileSync(join(dir, 'zz-aborted.json'), JSON.stringify(historyEntry(fixture('generate-aborted'))));
+    const rows = trend((await readHistory(dir)).entries);
+    const last = rows.find((r) => r.entry.status === 'aborted')!;
+    expect(last.flags).toEqual(['aborted']);
+    expect(renderHistoryTable([last])).toContain('≥ 300 rps');
     expect(skipped).toEqual([`${join(dir, 'junk.json')}: not valid JSON`, `${join(dir, 'other.json')}: not a loadtest history entry or report`]);
   });
 
