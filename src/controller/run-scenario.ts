@@ -109,6 +109,8 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   const listeners: RunListener[] = [terminal.listener, stepLog.listener];
   if (jsonLinesOut) listeners.push(jsonLinesListener((line) => jsonLinesOut?.write(line)));
   if (opts.onEvent) listeners.push(opts.onEvent);
+  /** An uncaught exception or rejection seen during the run (catchCrashes). */
+  let crash: unknown;
   // After a crash the loop ends as 'aborted'; every record (step log, JSON lines) must say 'failed'.
   const asFailed = (r: RunResult): RunResult =>
     crash === undefined || r.status === 'failed'
@@ -131,7 +133,6 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   const onOuterAbort = (): void => ac.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal?.aborted) ac.abort();
-  let crash: unknown;
   let crashed: (() => void) | undefined;
   const crashSeen = new Promise<void>((resolve) => (crashed = resolve));
   const onCrash = (err: unknown): void => {
