@@ -127,3 +127,10 @@ export function shortReason(reason: string): string {
   const parts = reason.split(': ');
   return parts.length > 2 ? `${parts[0]}: ${parts[1]}` : reason;
 }
+
+/** "812 rps", or "≥ 812 rps" when the capacity is only a lower bound (every step passed, or the run stopped early). */
+export function capacityText(c: RunResult['capacity']): string {
+  if (c.maxServableLoad === null) return 'none';
+  const bound = c.verdict === 'above-max' || c.verdict === 'unknown' || c.verdict === 'inconclusive';
+  return `${bound ? '≥ ' : ''}${fmtNum(c.maxServableLoad)} rps`;
+}

@@ -4,7 +4,7 @@
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
 import { describeUsl } from './capacity-usl.js';
-import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
+import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 import { errorChart, generatorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
 
 export function escapeHtml(s: string): string {
@@ -50,7 +50,7 @@ export function renderHtml(result: RunResult, model: CapacityModel = result.mode
   const warn = !bad && r.capacity.verdict !== 'found';
   const c = r.capacity;
   const cards: Array<[string, string]> = [
-    ['max servable load', c.maxServableLoad === null ? 'none' : `${fmtNum(c.maxServableLoad)} rps`],
+    ['max servable load', capacityText(c)],
     ['resolution', c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`],
     ['first failing load', c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`],
     ['limited by', c.limitedBy.join(', ') || '—'],

@@ -3,7 +3,7 @@
 import type { RunResult } from '../result.js';
 import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
 import { describeUsl } from './capacity-usl.js';
-import { capacityLine, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
+import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 
 /** Escapes text for a Markdown table cell or line: pipes, HTML, emphasis and link syntax. */
 export function mdEscape(s: string): string {
@@ -43,7 +43,7 @@ export function renderMarkdown(result: RunResult, model: CapacityModel = result.
       ['max servable load', 'resolution', 'first failing load', 'limited by', 'verdict', 'stopped because'],
       [
         [
-          c.maxServableLoad === null ? 'none' : `${fmtNum(c.maxServableLoad)} rps`,
+          capacityText(c),
           c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`,
           c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`,
           c.limitedBy.join(', ') || '—',
