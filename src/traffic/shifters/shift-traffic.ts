@@ -46,6 +46,8 @@ export interface ShiftOptions {
   rampIntervalMs?: number;
   /** How long close() retries a vanished socket (ms); default 20 s. */
   restoreDeadlineMs?: number;
+  /** Before a step at a LOWER level than the last, hold the original weights this long (ms); default: the step's warm-up. */
+  cooldownMs?: number;
 }
 
 export interface ShiftTraffic extends Traffic {
@@ -107,6 +109,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
   let journaled = false;
   let restored = true;
   let closing: Promise<string[]> | undefined;
+  let lastLevel: number | undefined;
 
   const planFor = (level: number) => {
     if (!original) throw new Error('shift traffic used before prepare()');
@@ -205,6 +208,15 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
 
     async runStep(step: StepRequest): Promise<StepStats> {
       if (!original || !sampler) throw new Error('shift traffic used before prepare()');
+      // Stepping DOWN (bisecting after a failed step): the target may still carry the backlog of the
+      // overload it just had, which would fail the lower level too. Give it the original weights for
+      // a cool-down first, so the next level starts from a drained service.
+      const cooldown = o.cooldownMs ?? step.warmupMs;
+      if (lastLevel !== undefined && step.level < lastLevel && cooldown > 0) {
+        await applyWeights(original, step.signal);
+        await sleep(cooldown, step.signal);
+      }
+      lastLevel = step.level;
       const startedAt = new Date().toISOString();
       const t0 = performance.now();
       const plan = planFor(step.level);
