@@ -37,7 +37,9 @@ export async function spawnDemo(opts: SpawnDemoOptions = {}): Promise<DemoProces
   const args = [serverJs(), '--workers', String(opts.workers ?? 8), '--service-time', `${opts.serviceTimeMs ?? 20}ms`, '--port', String(opts.port ?? 0)];
   if (opts.queueLimit !== undefined) args.push('--queue-limit', String(opts.queueLimit));
   // stdin is a pipe the child watches: if this process dies, the demo service exits with it.
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal reaches only loadtest, which then finishes the
+  // step and the report against a service that is still up, and stops it afterwards.
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     if (stderr.length < 4000) stderr += d;
