@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LoadtestError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { assertNoPendingJournal, deleteJournal, readJournal, writeJournal, type WeightJournal } from '../../src/traffic/shifters/journal.js';
+import { beforeShiftRun } from '../../src/traffic/shifters/shift-run.js';
+import type { Scenario } from '../../src/scenario/scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadtest-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,6 +53,14 @@ describe('weight journal', () => {
     const f = join(dir, 'alive.json');
     await writeJournal(f, { ...journal, pid: process.ppid });
     expect(() => assertNoPendingJournal(f)).toThrow(/which is still running/);
+  });
+
+  it('--restore-first never replays the journal of a run that is still going', async () => {
+    const f = join(dir, 'live-run.json');
+    await writeJournal(f, { ...journal, pid: process.ppid });
+    const scenario = { traffic: { kind: 'shift', journalFile: f } } as unknown as Scenario;
+    await expect(beforeShiftRun(scenario, true, () => undefined)).rejects.toThrow(/which is still running/);
+    expect(readJournal(f)).toBeDefined();
   });
 
   it.each([

@@ -60,6 +60,11 @@ export async function deleteJournal(file: string): Promise<void> {
   await rm(file, { force: true });
 }
 
+/** True when the run that wrote the journal is still running (another process on this machine). */
+export function journalOwnerAlive(j: Pick<WeightJournal, 'pid'>): boolean {
+  return j.pid !== process.pid && pidAlive(j.pid);
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -76,7 +81,7 @@ function pidAlive(pid: number): boolean {
 export function assertNoPendingJournal(file: string): void {
   const j = readJournal(file);
   if (!j) return;
-  const alive = j.pid !== process.pid && pidAlive(j.pid);
+  const alive = journalOwnerAlive(j);
   throw new LoadtestError(
     `an unrestored weight journal exists: ${file} (written by pid ${j.pid}${alive ? ', which is still running' : ''} at ${j.startedAt})`,
     ExitCode.UNRESTORED,

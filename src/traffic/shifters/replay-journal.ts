@@ -4,7 +4,7 @@ import { LoadtestError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { commandWeightControl } from './command-shifter.js';
 import { HaproxyRuntime, describeAddress } from './haproxy-runtime.js';
-import { deleteJournal, readJournal, type WeightJournal } from './journal.js';
+import { deleteJournal, journalOwnerAlive, readJournal, type WeightJournal } from './journal.js';
 import { restoreWeights, type RestoreOptions } from './restore-weights.js';
 
 export interface ReplayOutcome {
@@ -31,6 +31,7 @@ export async function replayJournal(file: string, opts: RestoreOptions = {}): Pr
   if (!j) return { restored: false, found: false, lines: [`no weight journal at ${file}: nothing to restore`] };
   const { where, set } = setterFor(j);
   const lines = [`journal ${file}: written by pid ${j.pid} at ${j.startedAt}${j.scenario ? ` ("${j.scenario}")` : ''}`];
+  if (journalOwnerAlive(j)) lines.push(`warning: pid ${j.pid} is still running; if it is that run, it may change the weights again`);
   const outcome = await restoreWeights(j.weights, set, opts);
   lines.push(...outcome.messages.map((m) => `${m} (${where})`));
   if (!outcome.ok) {

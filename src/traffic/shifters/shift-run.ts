@@ -6,7 +6,7 @@ import { rampLevels } from '../../scenario/ramp.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import type { Traffic } from '../traffic.js';
 import { createShifter } from './create-shifter.js';
-import { assertNoPendingJournal } from './journal.js';
+import { assertNoPendingJournal, journalOwnerAlive, readJournal } from './journal.js';
 import { replayJournalOrThrow } from './replay-journal.js';
 import type { ShiftTraffic } from './shift-traffic.js';
 
@@ -17,11 +17,13 @@ import type { ShiftTraffic } from './shift-traffic.js';
 export async function beforeShiftRun(scenario: Scenario, restoreFirst: boolean, write: (line: string) => void): Promise<void> {
   if (scenario.traffic.kind !== 'shift') return;
   const file = scenario.traffic.journalFile;
-  if (restoreFirst) {
+  const pending = readJournal(file);
+  if (restoreFirst && !(pending && journalOwnerAlive(pending))) {
     const lines = await replayJournalOrThrow(file);
     if (!lines[0]?.startsWith('no weight journal')) for (const l of lines) write(`restore-first: ${l}`);
     return;
   }
+  // No journal, or (even with --restore-first) one whose run is still going: never fight a live run.
   assertNoPendingJournal(file);
 }
 
