@@ -2,6 +2,8 @@
 // serves W/S requests per second when saturated, queues FIFO beyond that, rejects past its queue
 // limit with 503, spends no service time on requests whose client left, and runs as its own process.
 import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../../src/demo/demo-server.js';
 import { spawnDemo, type DemoProcess } from '../../src/demo/spawn-demo.js';
@@ -87,5 +89,19 @@ describe('demo service', () => {
     await proc.stop();
     expect(() => process.kill(pid, 0)).toThrow(); // gone
     agent.destroy();
+  });
+
+  it('as a process, exits when its stdin pipe closes (the parent died)', async () => {
+    const js = fileURLToPath(new URL('../../dist/demo/demo-server.js', import.meta.url));
+    const child = spawn(process.execPath, [js, '--workers', '2', '--service-time', '5ms'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const line = await new Promise<string>((r) => child.stdout!.once('data', (d: Buffer) => r(d.toString())));
+      expect(JSON.parse(line)).toMatchObject({ workers: 2, serviceTimeMs: 5, trueCapacity: 400 });
+      child.stdin!.end();
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
