@@ -67,23 +67,25 @@ export interface LiveState {
   progress?: StepProgress;
 }
 
-/** The line redrawn in place on a TTY while a step runs. */
+/**
+ * The line redrawn in place on a TTY while a step runs, kept near 100 columns:
+ * `step 2/≤15 ramp  200 rps  ██████░░░░ 2s left (run ≤54s)  offered 200 → 200 rps  p50 20.0ms p99 31.0ms  err 0%`
+ */
 export function renderProgressLine(s: LiveState, c: ChalkInstance): string {
   const p = s.progress;
   const elapsed = p?.elapsedMs ?? 0;
   const left = Math.max(0, s.durationMs - elapsed);
   const m = p?.metrics ?? {};
-  const parts = [
-    // Retries of inconclusive steps can run past the planned worst case: then just the number.
-    s.index < s.plannedSteps ? `step ${s.index + 1}/≤${s.plannedSteps}` : `step ${s.index + 1}`,
-    s.phase.padEnd(6),
-    c.bold(s.description),
-    bar(s.durationMs > 0 ? elapsed / s.durationMs : 0, 12),
-    `${fmtDuration(Math.ceil(left / 1000) * 1000)} left`,
-  ];
+  // Retries of inconclusive steps can run past the planned worst case: then just the number.
+  const n = s.index < s.plannedSteps ? `step ${s.index + 1}/≤${s.plannedSteps}` : `step ${s.index + 1}`;
+  let time = `${bar(s.durationMs > 0 ? elapsed / s.durationMs : 0, 10)} ${fmtDuration(Math.ceil(left / 1000) * 1000)} left`;
+  // The run's remaining time if every planned step still ran: an upper bound (the search usually stops sooner).
+  const stepsAfter = s.plannedSteps - s.index - 1;
+  if (stepsAfter > 0) time += ' ' + c.dim(`(run ≤${fmtDuration(Math.ceil((left + stepsAfter * s.durationMs) / 1000) * 1000)})`);
+  const parts = [`${n} ${s.phase.padEnd(6)}${c.bold(s.description)}`, time];
   if (p) {
     parts.push(
-      `offered ${formatRps(p.offeredRps)} achieved ${formatRps(p.achievedRps)} rps`,
+      `offered ${formatRps(p.offeredRps)} → ${formatRps(p.achievedRps)} rps`,
       `p50 ${fmtMs(m['p50'])} p99 ${fmtMs(m['p99'])}`,
       `err ${fmtPct(m['error_rate'])}`,
     );
