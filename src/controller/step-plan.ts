@@ -29,11 +29,13 @@ export type PlanSpec = Pick<LoadSpec, 'unit' | 'start' | 'step' | 'factor' | 'ma
 export const DEFAULT_INCONCLUSIVE_RETRIES = 1;
 
 /**
- * Levels are rounded so steps read well and bisection ends: whole requests/s in generate mode,
- * hundredths of the fair share in shift mode (finer than any weight change HAProxy can make).
+ * Levels are rounded so steps read well and bisection ends: whole requests/s in generate mode
+ * (tenths below 10 rps, so a slow plan does not round to 0), hundredths of the fair share in shift
+ * mode (finer than any weight change HAProxy can make).
  */
 export function roundLevel(unit: LoadSpec['unit'], level: number): number {
-  return unit === 'rps' ? Math.round(level) : Math.round(level * 100) / 100;
+  if (unit === 'share') return Math.round(level * 100) / 100;
+  return level >= 9.5 ? Math.round(level) : Math.max(0.1, Math.round(level * 10) / 10);
 }
 
 /** Hard cap on ramp length so a plan with a tiny step cannot loop for ever (validation should catch it first). */

@@ -32,6 +32,8 @@ describe('plannedRamp', () => {
     ['geometric rounds to whole rps', plan({ start: 100, step: undefined, factor: 1.5, max: 400 }), [100, 150, 225, 338, 400]],
     ['start equals max', plan({ start: 300, step: 100, max: 300 }), [300]],
     ['share unit keeps hundredths', plan({ unit: 'share', start: 1, step: 0.25, max: 2 }), [1, 1.25, 1.5, 1.75, 2]],
+    ['below 10 rps keeps tenths', plan({ start: 0.5, step: undefined, factor: 2, max: 12 }), [0.5, 1, 2, 4, 8, 12]],
+    ['geometric from 0.3 rps', plan({ start: 0.3, step: undefined, factor: 1.5, max: 1 }), [0.3, 0.5, 0.7, 1]],
   ])('%s', (_name, p, expected) => {
     expect(plannedRamp(p)).toEqual(expected);
   });
