@@ -88,6 +88,9 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
 
 /** Runs with SIGINT/SIGTERM/SIGHUP handling: first = stop and report (130), second = close and exit now. */
 export async function runWithSignals(scenario: Parameters<typeof runScenario>[0], opts: RunScenarioOptions): Promise<RunOutcome> {
+  // `loadtest run … | head`: a reader that went away must not turn the run into a crash; the run
+  // goes on and its report is still written.
+  ignoreBrokenPipes();
   const ac = new AbortController();
   let traffic: Traffic | undefined;
   const uninstall = installRunSignals({
@@ -112,6 +115,15 @@ export async function runWithSignals(scenario: Parameters<typeof runScenario>[0]
     });
   } finally {
     uninstall();
+  }
+}
+
+function ignoreBrokenPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
   }
 }
 
