@@ -53,7 +53,7 @@ describe('scrape sampler (service /metrics)', () => {
 
   it('a URL without the histogram or not answering is a clear error', async () => {
     const wrong = createScrapeSampler({ targetUrls: [web1.metricsUrl], controlUrls: [], histogram: 'nope_seconds', intervalMs: 1000 });
-    await expect(wrong.sample()).rejects.toThrow(/exposes no histogram nope_seconds_bucket/);
+    await expect(wrong.sample()).rejects.toThrow(/exposes no histogram nope_seconds \(no nope_seconds_bucket series, no TYPE line\)/);
     const down = createScrapeSampler({ targetUrls: ['http://127.0.0.1:1/metrics'], controlUrls: [], histogram: 'x', intervalMs: 1000 });
     await expect(down.sample()).rejects.toThrow(/scraping http:\/\/127\.0\.0\.1:1\/metrics failed: ECONNREFUSED/);
   });

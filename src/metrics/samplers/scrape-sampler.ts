@@ -62,8 +62,9 @@ export function createScrapeSampler(o: ScrapeSamplerOptions): Sampler {
       ]);
       const at = performance.now();
       const target = scrapeSnapshot(t, o.histogram);
-      if (target.buckets!.length === 0) {
-        throw new LoadtestError(`${o.targetUrls.join(', ')} exposes no histogram ${o.histogram}_bucket`);
+      // A labelled histogram has no series until its first request, but its TYPE line is there.
+      if (target.buckets!.length === 0 && !t.some((x) => x.includes(`# TYPE ${o.histogram} histogram`))) {
+        throw new LoadtestError(`${o.targetUrls.join(', ')} exposes no histogram ${o.histogram} (no ${o.histogram}_bucket series, no TYPE line)`);
       }
       return { at, target, control: scrapeSnapshot(c, o.histogram) };
     },

@@ -167,6 +167,8 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
       // Fails early on an all-zero pool or an unknown target.
       weightsForShare(original, o.targets, shareFor(1, original, o.targets), o.limits);
       sampler = o.makeSampler(o.targets, controls);
+      // Read the metrics source once before anything changes: a wrong URL or metric fails here.
+      await sampler.sample();
       await writeJournal(o.journalFile, {
         kind: 'loadtest.weight-journal',
         version: 1,
