@@ -23,11 +23,14 @@ export interface CliChild {
 const live = new Set<CliChild>();
 
 /**
- * Starts the CLI. `deadlineMs` bounds it: past that it is SIGKILLed (the test then fails on the
- * exit status, it does not hang).
+ * Starts the CLI (`nodeArgs` go to node itself, before the script). `deadlineMs` bounds it: past
+ * that it is SIGKILLed (the test then fails on the exit status, it does not hang).
  */
-export function spawnCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; deadlineMs?: number } = {}): CliChild {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export function spawnCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; deadlineMs?: number; nodeArgs?: string[] } = {},
+): CliChild {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
