@@ -115,7 +115,7 @@ ${extra}`,
     expect(existsSync(journal)).toBe(false);
   });
 
-  it('the socket gone for good: weights NOT restored, journal kept; `loadtest restore` puts them back later', async () => {
+  it('the socket gone for good: weights NOT restored, journal kept; `loadtest restore <scenario>` puts them back later', async () => {
     const { f, journal } = scenarioFile();
     const scenario = await loadScenario(f);
     const traffic = createTraffic(scenario, { shift: { rampIntervalMs: 50, haproxyIntervalMs: 250, restoreDeadlineMs: 1500 } }) as ShiftTraffic;
@@ -145,7 +145,7 @@ ${extra}`,
       if (moved) renameSync(away, hx.socket);
     }
     expect((await hx.weights()).web1).toBeGreaterThan(100); // still shifted
-    const ok = await cli(['restore', '--journal', journal]);
+    const ok = await cli(['restore', f]); // the scenario names its journal
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/restored web1 weight 100/);
     expect(ok.stdout).toContain(`deleted ${journal}`);
