@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll, spawnCli, waitFor } from '../helpers/cli-process.js';
+import { spawn } from 'node:child_process';
+import { ROOT, killAll, spawnCli, waitFor } from '../helpers/cli-process.js';
 import { startDemoServer, type DemoServer } from '../../src/demo/demo-server.js';
 import type { RunResult } from '../../src/result.js';
 
@@ -126,6 +127,26 @@ describe('loadtest run', () => {
     expect(cli.stdout()).toContain('run interrupted');
     const last = readFileSync(log, 'utf8').trim().split('\n').at(-1)!;
     expect(JSON.parse(last)).toMatchObject({ type: 'run-end', status: 'aborted' });
+  });
+});
+
+describe('loadtest run | head', () => {
+  it('a reader that goes away (EPIPE) does not crash the run: it completes and writes its report', async () => {
+    const file = scenario('piped', demo.url, '{ start: 200, step: 100, max: 300, step_duration: 1.5s, warmup: 500ms }');
+    const json = join(dir, 'piped.json');
+    const child = spawn(process.execPath, [join(ROOT, 'bin/loadtest.js'), 'run', file, '--json', json], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.once('data', () => child.stdout!.destroy()); // like `head -1`
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    clearTimeout(killer);
+    expect(code, stderr).toBe(0);
+    expect(report(json).status).toBe('completed');
+    expect(stderr).not.toContain('EPIPE');
   });
 });
 
