@@ -122,7 +122,8 @@ function ignoreBrokenPipes(): void {
   for (const stream of [process.stdout, process.stderr]) {
     if (stream.listenerCount('error') > 0) continue;
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err;
+      // EPIPE: the reader of a pipe left; EIO: the terminal closed (SIGHUP follows). Neither is the run's business.
+      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
     });
   }
 }
