@@ -251,4 +251,46 @@ describe('findCapacity', () => {
     expect(result.warnings).toContain('a reporter failed: disk full');
     expect(result.scenario.target).toBe('http://127.0.0.1:1/?token=***');
   });
+
+  it('shift mode: load is the served rps, breaches must persist over windows, capacity in rps with the level as a share', async () => {
+    const empty = summarize(createHistogram());
+    const shiftScenario = scenario(
+      {
+        traffic: { kind: 'shift', shifter: { type: 'haproxy', socket: '/x', backend: 'web', servers: ['web1'] }, limits: {}, journalFile: '/tmp/j' },
+        slo: [parseSlo('p99 < 250ms')],
+      },
+      { unit: 'share', start: 1, step: 0.5, max: 3, refine: undefined, windowMs: 1000, persist: 2, minSamples: 10 },
+    );
+    // web1 serves 120 rps per 1x share; p99 breaks above 2x, but at 1.5x one window is noisy.
+    const window = (p99: number) => ({ p99, samples: 50 });
+    const traffic: Traffic = {
+      kind: 'shift',
+      prepare: async () => {},
+      describe: (l) => `${l}x`,
+      runStep: async (req) => ({
+        ...stats(req.level, { p99: req.level > 2 ? 400 : 100 }),
+        windows: req.level > 2 ? [window(400), window(400), window(400)] : req.level === 1.5 ? [window(100), window(400), window(100)] : [window(100), window(100), window(100)],
+        live: {
+          weights: {},
+          expectedShare: 0.3,
+          measuredShare: 0.3,
+          target: { servers: ['web1'], rps: req.level * 120, errorRate: 0, samples: 150 },
+          source: 'haproxy',
+        },
+        latencyMs: empty,
+      }),
+      close: async () => ['weights restored'],
+    };
+    const result = await findCapacity(shiftScenario, traffic);
+    expect(result.steps.map((s) => [s.level, s.load, s.verdict])).toEqual([
+      [1, 120, 'pass'],
+      [1.5, 180, 'pass'], // one breached window out of three: does not persist
+      [2, 240, 'pass'],
+      [2.5, 300, 'fail'],
+    ]);
+    expect(result.capacity).toMatchObject({ maxServableLoad: 240, level: 2, unit: 'rps', levelUnit: 'share', verdict: 'found' });
+    expect(result.capacity.summary).toBe('max servable load: 240 rps (2x fair share) (±25%), limited by p99 < 250ms');
+    expect(result.scenario.target).toBe('haproxy backend web servers web1');
+    expect(result.warnings).toEqual(['weights restored']);
+  });
 });
