@@ -132,17 +132,20 @@ describe('target unusable before the first step: fail fast, one line, exit 1', (
 });
 
 describe('target failing during the steps: the steps fail on error_rate, the run completes, no crash', () => {
-  const cases: Array<[Fault, string, Partial<FaultServerOptions>]> = [
-    ['http500', 'http', {}],
-    ['reset', 'reset', {}],
-    ['hang', 'timeout', {}],
-    ['slowloris', 'timeout', { trickleMs: 200 }],
-    ['malformed', 'protocol', {}],
+  const cases: Array<[Fault, string, Partial<FaultServerOptions>, Partial<RunOptions>]> = [
+    ['http500', 'http', {}, {}],
+    ['reset', 'reset', {}, {}],
+    ['hang', 'timeout', {}, {}],
+    ['slowloris', 'timeout', { trickleMs: 200 }, {}],
+    ['malformed', 'protocol', {}, {}],
+    // A target that holds every request fills the in-flight cap long before the 2 s timeout: the
+    // sends past it are dropped, counted as errors, and the step fails (the service was too slow).
+    ['hang', 'dropped', {}, { timeout: '2s', extraTraffic: '  max_in_flight: 5' }],
   ];
-  it.each(cases)('%s → %s errors, verdict fail, exit 0 (no gate)', async (fault, cls, extra) => {
+  it.each(cases)('%s → %s errors, verdict fail, exit 0 (no gate)', async (fault, cls, extra, run) => {
     // The first answer is good so the pre-flight probe passes; everything after is broken.
     const s = await start({ fault, okFirst: 1, ...extra });
-    const r = await runCli(`during-${fault}`, s.url, { start: 20, step: 20, max: 40 });
+    const r = await runCli(`during-${fault}-${cls}`, s.url, { start: 20, step: 20, max: 40, ...run });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(STACK);
     const rep = r.report!;
