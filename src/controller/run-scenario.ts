@@ -3,7 +3,7 @@
 // report and any other outputs, written even when the run was interrupted or failed → an exit code.
 // It never exits the process; process-level handlers (signals, crashes) are opt-in.
 import { createWriteStream } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Scenario } from '../scenario/scenario.js';
 import type { Traffic } from '../traffic/traffic.js';
@@ -82,7 +82,17 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   // A bad baseline is a usage error: find it before sending anything.
   const baseline = gate.baseline !== undefined ? await loadReport(gate.baseline) : undefined;
 
-  // Outputs that cannot be opened fail the run before any traffic is sent.
+  // Outputs that cannot be opened fail the run before any traffic is sent: a report that cannot be
+  // written would otherwise throw away a whole run at its very end.
+  const r0 = scenario.report;
+  assertCanWrite(jsonPath, 'JSON report');
+  for (const [path, what] of [
+    [opts.junit ?? r0.junit, 'JUnit report'],
+    [opts.markdown ?? r0.markdown, 'Markdown summary'],
+    [opts.html ?? r0.html, 'HTML report'],
+  ] as const) {
+    if (path !== undefined) assertCanWrite(path, what);
+  }
   const stepLog: StepLog = openStepLog(logPath);
   const outputProblems: string[] = [];
   let jsonLinesOut: { write(s: string): unknown; end?(): void } | undefined;
@@ -240,6 +250,18 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
     if (exitCode === 0) exitCode = 1;
   }
   return { result, exitCode, files };
+}
+
+/** Throws (exit 1) unless a file can be written at `path` later: its directory exists or can be made, is writable, and `path` is not a directory. */
+function assertCanWrite(path: string, what: string): void {
+  try {
+    const dir = dirname(path);
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    if (existsSync(path) && statSync(path).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  } catch (err) {
+    throw new LoadtestError(`cannot write the ${what} to ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 function crashMessage(err: unknown): string {
