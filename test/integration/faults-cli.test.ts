@@ -131,6 +131,25 @@ describe('target unusable before the first step: fail fast, one line, exit 1', (
   });
 });
 
+describe('an output that cannot be written', () => {
+  it('fails before any traffic is sent: one line, exit 1', async () => {
+    const s = await start({ fault: 'ok' });
+    const dir = join(root, 'unwritable');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'not-a-dir'), 'x');
+    const file = join(dir, 'scenario.yaml');
+    writeFileSync(
+      file,
+      `name: unwritable\ntarget: ${s.url}\ntraffic:\n  requests: [{ name: home, path: / }]\nload: { start: 20, step: 20, max: 40, step_duration: 1s, warmup: 0s }\nslo: [error_rate < 1%]\nreport:\n  json: ${join(dir, 'not-a-dir', 'report.json')}\n  log: ${join(dir, 'steps.jsonl')}\n`,
+    );
+    const cli = spawnCli(['run', file], { cwd: dir, deadlineMs: 30_000 });
+    const { code } = await cli.exited;
+    expect(code).toBe(1);
+    expect(cli.stderr().trim().split('\n')).toEqual([`loadtest: cannot write the JSON report to ${join(dir, 'not-a-dir', 'report.json')}: EEXIST`]);
+    expect(s.requests).toBe(0);
+  });
+});
+
 describe('target failing during the steps: the steps fail on error_rate, the run completes, no crash', () => {
   const cases: Array<[Fault, string, Partial<FaultServerOptions>, Partial<RunOptions>]> = [
     ['http500', 'http', {}, {}],
