@@ -102,6 +102,28 @@ describe('HAProxy runtime API (real haproxy 2.6)', () => {
     expect(existsSync(journalFile)).toBe(true);
   });
 
+  it('servers in maintenance or backup take no share; a target that is not up or drained is refused', async () => {
+    const h = await startHaproxy({ servers: [...backends.map((b) => ({ name: b.name, port: b.port })), { name: 'spare', port: backends[0]!.port }] });
+    try {
+      await h.runtime.command('set server web/web3 state maint');
+      // Four servers, web3 in maintenance: the pool is web1, web2 and spare.
+      const rt = new HaproxyRuntime({ socket: h.socket });
+      expect((await rt.inspectBackend('web', ['web1'])).weights).toEqual({ web1: 100, web2: 100, spare: 100 });
+      const shifter = createHaproxyShifter({ spec: { type: 'haproxy', socket: h.socket, backend: 'web', servers: ['web1'] }, limits: {}, journalFile: join(dir, 'maint.json') });
+      await shifter.prepare(new AbortController().signal);
+      expect(shifter.describe(1)).toBe('1.00x (web1 weight 100/256, share 33.3%)'); // of 3 up servers, not 4
+      await shifter.close();
+      await expect(rt.inspectBackend('web', ['web3'])).rejects.toThrow(/server web3 is MAINT: it receives no traffic to shift/);
+      await h.runtime.command('set server web/web3 state ready');
+      await rt.setWeight('web', 'web1', 0);
+      const drained = createHaproxyShifter({ spec: { type: 'haproxy', socket: h.socket, backend: 'web', servers: ['web1'] }, limits: {}, journalFile: join(dir, 'drained.json') });
+      await expect(drained.prepare(new AbortController().signal)).rejects.toThrow(/web1 has weight 0 \(drained\)/);
+      expect(await drained.close()).toEqual([]);
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('fails clearly when the socket is not there', async () => {
     const rt = new HaproxyRuntime({ socket: join(dir, 'missing.sock') });
     await expect(rt.cliLevel()).rejects.toThrow(/cannot reach the HAProxy runtime API at .*missing\.sock: ENOENT/);

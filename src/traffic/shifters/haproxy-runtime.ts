@@ -231,8 +231,9 @@ export class HaproxyRuntime {
   }
 
   /**
-   * The backend's servers with their current weights, and its balance algorithm. Refuses a missing
-   * backend or server and algorithms that ignore runtime weights.
+   * The backend's active, up servers with their current weights (DOWN/MAINT/DRAIN and backup servers
+   * are left out: they take no share), and its balance algorithm. Refuses a missing backend or
+   * server, a target that is not up, and algorithms that ignore runtime weights.
    */
   async inspectBackend(backend: string, targets: string[]): Promise<{ weights: Record<string, number>; algo: string }> {
     const names = await this.backends();
@@ -248,13 +249,25 @@ export class HaproxyRuntime {
         ['use `balance roundrobin` (or leastconn, random) for the backend under test'],
       );
     }
+    // Only active servers that are up take part: a DOWN/MAINT/DRAIN or backup server gets no share
+    // of the traffic, so counting its weight would make every share (and the fair share) wrong.
     const weights: Record<string, number> = {};
-    for (const r of rows) if (r.pxname === backend && r.type === 2) weights[r.svname] = r.weight;
-    const missing = targets.filter((t) => !(t in weights));
+    const unusable = new Map<string, string>();
+    for (const r of rows) {
+      if (r.pxname !== backend || r.type !== 2) continue;
+      const state = /^(DOWN|MAINT|DRAIN)/.exec(r.status)?.[1] ?? (r.raw.bck === '1' ? 'a backup server' : undefined);
+      if (state) unusable.set(r.svname, state);
+      else weights[r.svname] = r.weight;
+    }
+    const missing = targets.filter((t) => !(t in weights) && !unusable.has(t));
     if (missing.length > 0) {
       throw new LoadtestError(
-        `backend "${backend}" has no server ${missing.map((m) => `"${m}"`).join(', ')} (servers: ${Object.keys(weights).join(', ')})`,
+        `backend "${backend}" has no server ${missing.map((m) => `"${m}"`).join(', ')} (servers: ${[...Object.keys(weights), ...unusable.keys()].join(', ')})`,
       );
+    }
+    const down = targets.filter((t) => unusable.has(t));
+    if (down.length > 0) {
+      throw new LoadtestError(`server ${down.map((t) => `${t} is ${unusable.get(t)}`).join(', ')}: it receives no traffic to shift`);
     }
     // show stat's weight is the effective one (scaled during slowstart …); take the user weight.
     for (const st of await this.serversState(backend)) if (st.server in weights) weights[st.server] = st.uweight;

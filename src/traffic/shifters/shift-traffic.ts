@@ -162,6 +162,9 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
       // Never journal over another run's journal: its "original" weights may be shifted ones.
       assertNoPendingJournal(o.journalFile);
       original = await o.control.readWeights();
+      if (o.targets.every((t) => (original![t] ?? 0) === 0)) {
+        throw new LoadtestError(`${o.targets.join(', ')} ${o.targets.length > 1 ? 'have' : 'has'} weight 0 (drained): no fair share to multiply`);
+      }
       current = { ...original };
       const controls = Object.keys(original).filter((s) => !o.targets.includes(s));
       // Fails early on an all-zero pool or an unknown target.
