@@ -103,7 +103,7 @@ describe('rampWeights', () => {
       { a: 200, b: 50 },
       40,
       [
-        { a: 133, b: 83 },
+        { a: 134, b: 84 },
         { a: 167, b: 67 },
         { a: 200, b: 50 },
       ],
@@ -133,6 +133,33 @@ describe('rampWeights', () => {
           }
           if (steps.length > 0) expect(steps[steps.length - 1]).toEqual(goal);
           else expect(cur).toEqual(goal);
+        },
+      ),
+    );
+  });
+});
+
+describe('rampWeights keeps max_share on the way', () => {
+  it('property: with targets given, no sub-step share exceeds the larger end share', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 256 }), fc.integer({ min: 1, max: 256 })), { minLength: 2, maxLength: 5 }),
+        fc.integer({ min: 1, max: 64 }),
+        (pairs, maxStep) => {
+          const cur: Record<string, number> = {};
+          const goal: Record<string, number> = {};
+          pairs.forEach(([c, g], i) => {
+            cur[`s${i}`] = c;
+            goal[`s${i}`] = g;
+          });
+          const targets = ['s0'];
+          const bound = Math.max(shareOf(cur, targets), shareOf(goal, targets));
+          let prev = cur;
+          for (const st of rampWeights(cur, goal, maxStep, targets)) {
+            expect(shareOf(st, targets)).toBeLessThanOrEqual(bound + 1e-12);
+            for (const s of Object.keys(goal)) expect(Math.abs(st[s]! - prev[s]!)).toBeLessThanOrEqual(maxStep);
+            prev = st;
+          }
         },
       ),
     );

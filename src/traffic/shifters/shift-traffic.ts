@@ -123,7 +123,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
   let inFlightSet: Promise<void> = Promise.resolve();
 
   async function applyWeights(goal: Record<string, number>, signal: AbortSignal): Promise<void> {
-    const steps = rampWeights(current!, goal, o.limits.maxWeightStep);
+    const steps = rampWeights(current!, goal, o.limits.maxWeightStep, o.targets);
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
       for (const s of changedServers(current!, step)) {
@@ -200,7 +200,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
       const lines = [`${o.control.description}: current weights ${JSON.stringify(original)}`];
       for (const level of levels) {
         const plan = planFor(level);
-        const steps = rampWeights(original, plan.weights, o.limits.maxWeightStep);
+        const steps = rampWeights(original, plan.weights, o.limits.maxWeightStep, o.targets);
         const sets = changedServers(original, plan.weights).map((s) => `set ${s} ${original![s]}→${plan.weights[s]}`);
         lines.push(
           `${level.toFixed(2)}x: ${describeWeights(plan.weights, plan.share)}; ${sets.length ? sets.join(', ') : 'no change'}` +

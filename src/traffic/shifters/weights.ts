@@ -161,13 +161,15 @@ function roundWeights(
 
 /**
  * The `set weight` sub-steps from `current` to `goal` so no server's weight changes by more than
- * maxStep at once: n = ceil(largest change / maxStep) evenly spaced, rounded sub-steps, the last
- * being `goal`. [] when nothing changes; [goal] when there is no step limit.
+ * maxStep at once: n = ceil(largest change / maxStep) evenly spaced sub-steps, the last being
+ * `goal`; `targets`' weights are rounded down and the others' up, so no sub-step gives the targets
+ * more share than the larger end. [] when nothing changes; [goal] when there is no step limit.
  */
 export function rampWeights(
   current: Record<string, number>,
   goal: Record<string, number>,
   maxStep?: number,
+  targets: string[] = [],
 ): Array<Record<string, number>> {
   const servers = Object.keys(goal);
   let largest = 0;
@@ -180,7 +182,10 @@ export function rampWeights(
     const w: Record<string, number> = {};
     for (const s of servers) {
       const from = current[s] ?? 0;
-      w[s] = k === n ? (goal[s] ?? 0) : from + Math.round((((goal[s] ?? 0) - from) * k) / n);
+      // Targets rounded down, the others up: a sub-step's share never exceeds the larger of the two
+      // ends' (the exact path's share is monotone between them), so max_share holds on the way too.
+      const exact = from + (((goal[s] ?? 0) - from) * k) / n;
+      w[s] = k === n ? (goal[s] ?? 0) : targets.includes(s) ? Math.floor(exact + 1e-9) : Math.ceil(exact - 1e-9);
     }
     steps.push(w);
   }
