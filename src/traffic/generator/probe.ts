@@ -15,6 +15,10 @@ export function probeFailureMessage(target: string, err: unknown, timeoutMs: num
     case 'dns':
       return `target ${target}: host name not found (${code ?? 'DNS error'}); check traffic.target`;
     case 'tls':
+      if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+        // Trusted, but issued for another name: "self-signed?" would send the user the wrong way.
+        return `target ${target}: TLS certificate is not valid for this host name (${code}); use the name it was issued for in target, or set traffic.insecure: true to accept it`;
+      }
       return `target ${target}: TLS certificate is not trusted (${code ?? 'TLS error'}; self-signed?); set traffic.insecure: true to accept it`;
     case 'timeout':
       return `target ${target} did not answer within ${timeoutMs} ms (traffic.timeout)`;
