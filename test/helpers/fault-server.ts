@@ -249,10 +249,13 @@ export async function refusedPort(): Promise<number> {
 export const UNRESOLVABLE_HOST = 'loadtest-fault.invalid';
 
 /**
- * A self-signed certificate for 127.0.0.1 (CN and subjectAltName IP), made by `openssl` in a temp
- * directory that is removed again. Nobody trusts it: clients must refuse it unless told otherwise.
+ * A self-signed certificate (by default for 127.0.0.1: CN and subjectAltName IP), made by `openssl`
+ * in a temp directory that is removed again. Nobody trusts it: clients must refuse it unless told
+ * otherwise (insecure, or NODE_EXTRA_CA_CERTS naming it). `altName` makes one for another name.
  */
-export function makeSelfSignedCert(): { key: string; cert: string } {
+export function makeSelfSignedCert(opts: { cn?: string; altName?: string } = {}): { key: string; cert: string } {
+  const cn = opts.cn ?? '127.0.0.1';
+  const altName = opts.altName ?? 'IP:127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'loadtest-tls-'));
   try {
     execFileSync(
@@ -260,7 +263,7 @@ export function makeSelfSignedCert(): { key: string; cert: string } {
       [
         'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
         '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+        '-subj', `/CN=${cn}`, '-addext', `subjectAltName=${altName}`,
       ],
       { stdio: 'pipe', timeout: 30_000 },
     );
