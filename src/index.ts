@@ -55,6 +55,8 @@ export { renderHtml } from './report/html.js';
 export { compareRuns, renderCompareTable, renderCompareMarkdown, renderCompareJson } from './report/compare.js';
 export { evaluateGate, gateExitCode } from './report/gate.js';
 export { fitCapacityModel, type CapacityModel } from './report/capacity-model.js';
+export { writeOutputs, type OutputOptions } from './report/outputs.js';
+export { appendHistory, readHistory, trend, type HistoryEntry } from './report/history.js';
 export { createTerminalReporter } from './report/terminal.js';
 export { jsonLinesListener } from './report/json-lines.js';
 export { createRedactor } from './report/redact.js';

@@ -19,6 +19,7 @@ import { openStepLog, defaultStepLogPath, type StepLog } from '../report/step-lo
 import { writeJsonReport } from '../report/json-report.js';
 import { jsonLinesListener } from '../report/json-lines.js';
 import { evaluateGate } from '../report/gate.js';
+import { fitCapacityModel } from '../report/capacity-model.js';
 import { loadReport } from '../report/load-report.js';
 import { writeOutputs } from '../report/outputs.js';
 import { LoadtestError } from '../errors.js';
@@ -197,6 +198,13 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
       maxRegression: gate.maxRegression,
       maxLatencyRegression: gate.maxLatencyRegression,
     });
+  }
+
+  // The latency-vs-load model goes into the JSON report too (reporters refit it when absent).
+  try {
+    if (result.steps.length > 0) result.model = fitCapacityModel(result);
+  } catch (err) {
+    result.warnings.push(`capacity model not fitted: ${(err as Error).message}`);
   }
 
   // Write everything even for an aborted or failed run: every run leaves a record.

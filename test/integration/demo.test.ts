@@ -43,6 +43,10 @@ describe('loadtest demo', () => {
     expect(r.capacity.limitedBy.length).toBeGreaterThan(0);
     expect(r.capacity.summary).toMatch(/^max servable load: \d+ rps \(±\d+%\), limited by /);
     expect(out).toContain(r.capacity.summary);
+    // The latency-vs-load model travels in the JSON report, fitted to these steps.
+    expect(r.model).toBeDefined();
+    expect(r.model!.fits.length).toBeGreaterThan(0);
+    expect(r.model!.summary).not.toBe("");
 
     // Steps: ramp first from 100 by 100 (an inconclusive step is retried once at the same level),
     // at least one failure, each judged with its evidence.

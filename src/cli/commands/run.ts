@@ -14,6 +14,7 @@ export interface RunFlags {
   expectMin?: string;
   baseline?: string;
   maxRegression?: string;
+  maxLatencyRegression?: string;
   json?: string;
   log?: string;
   junit?: string;
@@ -52,6 +53,9 @@ export function runOptionsFromFlags(flags: RunFlags): RunScenarioOptions {
   };
   if (flags.expectMin !== undefined) opts.expectMin = parseRpsFlag('--expect-min', flags.expectMin);
   if (flags.maxRegression !== undefined) opts.maxRegression = parseFractionFlag('--max-regression', flags.maxRegression);
+  if (flags.maxLatencyRegression !== undefined) {
+    opts.maxLatencyRegression = parseFractionFlag('--max-latency-regression', flags.maxLatencyRegression);
+  }
   for (const key of ['baseline', 'json', 'log', 'junit', 'markdown', 'html', 'history', 'jsonLines'] as const) {
     if (flags[key] !== undefined) opts[key] = flags[key];
   }
@@ -64,6 +68,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('--expect-min <rps>', 'exit 3 when the maximum servable load is below this many requests/s')
     .option('--baseline <report.json>', 'compare against an earlier JSON report (exit 4 on regression)')
     .option('--max-regression <pct>', 'allowed capacity drop against --baseline (default 10%)')
+    .option('--max-latency-regression <pct>', 'allowed p50/p99 rise at loads both runs passed (default 25%)')
     .option('--json <file>', 'JSON report path (default: report.json of the scenario, else results/<name>.json)')
     .option('--log <file>', 'JSONL step log path (default: next to the JSON report, <name>.steps.jsonl)')
     .option('--junit <file>', 'also write a JUnit XML report')
