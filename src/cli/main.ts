@@ -6,6 +6,20 @@ import { VERSION } from '../version.js';
 import { defaultRedactor, redactError } from '../report/redact.js';
 import { registerCommands } from './commands.js';
 
+const HELP_FOOTER = `
+Examples:
+  loadtest demo                                  find a demo service's known capacity (~1 min)
+  loadtest plan scenarios/checkout.yaml          the steps and worst-case duration, nothing sent
+  loadtest run scenarios/checkout.yaml --expect-min 800 --junit results/junit.xml
+  loadtest run scenario.yaml --baseline results/main.json --max-regression 10%
+  loadtest compare results/main.json results/branch.json
+
+Exit codes:
+  0 ok · 1 runtime failure · 2 invalid scenario or usage · 3 below --expect-min ·
+  4 capacity regression · 5 inconclusive (the generator was the limit) ·
+  6 shifted weights not restored (run \`loadtest restore\`) · 130 interrupted
+`;
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('loadtest')
     .description('Find the maximum load a service can serve while meeting its SLOs.')
@@ -13,7 +27,8 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--no-color', 'disable colours (NO_COLOR is honoured too)'))
     .showHelpAfterError('(run `loadtest --help` for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', HELP_FOOTER);
 
   let exitCode: number = ExitCode.OK;
   registerCommands(program, (code) => {
