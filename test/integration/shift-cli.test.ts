@@ -84,8 +84,10 @@ report: { json: ${join(dir, `r${n}.json`)} }
     const out = c.out();
     expect(out).toContain('current weights {"web1":100,"web2":100,"web3":100}');
     expect(out).toMatch(/1\.00x: web1 weight 100\/256, share 33\.3%; no change/);
-    expect(out).toMatch(/2\.00x: web1 weight 256\/256, share 66\.7%; set web1 100→256, set web2 100→64, set web3 100→64 \(in 2 sub-steps of ≤ 100\)/);
+    expect(out).toMatch(/1\.50x: web1 weight 200\/256, share 50\.0%; set web1 100→200\n/);
+    expect(out).toMatch(/2\.00x: web1 weight 256\/256, share 66\.7%; set web1 200→256, set web2 100→64, set web3 100→64\n/);
     expect(out).toMatch(/3\.00x: .*clamped to max_share 75\.0%/);
+    expect(out).toContain('at the end (and on any stop): {"web1":100,"web2":100,"web3":100}');
     expect(await hx.weights()).toEqual(ORIGINAL);
     expect(existsSync(journal)).toBe(false);
   });

@@ -198,16 +198,21 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
     async planLines(levels: number[]): Promise<string[]> {
       if (!original) original = await o.control.readWeights();
       const lines = [`${o.control.description}: current weights ${JSON.stringify(original)}`];
+      // The ramp goes level by level: each line lists the sets from the level before, as the run makes them.
+      let prev = original;
       for (const level of levels) {
         const plan = planFor(level);
-        const steps = rampWeights(original, plan.weights, o.limits.maxWeightStep, o.targets);
-        const sets = changedServers(original, plan.weights).map((s) => `set ${s} ${original![s]}→${plan.weights[s]}`);
+        const steps = rampWeights(prev, plan.weights, o.limits.maxWeightStep, o.targets);
+        const from = prev;
+        const sets = changedServers(from, plan.weights).map((s) => `set ${s} ${from[s]}→${plan.weights[s]}`);
         lines.push(
           `${level.toFixed(2)}x: ${describeWeights(plan.weights, plan.share)}; ${sets.length ? sets.join(', ') : 'no change'}` +
             (steps.length > 1 ? ` (in ${steps.length} sub-steps of ≤ ${o.limits.maxWeightStep})` : '') +
             (plan.clamped.length ? ` [${plan.clamped.join('; ')}]` : ''),
         );
+        prev = plan.weights;
       }
+      lines.push(`at the end (and on any stop): ${JSON.stringify(original)}`);
       return lines;
     },
 
