@@ -36,7 +36,7 @@ export interface GeneratorTraffic extends Traffic {
 
 export interface GeneratorOptions {
   thresholds?: Partial<HealthThresholds>;
-  /** Cores assumed by workers: 'auto' (default: os.availableParallelism()). */
+  /** Cores assumed by `workers: auto` (default: os.availableParallelism()). */
   cores?: number;
 }
 
@@ -66,6 +66,8 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     if (closed) throw new Error('generator is closed');
     const n = chooseWorkers(spec.workers, step.level, cores);
     const hs = handles(n);
+    // New workers take a moment to load; start the schedule once they can keep it.
+    if (n > 1) await Promise.all(workers.slice(0, n).map((w) => w.ready));
     const shares = splitRate(step.level, n);
     // Workers get a moment to receive the message so none starts behind its schedule.
     const startAt = performance.timeOrigin + performance.now() + (n > 1 ? 30 : 0);

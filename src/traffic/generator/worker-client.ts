@@ -28,21 +28,28 @@ export class WorkerEngine {
   private pending: { resolve: (r: StepRecorder) => void; reject: (e: Error) => void; onProgress?: EngineProgress } | null = null;
   private closing: Promise<void> | null = null;
   private exited = false;
+  /** Resolves once the worker has loaded and built its engine (steps are timed from then on). */
+  readonly ready: Promise<void>;
+  private markReady: () => void = () => undefined;
 
   constructor(spec: GenerateTrafficSpec, connections: number) {
     const init: WorkerInit = { spec, connections };
+    this.ready = new Promise<void>((resolve) => (this.markReady = resolve));
     this.worker = new Worker(resolveWorkerFile(), { workerData: init });
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.worker.on('error', (err) => this.failPending(err));
     this.worker.on('exit', () => {
       this.exited = true;
+      this.markReady(); // nothing to wait for any more; runStep then fails
       this.failPending(new Error('generator worker exited'));
     });
   }
 
   private onMessage(m: FromWorker): void {
     const p = this.pending;
-    if (m.type === 'progress') {
+    if (m.type === 'ready') {
+      this.markReady();
+    } else if (m.type === 'progress') {
       p?.onProgress?.(StepRecorder.fromWire(m.rec), m.elapsedMs, m.inFlight);
     } else if (m.type === 'result') {
       this.pending = null;
@@ -63,6 +70,7 @@ export class WorkerEngine {
   }
 
   runStep(step: EngineStep, onProgress?: EngineProgress): Promise<StepRecorder> {
+    if (this.exited) return Promise.reject(new Error('generator worker exited'));
     if (this.pending) return Promise.reject(new Error('a step is already running'));
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject, ...(onProgress ? { onProgress } : {}) };

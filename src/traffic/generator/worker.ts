@@ -14,6 +14,7 @@ export type FromWorker =
   | { type: 'progress'; rec: ReturnType<import('./step-recorder.js').StepRecorder['toWire']>; elapsedMs: number; inFlight: number }
   | { type: 'result'; rec: ReturnType<import('./step-recorder.js').StepRecorder['toWire']> }
   | { type: 'error'; message: string }
+  | { type: 'ready' }
   | { type: 'closed' };
 
 if (parentPort) {
@@ -21,6 +22,7 @@ if (parentPort) {
   const init = workerData as WorkerInit;
   const engine = new Engine(init.spec, init.connections);
   const post = (m: FromWorker) => port.postMessage(m);
+  post({ type: 'ready' });
   port.on('message', (m: ToWorker) => {
     if (m.type === 'step') {
       engine
