@@ -74,7 +74,9 @@ const CRASH_GRACE_MS = 5000;
 
 export async function runScenario(scenario: Scenario, opts: RunScenarioOptions = {}): Promise<RunOutcome> {
   const jsonPath = opts.json ?? scenario.report.json ?? `results/${slug(scenario.name)}.json`;
-  const logPath = opts.log ?? scenario.report.log ?? defaultStepLogPath(jsonPath);
+  // Next to the report, unless the report goes to a device or pipe (`--json /dev/stdout`): a log
+  // file beside that would land in /dev.
+  const logPath = opts.log ?? scenario.report.log ?? (isSpecialFile(jsonPath) ? `results/${slug(scenario.name)}.steps.jsonl` : defaultStepLogPath(jsonPath));
   const gate = { ...scenario.gate };
   if (opts.expectMin !== undefined) gate.expectMin = opts.expectMin;
   if (opts.baseline !== undefined) gate.baseline = opts.baseline;
@@ -217,7 +219,8 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
     problems.push((err as Error).message);
   }
   stepLog.close();
-  files.push(logPath);
+  if (stepLog.error === undefined) files.push(logPath);
+  else problems.push(stepLog.error);
   try {
     const r = scenario.report;
     files.push(
@@ -258,6 +261,16 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
     if (exitCode === 0) exitCode = 1;
   }
   return { result, exitCode, files };
+}
+
+/** True when `path` exists and is not a regular file or directory: a device, a FIFO, a socket. */
+function isSpecialFile(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Throws (exit 1) unless a file can be written at `path` later: its directory exists or can be made, is writable, and `path` is not a directory. */

@@ -1,12 +1,23 @@
 // Atomic file writes for reports: write a temp file in the same directory, fsync it, rename it over
 // the target (creating the directory first). A reader — a CI artifact upload, `loadtest compare`, a
 // browser — sees the old file or the new one, never half of one, even if we are killed mid-write.
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(requested: string, data: string | Uint8Array): Promise<void> {
+  let path = requested;
+  try {
+    const st = await stat(requested); // follows symlinks
+    // A device or FIFO (`--json /dev/stdout`, a pipe): renaming a temp file over it would replace
+    // it (as root, even in /dev). Write into it instead.
+    if (!st.isFile()) return await writeFile(requested, data);
+    // A symlink to a regular file: replace the file it points to and keep the link.
+    path = await realpath(requested);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   // Same directory: rename(2) is only atomic within one file system. Dot-prefixed: globs skip it.

@@ -13,6 +13,8 @@ export interface StepLog {
   listener: RunListener;
   /** Closes the file; further events are ignored. */
   close(): void;
+  /** The first write that failed (disk full …), as one line; the log stops there. Undefined while all is well. */
+  readonly error: string | undefined;
 }
 
 /** `results/run.json` → `results/run.steps.jsonl`. */
@@ -30,9 +32,22 @@ export function openStepLog(path: string): StepLog {
     throw new LoadtestError(`cannot open the step log ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   let redact: Redactor = createRedactor([]);
+  let error: string | undefined;
   const write = (value: Record<string, unknown>): void => {
     if (fd === null) return;
-    fs.writeSync(fd, JSON.stringify(redactDeep({ time: new Date().toISOString(), ...value }, redact)) + '\n');
+    try {
+      fs.writeSync(fd, JSON.stringify(redactDeep({ time: new Date().toISOString(), ...value }, redact)) + '\n');
+    } catch (err) {
+      // Disk full, quota, I/O error: the run goes on (its report is written at the end), and the
+      // caller reports this once instead of a half-written log passing for a whole one.
+      error ??= `cannot write the step log ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // nothing more to lose
+      }
+      fd = null;
+    }
   };
   const listener: RunListener = (event) => {
     switch (event.type) {
@@ -64,6 +79,9 @@ export function openStepLog(path: string): StepLog {
   return {
     path,
     listener,
+    get error() {
+      return error;
+    },
     close() {
       if (fd !== null) {
         try {
