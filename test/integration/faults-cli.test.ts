@@ -1,7 +1,8 @@
 // Faults through the real CLI (`node bin/loadtest.js run`): what the user sees — the exit code, the
 // one stderr line, the JSON report's verdicts and error classes — and the child's memory with 100 MB
 // response bodies. The error classes themselves are checked per fault in faults.test.ts.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,56 @@ describe('an output that cannot be written', () => {
     expect(code).toBe(1);
     expect(cli.stderr().trim().split('\n')).toEqual([`loadtest: cannot write the JSON report to ${join(dir, 'not-a-dir', 'report.json')}: EEXIST`]);
     expect(s.requests).toBe(0);
+  });
+});
+
+describe('outputs that fail or are not files', () => {
+  function writeScenario(dir: string, target: string): string {
+    const file = join(dir, 'scenario.yaml');
+    writeFileSync(
+      file,
+      `name: outputs\ntarget: ${target}\ntraffic:\n  requests: [{ name: home, path: / }]\nload: { start: 20, step: 20, max: 40, step_duration: 1s, warmup: 0s }\nslo: [error_rate < 1%]\n`,
+    );
+    return file;
+  }
+
+  it('a step log on a full disk (/dev/full): the run completes, its report is written, one line says what was lost, exit 1', async () => {
+    const s = await start({ fault: 'ok' });
+    const dir = join(root, 'disk-full');
+    mkdirSync(dir, { recursive: true });
+    const json = join(dir, 'report.json');
+    const cli = spawnCli(['run', writeScenario(dir, s.url), '--json', json, '--log', '/dev/full', '-q'], { cwd: dir, deadlineMs: 60_000 });
+    const { code } = await cli.exited;
+    expect(code).toBe(1);
+    expect(cli.stderr().trim().split('\n')).toEqual(['loadtest: cannot write the step log /dev/full: ENOSPC']);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.status).toBe('completed');
+    expect(report.steps).toHaveLength(2);
+  });
+
+  it('a JSON report into a FIFO is written into it, and the FIFO stays a FIFO (never renamed over)', async () => {
+    const s = await start({ fault: 'ok' });
+    const dir = join(root, 'fifo');
+    mkdirSync(dir, { recursive: true });
+    const fifo = join(dir, 'report.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // The reader must open the FIFO before the writer can: a child `cat` collects what arrives.
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let received = '';
+    reader.stdout.setEncoding('utf8').on('data', (d: string) => (received += d));
+    const readerDone = new Promise<void>((r) => reader.on('close', () => r()));
+    try {
+      const cli = spawnCli(['run', writeScenario(dir, s.url), '--json', fifo, '-q'], { cwd: dir, deadlineMs: 60_000 });
+      const { code } = await cli.exited;
+      expect(code, cli.stderr()).toBe(0);
+      await Promise.race([readerDone, sleep(5_000)]);
+      expect(JSON.parse(received)).toMatchObject({ schema: 'loadtest.report', status: 'completed' });
+      expect(statSync(fifo).isFIFO()).toBe(true);
+      // The step log did not go next to the FIFO but to results/ under the working directory.
+      expect(existsSync(join(dir, 'results', 'outputs.steps.jsonl'))).toBe(true);
+    } finally {
+      reader.kill('SIGKILL');
+    }
   });
 });
 
