@@ -140,6 +140,17 @@ describe('faults through the generator: error classes', () => {
   });
 });
 
+describe('faults through the generator: worker threads classify the same way', () => {
+  it.each<[FaultServerOptions['fault'], ErrorClass]>([
+    ['reset', 'reset'],
+    ['malformed', 'protocol'],
+    ['hang', 'timeout'],
+  ])('%s with 2 workers → %s', async (fault, cls) => {
+    const s = await start({ fault });
+    expectAllFailedAs(await runFaultStep(s.url, 40, 1_000, { workers: 2 }), cls);
+  });
+});
+
 describe('faults through the generator: the target dies mid-step and comes back', () => {
   it('the step shows refused/reset errors; the next step recovers', async () => {
     const s = await start({ fault: 'ok' });

@@ -123,6 +123,31 @@ describe.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s after the first step
   });
 });
 
+describe('SIGINT while the pre-flight probe waits on a target that never answers', () => {
+  it('stops at once: exit 130, an aborted report with no steps', async () => {
+    const hang = await startFaultServer({ fault: 'hang' });
+    try {
+      const dir = join(root, 'probe');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, 'scenario.yaml');
+      writeFileSync(
+        file,
+        `name: probe\ntarget: ${hang.url}\ntraffic:\n  requests: [{ name: home, path: / }]\n  timeout: 20s\nload: { start: 20, step: 20, max: 40, step_duration: 1s, warmup: 0s }\nslo: [error_rate < 1%]\nreport:\n  json: ${join(dir, 'report.json')}\n`,
+      );
+      const cli = spawnCli(['run', file], { cwd: dir, deadlineMs: 60_000 });
+      expect(await waitFor(() => hang.requests > 0, 20_000)).toBe(true); // the probe is waiting
+      const sentAt = performance.now();
+      cli.kill('SIGINT');
+      const { code } = await cli.exited;
+      expect(code, cli.stderr()).toBe(130);
+      expect(performance.now() - sentAt).toBeLessThan(5_000); // not the 10 s probe timeout
+      expect(readReport(join(dir, 'report.json'))).toMatchObject({ status: 'aborted', stopReason: 'interrupted', steps: [] });
+    } finally {
+      await hang.close();
+    }
+  });
+});
+
 describe('a second SIGINT', () => {
   it('exits at once with 130, leaving no half-written report', async () => {
     const run = startRun('double-sigint');
