@@ -32,6 +32,7 @@ const BY_CODE: Record<string, ErrorClass> = {
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'protocol',
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'protocol',
   UND_ERR_RES_EXCEEDED_MAX_SIZE: 'protocol',
+  UND_ERR_HEADERS_OVERFLOW: 'protocol', // response headers past undici's limit (16 KiB by default)
   UND_ERR_INFO: 'protocol',
 };
 
