@@ -19,9 +19,12 @@ import { join } from 'node:path';
  * - slowloris: trickles a never-ending header block, one byte every `trickleMs`;
  * - reset: sends headers and part of the body, then resets the TCP connection (RST);
  * - huge: streams `hugeBytes` of body from one reused 64 KiB buffer (never allocated whole);
- * - malformed: answers with a garbage status line and closes.
+ * - malformed: answers with a garbage status line and closes;
+ * - bigheaders: a 100 KB header (past any client's header limit);
+ * - truncated: promises 10 000 bytes of body, sends a few, closes cleanly (FIN, not RST);
+ * - empty: closes the connection without a byte of answer.
  */
-export type Fault = 'ok' | 'http500' | 'slow' | 'hang' | 'slowloris' | 'reset' | 'huge' | 'malformed';
+export type Fault = 'ok' | 'http500' | 'slow' | 'hang' | 'slowloris' | 'reset' | 'huge' | 'malformed' | 'bigheaders' | 'truncated' | 'empty';
 
 export interface FaultServerOptions {
   fault?: Fault;
@@ -158,6 +161,15 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
       }
       case 'malformed':
         socket.end('HTTP/1.1 banana\r\nthis is : not \0 http\r\n\r\ngarbage');
+        return;
+      case 'bigheaders':
+        socket.end(`HTTP/1.1 200 OK\r\nX-Big: ${'b'.repeat(100_000)}\r\nContent-Length: 3\r\n\r\nok\n`);
+        return;
+      case 'truncated':
+        socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\nonly a few bytes');
+        return;
+      case 'empty':
+        socket.end();
         return;
     }
   };

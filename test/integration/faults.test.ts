@@ -109,6 +109,15 @@ describe('faults through the generator: error classes', () => {
     expectAllFailedAs(await runFaultStep(s.url, 40, 1_000), 'protocol');
   });
 
+  it.each<[FaultServerOptions['fault'], ErrorClass]>([
+    ['bigheaders', 'protocol'],
+    ['truncated', 'reset'],
+    ['empty', 'reset'],
+  ])('%s → %s', async (fault, cls) => {
+    const s = await start({ fault });
+    expectAllFailedAs(await runFaultStep(s.url, 40, 1_000), cls);
+  });
+
   it('http: 500 answers count as http errors, with their status', async () => {
     const s = await start({ fault: 'http500' });
     const st = await runFaultStep(s.url, 40, 1_000);
