@@ -84,6 +84,15 @@ describe('faults through the generator: error classes', () => {
     expectAllFailedAs(await runFaultStep(`http://127.0.0.1:${port}`, 50, 1_000), 'refused');
   });
 
+  it('refused at 2000 req/s: every send counted and classified, the step ends on time', async () => {
+    const port = await refusedPort();
+    const t0 = performance.now();
+    const st = await runFaultStep(`http://127.0.0.1:${port}`, 2_000, 1_500);
+    expectAllFailedAs(st, 'refused');
+    expect(st.sent).toBeGreaterThan(2_000);
+    expect(performance.now() - t0).toBeLessThan(15_000); // bounded: it does not crawl through a backlog
+  });
+
   it('reset: the server resets the connection mid-response', async () => {
     const s = await start({ fault: 'reset' });
     expectAllFailedAs(await runFaultStep(s.url, 40, 1_000), 'reset');
