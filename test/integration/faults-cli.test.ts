@@ -51,6 +51,8 @@ interface RunOptions {
   timeout?: string;
   extraTraffic?: string;
   extraLoad?: string;
+  /** One abort rule, written as the stopping condition (`error_rate > 20%`). */
+  abort?: string;
 }
 
 /** Runs the CLI on a generated scenario in its own directory; samples its peak RSS. */
@@ -79,7 +81,7 @@ ${o.extraLoad ?? ''}
 slo:
   - error_rate < 1%
   - p99 < 2s
-report:
+${o.abort ? `abort:\n  - ${o.abort}\n` : ''}report:
   json: ${reportPath}
   log: ${join(dir, 'steps.jsonl')}
 `,
@@ -257,6 +259,33 @@ describe('target dying mid-run and coming back', () => {
       expect(st.errorCount, summary).toBe(0);
       expect(st.verdict, summary).toBe('pass');
     }
+  });
+});
+
+describe('target dying mid-run with an abort rule', () => {
+  it('the abort rule stops the run mid-step: the step is cut short and kept, stopReason abort-rule', async () => {
+    const s = await start({ fault: 'ok' });
+    const pending = runCli('die-abort', s.url, {
+      start: 100,
+      step: 20,
+      max: 200,
+      stepDuration: '4s',
+      timeout: '1s',
+      abort: 'error_rate > 20%',
+    });
+    const log = join(root, 'die-abort', 'steps.jsonl');
+    expect(await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('"step-end"'), 30_000, 20)).toBe(true);
+    await sleep(500);
+    await s.dieFor(30_000); // stays down: only the abort rule can end the step early
+    const r = await pending;
+    expect(r.code, r.stderr).toBe(0);
+    const rep = r.report!;
+    expect(rep.stopReason).toBe('abort-rule');
+    const last = rep.steps.at(-1);
+    expect(last.partial).toBe(true);
+    expect(last.verdict).toBe('fail');
+    expect(last.breaches.map((b: { slo: string }) => b.slo).join(' ')).toMatch(/error_rate/);
+    expect((last.errors.refused ?? 0) + (last.errors.reset ?? 0)).toBeGreaterThan(0);
   });
 });
 
