@@ -131,10 +131,11 @@ describe('secrets', () => {
     }
   });
 
-  it('are masked in `validate` output too (which echoes the scenario)', async () => {
-    const file = scenario('validate-run', server.port);
-    const cli = spawnCli(['validate', file], { env: { API_TOKEN: TOKEN }, deadlineMs: 30_000 });
-    await cli.exited;
+  it.each(['validate', 'plan'])('are masked in `%s` output too (which echoes the scenario)', async (cmd) => {
+    const file = scenario(`${cmd}-run`, server.port);
+    const cli = spawnCli([cmd, file], { env: { API_TOKEN: TOKEN }, deadlineMs: 30_000 });
+    expect((await cli.exited).code, cli.stderr()).toBe(0);
+    expect(cli.stdout()).toContain(`${cmd}-run ***`);
     expectNoSecret('stdout', cli.stdout());
     expectNoSecret('stderr', cli.stderr());
   });
