@@ -39,10 +39,15 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Below this length a secret is masked only as a whole token (see createRedactor). */
+const SHORT_SECRET = 4;
+
 /**
  * Builds a redactor for these secrets. Empty strings are ignored; every other secret, however short,
- * is masked (a short secret makes output ugly, a leaked one makes it dangerous). Longer secrets are
- * matched first so a secret that contains another is masked whole.
+ * is masked. A secret shorter than 4 characters (an `${ITEM_ID}` of `7` in a path) is masked only
+ * where it stands as a whole token, not inside longer words and numbers: masking every `7` would
+ * turn timestamps and figures into `***` soup while protecting nothing. Longer secrets are matched
+ * first so a secret that contains another is masked whole.
  */
 export function createRedactor(secrets: readonly string[]): Redactor {
   const variants = new Set<string>();
@@ -56,7 +61,9 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     if (jsonEscaped !== s) variants.add(jsonEscaped);
   }
   const sorted = [...variants].sort((a, b) => b.length - a.length);
-  const listed = sorted.length > 0 ? new RegExp(sorted.map(escapeRegExp).join('|'), 'g') : null;
+  const pattern = (v: string): string =>
+    v.length >= SHORT_SECRET ? escapeRegExp(v) : `(?<![A-Za-z0-9])${escapeRegExp(v)}(?![A-Za-z0-9])`;
+  const listed = sorted.length > 0 ? new RegExp(sorted.map(pattern).join('|'), 'g') : null;
 
   return (text: string): string => {
     if (typeof text !== 'string' || text.length === 0) return text;

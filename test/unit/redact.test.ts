@@ -12,6 +12,10 @@ describe('createRedactor: listed secrets', () => {
     ['empty secrets ignored', ['', ''], 'nothing to hide', 'nothing to hide'],
     ['no secrets: text unchanged', [], 'GET /api 200', 'GET /api 200'],
     ['multi-line text', ['TOKEN9'], 'line1 TOKEN9\nline2 TOKEN9', 'line1 ***\nline2 ***'],
+    // Short secrets (< 4 chars) are masked as whole tokens only: figures and timestamps survive.
+    ['short secret as a token', ['7'], 'GET /items/7 at 2026-07-17T07:00:07Z took 17ms', 'GET /items/*** at 2026-07-17T07:00:07Z took 17ms'],
+    ['short secret in a query', ['ab1'], '/q?k=ab1&x=ab12', '/q?k=***&x=ab12'],
+    ['4-char secret masked anywhere', ['abcd'], 'xabcdx', 'x***x'],
   ];
   it.each(cases)('%s', (_name, secrets, input, expected) => {
     expect(createRedactor(secrets)(input)).toBe(expected);
