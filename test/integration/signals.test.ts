@@ -30,7 +30,7 @@ interface Run {
 }
 
 /** Starts a run of up to 8 steps of 1.5 s (≈12 s in all) in its own directory. */
-function startRun(name: string): Run {
+function startRun(name: string, workers = 1): Run {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   const report = join(dir, 'report.json');
@@ -44,7 +44,7 @@ traffic:
   requests:
     - { name: home, path: / }
   timeout: 2s
-  workers: 1
+  workers: ${workers}
 load:
   start: 100
   step: 50
@@ -93,9 +93,14 @@ function strayFiles(run: Run): string[] {
   return readdirSync(run.dir).filter((f) => !['scenario.yaml', 'report.json', 'steps.jsonl'].includes(f));
 }
 
-describe.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s after the first step', (signal) => {
+describe.each([
+  ['SIGINT', 1],
+  ['SIGTERM', 1],
+  ['SIGHUP', 1],
+  ['SIGINT', 2],
+] as const)('%s after the first step (%i worker threads)', (signal, workers) => {
   it('stops traffic, exits 130, writes an aborted report with every completed step', async () => {
-    const run = startRun(signal.toLowerCase());
+    const run = startRun(`${signal.toLowerCase()}-${workers}`, workers);
     await afterFirstStep(run);
     const sentAt = performance.now();
     run.cli.kill(signal);
