@@ -117,7 +117,8 @@ describe.each([
     const report = readReport(run.report);
     expect(report.status).toBe('aborted');
     expect(report.stopReason).toBe('interrupted');
-    const logged = readLog(run.log).steps;
+    const { lines, steps: logged } = readLog(run.log);
+    expect(lines.at(-1)).toMatchObject({ type: 'run-end', status: 'aborted', stopReason: 'interrupted' });
     const inReport = (report.steps as Array<{ index: number; level: number }>).map((s) => ({ index: s.index, level: s.level }));
     // every step the log saw finish is in the report (the interrupted one may be there too, partial)
     expect(inReport.slice(0, logged.length)).toEqual(logged);
