@@ -94,6 +94,14 @@ export function renderProgressLine(s: LiveState, c: ChalkInstance): string {
   return parts.join('  ');
 }
 
+/**
+ * A step's latency percentile for display; undefined (shown as '–') when nothing measured it — a
+ * live source without percentiles (HAProxy keeps only means) must not look like a 0 ms service.
+ */
+export function stepLatency(step: Pick<StepResult, 'metrics' | 'latencyMs'>, key: 'p50' | 'p99'): number | undefined {
+  return step.metrics[key] ?? (step.latencyMs.count > 0 ? step.latencyMs[key] : undefined);
+}
+
 function verdictMark(v: StepResult['verdict'], c: ChalkInstance): string {
   return v === 'pass' ? c.green('✓ pass') : v === 'fail' ? c.red('✗ fail') : c.yellow('? inconclusive');
 }
@@ -126,8 +134,8 @@ export function renderStepLine(step: StepResult, c: ChalkInstance): string {
     step.phase.padEnd(6),
     `${formatRps(step.load).padStart(6)} rps`,
     `achieved ${formatRps(step.achievedRps).padStart(6)}`,
-    `p50 ${fmtMs(m['p50'] ?? step.latencyMs.p50).padStart(7)}`,
-    `p99 ${fmtMs(m['p99'] ?? step.latencyMs.p99).padStart(7)}`,
+    `p50 ${fmtMs(stepLatency(step, 'p50')).padStart(7)}`,
+    `p99 ${fmtMs(stepLatency(step, 'p99')).padStart(7)}`,
     `err ${fmtPct(step.errorRate).padStart(6)}`,
     verdictMark(step.verdict, c) + (step.partial ? c.dim(' (partial)') : '') + (why ? `  ${why}` : ''),
   ].join('  ');
@@ -149,8 +157,8 @@ export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?:
     const rows = steps.map((s) => [
       formatRps(s.load),
       formatRps(s.achievedRps),
-      fmtMs(s.metrics['p50'] ?? s.latencyMs.p50),
-      fmtMs(s.metrics['p99'] ?? s.latencyMs.p99),
+      fmtMs(stepLatency(s, 'p50')),
+      fmtMs(stepLatency(s, 'p99')),
       fmtPct(s.errorRate),
       `${s.index + 1} ${s.phase}`,
       s.verdict + (s.partial ? ' (partial)' : ''),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTerminalReporter } from '../../src/report/terminal.js';
-import { fmtDuration, fmtMs, fmtPct, renderStepLine } from '../../src/report/terminal-format.js';
+import { fmtDuration, fmtMs, fmtPct, renderStepLine, stepLatency } from '../../src/report/terminal-format.js';
 import { Chalk } from 'chalk';
 import type { RunEvent } from '../../src/controller/events.js';
 import type { RunResult, StepResult } from '../../src/result.js';
@@ -160,5 +160,17 @@ describe('terminal reporter on a narrow TTY', () => {
     const live = text.split('\r\x1b[2K').at(-1)!;
     expect(live.length).toBeLessThanOrEqual(39);
     expect(live).not.toContain(ESC);
+  });
+});
+
+describe('stepLatency', () => {
+  const empty = summarize(createHistogram());
+  it.each([
+    ['from the metric map', { metrics: { p99: 12 }, latencyMs: empty }, 12],
+    ['from the histogram when the map lacks it', { metrics: {}, latencyMs: { ...empty, count: 5, p99: 7 } }, 7],
+    ['unmeasured (live source without percentiles) is not 0 ms', { metrics: { mean_latency: 40 }, latencyMs: empty }, undefined],
+  ])('%s', (_name, step, expected) => {
+    expect(stepLatency(step, 'p99')).toBe(expected);
+    expect(fmtMs(stepLatency(step, 'p99'))).toBe(expected === undefined ? '–' : fmtMs(expected));
   });
 });
