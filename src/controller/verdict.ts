@@ -20,7 +20,7 @@
 //   5. Otherwise PASS.
 // Shift mode with windows: a breach must persist for `load.persist` consecutive windows
 // (evaluateWindows); windows with fewer than `load.minSamples` requests make the step inconclusive.
-import type { StepStats } from '../metrics/step-stats.js';
+import type { ErrorClass, StepStats } from '../metrics/step-stats.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { Breach, SloRule, StepVerdict } from '../slo/slo.js';
 import { evaluateSlos, evaluateWindows, holds, missingMetrics } from '../slo/evaluate.js';
@@ -76,6 +76,14 @@ export function breachesBeyondLag(breaches: readonly Breach[], rules: readonly S
   });
 }
 
+/** The error classes of a step that are the target's doing even though the generator lagged (see below). */
+export function serviceErrorClasses(stats: Pick<StepStats, 'generator' | 'errors'>, timeoutMs?: number): ErrorClass[] {
+  const g = stats.generator;
+  const lag = g ? g.sendLagMaxMs + g.eventLoopDelayP99Ms : 0;
+  const timeoutsOurs = g !== undefined && (timeoutMs === undefined || lag * 2 >= timeoutMs);
+  return (Object.keys(stats.errors) as ErrorClass[]).filter((c) => c !== 'dropped' && !(c === 'timeout' && timeoutsOurs));
+}
+
 /**
  * Error-rate breaches that stand even without the errors a lagging generator can cause itself: its
  * own drops at the in-flight cap, and timeouts when its lag is a sizeable part (half or more) of
@@ -88,14 +96,12 @@ export function errorBreachesBeyondGenerator(
   stats: Pick<StepStats, 'generator' | 'errors' | 'errorCount' | 'errorRate'>,
   timeoutMs?: number,
 ): Breach[] {
-  const g = stats.generator;
-  if (!g) return breaches.filter((b) => b.metric === 'error_rate');
+  if (!stats.generator) return breaches.filter((b) => b.metric === 'error_rate');
   if (stats.errorCount <= 0 || stats.errorRate <= 0) return [];
-  const lag = g.sendLagMaxMs + g.eventLoopDelayP99Ms;
-  const timeoutsOurs = timeoutMs === undefined || lag * 2 >= timeoutMs;
-  const ours = (stats.errors.dropped ?? 0) + (timeoutsOurs ? (stats.errors.timeout ?? 0) : 0);
+  const service = serviceErrorClasses(stats, timeoutMs);
+  const serviceErrors = service.reduce((n, c) => n + (stats.errors[c] ?? 0), 0);
   const finished = stats.errorCount / stats.errorRate;
-  const serviceRate = Math.max(0, stats.errorCount - ours) / finished;
+  const serviceRate = serviceErrors / finished;
   return breaches.filter((b) => {
     const rule = rules.find((r) => r.text === b.slo);
     if (!rule || b.value === null || b.metric !== 'error_rate' || rule.op[0] !== '<') return false;
@@ -146,7 +152,7 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, extraBrea
         notes.push(`failed although the generator lagged: ${latency.map((b) => b.slo).join(', ')} breached by more than its lag (send lag max ${g.sendLagMaxMs.toFixed(1)}ms + event-loop delay p99 ${g.eventLoopDelayP99Ms.toFixed(1)}ms)`);
       }
       if (errors.length > 0) {
-        notes.push(`failed although the generator lagged: ${errors.map((b) => b.slo).join(', ')} breached by errors the generator cannot cause (${Object.keys(stats.errors).join(', ')})`);
+        notes.push(`failed although the generator lagged: ${errors.map((b) => b.slo).join(', ')} breached by errors its lag cannot explain (${serviceErrorClasses(stats, timeoutMs).join(', ')})`);
       }
       return { verdict: 'fail', breaches: beyond, inconclusiveReasons: [], notes };
     }

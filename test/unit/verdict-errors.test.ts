@@ -49,7 +49,12 @@ describe('judgeStep: error-rate breaches while the generator lagged', () => {
     const j = judgeStep(stats(errors), scenario(timeoutMs));
     expect(j.verdict).toBe(verdict);
     expect(j.breaches.map((b) => b.metric)).toEqual(['error_rate']);
-    if (verdict === 'fail') expect(j.notes.join(' ')).toMatch(/errors the generator cannot cause/);
+    if (verdict === 'fail') expect(j.notes.join(' ')).toMatch(/errors its lag cannot explain \(/);
+  });
+
+  it('the note names only the classes counted against the service', () => {
+    expect(judgeStep(stats({ dropped: 30, http: 5 }), scenario(500)).notes.join(' ')).toMatch(/cannot explain \(http\)$/);
+    expect(judgeStep(stats({ timeout: 50, reset: 5 }), scenario(500)).notes.join(' ')).toMatch(/cannot explain \(timeout, reset\)$/);
   });
 
   it('a healthy generator: any error-rate breach fails, as before', () => {
