@@ -289,6 +289,24 @@ describe('target dying mid-run with an abort rule', () => {
   });
 });
 
+describe('a target that holds every request at 3000 req/s', () => {
+  it('in-flight requests stop at max_in_flight (10 000 by default): memory is bounded, the rest is dropped', async () => {
+    const small = await start({ fault: 'ok' });
+    const base = await runCli('hold-baseline', small.url, { start: 50, step: 50, max: 100, stepDuration: '1s', timeout: '4s' });
+    expect(base.code, base.stderr).toBe(0);
+    const s = await start({ fault: 'hang', okFirst: 1 });
+    const r = await runCli('hold', s.url, { start: 3_000, step: 1_000, max: 4_000, stepDuration: '4s', timeout: '4s' });
+    expect(r.code, r.stderr).toBe(0);
+    const st = r.report!.steps[0];
+    expect(st.generator.peakInFlight).toBeLessThanOrEqual(10_000);
+    expect(st.errors.dropped, JSON.stringify(st.errors)).toBeGreaterThan(0);
+    expect(st.verdict).toBe('fail');
+    const aboveKb = r.peakKb - base.peakKb;
+    console.log(`holding target: ${st.generator.peakInFlight} in flight at the peak, ${st.errors.dropped} dropped; peak RSS +${(aboveKb / 1024).toFixed(1)} MB over the baseline`);
+    expect(aboveKb).toBeLessThan(150 * 1024);
+  });
+});
+
 describe('100 MB response bodies', () => {
   it('the child’s peak RSS stays far below the body size (bodies are streamed, not buffered)', async () => {
     const small = await start({ fault: 'ok' });
