@@ -302,7 +302,7 @@ describe('a target that holds every request at 3000 req/s', () => {
     expect(st.errors.dropped, JSON.stringify(st.errors)).toBeGreaterThan(0);
     expect(st.verdict).toBe('fail');
     const aboveKb = r.peakKb - base.peakKb;
-    console.log(`holding target: ${st.generator.peakInFlight} in flight at the peak, ${st.errors.dropped} dropped; peak RSS +${(aboveKb / 1024).toFixed(1)} MB over the baseline`);
+    console.log(`holding target: ${st.generator.peakInFlight} in flight at the peak, errors ${JSON.stringify(st.errors)}; peak RSS +${(aboveKb / 1024).toFixed(1)} MB over the baseline`);
     expect(aboveKb).toBeLessThan(150 * 1024);
   });
 });
