@@ -21,11 +21,12 @@ const SETTLED_S = 60; // reference point
 /** Live heap after GC may grow by this much from 60 s to the end (measured: see README "failure"). */
 const MAX_HEAP_GROWTH = 5 * 1024 * 1024;
 /**
- * RSS floor may grow by this much. Measured over three runs: -18.7, -17.6 and +12.1 MB, while the
- * heap after GC stayed within 0.2 MB: RSS steps with V8's heap sizing, not with leaks. So this bound
- * only catches gross growth (~150 B/request); the heap bound above is the sensitive one.
+ * RSS floor may grow by this much. Measured over four runs: -18.7, -17.6, +12.1 and +13.5 MB, while
+ * the heap after GC stayed within 0.2 MB: RSS moves in one-off steps (heap and allocator sizing),
+ * not with leaks. So this bound only catches gross growth (~170 B/request); the heap bound above is
+ * the sensitive one.
  */
-const MAX_RSS_FLOOR_GROWTH_KB = 25 * 1024;
+const MAX_RSS_FLOOR_GROWTH_KB = 30 * 1024;
 const PROBE = fileURLToPath(new URL('../helpers/heap-probe.mjs', import.meta.url));
 
 let server: FaultServer;
