@@ -154,6 +154,44 @@ describe('SIGINT while the pre-flight probe waits on a target that never answers
   });
 });
 
+describe('loadtest demo: the demo service it started never outlives it', () => {
+  /** Pid of the demo service, from the CLI's first line `demo service: http://… (pid N), …`. */
+  async function demoPid(cli: CliChild): Promise<number> {
+    const m = await waitFor(() => /\(pid (\d+)\)/.exec(cli.stdout()), 30_000);
+    expect(m, cli.stdout() + cli.stderr()).toBeTruthy();
+    return Number(m![1]);
+  }
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each(['SIGINT', 'SIGKILL'] as const)('%s to the CLI stops the demo service too', async (signal) => {
+    const dir = join(root, `demo-${signal}`);
+    mkdirSync(dir, { recursive: true });
+    const log = join(dir, 'steps.jsonl');
+    const cli = spawnCli(['demo', '--json', join(dir, 'report.json'), '--log', log], { cwd: dir, deadlineMs: 120_000 });
+    const pid = await demoPid(cli);
+    try {
+      expect(alive(pid)).toBe(true);
+      expect(await waitFor(() => readLog(log).steps.length >= 1, 30_000)).toBe(true);
+      cli.kill(signal);
+      const { code } = await cli.exited;
+      if (signal === 'SIGINT') {
+        expect(code, cli.stderr()).toBe(130);
+        expect(readReport(join(dir, 'report.json')).status).toBe('aborted');
+      }
+      expect(await waitFor(() => !alive(pid), 10_000), `demo service ${pid} still running`).toBe(true);
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
+
 describe('a second SIGINT', () => {
   it('exits at once with 130, leaving no half-written report', async () => {
     const run = startRun('double-sigint');
