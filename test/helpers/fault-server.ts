@@ -17,6 +17,7 @@ import { join } from 'node:path';
  * - slow: answers 200 after `slowMs` (longer than the client's timeout);
  * - hang: accepts, reads the request, never answers;
  * - slowloris: trickles a never-ending header block, one byte every `trickleMs`;
+ * - slowbody: sends the headers at once, then the body one byte every `trickleMs`;
  * - reset: sends headers and part of the body, then resets the TCP connection (RST);
  * - huge: streams `hugeBytes` of body from one reused 64 KiB buffer (never allocated whole);
  * - malformed: answers with a garbage status line and closes;
@@ -24,7 +25,7 @@ import { join } from 'node:path';
  * - truncated: promises 10 000 bytes of body, sends a few, closes cleanly (FIN, not RST);
  * - empty: closes the connection without a byte of answer.
  */
-export type Fault = 'ok' | 'http500' | 'slow' | 'hang' | 'slowloris' | 'reset' | 'huge' | 'malformed' | 'bigheaders' | 'truncated' | 'empty';
+export type Fault = 'ok' | 'http500' | 'slow' | 'hang' | 'slowloris' | 'slowbody' | 'reset' | 'huge' | 'malformed' | 'bigheaders' | 'truncated' | 'empty';
 
 export interface FaultServerOptions {
   fault?: Fault;
@@ -128,6 +129,20 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
           true,
         );
         socket.on('close', () => cancel(t));
+        return;
+      }
+      case 'slowbody': {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 10_000 });
+        res.flushHeaders();
+        const t = later(
+          trickleMs,
+          () => {
+            if (res.destroyed) return cancel(t);
+            res.write('.');
+          },
+          true,
+        );
+        res.on('close', () => cancel(t));
         return;
       }
       case 'reset': {

@@ -113,6 +113,11 @@ describe('faults through the generator: error classes', () => {
     expectAllFailedAs(await runFaultStep(s.url, 20, 1_000), 'timeout');
   });
 
+  it('timeout: headers at once, then the body a byte every 200 ms', async () => {
+    const s = await start({ fault: 'slowbody', trickleMs: 200 });
+    expectAllFailedAs(await runFaultStep(s.url, 20, 1_000), 'timeout');
+  });
+
   it('protocol: a garbage status line', async () => {
     const s = await start({ fault: 'malformed' });
     expectAllFailedAs(await runFaultStep(s.url, 40, 1_000), 'protocol');
