@@ -76,19 +76,36 @@ export function breachesBeyondLag(breaches: readonly Breach[], rules: readonly S
   });
 }
 
-/** The error classes of a step that are the target's doing even though the generator lagged (see below). */
-export function serviceErrorClasses(stats: Pick<StepStats, 'generator' | 'errors'>, timeoutMs?: number): ErrorClass[] {
+/**
+ * The error classes of a step that are the target's doing even though the generator lagged:
+ *  - refused, dns, tls, protocol, other: no timing of ours makes a listener vanish, a name stop
+ *    resolving or an answer stop being HTTP;
+ *  - http and reset: a lagging generator sends in bursts, and a burst can push a loaded service into
+ *    some 503s or resets, but not into failing most of a step's requests — so they count when they
+ *    are at least half of the requests that finished;
+ *  - timeout: counts when the lag is less than half the timeout (the lag cannot explain it);
+ *  - dropped: never (our own in-flight cap).
+ */
+export function serviceErrorClasses(stats: Pick<StepStats, 'generator' | 'errors' | 'errorCount' | 'errorRate'>, timeoutMs?: number): ErrorClass[] {
   const g = stats.generator;
   const lag = g ? g.sendLagMaxMs + g.eventLoopDelayP99Ms : 0;
   const timeoutsOurs = g !== undefined && (timeoutMs === undefined || lag * 2 >= timeoutMs);
-  return (Object.keys(stats.errors) as ErrorClass[]).filter((c) => c !== 'dropped' && !(c === 'timeout' && timeoutsOurs));
+  const finished = stats.errorRate > 0 ? stats.errorCount / stats.errorRate : 0;
+  const overload = (stats.errors.http ?? 0) + (stats.errors.reset ?? 0);
+  const overloadIsTheirs = g === undefined || (finished > 0 && overload / finished >= 0.5);
+  return (Object.keys(stats.errors) as ErrorClass[]).filter((c) => {
+    if ((stats.errors[c] ?? 0) <= 0) return false;
+    if (c === 'dropped') return false;
+    if (c === 'timeout') return !timeoutsOurs;
+    if (c === 'http' || c === 'reset') return overloadIsTheirs;
+    return true;
+  });
 }
 
 /**
- * Error-rate breaches that stand even without the errors a lagging generator can cause itself: its
- * own drops at the in-flight cap, and timeouts when its lag is a sizeable part (half or more) of
- * the timeout. Refused, reset, TLS, DNS, protocol and HTTP-status errors are the target's answer
- * whatever our timing was: a service answering 500 (or dead) fails, it is not "inconclusive".
+ * Error-rate breaches that stand on the errors a lagging generator cannot explain
+ * (serviceErrorClasses): a service answering 500 to everything, or gone, fails; it is not
+ * "inconclusive" because the machine was busy.
  */
 export function errorBreachesBeyondGenerator(
   breaches: readonly Breach[],
