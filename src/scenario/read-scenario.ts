@@ -14,7 +14,7 @@ import type { MapView, Reader } from './yaml-reader.js';
 export function readScenario(r: Reader, root: MapView): Scenario | undefined {
   let name: string | undefined;
   if (root.require('name', 'a short name for this scenario, used in reports')) {
-    name = r.text(root.get('name'), 'name');
+    name = r.text(root.get('name'), 'name', undefined, false);
     if (name !== undefined && name.trim() === '') {
       r.reportAt(root.get('name'), 'name', 'expected a non-empty name');
       name = undefined;
@@ -99,7 +99,7 @@ function readReport(r: Reader, root: MapView): ReportSpec | undefined {
   let ok = true;
   for (const k of KEYS.report) {
     if (!m.has(k)) continue;
-    const v = r.text(m.get(k), m.p(k), 'a file path');
+    const v = r.text(m.get(k), m.p(k), 'a file path', false);
     if (v === undefined || v.trim() === '') {
       if (v !== undefined) r.reportAt(m.get(k), m.p(k), 'expected a file path, found an empty string');
       ok = false;
@@ -132,7 +132,7 @@ function readGate(r: Reader, root: MapView): GateSpec | undefined {
     else spec.expectMin = v;
   }
   if (m.has('baseline')) {
-    const v = r.text(m.get('baseline'), m.p('baseline'), 'the path of a baseline JSON report');
+    const v = r.text(m.get('baseline'), m.p('baseline'), 'the path of a baseline JSON report', false);
     if (v === undefined) ok = false;
     else spec.baseline = v;
   }

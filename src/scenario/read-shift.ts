@@ -51,7 +51,7 @@ export function readShiftTraffic(r: Reader, shift: MapView): ShiftTrafficSpec | 
 
   let journalFile: string | undefined;
   if (shift.has('journal')) {
-    journalFile = r.text(shift.get('journal'), shift.p('journal'), 'a file path');
+    journalFile = r.text(shift.get('journal'), shift.p('journal'), 'a file path', false);
     if (journalFile === '') {
       r.reportAt(shift.get('journal'), shift.p('journal'), 'expected a file path, found an empty string');
       journalFile = undefined;
@@ -69,7 +69,7 @@ function names(r: Reader, node: YNode, path: string, what: string): string[] | u
   const out: string[] = [];
   let ok = true;
   items.forEach((it, i) => {
-    const v = r.text(it, `${path}[${i}]`, `a ${what.replace(/s$/, '')} name`);
+    const v = r.text(it, `${path}[${i}]`, `a ${what.replace(/s$/, '')} name`, false);
     if (v === undefined || v.trim() === '') {
       if (v !== undefined) r.reportAt(it, `${path}[${i}]`, 'expected a name, found an empty string');
       ok = false;
@@ -98,11 +98,11 @@ function readHaproxy(r: Reader, m: MapView | undefined): HaproxyShifterSpec | un
     if (!m.wasMisspelled('socket') && !m.wasMisspelled('address')) r.report(m.p('socket'), "missing the stats socket: 'socket: /run/haproxy/admin.sock' or 'address: 127.0.0.1:9999'", m.anchor);
     ok = false;
   } else if (hasS) {
-    const v = r.text(m.get('socket'), m.p('socket'), 'a unix socket path');
+    const v = r.text(m.get('socket'), m.p('socket'), 'a unix socket path', false);
     if (v === undefined) ok = false;
     else spec.socket = v;
   } else {
-    const v = r.text(m.get('address'), m.p('address'), 'host:port');
+    const v = r.text(m.get('address'), m.p('address'), 'host:port', false);
     if (v !== undefined && /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(v) && Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535) spec.address = v;
     else {
       if (v !== undefined) r.reportAt(m.get('address'), m.p('address'), `expected host:port such as 127.0.0.1:9999, found '${v}'`);
@@ -110,7 +110,7 @@ function readHaproxy(r: Reader, m: MapView | undefined): HaproxyShifterSpec | un
     }
   }
   if (m.require('backend', 'the HAProxy backend whose servers are weighted')) {
-    spec.backend = r.text(m.get('backend'), m.p('backend'));
+    spec.backend = r.text(m.get('backend'), m.p('backend'), undefined, false);
     if (spec.backend === undefined) ok = false;
   } else ok = false;
   if (m.require('servers', 'the servers under test, e.g. [web1]')) {
@@ -228,7 +228,7 @@ export function readMetrics(r: Reader, root: MapView, shifter: 'haproxy' | 'comm
   }
   let histogram: string = SHIFT_DEFAULTS.histogram;
   if (sm.has('histogram')) {
-    const h = r.text(sm.get('histogram'), sm.p('histogram'), 'a histogram metric name');
+    const h = r.text(sm.get('histogram'), sm.p('histogram'), 'a histogram metric name', false);
     if (h !== undefined && /^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(h)) histogram = h.replace(/_bucket$/, '');
     else {
       if (h !== undefined) r.reportAt(sm.get('histogram'), sm.p('histogram'), `expected a Prometheus metric name such as http_request_duration_seconds, found '${h}'`);

@@ -29,7 +29,7 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
   let target: string | undefined;
   let auth: string | undefined;
   if (root.require('target', 'the origin to send requests to, e.g. http://127.0.0.1:8080')) {
-    const raw = r.text(root.get('target'), 'target', 'an origin such as http://127.0.0.1:8080');
+    const raw = r.text(root.get('target'), 'target', 'an origin such as http://127.0.0.1:8080', false);
     if (raw !== undefined) {
       const t = r.parsed(root.get('target'), 'target', () => parseTarget(raw));
       if (t) {
@@ -69,7 +69,7 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
     else assign(v);
   };
   set('arrival', () => {
-    const v = r.text(traffic.get('arrival'), traffic.p('arrival'), 'poisson or uniform');
+    const v = r.text(traffic.get('arrival'), traffic.p('arrival'), 'poisson or uniform', false);
     if (v === undefined || v === 'poisson' || v === 'uniform') return v;
     r.reportAt(traffic.get('arrival'), traffic.p('arrival'), `expected poisson or uniform, found '${v}'${didYouMean(v, ['poisson', 'uniform'])}`);
     return undefined;
@@ -163,7 +163,7 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
   let ok = true;
   let method = 'GET';
   if (m.has('method')) {
-    const v = r.text(m.get('method'), m.p('method'), 'an HTTP method such as GET or POST');
+    const v = r.text(m.get('method'), m.p('method'), 'an HTTP method such as GET or POST', false);
     if (v !== undefined && METHOD.test(v.toUpperCase())) method = v.toUpperCase();
     else {
       if (v !== undefined) r.reportAt(m.get('method'), m.p('method'), `expected an HTTP method such as GET or POST, found '${v}'`);
@@ -186,7 +186,7 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
   let name = `${method} ${reqPath ?? ''}`;
   let named = false;
   if (m.has('name')) {
-    const v = r.text(m.get('name'), m.p('name'));
+    const v = r.text(m.get('name'), m.p('name'), undefined, false);
     if (v === undefined) ok = false;
     else if (v.trim() === '' || /[{}]/.test(v)) {
       r.reportAt(m.get('name'), m.p('name'), `expected a non-empty name without '{' or '}' (it is used as p99{name}), found '${v}'`);

@@ -93,12 +93,17 @@ export class Reader {
     return out;
   }
 
-  /** A string (numbers are taken as their decimal text: header values, names). */
-  text(node: YNode, path: string, what = 'a string'): string | undefined {
+  /**
+   * A string (numbers are taken as their decimal text: header values, names). Values from ${ENV}
+   * are secrets (masked in every output) unless `envSecret` is false: fields that hold no
+   * credentials — names, the target origin, file paths, server names — stay readable, so a
+   * `target: ${TARGET}` is not printed as `***` (URL passwords are masked separately).
+   */
+  text(node: YNode, path: string, what = 'a string', envSecret = true): string | undefined {
     const { value, fromEnv, failed } = this.value(node, path);
     if (failed) return undefined;
     if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
-      for (const s of fromEnv) this.secrets.add(s);
+      if (envSecret) for (const s of fromEnv) this.secrets.add(s);
       return String(value);
     }
     this.reportAt(this.deref(node) ?? node, path, `expected ${what}, found ${describeValue(value)}`);
