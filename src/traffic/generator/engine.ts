@@ -2,11 +2,13 @@
 // in batches per tick (one timer per tick, never one per request), whether or not earlier requests
 // returned; reads and discards bodies (counting bytes); records corrected and uncorrected latency
 // in integer microseconds; times requests out with one ordered sweep instead of a timer per request.
-// Runs in the main thread (one worker) or inside each worker thread (see worker.ts).
+// Runs in the main thread (one worker) or inside each worker thread (see worker.ts); each request
+// is its own undici handler (in-flight-request.ts).
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
-import { classifyError, errorStatusTable, TIMEOUT_CODE } from './classify.js';
+import { classifyError, errorStatusTable } from './classify.js';
+import { InFlightRequest as Req, TIMEOUT_ERR, type RequestSink } from './in-flight-request.js';
 import { createMix, type Mix } from './mix.js';
 import { mulberry32, Pacer } from './schedule.js';
 import { Ring } from './ring.js';
@@ -36,53 +38,7 @@ const ABORT_DRAIN_MS = 400;
 const MAX_TICK_MS = 10;
 const ELD_RESOLUTION_MS = 10;
 
-class TimeoutError extends Error {
-  readonly code = TIMEOUT_CODE;
-}
-const TIMEOUT_ERR = new TimeoutError('request timed out');
 const CLS_TIMEOUT = ERR_INDEX.timeout;
-
-/** One request in flight; also its own undici (legacy, unwrapped: the fastest path) handler. */
-class Req {
-  abortFn: ((err?: Error) => void) | null = null;
-  status = 0;
-  bytes = 0;
-  finished = false;
-  constructor(
-    readonly engine: Engine,
-    readonly rec: StepRecorder,
-    readonly name: number,
-    readonly judged: boolean,
-    readonly intended: number,
-    readonly sentAt: number,
-    readonly deadline: number,
-  ) {
-    this.wireAt = sentAt;
-  }
-  wireAt: number;
-  /** undici calls this just before writing the request on a connection. */
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.finished) return abort(TIMEOUT_ERR);
-    this.abortFn = abort;
-    // Uncorrected latency starts on the wire: time spent queued for a free connection is part of
-    // the corrected latency only (as in wrk2, where a request is written when its connection frees).
-    this.wireAt = performance.now();
-  }
-  onHeaders(status: number): boolean {
-    this.status = status;
-    return true;
-  }
-  onData(chunk: Buffer): boolean {
-    this.bytes += chunk.length;
-    return true;
-  }
-  onComplete(): void {
-    this.engine.complete(this);
-  }
-  onError(err: Error): void {
-    this.engine.fail(this, err);
-  }
-}
 
 interface RunningStep {
   p: EngineStep;
@@ -99,7 +55,7 @@ interface RunningStep {
   resolve: (rec: StepRecorder) => void;
 }
 
-export class Engine {
+export class Engine implements RequestSink {
   private readonly pool: Pool;
   private readonly mix: Mix;
   private readonly dispatchOpts: Array<Record<string, unknown>>;
