@@ -2,7 +2,25 @@
 // one value reads the same in every output ("312ms", "1.2%", "812 rps").
 import type { RunResult, StepResult } from '../result.js';
 
-export { fmtMs, fmtRps, pct, signedPct } from './gate.js';
+export function fmtRps(n: number): string {
+  return `${n >= 100 ? Math.round(n) : Number(n.toPrecision(3))} rps`;
+}
+
+export function fmtMs(n: number): string {
+  return `${n >= 100 ? Math.round(n) : Number(n.toPrecision(3))}ms`;
+}
+
+/** 0.0512 → "5.1%"; whole numbers without decimals. */
+export function pct(f: number): string {
+  const v = f * 100;
+  const r = Math.abs(v) >= 10 || Number.isInteger(v) ? Math.round(v) : Math.round(v * 10) / 10;
+  return `${r}%`;
+}
+
+export function signedPct(f: number): string {
+  const s = pct(f);
+  return f > 0 && s !== '0%' ? `+${s}` : f < 0 && s !== '0%' ? `-${s.replace('-', '')}` : s.replace('-', '');
+}
 
 /** An SLO text split for display: `p99{buy} < 250ms` → metric `p99{buy}`, op `<`, threshold 250 (ms). */
 export interface SloText {

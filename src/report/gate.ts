@@ -14,6 +14,7 @@
 // on the service (src/controller/exit-code.ts).
 import { ExitCode } from '../exit-codes.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
+import { fmtMs, fmtRps, pct, signedPct } from './format.js';
 
 export type GateResult = NonNullable<RunResult['gate']>;
 
@@ -221,24 +222,4 @@ function describeVerdict(r: RunResult): string {
   if (c.verdict === 'inconclusive') return 'the run was inconclusive';
   if (c.verdict === 'unknown') return `the run ended (${r.stopReason}) before any verdict`;
   return `verdict ${c.verdict}`;
-}
-
-export function fmtRps(n: number): string {
-  return `${n >= 100 ? Math.round(n) : Number(n.toPrecision(3))} rps`;
-}
-
-export function fmtMs(n: number): string {
-  return `${n >= 100 ? Math.round(n) : Number(n.toPrecision(3))}ms`;
-}
-
-/** 0.0512 → "5.1%"; whole numbers without decimals. */
-export function pct(f: number): string {
-  const v = f * 100;
-  const r = Math.abs(v) >= 10 || Number.isInteger(v) ? Math.round(v) : Math.round(v * 10) / 10;
-  return `${r}%`;
-}
-
-export function signedPct(f: number): string {
-  const s = pct(f);
-  return f > 0 && s !== '0%' ? `+${s}` : f < 0 && s !== '0%' ? `-${s.replace('-', '')}` : s.replace('-', '');
 }
