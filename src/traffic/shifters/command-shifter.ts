@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { LoadtestError } from '../../errors.js';
 import type { Sampler } from '../../metrics/samplers/sampler.js';
 import type { CommandShifterSpec, ShiftLimits } from '../../scenario/scenario.js';
-import { createShiftTraffic, type ShiftTraffic, type WeightControl } from './shift-traffic.js';
+import { createShiftTraffic, type ShiftTraffic, type WeightControl, pickTuning } from './shift-traffic.js';
 
 /** POSIX single-quote escaping: 'it'\''s'. */
 export function shellQuote(value: string): string {
@@ -79,10 +79,6 @@ export function createCommandShifter(o: CommandShifterOptions): ShiftTraffic {
     targets: o.spec.servers,
     limits: o.limits,
     journalFile: o.journalFile,
-    ...(o.scenarioName !== undefined ? { scenarioName: o.scenarioName } : {}),
-    ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
-    ...(o.minSamples !== undefined ? { minSamples: o.minSamples } : {}),
-    ...(o.rampIntervalMs !== undefined ? { rampIntervalMs: o.rampIntervalMs } : {}),
-    ...(o.restoreDeadlineMs !== undefined ? { restoreDeadlineMs: o.restoreDeadlineMs } : {}),
+    ...pickTuning(o),
   });
 }

@@ -6,7 +6,7 @@ import { createHaproxySampler } from '../../metrics/samplers/haproxy-sampler.js'
 import type { Sampler } from '../../metrics/samplers/sampler.js';
 import type { HaproxyShifterSpec, ShiftLimits } from '../../scenario/scenario.js';
 import { HASH_ALGORITHMS, HaproxyRuntime, describeAddress } from './haproxy-runtime.js';
-import { createShiftTraffic, type ShiftTraffic, type WeightControl } from './shift-traffic.js';
+import { createShiftTraffic, type ShiftTraffic, type WeightControl, pickTuning } from './shift-traffic.js';
 
 export function haproxyWeightControl(spec: Pick<HaproxyShifterSpec, 'socket' | 'address' | 'backend' | 'servers'>, runtime?: HaproxyRuntime): WeightControl {
   const rt = runtime ?? new HaproxyRuntime({ socket: spec.socket, address: spec.address });
@@ -74,10 +74,6 @@ export function createHaproxyShifter(o: HaproxyShifterOptions): ShiftTraffic {
     targets: o.spec.servers,
     limits: o.limits,
     journalFile: o.journalFile,
-    ...(o.scenarioName !== undefined ? { scenarioName: o.scenarioName } : {}),
-    ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}),
-    ...(o.minSamples !== undefined ? { minSamples: o.minSamples } : {}),
-    ...(o.rampIntervalMs !== undefined ? { rampIntervalMs: o.rampIntervalMs } : {}),
-    ...(o.restoreDeadlineMs !== undefined ? { restoreDeadlineMs: o.restoreDeadlineMs } : {}),
+    ...pickTuning(o),
   });
 }

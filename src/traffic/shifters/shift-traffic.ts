@@ -50,6 +50,20 @@ export interface ShiftOptions {
   cooldownMs?: number;
 }
 
+/** The optional tuning every shifter passes through to the step engine unchanged. */
+export type ShiftTuning = Pick<ShiftOptions, 'scenarioName' | 'windowMs' | 'minSamples' | 'rampIntervalMs' | 'restoreDeadlineMs'>;
+
+/** Only the tuning fields of a shifter's options (absent ones stay absent: the engine defaults them). */
+export function pickTuning(o: ShiftTuning): ShiftTuning {
+  const out: ShiftTuning = {};
+  if (o.scenarioName !== undefined) out.scenarioName = o.scenarioName;
+  if (o.windowMs !== undefined) out.windowMs = o.windowMs;
+  if (o.minSamples !== undefined) out.minSamples = o.minSamples;
+  if (o.rampIntervalMs !== undefined) out.rampIntervalMs = o.rampIntervalMs;
+  if (o.restoreDeadlineMs !== undefined) out.restoreDeadlineMs = o.restoreDeadlineMs;
+  return out;
+}
+
 export interface ShiftTraffic extends Traffic {
   readonly kind: 'shift';
   /** The weights prepare() found (undefined before). */
