@@ -2,6 +2,7 @@
 // the scenario are masked in every string of the result before anyone sees it.
 import os from 'node:os';
 import type { Scenario } from '../scenario/scenario.js';
+import { describeTarget } from '../scenario/describe-target.js';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, type Capacity, type RunResult, type RunStatus, type StepResult, type StopReason } from '../result.js';
 import { VERSION } from '../version.js';
 import { createRedactor, redactDeep } from '../report/redact.js';
@@ -17,14 +18,6 @@ export interface ResultParts {
   capacity: Capacity;
   steps: StepResult[];
   warnings: string[];
-}
-
-/** One line naming what was tested: the origin (generate) or backend and servers (shift). */
-export function describeTarget(scenario: Scenario): string {
-  const t = scenario.traffic;
-  if (t.kind === 'generate') return t.target;
-  if (t.shifter.type === 'haproxy') return `haproxy backend ${t.shifter.backend} servers ${t.shifter.servers.join(',')}`;
-  return `servers ${t.shifter.servers.join(',')} of pool ${t.shifter.pool.join(',')}`;
 }
 
 export function scenarioSummary(scenario: Scenario): RunResult['scenario'] {

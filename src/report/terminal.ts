@@ -7,7 +7,7 @@ import type { RunListener } from '../controller/events.js';
 import type { RunResult } from '../result.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { renderFinal, renderHeader, renderProgressLine, renderStepLine, type LiveState } from './terminal-format.js';
-import { describeTarget } from '../controller/build-result.js';
+import { describeTarget } from '../scenario/describe-target.js';
 
 export interface TerminalOptions {
   /** Where to write; default process.stdout. */

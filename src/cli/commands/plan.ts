@@ -5,7 +5,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { maxRefineSteps, plannedRamp, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
-import { describeTarget } from '../../controller/build-result.js';
+import { describeTarget } from '../../scenario/describe-target.js';
 import { fmtDuration } from '../../report/terminal-format.js';
 import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
