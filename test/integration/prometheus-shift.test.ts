@@ -1,11 +1,11 @@
 // Live-traffic capacity judged from a real Prometheus: instrumented demo backends (137.5 req/s each)
 // behind HAProxy, scraped every second by Prometheus with a `server` label; `loadtest run` shifts
 // weights and judges p99 from the default PromQL templates, control group beside.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli } from '../helpers/cli-process.js';
 import { startHaproxy, startLiveTraffic, type HaproxyHandle, type LiveTraffic } from '../helpers/haproxy.js';
 import { startMeasuredBackends, startPrometheus, type MeasuredBackend, type PrometheusHandle } from '../helpers/prometheus.js';
 
@@ -57,11 +57,9 @@ report: { json: ${report} }
     );
     live = startLiveTraffic(hx.frontendUrl, 300, 100_000);
     await new Promise((r) => setTimeout(r, 3000)); // a few scrapes of steady traffic first
-    const child = spawn(process.execPath, ['bin/loadtest.js', 'run', f, '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    const cli = spawnCli(['run', f, '--no-progress'], { deadlineMs: 90_000 });
+    const { code } = await cli.exited;
+    const out = cli.stdout() + cli.stderr();
     await live.stop();
     if (process.env.SHIFT_VERBOSE) console.log(out);
     expect(code, out).toBe(0);

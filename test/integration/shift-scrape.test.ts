@@ -1,11 +1,11 @@
 // Live-traffic capacity judged on LATENCY percentiles: backends of known capacity (137.5 req/s)
 // expose a real latency histogram on /metrics; `loadtest run` (a child process) shifts HAProxy
 // weights and scrapes web1 and the control group itself. Past capacity the queue, hence p99, grows.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli } from '../helpers/cli-process.js';
 import { startHaproxy, startLiveTraffic, type HaproxyHandle, type LiveTraffic } from '../helpers/haproxy.js';
 import { startMeasuredBackends, type MeasuredBackend } from '../helpers/prometheus.js';
 
@@ -57,11 +57,9 @@ report: { json: ${report} }
     );
     live = startLiveTraffic(hx.frontendUrl, 300, 90_000);
     await new Promise((r) => setTimeout(r, 500));
-    const child = spawn(process.execPath, ['bin/loadtest.js', 'run', f, '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    const cli = spawnCli(['run', f, '--no-progress'], { deadlineMs: 90_000 });
+    const { code } = await cli.exited;
+    const out = cli.stdout() + cli.stderr();
     await live.stop();
     if (process.env.SHIFT_VERBOSE) console.log(out);
     expect(code, out).toBe(0);
