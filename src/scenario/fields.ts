@@ -4,7 +4,7 @@
 
 export const KEYS = {
   root: ['name', 'target', 'traffic', 'metrics', 'load', 'slo', 'abort', 'guard', 'report', 'gate'],
-  traffic: ['requests', 'request', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'shift'],
+  traffic: ['requests', 'request', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'client', 'shift'],
   request: ['name', 'method', 'path', 'headers', 'body', 'weight'],
   header: ['value', 'secret'],
   shift: ['haproxy', 'command', 'limits', 'journal'],

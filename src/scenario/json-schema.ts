@@ -95,6 +95,7 @@ export function scenarioJsonSchema(): Schema {
       workers: described('generator worker threads, or auto', { anyOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { const: 'auto' }] }, { default: 'auto' }),
       error_status: described('HTTP statuses counted as errors', { anyOf: [ref('status'), { type: 'array', items: ref('status') }] }, { default: '>=500' }),
       insecure: described('accept untrusted TLS certificates', orEnv({ type: 'boolean' }), { default: false }),
+      client: described('HTTP client: lean (our HTTP/1.1 client, least CPU per request) or undici', { enum: ['lean', 'undici'] }, { default: 'lean' }),
       shift: described(
         'shift live traffic through a load balancer instead of generating it',
         object(KEYS.shift, {

@@ -15,6 +15,7 @@ export const GENERATE_DEFAULTS = {
   workers: 'auto',
   errorStatuses: [[500, 599]] as Array<[number, number]>,
   insecure: false,
+  client: 'lean',
 } as const;
 
 /** HTTP method tokens (RFC 9110 token, upper-cased). */
@@ -61,6 +62,7 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
     workers: GENERATE_DEFAULTS.workers,
     errorStatuses: GENERATE_DEFAULTS.errorStatuses.map((x) => [x[0], x[1]] as [number, number]),
     insecure: GENERATE_DEFAULTS.insecure,
+    client: GENERATE_DEFAULTS.client,
   };
   const set = <T>(key: string, read: () => T | undefined, assign: (v: T) => void) => {
     if (!traffic.has(key)) return;
@@ -100,6 +102,12 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
     return good ? ranges : undefined;
   }, (v) => (spec.errorStatuses = v));
   set('insecure', () => r.boolean(traffic.get('insecure'), traffic.p('insecure')), (v) => (spec.insecure = v));
+  set('client', () => {
+    const v = r.text(traffic.get('client'), traffic.p('client'), 'lean or undici', false);
+    if (v === undefined || v === 'lean' || v === 'undici') return v;
+    r.reportAt(traffic.get('client'), traffic.p('client'), `expected lean or undici, found '${v}'${didYouMean(v, ['lean', 'undici'])}`);
+    return undefined;
+  }, (v) => (spec.client = v as 'lean' | 'undici'));
   return ok ? spec : undefined;
 }
 

@@ -58,6 +58,11 @@ export interface GenerateTrafficSpec {
   errorStatuses: Array<[number, number]>;
   /** Accept untrusted TLS certificates (off by default). */
   insecure: boolean;
+  /**
+   * The HTTP client on the hot path: 'lean' (default), our HTTP/1.1 client over plain sockets
+   * (traffic/generator/http1-pool.ts), or 'undici', undici's Pool (costs more CPU per request).
+   */
+  client?: 'lean' | 'undici';
 }
 
 export interface ShiftTrafficSpec {

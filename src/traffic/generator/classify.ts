@@ -1,5 +1,6 @@
 // Maps a failed request to an ErrorClass, and a status code to "counts as an error".
-// Error codes come from undici (UND_ERR_*), Node's net/dns/tls layers and llhttp (HPE_*).
+// Error codes come from undici (UND_ERR_*), Node's net/dns/tls layers, llhttp (HPE_*) and our lean
+// HTTP/1.1 client (LOADTEST_*).
 import type { ErrorClass } from '../../metrics/step-stats.js';
 
 /** The code our own timeout sweep aborts requests with. */
@@ -34,6 +35,10 @@ const BY_CODE: Record<string, ErrorClass> = {
   UND_ERR_RES_EXCEEDED_MAX_SIZE: 'protocol',
   UND_ERR_HEADERS_OVERFLOW: 'protocol', // response headers past undici's limit (16 KiB by default)
   UND_ERR_INFO: 'protocol',
+  // The lean client's own (http1-pool.ts, http1-response-parser.ts).
+  LOADTEST_SOCKET_CLOSED: 'reset',
+  LOADTEST_HTTP_PARSE: 'protocol',
+  LOADTEST_HEADERS_OVERFLOW: 'protocol',
 };
 
 /** Classifies a transport-level failure (no usable response). */

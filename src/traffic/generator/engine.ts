@@ -2,8 +2,9 @@
 // in batches per tick (one timer per tick, never one per request), whether or not earlier requests
 // returned; reads and discards bodies (counting bytes); records corrected and uncorrected latency
 // in integer microseconds; times requests out with one ordered sweep instead of a timer per request.
-// Runs in the main thread (one worker) or inside each worker thread (see worker.ts); each request
-// is its own undici handler (in-flight-request.ts).
+// Runs in the main thread (one worker) or inside each worker thread (see worker.ts). Requests go
+// out through the lean HTTP/1.1 client (http1-pool.ts) or, with `client: undici`, undici's Pool;
+// either way each request is one small object (in-flight-request.ts).
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
@@ -11,6 +12,7 @@ import { classifyError, errorStatusTable } from './classify.js';
 import { InFlightRequest as Req, TIMEOUT_ERR, type RequestSink } from './in-flight-request.js';
 import { createMix, type Mix } from './mix.js';
 import { mulberry32, Pacer } from './schedule.js';
+import { Http1Pool } from './http1-pool.js';
 import { Ring } from './ring.js';
 import { ERR_INDEX, StepRecorder } from './step-recorder.js';
 
@@ -28,6 +30,34 @@ export interface EngineStep {
   maxInFlight: number;
   /** Progress callback period (0 = none). */
   progressEveryMs: number;
+}
+
+/** Where the engine sends a request; each calls exactly one of r.onComplete / r.onError per request it writes. */
+interface Transport {
+  dispatch(r: Req): void;
+  destroy(): Promise<void>;
+}
+
+/** undici's Pool behind the Transport interface (`traffic.client: undici`). */
+function undiciTransport(spec: GenerateTrafficSpec, connections: number): Transport {
+  const pool = new Pool(spec.target, {
+    connections,
+    pipelining: 1,
+    // Timeouts are ours (one ordered sweep, see sweep()): undici's per-request timers cost CPU on the hot path.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    keepAliveTimeout: 30_000,
+    connect: { rejectUnauthorized: !spec.insecure, timeout: spec.timeoutMs },
+  });
+  const opts = spec.requests.map((r) => {
+    const flat: string[] = [];
+    for (const [k, v] of Object.entries(r.headers)) flat.push(k, v);
+    return { path: r.path, method: r.method, headers: flat.length > 0 ? flat : null, body: r.body === undefined ? null : Buffer.from(r.body) };
+  });
+  return {
+    dispatch: (r) => void pool.dispatch(opts[r.name] as never, r as never),
+    destroy: () => pool.destroy().catch(() => undefined),
+  };
 }
 
 export type EngineProgress = (rec: StepRecorder, elapsedMs: number, inFlight: number) => void;
@@ -56,9 +86,8 @@ interface RunningStep {
 }
 
 export class Engine implements RequestSink {
-  private readonly pool: Pool;
+  private readonly transport: Transport;
   private readonly mix: Mix;
-  private readonly dispatchOpts: Array<Record<string, unknown>>;
   private readonly errorStatus: Uint8Array;
   private readonly timeoutMs: number;
   private readonly arrival: 'uniform' | 'poisson';
@@ -74,27 +103,11 @@ export class Engine implements RequestSink {
   constructor(spec: GenerateTrafficSpec, connections = spec.connections) {
     this.timeoutMs = spec.timeoutMs;
     this.arrival = spec.arrival;
-    this.pool = new Pool(spec.target, {
-      connections,
-      pipelining: 1,
-      // Timeouts are ours (one ordered sweep, see sweep()): undici's per-request timers cost CPU on the hot path.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      keepAliveTimeout: 30_000,
-      connect: { rejectUnauthorized: !spec.insecure, timeout: spec.timeoutMs },
-    });
+    this.transport =
+      spec.client === 'undici'
+        ? undiciTransport(spec, connections)
+        : new Http1Pool(spec.target, spec.requests, { connections, rejectUnauthorized: !spec.insecure });
     this.mix = createMix(spec.requests);
-    this.dispatchOpts = spec.requests.map((r) => {
-      const flat: string[] = [];
-      for (const [k, v] of Object.entries(r.headers)) flat.push(k, v);
-      const headers = flat.length > 0 ? flat : null;
-      return {
-        path: r.path,
-        method: r.method,
-        headers,
-        body: r.body === undefined ? null : Buffer.from(r.body),
-      };
-    });
     this.errorStatus = errorStatusTable(spec.errorStatuses);
     this.eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   }
@@ -143,7 +156,7 @@ export class Engine implements RequestSink {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.eld.disable();
-    await this.pool.destroy().catch(() => undefined);
+    await this.transport.destroy();
   }
 
   private schedule(delayMs: number): void {
@@ -217,7 +230,7 @@ export class Engine implements RequestSink {
     if (this.inFlight > s.rec.peakInFlight) s.rec.peakInFlight = this.inFlight;
     s.rec.sent(judged, Math.round((now - intended) * 1000));
     this.queue.push(r);
-    this.pool.dispatch(this.dispatchOpts[name] as never, r as never);
+    this.transport.dispatch(r);
   }
 
   /** Times out, in send order, every request past its deadline. */

@@ -1,4 +1,5 @@
-// One request in flight, which is also its own undici dispatch handler. It uses the legacy handler
+// One request in flight, which is also its own undici dispatch handler (and what the lean client,
+// http1-pool.ts, fills in directly: status, bytes, then onComplete or onError). It uses the legacy handler
 // API (onConnect/onHeaders/onData/onComplete/onError): undici runs it as is, while a new-style
 // handler is wrapped per request and has its headers parsed into an object. One small object per
 // request and nothing else: the body is counted and dropped chunk by chunk.
@@ -46,6 +47,12 @@ export class InFlightRequest {
     this.abortFn = abort;
     // Uncorrected latency starts on the wire: time spent queued for a free connection is part of
     // the corrected latency only (as in wrk2, where a request is written when its connection frees).
+    this.wireAt = performance.now();
+  }
+
+  /** The lean client (http1-pool.ts) calls this as it writes the request; `abort` destroys its connection. */
+  onWire(abort: (err?: Error) => void): void {
+    this.abortFn = abort;
     this.wireAt = performance.now();
   }
 

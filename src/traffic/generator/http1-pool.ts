@@ -1,0 +1,217 @@
+// The lean HTTP/1.1 client: up to N keep-alive connections (plain TCP or TLS), one request at a time
+// on each, pre-serialized requests written straight to the socket, responses framed by the minimal
+// parser in http1-response-parser.ts. It exists because the generator's CPU per request is the
+// limit of what it can measure: at 10k req/s on one core it costs about two thirds of what undici's
+// Pool costs (README, Performance), while undici stays selectable (`traffic.client: undici`).
+//
+// Contract with the engine (engine.ts): dispatch(r) sends r now on an idle connection, on a new one
+// while fewer than N exist, or queues it until one frees. Exactly one of r.onComplete() / r.onError()
+// is called per request that reached a connection; requests that finish meanwhile (the engine's
+// timeout sweep) are skipped when dequeued, and r.abortFn destroys the connection a stuck one is on.
+import net from 'node:net';
+import tls from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import type { RequestSpec } from '../../scenario/scenario.js';
+import type { InFlightRequest } from './in-flight-request.js';
+import { serializeRequest } from './http1-request.js';
+import { FAILED, NEED_MORE, ResponseParser } from './http1-response-parser.js';
+import { Ring } from './ring.js';
+
+export interface Http1PoolOptions {
+  /** Most connections open at once. */
+  connections: number;
+  /** Verify the server's certificate (https targets). */
+  rejectUnauthorized: boolean;
+  /** Idle connections older than this are closed rather than reused when the server gave no hint, ms. */
+  keepAliveMs?: number;
+}
+
+/** A connection closed by the server before the response ended (classified as `reset`). */
+export class SocketClosedError extends Error {
+  readonly code = 'LOADTEST_SOCKET_CLOSED';
+  constructor() {
+    super('the server closed the connection before the response ended');
+  }
+}
+const E_CLOSED = new SocketClosedError();
+
+/** Reuse an idle connection only while it is this much younger than the server's advertised timeout. */
+const KEEP_ALIVE_MARGIN_MS = 1000;
+
+class Conn {
+  current: InFlightRequest | null = null;
+  readonly parser = new ResponseParser();
+  idleSince = 0;
+  dead = false;
+  /** Shared by every request this connection carries: a stuck request's timeout destroys the connection. */
+  readonly abort: (err?: Error) => void;
+
+  constructor(readonly socket: net.Socket) {
+    this.abort = (): void => {
+      // Only while the request that timed out is still the one on the wire.
+      const r = this.current;
+      if (r !== null && r.finished) socket.destroy();
+    };
+  }
+}
+
+export class Http1Pool {
+  private readonly requests: Buffer[];
+  private readonly isHead: boolean[];
+  private readonly idle = new Ring<Conn>(64);
+  private readonly pending = new Ring<InFlightRequest>();
+  private readonly all = new Set<Conn>();
+  private readonly host: string;
+  private readonly port: number;
+  private readonly secure: boolean;
+  private readonly servername: string | undefined;
+  private readonly keepAliveMs: number;
+  private destroyed = false;
+
+  constructor(
+    target: string,
+    requests: readonly RequestSpec[],
+    private readonly opts: Http1PoolOptions,
+  ) {
+    const origin = new URL(target);
+    this.secure = origin.protocol === 'https:';
+    this.host = origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname;
+    this.port = origin.port ? Number(origin.port) : this.secure ? 443 : 80;
+    this.servername = net.isIP(this.host) === 0 ? this.host : undefined;
+    this.keepAliveMs = opts.keepAliveMs ?? 30_000;
+    this.requests = requests.map((r) => serializeRequest(origin, r));
+    this.isHead = requests.map((r) => r.method === 'HEAD');
+  }
+
+  /** Connections open or opening now. */
+  get size(): number {
+    return this.all.size;
+  }
+
+  dispatch(r: InFlightRequest): void {
+    if (this.destroyed) return r.onError(E_CLOSED);
+    const c = this.takeIdle();
+    if (c !== null) this.assign(c, r);
+    else if (this.all.size < this.opts.connections) this.assign(this.open(), r);
+    else this.pending.push(r);
+  }
+
+  /** Closes every connection; queued requests are dropped unreported (the engine has recorded them). */
+  destroy(): Promise<void> {
+    this.destroyed = true;
+    while (this.pending.shift() !== undefined);
+    const closing: Array<Promise<void>> = [];
+    for (const c of this.all) {
+      c.dead = true;
+      if (!c.socket.destroyed) closing.push(new Promise((r) => c.socket.once('close', () => r())));
+      c.socket.destroy();
+    }
+    this.all.clear();
+    return Promise.all(closing).then(() => undefined);
+  }
+
+  private takeIdle(): Conn | null {
+    const now = performance.now();
+    for (let c = this.idle.shift(); c !== undefined; c = this.idle.shift()) {
+      if (c.dead) continue;
+      const hint = c.parser.keepAliveHintMs;
+      const limit = hint > 0 ? hint - KEEP_ALIVE_MARGIN_MS : this.keepAliveMs;
+      if (now - c.idleSince < limit) return c;
+      this.retire(c); // the server is about to close it: a request sent now could meet the FIN
+    }
+    return null;
+  }
+
+  private open(): Conn {
+    const socket = this.secure
+      ? tls.connect({
+          host: this.host,
+          port: this.port,
+          servername: this.servername,
+          rejectUnauthorized: this.opts.rejectUnauthorized,
+          ALPNProtocols: ['http/1.1'],
+        }).setNoDelay(true)
+      : net.connect({ host: this.host, port: this.port, noDelay: true });
+    const c = new Conn(socket);
+    this.all.add(c);
+    socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    socket.on('end', () => this.onEnd(c));
+    socket.on('error', (err: Error) => this.onClose(c, err));
+    socket.on('close', () => this.onClose(c, E_CLOSED));
+    return c;
+  }
+
+  private assign(c: Conn, r: InFlightRequest): void {
+    c.current = r;
+    c.parser.begin(this.isHead[r.name] === true);
+    r.onWire(c.abort);
+    c.socket.write(this.requests[r.name]!);
+  }
+
+  private onData(c: Conn, chunk: Buffer): void {
+    const r = c.current;
+    if (r === null) {
+      // Bytes nobody asked for: the connection's framing can no longer be trusted.
+      this.retire(c);
+      return;
+    }
+    const at = c.parser.execute(chunk, 0);
+    if (at === NEED_MORE) return;
+    if (at === FAILED) {
+      c.current = null;
+      this.retire(c);
+      r.bytes = c.parser.bodyBytes;
+      r.onError(c.parser.error!);
+      return;
+    }
+    c.current = null;
+    r.status = c.parser.status;
+    r.bytes = c.parser.bodyBytes;
+    // More bytes than the response framed: do not send another request on this connection.
+    if (!c.parser.keepAlive || at < chunk.length) this.retire(c);
+    else this.release(c);
+    r.onComplete();
+  }
+
+  private onEnd(c: Conn): void {
+    // The server's FIN ends a body that had no length; any other unfinished response was cut short (onClose).
+    const r = c.current;
+    if (r !== null && c.parser.eof()) {
+      c.current = null;
+      r.status = c.parser.status;
+      r.bytes = c.parser.bodyBytes;
+      this.retire(c);
+      r.onComplete();
+    }
+  }
+
+  private onClose(c: Conn, err: Error): void {
+    const r = c.current;
+    c.current = null;
+    if (!c.dead) this.retire(c);
+    if (r !== null) {
+      r.bytes = c.parser.bodyBytes;
+      r.onError(err);
+    }
+  }
+
+  /** The connection is ready for another request: the oldest queued one, or the idle list. */
+  private release(c: Conn): void {
+    for (let r = this.pending.shift(); r !== undefined; r = this.pending.shift()) {
+      if (!r.finished) return this.assign(c, r);
+    }
+    c.idleSince = performance.now();
+    this.idle.push(c);
+  }
+
+  /** Takes the connection out of the pool for good; a queued request gets a new connection in its place. */
+  private retire(c: Conn): void {
+    c.dead = true;
+    this.all.delete(c);
+    c.socket.destroy();
+    if (this.destroyed) return;
+    for (let r = this.pending.shift(); r !== undefined; r = this.pending.shift()) {
+      if (!r.finished) return this.assign(this.open(), r);
+    }
+  }
+}
