@@ -17,6 +17,8 @@ const spec = {
   workers: workers === 'auto' ? 'auto' : Number(workers),
   errorStatuses: [[500, 599]],
   insecure: false,
+  // The HTTP client under test (`lean` unless the parent asks for undici, to measure both in one run).
+  client: process.env.LOADTEST_BENCH_CLIENT ?? 'lean',
 };
 const gen = createGenerator(spec, { thresholds });
 await gen.prepare(new AbortController().signal);

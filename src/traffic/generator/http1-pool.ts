@@ -37,6 +37,8 @@ const E_CLOSED = new SocketClosedError();
 
 /** Reuse an idle connection only while it is this much younger than the server's advertised timeout. */
 const KEEP_ALIVE_MARGIN_MS = 1000;
+/** Per connection; a read never holds more (a bigger response arrives in several reads). */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 class Conn {
   current: InFlightRequest | null = null;
@@ -44,15 +46,13 @@ class Conn {
   idleSince = 0;
   dead = false;
   /** Shared by every request this connection carries: a stuck request's timeout destroys the connection. */
-  readonly abort: (err?: Error) => void;
-
-  constructor(readonly socket: net.Socket) {
-    this.abort = (): void => {
-      // Only while the request that timed out is still the one on the wire.
-      const r = this.current;
-      if (r !== null && r.finished) socket.destroy();
-    };
-  }
+  readonly abort = (): void => {
+    // Only while the request that timed out is still the one on the wire.
+    const r = this.current;
+    if (r !== null && r.finished) this.socket.destroy();
+  };
+  /** Set right after construction (the socket's read callback needs the connection first). */
+  socket!: net.Socket;
 }
 
 export class Http1Pool {
@@ -123,6 +123,7 @@ export class Http1Pool {
   }
 
   private open(): Conn {
+    const c = new Conn();
     const socket = this.secure
       ? tls.connect({
           host: this.host,
@@ -131,10 +132,16 @@ export class Http1Pool {
           rejectUnauthorized: this.opts.rejectUnauthorized,
           ALPNProtocols: ['http/1.1'],
         }).setNoDelay(true)
-      : net.connect({ host: this.host, port: this.port, noDelay: true });
-    const c = new Conn(socket);
+      : net.connect({
+          host: this.host,
+          port: this.port,
+          noDelay: true,
+          // Reads land in one buffer per connection, reused: no Buffer and no stream event per read.
+          onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n: number, buf: Uint8Array): boolean => this.onData(c, buf as Buffer, n) },
+        });
+    c.socket = socket;
     this.all.add(c);
-    socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    if (this.secure) socket.on('data', (chunk: Buffer) => this.onData(c, chunk, chunk.length));
     socket.on('end', () => this.onEnd(c));
     socket.on('error', (err: Error) => this.onClose(c, err));
     socket.on('close', () => this.onClose(c, E_CLOSED));
@@ -148,29 +155,30 @@ export class Http1Pool {
     c.socket.write(this.requests[r.name]!);
   }
 
-  private onData(c: Conn, chunk: Buffer): void {
+  private onData(c: Conn, chunk: Buffer, n: number): boolean {
     const r = c.current;
     if (r === null) {
       // Bytes nobody asked for: the connection's framing can no longer be trusted.
       this.retire(c);
-      return;
+      return false;
     }
-    const at = c.parser.execute(chunk, 0);
-    if (at === NEED_MORE) return;
+    const at = c.parser.execute(chunk, 0, n);
+    if (at === NEED_MORE) return true;
     if (at === FAILED) {
       c.current = null;
       this.retire(c);
       r.bytes = c.parser.bodyBytes;
       r.onError(c.parser.error!);
-      return;
+      return false;
     }
     c.current = null;
     r.status = c.parser.status;
     r.bytes = c.parser.bodyBytes;
     // More bytes than the response framed: do not send another request on this connection.
-    if (!c.parser.keepAlive || at < chunk.length) this.retire(c);
+    if (!c.parser.keepAlive || at < n) this.retire(c);
     else this.release(c);
     r.onComplete();
+    return true;
   }
 
   private onEnd(c: Conn): void {

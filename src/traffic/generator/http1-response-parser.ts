@@ -110,13 +110,13 @@ export class ResponseParser {
     return true;
   }
 
-  execute(chunk: Buffer, from = 0): number {
+  /** Parses chunk[from, end); `chunk` may be reused by the caller afterwards (nothing is kept but copies). */
+  execute(chunk: Buffer, from = 0, end = chunk.length): number {
     let pos = from;
-    const end = chunk.length;
     while (pos < end) {
       switch (this.state) {
         case S.Head: {
-          const r = this.head(chunk, pos);
+          const r = this.head(chunk, pos, end);
           if (r < 0) return r;
           pos = r;
           if ((this.state as S) === S.Done) return pos;
@@ -158,7 +158,7 @@ export class ResponseParser {
         case S.ChunkExt: {
           // Extensions are ignored up to the line's CR.
           const cr = chunk.indexOf(0x0d, pos);
-          if (cr < 0) return NEED_MORE;
+          if (cr < 0 || cr >= end) return NEED_MORE;
           pos = cr + 1;
           this.state = S.ChunkSizeLf;
           break;
@@ -181,7 +181,7 @@ export class ResponseParser {
           break;
         case S.Trailer: {
           const lf = chunk.indexOf(0x0a, pos);
-          if (lf < 0) return NEED_MORE;
+          if (lf < 0 || lf >= end) return NEED_MORE;
           pos = lf + 1;
           this.state = S.TrailerStart;
           break;
@@ -204,17 +204,19 @@ export class ResponseParser {
   }
 
   /** Finds the end of the head from `pos` (gathering across chunks), parses it; returns where the body starts. */
-  private head(chunk: Buffer, pos: number): number {
+  private head(chunk: Buffer, pos: number, end: number): number {
     let buf = chunk;
     let start = pos;
     if (this.partial !== null) {
-      buf = Buffer.concat([this.partial, chunk.subarray(pos)]);
+      buf = Buffer.concat([this.partial, chunk.subarray(pos, end)]);
       start = 0;
     }
-    const at = buf.indexOf(CRLFCRLF, start);
+    const limit = buf === chunk ? end : buf.length;
+    let at = buf.indexOf(CRLFCRLF, start);
+    if (at + 4 > limit) at = -1; // found only in stale bytes past `end` of a reused buffer
     if (at < 0) {
-      if (buf.length - start > MAX_HEAD_BYTES) return this.fail(E_OVERFLOW);
-      this.partial = buf === chunk ? Buffer.from(chunk.subarray(pos)) : buf;
+      if (limit - start > MAX_HEAD_BYTES) return this.fail(E_OVERFLOW);
+      this.partial = buf === chunk ? Buffer.from(chunk.subarray(pos, end)) : buf;
       return NEED_MORE;
     }
     if (at + 4 - start > MAX_HEAD_BYTES) return this.fail(E_OVERFLOW);
