@@ -257,7 +257,8 @@ function readHeaders(r: Reader, hm: MapView, out: Record<string, string>): boole
       }
       const value = r.text(v.get('value'), v.p('value'));
       const secret = v.has('secret') ? r.boolean(v.get('secret'), v.p('secret')) : false;
-      if (value === undefined || secret === undefined) ok = false;
+      if (value !== undefined && !safeHeaderValue(r, v.get('value'), v.p('value'), value)) ok = false;
+      else if (value === undefined || secret === undefined) ok = false;
       else {
         out[name] = value;
         if (secret && value !== '') r.secrets.add(value);
@@ -265,8 +266,15 @@ function readHeaders(r: Reader, hm: MapView, out: Record<string, string>): boole
       continue;
     }
     const value = r.text(n, path, "a string or { value: '...', secret: true }");
-    if (value === undefined) ok = false;
+    if (value === undefined || !safeHeaderValue(r, n, path, value)) ok = false;
     else out[name] = value;
   }
   return ok;
+}
+
+/** A line break or NUL would end the header early and let the value forge others (the value is not quoted: it may be a secret). */
+function safeHeaderValue(r: Reader, node: YNode, path: string, value: string): boolean {
+  if (!/[\r\n\0]/.test(value)) return true;
+  r.reportAt(node, path, 'a header value cannot contain a line break or NUL character');
+  return false;
 }

@@ -244,13 +244,15 @@ describe('invalid fixtures', () => {
         "generate-misc.yaml:5:31: traffic.request.method: expected an HTTP method such as GET or POST, found 'GE T'",
         "generate-misc.yaml:5:50: traffic.request.headers.bad header: 'bad header' is not a valid header name",
         "generate-misc.yaml:5:71: traffic.request.headers.ok.value: missing required key 'value': the header value",
+        "generate-misc.yaml:5:98: traffic.request.headers.x-split: a header value cannot contain a line break or NUL character",
         "generate-misc.yaml:6:18: traffic.error_status[0]: '600' is not a range of HTTP statuses within 100-599",
         "generate-misc.yaml:6:30: traffic.error_status[2]: '>=700' is not a range of HTTP statuses within 100-599",
         "generate-misc.yaml:6:39: traffic.error_status[3]: '404-400' is not a range of HTTP statuses within 100-599",
         "generate-misc.yaml:7:12: traffic.timeout: must be longer than 0",
-        "generate-misc.yaml:8:40: load.window: only used in shift mode (traffic.shift): generate mode judges each step as a whole",
-        "generate-misc.yaml:10:1: guard: only used with traffic.shift: guard rules judge the control group of live traffic",
-        "generate-misc.yaml:11:55: report.html: 'out/r.json' is also report.json: each report needs its own file",
+        "generate-misc.yaml:8:11: traffic.client: expected lean or undici, found 'undic', did you mean 'undici'?",
+        "generate-misc.yaml:9:40: load.window: only used in shift mode (traffic.shift): generate mode judges each step as a whole",
+        "generate-misc.yaml:11:1: guard: only used with traffic.shift: guard rules judge the control group of live traffic",
+        "generate-misc.yaml:12:55: report.html: 'out/r.json' is also report.json: each report needs its own file",
       ]
     `);
   });

@@ -30,6 +30,7 @@ describe('valid fixtures', () => {
         workers: 'auto',
         errorStatuses: [[500, 599]],
         insecure: false,
+        client: 'lean',
       },
       load: { unit: 'rps', start: 10, step: 10, max: 100, stepDurationMs: 30000, warmupMs: 5000 },
       slo: [{ text: 'p99 < 100ms', metric: 'p99', op: '<', threshold: 100 }],
@@ -65,6 +66,7 @@ describe('valid fixtures', () => {
       workers: 2,
       errorStatuses: [[500, 599], [429, 429], [400, 404], [300, 399]],
       insecure: true,
+      client: 'undici',
     });
     expect(s.load).toEqual({ unit: 'rps', start: 50, factor: 1.5, max: 1000, stepDurationMs: 90000, warmupMs: 500, refine: 0.025 });
     expect(s.slo.map((r) => [r.metric, r.op, r.threshold])).toEqual([
