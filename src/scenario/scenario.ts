@@ -63,6 +63,12 @@ export interface GenerateTrafficSpec {
    * (traffic/generator/http1-pool.ts), or 'undici', undici's Pool (costs more CPU per request).
    */
   client?: 'lean' | 'undici';
+  /**
+   * Wake for each 1 ms send slot from a helper thread (default true), or with setTimeout (false:
+   * ~0.7 ms later on average, and that wait lands in corrected latency). Not a scenario key: for
+   * the benchmark's comparison and library users who cannot start threads.
+   */
+  preciseTicks?: boolean;
 }
 
 export interface ShiftTrafficSpec {

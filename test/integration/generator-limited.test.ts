@@ -3,7 +3,8 @@
 // The starvation is made deterministic by blocking the generator's own thread: the progress
 // callback runs in the same thread as the single-thread engine and busy-loops 300 ms of every 500 ms.
 // A second test makes the shortage real: the generator in a child process pinned (taskset) to one
-// core beside two busy loops pinned to the same core, at a rate it cannot keep there (20k req/s on a third of a core; ~30 µs of CPU per request).
+// core beside four busy loops pinned to the same core, at a rate it cannot keep there (80k req/s on a fifth of
+// a core; 10–20 µs of CPU per request, ~1 µs per send dropped at the in-flight cap).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -65,20 +66,20 @@ describe('generator health under a real CPU shortage', () => {
   it.skipIf(!hasTaskset())('marks a step limited when the generator shares its core with busy processes', async () => {
     const hogs: ChildProcess[] = [];
     try {
-      // Two busy loops pinned to core 0 leave the generator (pinned there too) about a third of a core.
-      for (let i = 0; i < 2; i++) {
+      // Four busy loops pinned to core 0 leave the generator (pinned there too) about a fifth of a core.
+      for (let i = 0; i < 4; i++) {
         hogs.push(spawn('taskset', ['-c', '0', process.execPath, '-e', 'const end = Date.now() + 20000; while (Date.now() < end) {}'], { stdio: 'ignore' }));
       }
       const script = `
         const { createGenerator } = await import(${JSON.stringify(pathToFileURL(join(root, 'dist/traffic/generator/generator.js')).href)});
         const spec = ${JSON.stringify(genSpec(server.url, { connections: 20, workers: 1, timeoutMs: 5000 }))};
         const g = createGenerator(spec);
-        const s = await g.runStep({ index: 0, level: 20000, durationMs: 2000, warmupMs: 500, signal: new AbortController().signal });
+        const s = await g.runStep({ index: 0, level: 80000, durationMs: 2000, warmupMs: 500, signal: new AbortController().signal });
         await g.close();
         process.stdout.write(JSON.stringify(s.generator));`;
       const out = await run('taskset', ['-c', '0', process.execPath, '--input-type=module', '-e', script], 30_000);
       const h = JSON.parse(out) as { limited: boolean; reasons: string[]; sendLagP99Ms: number };
-      expect(h.limited).toBe(true);
+      expect(h.limited, JSON.stringify(h)).toBe(true);
       expect(h.reasons.length).toBeGreaterThan(0);
       expect(h.reasons.join('\n')).toMatch(/send lag p99|event-loop delay p99/);
     } finally {

@@ -14,6 +14,7 @@ import { createMix, type Mix } from './mix.js';
 import { mulberry32, Pacer } from './schedule.js';
 import { Http1Pool } from './http1-pool.js';
 import { Ring } from './ring.js';
+import { createTicker, type Ticker } from './ticker.js';
 import { ERR_INDEX, StepRecorder } from './step-recorder.js';
 
 /** What one engine is asked to do for one step. Times in ms. */
@@ -70,6 +71,17 @@ const ELD_RESOLUTION_MS = 10;
 
 const CLS_TIMEOUT = ERR_INDEX.timeout;
 
+/**
+ * Sends leave in 1 ms slots: a request whose schedule time falls in (k − 1, k] ms leaves in slot k,
+ * and slot k is its intended send time, the start of its corrected latency. The rate is unchanged
+ * (every request keeps its slot), the arrival process is exact down to the millisecond, and the
+ * ticker (ticker.ts) wakes for a slot within ~0.1 ms of it — so the generator's own timing adds
+ * that, not the half-millisecond average wait between a fractional schedule time and the next
+ * tick, to each corrected latency.
+ */
+const SLOT_MS = 1;
+const slotOf = (ms: number): number => Math.ceil(ms / SLOT_MS) * SLOT_MS;
+
 interface RunningStep {
   p: EngineStep;
   rec: StepRecorder;
@@ -97,7 +109,7 @@ export class Engine implements RequestSink {
   /** In-flight requests in send order = deadline order (one timeout for all); finished ones are skipped lazily. */
   private readonly queue = new Ring<Req>();
   private step: RunningStep | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly ticker: Ticker;
   private closed = false;
 
   constructor(spec: GenerateTrafficSpec, connections = spec.connections) {
@@ -110,6 +122,7 @@ export class Engine implements RequestSink {
     this.mix = createMix(spec.requests);
     this.errorStatus = errorStatusTable(spec.errorStatuses);
     this.eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+    this.ticker = createTicker(this.tick, spec.preciseTicks !== false);
   }
 
   /** Runs one step; resolves with the step's recorder (sealed) after in-flight judged requests finish. */
@@ -153,19 +166,16 @@ export class Engine implements RequestSink {
     this.closed = true;
     this.stop();
     if (this.step) this.finishStep(this.step);
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.ticker.close();
     this.eld.disable();
     await this.transport.destroy();
   }
 
   private schedule(delayMs: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(this.tick, delayMs);
+    this.ticker.wakeAt(performance.now() + delayMs);
   }
 
   private readonly tick = (): void => {
-    this.timer = null;
     const s = this.step;
     if (!s) return;
     let now = performance.now();
@@ -191,20 +201,20 @@ export class Engine implements RequestSink {
       this.schedule(Math.min(MAX_TICK_MS, Math.max(1, s.drainDeadline - now)));
       return;
     }
-    // Sends wait for the next tick (≈1 ms at high rates), never for a response: sending right after
-    // responses cut send lag below the tick but doubled CPU per request at 10k req/s (44 vs 21 µs),
-    // because every response then woke the loop for a single send instead of one tick for many.
-    const wait = s.start + s.pacer.nextAt - now;
-    this.schedule(wait <= 1 ? 1 : Math.min(MAX_TICK_MS, Math.floor(wait)));
+    // Sends wait for their slot's tick, never for a response: sending right after responses
+    // doubled CPU per request at 10k req/s (44 vs 21 µs), because every response then woke the
+    // loop for a single send instead of one tick for many.
+    const wait = s.start + slotOf(s.pacer.nextAt) - now;
+    this.schedule(Math.min(MAX_TICK_MS, Math.max(0, wait)));
   };
 
-  /** Sends every request due by `now`; returns the time after the last send. */
+  /** Sends every request whose slot has come by `now`; returns the time after the last send. */
   private sendDue(s: RunningStep, now: number): number {
     const pacer = s.pacer;
     const end = s.stopped ? 0 : s.p.durationMs;
     const t = now - s.start;
-    while (pacer.nextAt <= t && pacer.nextAt < end) {
-      this.send(s, pacer.nextAt, now);
+    while (slotOf(pacer.nextAt) <= t && pacer.nextAt < end) {
+      this.send(s, slotOf(pacer.nextAt), now);
       pacer.advance();
       now = performance.now();
     }
@@ -217,6 +227,7 @@ export class Engine implements RequestSink {
     return now;
   }
 
+  /** `at`: the request's slot (its intended send time), ms from the step's start. */
   private send(s: RunningStep, at: number, now: number): void {
     const judged = at >= s.p.warmupMs;
     const name = this.mix.size === 1 ? 0 : this.mix.pick(this.rand());
@@ -275,12 +286,11 @@ export class Engine implements RequestSink {
   private finishStep(s: RunningStep): void {
     if (this.step !== s) return;
     this.step = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     // Node's histogram holds whole timer intervals (resolution included): subtract it to get the delay.
     const eldP99 = this.eld.count > 0 ? Math.max(0, this.eld.percentile(99) / 1e6 - ELD_RESOLUTION_MS) : 0;
     this.eld.disable();
     s.rec.eventLoopDelayP99Ms = eldP99;
+    this.ticker.cancel();
     s.rec.sealed = true;
     s.resolve(s.rec);
   }
