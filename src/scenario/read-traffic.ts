@@ -188,10 +188,16 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
     } else if (reqPath !== undefined && /\s/.test(reqPath)) {
       r.reportAt(m.get('path'), m.p('path'), `a path cannot contain spaces (encode them as %20), found '${reqPath}'`);
       reqPath = undefined;
+    } else if (reqPath !== undefined && /[\0-\x1f\x7f]/.test(reqPath)) {
+      r.reportAt(m.get('path'), m.p('path'), `a path cannot contain control characters, found ${JSON.stringify(reqPath)}`);
+      reqPath = undefined;
     }
   }
   if (reqPath === undefined) ok = false;
   let name = `${method} ${reqPath ?? ''}`;
+  // Non-ASCII characters go on the wire percent-encoded as UTF-8 (as browsers send them); the
+  // default name keeps them readable.
+  if (reqPath !== undefined) reqPath = reqPath.replace(/[^\x00-\x7f]+/gu, (s) => encodeURIComponent(s));
   let named = false;
   if (m.has('name')) {
     const v = r.text(m.get('name'), m.p('name'), undefined, false);
@@ -274,7 +280,14 @@ function readHeaders(r: Reader, hm: MapView, out: Record<string, string>): boole
 
 /** A line break or NUL would end the header early and let the value forge others (the value is not quoted: it may be a secret). */
 function safeHeaderValue(r: Reader, node: YNode, path: string, value: string): boolean {
-  if (!/[\r\n\0]/.test(value)) return true;
-  r.reportAt(node, path, 'a header value cannot contain a line break or NUL character');
-  return false;
+  if (/[\r\n\0]/.test(value)) {
+    r.reportAt(node, path, 'a header value cannot contain a line break or NUL character');
+    return false;
+  }
+  // Header bytes are Latin-1 on the wire (as in undici and node:http): anything beyond would be mangled.
+  if (/[^\x00-\xff]/.test(value)) {
+    r.reportAt(node, path, 'a header value must be Latin-1 text (characters up to U+00FF); percent- or base64-encode the rest');
+    return false;
+  }
+  return true;
 }

@@ -184,3 +184,32 @@ describe('loadScenario file errors', () => {
     expect((err as LoadtestError).message).toBe(`cannot read scenario ${dir}: is a directory`);
   });
 });
+
+describe('request bytes that would not survive the wire as written', () => {
+  const scenario = (request: string) =>
+    `name: t\ntarget: http://127.0.0.1:8080\ntraffic:\n  request: ${request}\nload: { start: 10, step: 10, max: 100 }\nslo: [p99 < 100ms]\n`;
+  const problems = (text: string): string[] => {
+    try {
+      parseScenario(text, 't.yaml', {});
+      return [];
+    } catch (e) {
+      const ps = (e as { problems?: Array<{ path: string; message: string; pos?: { file: string; line: number; col: number } }> }).problems ?? [];
+      return ps.map((p) => `${p.pos?.file}:${p.pos?.line}:${p.pos?.col}: ${p.path}: ${p.message}`);
+    }
+  };
+
+  it('a non-ASCII path is sent percent-encoded (UTF-8); its default name stays readable', () => {
+    const s = parseScenario(scenario('{ path: "/café?q=€" }'), 't.yaml', {});
+    const r = s.traffic.kind === 'generate' ? s.traffic.requests[0]! : undefined;
+    expect(r?.path).toBe('/caf%C3%A9?q=%E2%82%AC');
+    expect(r?.name).toBe('GET /café?q=€');
+  });
+
+  it.each([
+    ['{ path: "/a\\u0001b" }', 't.yaml:4:20: traffic.request.path: a path cannot contain control characters, found "/a\\u0001b"'],
+    ['{ path: /, headers: { x-price: "10 €" } }', 't.yaml:4:43: traffic.request.headers.x-price: a header value must be Latin-1 text (characters up to U+00FF); percent- or base64-encode the rest'],
+    ['{ path: /, headers: { x-a: { value: "a\\nb" } } }', 't.yaml:4:48: traffic.request.headers.x-a.value: a header value cannot contain a line break or NUL character'],
+  ])('%s is refused with its position', (request, line) => {
+    expect(problems(scenario(request))).toContain(line);
+  });
+});

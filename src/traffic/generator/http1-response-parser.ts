@@ -75,7 +75,8 @@ export class ResponseParser {
   bodyBytes = 0;
   /** False when the connection must not carry another request after this response. */
   keepAlive = true;
-  /** The server's advertised idle timeout (`keep-alive: timeout=N`), ms; 0 when none was given. */
+  /** The server's advertised idle timeout (`keep-alive: timeout=N`), ms; 0 until one is given. Kept across
+   *  responses: it describes the connection, which is what the parser belongs to. */
   keepAliveHintMs = 0;
   error: HttpParseError | null = null;
 
