@@ -70,12 +70,14 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
     if (v === undefined) ok = false;
     else assign(v);
   };
-  set('arrival', () => {
-    const v = r.text(traffic.get('arrival'), traffic.p('arrival'), 'poisson or uniform', false);
-    if (v === undefined || v === 'poisson' || v === 'uniform') return v;
-    r.reportAt(traffic.get('arrival'), traffic.p('arrival'), `expected poisson or uniform, found '${v}'${didYouMean(v, ['poisson', 'uniform'])}`);
+  /** A key whose value is one of two words. */
+  const either = <A extends string, B extends string>(key: string, a: A, b: B) => (): A | B | undefined => {
+    const v = r.text(traffic.get(key), traffic.p(key), `${a} or ${b}`, false);
+    if (v === undefined || v === a || v === b) return v as A | B | undefined;
+    r.reportAt(traffic.get(key), traffic.p(key), `expected ${a} or ${b}, found '${v}'${didYouMean(v, [a, b])}`);
     return undefined;
-  }, (v) => (spec.arrival = v as 'poisson' | 'uniform'));
+  };
+  set('arrival', either('arrival', 'poisson', 'uniform'), (v) => (spec.arrival = v));
   set('max_in_flight', () => r.integer(traffic.get('max_in_flight'), traffic.p('max_in_flight'), 1), (v) => (spec.maxInFlight = v));
   set('timeout', () => r.parsed(traffic.get('timeout'), traffic.p('timeout'), positiveDuration), (v) => (spec.timeoutMs = v));
   set('connections', () => r.integer(traffic.get('connections'), traffic.p('connections'), 1, 100_000), (v) => (spec.connections = v));
@@ -102,12 +104,7 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
     return good ? ranges : undefined;
   }, (v) => (spec.errorStatuses = v));
   set('insecure', () => r.boolean(traffic.get('insecure'), traffic.p('insecure')), (v) => (spec.insecure = v));
-  set('client', () => {
-    const v = r.text(traffic.get('client'), traffic.p('client'), 'lean or undici', false);
-    if (v === undefined || v === 'lean' || v === 'undici') return v;
-    r.reportAt(traffic.get('client'), traffic.p('client'), `expected lean or undici, found '${v}'${didYouMean(v, ['lean', 'undici'])}`);
-    return undefined;
-  }, (v) => (spec.client = v as 'lean' | 'undici'));
+  set('client', either('client', 'lean', 'undici'), (v) => (spec.client = v));
   return ok ? spec : undefined;
 }
 
