@@ -1,9 +1,13 @@
-// prepare(): one real request to the target before the first step, so a wrong URL, a stopped
-// service or an untrusted certificate fails fast with one clear line instead of a step full of errors.
+// prepare(): one real request to the target before the first step, through the client the steps
+// use, so a wrong URL, a stopped service, an untrusted certificate or a response our client cannot
+// frame fails fast with one clear line instead of a step full of errors.
+import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import { LoadtestError } from '../../errors.js';
-import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
+import type { GenerateTrafficSpec, RequestSpec } from '../../scenario/scenario.js';
 import { classifyError } from './classify.js';
+import { Http1Pool } from './http1-pool.js';
+import { InFlightRequest } from './in-flight-request.js';
 
 /** One line saying what went wrong reaching the target and what to do. */
 export function probeFailureMessage(target: string, err: unknown, timeoutMs: number): string {
@@ -36,27 +40,51 @@ export async function probeTarget(spec: GenerateTrafficSpec, signal: AbortSignal
   const r = spec.requests[0];
   if (!r) throw new LoadtestError('traffic.requests is empty: nothing to send');
   const timeoutMs = Math.min(spec.timeoutMs, 10_000);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const both = AbortSignal.any([signal, timeout]);
+  try {
+    // Through the client the steps will use: what passes here, the generator can talk to.
+    await (spec.client === 'undici' ? sendWithUndici : sendWithLean)(spec, r, both, timeoutMs);
+  } catch (err) {
+    if (signal.aborted) throw new LoadtestError(`interrupted while checking target ${spec.target}`);
+    const e = timeout.aborted ? Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }) : err;
+    throw new LoadtestError(probeFailureMessage(spec.target, e, timeoutMs));
+  }
+}
+
+async function sendWithUndici(spec: GenerateTrafficSpec, r: RequestSpec, signal: AbortSignal, timeoutMs: number): Promise<void> {
   const client = new Client(spec.target, {
     connect: { rejectUnauthorized: !spec.insecure, timeout: timeoutMs },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const both = AbortSignal.any([signal, timeout]);
   try {
-    const res = await client.request({
-      path: r.path,
-      method: r.method as 'GET',
-      headers: r.headers,
-      body: r.body ?? null,
-      signal: both,
-    });
+    const res = await client.request({ path: r.path, method: r.method as 'GET', headers: r.headers, body: r.body ?? null, signal });
     await res.body.dump();
-  } catch (err) {
-    if (signal.aborted) throw new LoadtestError(`interrupted while checking target ${spec.target}`);
-    const e = timeout.aborted ? Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }) : err;
-    throw new LoadtestError(probeFailureMessage(spec.target, e, timeoutMs));
   } finally {
     await client.destroy().catch(() => undefined);
+  }
+}
+
+async function sendWithLean(spec: GenerateTrafficSpec, r: RequestSpec, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  const pool = new Http1Pool(spec.target, [r], { connections: 1, rejectUnauthorized: !spec.insecure });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const now = performance.now();
+      const sink = { complete: () => resolve(), fail: (_: InFlightRequest, err: Error) => reject(err) };
+      const req = new InFlightRequest(sink, null as never, 0, false, now, now, now + timeoutMs);
+      signal.addEventListener(
+        'abort',
+        () => {
+          req.finished = true;
+          req.abortFn?.();
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+      pool.dispatch(req);
+    });
+  } finally {
+    await pool.destroy();
   }
 }
