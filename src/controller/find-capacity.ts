@@ -179,6 +179,8 @@ async function runOneStep(
   const partial = stats.partial || interrupted || safety !== undefined;
   const judged = judgeStep({ ...stats, partial }, scenario, safety?.breaches ?? []);
   for (const note of judged.notes) warn(`step ${index + 1} (${traffic.describe(level)}): ${note}`);
+  // The generator's own observations matter where a step did not pass: they may be why.
+  if (judged.verdict !== 'pass') for (const note of stats.generator?.notes ?? []) warn(`step ${index + 1} (${traffic.describe(level)}): ${note}`);
   const load = traffic.kind === 'shift' ? (stats.live?.target.rps ?? 0) : stats.offeredRps > 0 ? stats.offeredRps : level;
   const result: StepResult = {
     ...stats,

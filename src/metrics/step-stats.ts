@@ -42,6 +42,8 @@ export interface GeneratorHealth {
   limited: boolean;
   /** Human-readable, with the measured value and the threshold, e.g. "send lag p99 48ms > 10ms". */
   reasons: string[];
+  /** Observations that decide nothing, shown as warnings on a step that did not pass (e.g. requests waited for connections). */
+  notes?: string[];
 }
 
 /** Shift mode: what a live metrics source saw for one group of servers. */

@@ -176,3 +176,26 @@ describe('generator TLS', () => {
     }
   });
 });
+
+describe('too few connections', () => {
+  it('notes requests that waited for a free connection (and not when connections suffice)', async () => {
+    // 100 req/s × 100 ms = ~10 in flight: over 2 connections the rest wait in the generator.
+    server.setMode('slow', { delayMs: 100 });
+    const few = createGenerator(genSpec(server.url, { connections: 2 }));
+    const many = createGenerator(genSpec(server.url, { connections: 40 }));
+    try {
+      const a = await few.runStep(stepReq(100, 1000, 200));
+      expect(a.generator!.peakInFlight).toBeGreaterThan(2);
+      expect(a.generator!.notes?.[0]).toMatch(/^up to \d+ requests were in flight over 2 connections: .*raise traffic\.connections/);
+      expect(a.generator!.limited).toBe(false); // a note, not a limit
+      // The wait is in corrected latency only: from the write, each request took ~100 ms.
+      expect(a.latencyMs.p50).toBeGreaterThan(a.latencyUncorrectedMs!.p50 + 50);
+      const b = await many.runStep(stepReq(100, 1000, 200));
+      expect(b.generator!.notes).toBeUndefined();
+    } finally {
+      server.setMode('ok');
+      await few.close();
+      await many.close();
+    }
+  });
+});

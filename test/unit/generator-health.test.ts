@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEALTH_THRESHOLDS, judgeGeneratorHealth, type HealthMeasured } from '../../src/traffic/generator/health.js';
+import { connectionNote, DEFAULT_HEALTH_THRESHOLDS, judgeGeneratorHealth, type HealthMeasured } from '../../src/traffic/generator/health.js';
 
 const healthy: HealthMeasured = {
   askedRps: 1000,
@@ -40,5 +40,23 @@ describe('judgeGeneratorHealth', () => {
 
   it('documents its defaults', () => {
     expect(DEFAULT_HEALTH_THRESHOLDS).toEqual({ sendLagP99Ms: 10, eventLoopDelayP99Ms: 20, minOfferedRatio: 0.99 });
+  });
+});
+
+describe('connectionNote', () => {
+  it.each([
+    [{ peakInFlight: 64, connections: 64, workers: 1 }, false],
+    [{ peakInFlight: 65, connections: 64, workers: 1 }, true],
+    [{ peakInFlight: 100, connections: 64, workers: 2 }, false],
+    [{ peakInFlight: 129, connections: 64, workers: 2 }, true],
+    [{ peakInFlight: 0, connections: 1, workers: 1 }, false],
+  ])('%j → note: %s', (m, noted) => {
+    expect(connectionNote(m) !== undefined).toBe(noted);
+  });
+
+  it('names the counts and the way out', () => {
+    expect(connectionNote({ peakInFlight: 412, connections: 64, workers: 1 })).toBe(
+      'up to 412 requests were in flight over 64 connections: the rest waited in the generator for a free one, and that wait is in their corrected latency; if the service can take more requests at once, raise traffic.connections (needed ≈ rate × latency) and rerun',
+    );
   });
 });

@@ -8,7 +8,7 @@ import type { GeneratorHealth, StepStats } from '../../metrics/step-stats.js';
 import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
 import type { StepRequest, Traffic } from '../traffic.js';
 import { Engine, type EngineProgress, type EngineStep } from './engine.js';
-import { judgeGeneratorHealth, type HealthThresholds } from './health.js';
+import { connectionNote, judgeGeneratorHealth, type HealthThresholds } from './health.js';
 import { probeTarget } from './probe.js';
 import { splitRate } from './schedule.js';
 import { buildProgress, buildStepStats } from './stats.js';
@@ -199,6 +199,8 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       limited: verdict.limited,
       reasons: verdict.reasons,
     };
+    const note = connectionNote({ ...measured, peakInFlight: merged.peakInFlight });
+    if (note !== undefined) generator.notes = [note];
     return buildStepStats(merged, { level: step.level, startedAt, windowMs, partial, names, generator });
   }
 

@@ -8,6 +8,8 @@
 //   2. event-loop delay p99 > 20 ms (worst thread): the generator thread was too busy to serve
 //      its timers and sockets on time, so its latency figures include its own queueing.
 //   3. offered < 99% of the asked rate: the generator did not even schedule the asked load.
+// Notes (connectionNote) say what may have shaped a step without deciding anything: more requests in
+// flight than connections means some waited for a free connection, inside the generator.
 // Sends dropped at the in-flight cap are NOT a generator limit by themselves: the cap fills when
 // the service answers slowly (in-flight = rate × latency), so they count as `dropped` errors against
 // the service. Only when rule 1 or 2 also fires are they blamed on the generator (they are then
@@ -82,4 +84,21 @@ export function judgeGeneratorHealth(
     );
   }
   return { limited: reasons.length > 0, reasons };
+}
+
+/**
+ * When more requests were in flight than there were connections, the rest waited in the generator
+ * for a free one, and that wait is part of their corrected latency. That is the service's doing
+ * when it is saturated (its queue then simply starts on our side), but an artefact of
+ * `traffic.connections` when the service could have taken more requests at once. The generator
+ * cannot tell which, so this is a note for a step that did not pass, not a limit.
+ */
+export function connectionNote(m: Pick<HealthMeasured, 'connections' | 'workers'> & { peakInFlight: number }): string | undefined {
+  const total = m.connections * Math.max(1, m.workers);
+  if (m.peakInFlight <= total) return undefined;
+  return (
+    `up to ${m.peakInFlight} requests were in flight over ${total} connections: the rest waited in the generator for a free one, ` +
+    'and that wait is in their corrected latency; if the service can take more requests at once, ' +
+    'raise traffic.connections (needed ≈ rate × latency) and rerun'
+  );
 }
