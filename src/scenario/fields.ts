@@ -19,6 +19,12 @@ export const KEYS = {
   gate: ['expect_min', 'baseline', 'max_regression', 'max_latency_regression'],
 } as const satisfies Record<string, readonly string[]>;
 
+/**
+ * Top-level keys with this prefix are not read (docker-compose's extension keys): they hold
+ * anchors for `<<: *name` merges. Only at the top level; elsewhere an unknown key is a typo.
+ */
+export const EXTENSION_PREFIX = 'x-';
+
 /** Generate-mode keys of `traffic`, rejected next to `traffic.shift`. */
 export const GENERATE_TRAFFIC_KEYS = KEYS.traffic.filter((k) => k !== 'shift');
 

@@ -2,7 +2,7 @@
 // completion and hover docs. The loader remains the authority (cross-field rules, measurability of
 // SLOs, "did you mean"); this schema mirrors its key lists (fields.ts; a test checks they match).
 import { METRIC_ALIASES, METRIC_NAMES } from '../slo/metric-catalog.js';
-import { KEYS } from './fields.js';
+import { EXTENSION_PREFIX, KEYS } from './fields.js';
 
 type Schema = Record<string, unknown>;
 
@@ -224,6 +224,9 @@ export function scenarioJsonSchema(): Schema {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'loadtest scenario',
     ...root,
+    // docker-compose's extension keys: ignored by the loader, they hold anchors (&name) that
+    // mappings merge with `<<: *name`. Editors resolve merges before validating, so `<<` needs no entry.
+    patternProperties: { [`^${EXTENSION_PREFIX}`]: { description: 'extension key, not read by loadtest: a place for anchors (&name) to merge with <<: *name' } },
     allOf: [modes],
     $defs: defs,
   };

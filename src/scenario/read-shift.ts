@@ -175,7 +175,7 @@ export function readMetrics(r: Reader, root: MapView, shifter: 'haproxy' | 'comm
   const keys = m.keys();
   if (keys.length !== 1) {
     if (keys.length > 1) r.report('metrics', `give exactly one metrics source, found ${keys.join(' and ')}`, root.keyOffset('metrics'));
-    else if (m.node.items.length === 0) r.reportAt(n, 'metrics', 'expected one of haproxy, prometheus or scrape');
+    else if (m.rejected === 0) r.reportAt(n, 'metrics', 'expected one of haproxy, prometheus or scrape');
     return undefined;
   }
   const kind = keys[0]!;
@@ -210,7 +210,7 @@ export function readMetrics(r: Reader, root: MapView, shifter: 'haproxy' | 'comm
           if (q === undefined) ok = false;
           else queries[k] = q;
         }
-      if (qm && qm.node.items.length !== qm.keys().length) ok = false;
+      if (qm && qm.rejected > 0) ok = false;
     }
     return ok ? { type: 'prometheus', url: url!, queries, intervalMs: interval! } : undefined;
   }

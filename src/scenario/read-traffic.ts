@@ -224,9 +224,13 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
   if (m.has('body')) {
     const b = m.get('body');
     if (isMap(b) || isSeq(b)) {
-      // A structured body is sent as JSON.
-      body = JSON.stringify(b.toJSON());
-      if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+      // A structured body is sent as JSON (aliases and merge keys in it resolved).
+      const data = r.plain(b, m.p('body'));
+      if (data === undefined) ok = false;
+      else {
+        body = JSON.stringify(data);
+        if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+      }
     } else {
       body = r.text(b, m.p('body'), 'a string (or a mapping/list, sent as JSON)');
       if (body === undefined) ok = false;

@@ -1,12 +1,15 @@
 // Typed, position-aware reading of a parsed YAML document. Every reader either returns a value or
 // records a problem (file:line:col, key path, what was expected, what was found) and returns
 // undefined, so one pass finds every problem at once. `${VAR}` interpolation happens here, on
-// scalar values, so positions stay those of the file.
-import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, YAMLMap, type Document, type LineCounter, type Node } from 'yaml';
+// scalar values, so positions stay those of the file. Merge keys (`<<: *base`) are resolved here
+// too (yaml-merge.ts), so merged keys keep the position where they are written.
+import { isAlias, isMap, isScalar, isSeq, Scalar, YAMLMap, type Document, type LineCounter, type Node } from 'yaml';
 import type { ScenarioProblem, SourcePosition } from '../errors.js';
 import { closest } from './did-you-mean.js';
+import { EXTENSION_PREFIX } from './fields.js';
 import { interpolate } from './interpolate.js';
 import { describeValue, type Parsed } from './values.js';
+import { MergeResolver, plainData, type ResolvedMap } from './yaml-merge.js';
 
 export type YNode = Node | null | undefined;
 
@@ -30,6 +33,13 @@ export class Reader {
   /** Env-derived values of string fields (masked in output). */
   readonly secrets = new Set<string>();
   private readonly interpolated = new WeakMap<Node, ScalarValue>();
+  private readonly merges = new MergeResolver({
+    deref: (n) => this.deref(n),
+    reportBadMerge: (n, path) => {
+      const sv = this.value(n, path);
+      if (!sv.failed) this.reportAt(n, path, `'<<' merges a mapping or a list of mappings (such as *base or [*a, *b]), found ${describeValue(sv.value)}`);
+    },
+  });
 
   constructor(
     private readonly doc: Document,
@@ -66,6 +76,23 @@ export class Reader {
       }
     }
     return node;
+  }
+
+  /** A mapping's keys with merge keys resolved (once per mapping). */
+  entries(map: YAMLMap, path: string): ResolvedMap {
+    return this.merges.resolve(map, path);
+  }
+
+  /**
+   * A collection as plain data (a structured request body, sent as JSON): aliases and merge keys
+   * resolved, scalars as written (no interpolation). Undefined, with a problem, when it contains
+   * itself or expands past MAX_PLAIN_NODES (aliases of aliases grow exponentially).
+   */
+  plain(node: YNode, path: string): unknown {
+    const r = plainData(node, path, this, MAX_PLAIN_NODES);
+    if (r.ok) return r.value;
+    this.reportAt(r.at ?? node, path, r.error);
+    return undefined;
   }
 
   /** The plain JS value of a scalar after interpolation; collections become markers for messages. */
@@ -177,11 +204,20 @@ export class Reader {
   }
 }
 
-/** A YAML mapping whose keys were checked against an allowed list. */
+/** Past this many values, a structured body is refused (a billion-laughs file stays small on disk). */
+const MAX_PLAIN_NODES = 100_000;
+
+/**
+ * A YAML mapping whose keys were checked against an allowed list, merge keys resolved: `<<: *base`
+ * reads as if base's keys were written here (keys written here win), each merged key and value
+ * keeping its own position. In the root mapping (path ''), `x-` keys are not checked nor read.
+ */
 export class MapView {
-  private readonly entries = new Map<string, { key: Node; value: YNode }>();
+  private readonly entries = new Map<string, { key: YNode; value: YNode }>();
   /** Known keys an unknown key looked like a typo of: their absence is not reported again. */
   private readonly misspelled = new Set<string>();
+  /** Keys (and `<<` values) that were reported instead of read: unknown, not names, not mappings. */
+  readonly rejected: number;
 
   constructor(
     private readonly r: Reader,
@@ -191,24 +227,25 @@ export class MapView {
     allowed: readonly string[] | 'any',
     hints: Record<string, string>,
   ) {
-    for (const item of node.items) {
-      if (!isPair(item)) continue;
-      const keyNode = r.deref(item.key as YNode);
-      const key = isScalar(keyNode) && (typeof keyNode.value === 'string' || typeof keyNode.value === 'number') ? String(keyNode.value) : undefined;
-      const at = offsetOf(keyNode ?? (item.key as YNode));
-      if (key === undefined) {
-        r.report(path, `keys must be plain names, found ${describeValue(isScalar(keyNode) ? keyNode.value : isSeq(keyNode) ? [] : {})}`, at);
-        continue;
-      }
+    const resolved = r.entries(node, path);
+    let rejected = resolved.badMerges;
+    for (const { key: keyNode } of resolved.unnamed) {
+      r.report(path, `keys must be plain names, found ${describeValue(isScalar(keyNode) ? keyNode.value : isSeq(keyNode) ? [] : {})}`, offsetOf(keyNode));
+      rejected++;
+    }
+    for (const [key, e] of resolved.named) {
+      if (path === '' && key.startsWith(EXTENSION_PREFIX)) continue;
       if (allowed !== 'any' && !allowed.includes(key)) {
         const guess = closest(key, allowed);
         if (guess !== undefined) this.misspelled.add(guess);
-        const hint = hints[key] ? `: ${hints[key]}` : guess !== undefined ? `, did you mean '${guess}'?` : ` (expected one of: ${allowed.join(', ')})`;
-        r.report(childPath(path, key), `unknown key '${key}'${hint}`, at);
+        const hint = hints[key] ? `: ${hints[key]}` : key === '<<' ? ": a quoted '<<' is an ordinary key; write <<: *name unquoted to merge" : guess !== undefined ? `, did you mean '${guess}'?` : ` (expected one of: ${allowed.join(', ')})`;
+        r.report(childPath(path, key), `unknown key '${key}'${hint}`, offsetOf(e.key));
+        rejected++;
         continue;
       }
-      this.entries.set(key, { key: keyNode as Node, value: item.value as YNode });
+      this.entries.set(key, { key: e.key, value: e.value });
     }
+    this.rejected = rejected;
   }
 
   has(key: string): boolean {

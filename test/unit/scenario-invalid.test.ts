@@ -286,3 +286,33 @@ describe('invalid fixtures', () => {
     `);
   });
 });
+
+describe('merge keys (<<) and x- keys', () => {
+  it('merge-not-a-mapping: a << of anything but mappings, at the value as written', () => {
+    expect(problems('merge-not-a-mapping.yaml')).toMatchInlineSnapshot(`
+      [
+        "merge-not-a-mapping.yaml:7:11: traffic.requests[0].<<: '<<' merges a mapping or a list of mappings (such as *base or [*a, *b]), found the string '/orders'",
+        "merge-not-a-mapping.yaml:9:30: traffic.requests[1].<<[1]: '<<' merges a mapping or a list of mappings (such as *base or [*a, *b]), found the number 3",
+        "merge-not-a-mapping.yaml:11:13: load.<<: '<<' merges a mapping or a list of mappings (such as *base or [*a, *b]), found the string 'fast'",
+      ]
+    `);
+  });
+  it('merge-unknown-key: merged keys are checked where used, reported where written; x- only at the top', () => {
+    expect(problems('merge-unknown-key.yaml')).toMatchInlineSnapshot(`
+      [
+        "merge-unknown-key.yaml:6:3: traffic.requests[0].wieght: unknown key 'wieght', did you mean 'weight'?",
+        "merge-unknown-key.yaml:6:3: traffic.requests[1].wieght: unknown key 'wieght', did you mean 'weight'?",
+        "merge-unknown-key.yaml:7:63: load.step_duration: expected a duration such as 500ms, 20s, 1.5s, 1m or 1m30s, found '5 minutes'",
+        "merge-unknown-key.yaml:14:3: traffic.x-note: unknown key 'x-note' (expected one of: requests, request, arrival, max_in_flight, timeout, connections, workers, error_status, insecure, client, shift)",
+        "merge-unknown-key.yaml:15:3: traffic.<<: unknown key '<<': a quoted '<<' is an ordinary key; write <<: *name unquoted to merge",
+      ]
+    `);
+  });
+  it('body-contains-itself', () => {
+    expect(problems('body-contains-itself.yaml')).toMatchInlineSnapshot(`
+      [
+        "body-contains-itself.yaml:7:25: traffic.request.body: contains itself (an alias inside its own anchor)",
+      ]
+    `);
+  });
+});

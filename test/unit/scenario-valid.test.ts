@@ -213,3 +213,32 @@ describe('request bytes that would not survive the wire as written', () => {
     expect(problems(scenario(request))).toContain(line);
   });
 });
+
+describe('merge keys (<<) and top-level x- keys', () => {
+  it('merge-keys: merged keys read as if written there; keys written there and earlier sources win', () => {
+    const s = load('merge-keys.yaml');
+    expect(s.traffic).toMatchObject({
+      kind: 'generate',
+      requests: [
+        {
+          name: 'create',
+          method: 'POST',
+          path: '/orders',
+          headers: { accept: 'application/json', 'x-tenant': 'acme', 'content-type': 'application/json' },
+          // Merge keys and aliases inside a structured body are resolved too.
+          body: '{"item":1,"tags":["new","gift"],"qty":2,"labels":["new","gift"]}',
+          weight: 2,
+        },
+        { name: 'list', method: 'GET', path: '/orders', headers: { accept: 'text/csv', 'x-tenant': 'acme', 'x-page': '2' }, weight: 2 },
+        { name: 'slow', method: 'POST', path: '/slow', headers: { accept: 'application/json', 'x-tenant': 'acme' }, weight: 0.5 },
+      ],
+    });
+    expect(s.load).toEqual({ unit: 'rps', start: 10, step: 10, max: 200, stepDurationMs: 20000, warmupMs: 0 });
+  });
+
+  it('a mapping merged into itself adds nothing', () => {
+    const text = 'name: t\ntarget: http://127.0.0.1:8080\ntraffic:\n  request: &r { path: /, <<: *r }\nload: { start: 10, step: 10, max: 100 }\nslo: [p99 < 100ms]\n';
+    const s = parseScenario(text, 't.yaml', {});
+    expect(s.traffic.kind === 'generate' && s.traffic.requests).toEqual([{ name: 'GET /', method: 'GET', path: '/', headers: {}, weight: 1 }]);
+  });
+});
