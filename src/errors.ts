@@ -21,17 +21,24 @@ export interface SourcePosition {
   col: number;
 }
 
-/** One problem in a scenario: printed as `file:line:col: path: message`. */
+/**
+ * One problem in a scenario: printed as `file:line:col: path: message`, or, when the value came
+ * from a command-line override, `--set load.max: message` (`--set a.b: a.b.c: message` below it).
+ */
 export interface ScenarioProblem {
   /** Key path, e.g. `load.step_duration` or `slo[2]`. */
   path: string;
   message: string;
   pos?: SourcePosition;
+  /** The flag the value came from instead of the file, e.g. `--set load.max` (then there is no `pos`). */
+  flag?: string;
 }
 
 export function formatProblem(p: ScenarioProblem): string {
-  const where = p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.col}: ` : '';
-  return `${where}${p.path ? p.path + ': ' : ''}${p.message}`;
+  const where = p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.col}: ` : p.flag ? `${p.flag}: ` : '';
+  // `--set load.max: load.max: …` says the path twice.
+  const path = p.path && !(p.flag && !p.pos && p.flag === `--set ${p.path}`) ? p.path + ': ' : '';
+  return `${where}${path}${p.message}`;
 }
 
 /** Every problem found in a scenario at once; exit code USAGE. */

@@ -74,6 +74,8 @@ export interface RunResult {
   scenario: {
     name: string;
     file?: string;
+    /** `--set` overrides applied on top of the file (`load.max=800`), in order; absent when none. */
+    overrides?: string[];
     mode: 'generate' | 'shift';
     /** Target origin (generate) or backend/servers (shift), secrets masked. */
     target: string;

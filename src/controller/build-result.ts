@@ -42,6 +42,7 @@ export function scenarioSummary(scenario: Scenario): RunResult['scenario'] {
     load,
   };
   if (scenario.file !== undefined) summary.file = scenario.file;
+  if (scenario.overrides !== undefined && scenario.overrides.length > 0) summary.overrides = [...scenario.overrides];
   return summary;
 }
 

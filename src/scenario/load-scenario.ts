@@ -1,22 +1,31 @@
 // Entry points: scenario file or text → validated, normalized Scenario, or a ScenarioError
-// listing every problem at once (YAML syntax, then schema/normalize/rules), each with file:line:col.
+// listing every problem at once (YAML syntax, then schema/normalize/rules), each with file:line:col
+// (or with the `--set` flag a value came from).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ExitCode } from '../exit-codes.js';
-import { LoadtestError, ScenarioError, type ScenarioProblem } from '../errors.js';
+import { LoadtestError, ScenarioError, UsageError, type ScenarioProblem } from '../errors.js';
 import { KEYS, HINTS } from './fields.js';
 import { readScenario } from './read-scenario.js';
 import type { Scenario } from './scenario.js';
 import { oneLine, Reader } from './yaml-reader.js';
 import { createRedactor } from '../report/redact.js';
+import { applyOverrides, parseOverrides, type AppliedOverride, type Override } from './overrides.js';
 
 export interface LoadScenarioOptions {
   /** Variables for `${VAR}` interpolation; default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * `--set` overrides, in order (a later one wins): `load.max=800`, or parsed by parseOverride.
+   * Applied to the parsed file before it is read, so their values are validated like the file's.
+   */
+  overrides?: readonly (string | Override)[];
 }
 
 export async function loadScenario(file: string, opts: LoadScenarioOptions = {}): Promise<Scenario> {
+  // A malformed flag is reported before the file is even read: it is wrong whatever the file says.
+  const overrides = toOverrides(opts.overrides ?? []);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -25,13 +34,34 @@ export async function loadScenario(file: string, opts: LoadScenarioOptions = {})
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
     throw new LoadtestError(`cannot read scenario ${file}: ${why}`, ExitCode.USAGE);
   }
-  const scenario = parseScenario(text, file, opts.env);
+  const scenario = parseScenario(text, file, opts.env, overrides);
   scenario.file = resolve(file);
   return scenario;
 }
 
-/** Parses scenario text; `file` is used in problem positions only. */
-export function parseScenario(text: string, file: string, env: Record<string, string | undefined> = process.env): Scenario {
+/** `--set` strings → overrides; a UsageError (exit 2) listing every malformed one. */
+export function toOverrides(given: readonly (string | Override)[]): Override[] {
+  const { overrides, errors } = parseOverrides(given.map((o) => (typeof o === 'string' ? o : o.text)));
+  if (errors.length > 0) throw overrideError(errors);
+  return overrides;
+}
+
+function overrideError(lines: string[]): LoadtestError {
+  return lines.length === 1 ? new UsageError(lines[0]!) : new LoadtestError(`${lines.length} --set flags cannot be applied`, ExitCode.USAGE, lines);
+}
+
+/**
+ * Parses scenario text; `file` is used in problem positions only. `overrides` (`--set`) are applied
+ * to the parsed document before anything is read: `${VAR}` in the file's values are resolved as
+ * they are read, so an override wins over them, and its own value is taken literally.
+ */
+export function parseScenario(
+  text: string,
+  file: string,
+  env: Record<string, string | undefined> = process.env,
+  overrides: readonly (string | Override)[] = [],
+): Scenario {
+  const sets = toOverrides(overrides);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
   const pos = (offset: number) => ({ file, ...lc.linePos(offset) });
@@ -58,16 +88,34 @@ export function parseScenario(text: string, file: string, env: Record<string, st
   if (doc.contents === null) {
     throw new ScenarioError([{ path: '', message: 'the file is empty; expected a mapping with name, target, traffic, load and slo', pos: { file, line: 1, col: 1 } }]);
   }
+  const { applied, problems: setProblems } = applyOverrides(doc, sets, file);
+  if (setProblems.length > 0) throw overrideError(setProblems);
   const root = r.map(doc.contents, '', KEYS.root, doc.contents.range?.[0] ?? 0, HINTS.root);
   const scenario = root ? readScenario(r, root) : undefined;
   if (!scenario || r.problems.length > 0) {
     // A message may quote a value that is a secret elsewhere in the file (`timeout: ${TOKEN}` when
     // TOKEN also fills a header): a secret anywhere is masked everywhere, problems included.
     const redact = createRedactor([...r.secrets]);
-    const problems = r.problems.map((p) => ({ ...p, message: redact(p.message) }));
+    const problems = r.problems.map((p) => fromFlag({ ...p, message: redact(p.message) }, applied));
     throw new ScenarioError(sortProblems(problems.length > 0 ? problems : [{ path: '', message: 'invalid scenario' }]));
   }
+  if (sets.length > 0) scenario.overrides = sets.map((o) => o.text);
   return scenario;
+}
+
+/**
+ * A problem about a value a `--set` wrote has no place in the file (the nodes it created have no
+ * source range): it is attributed to the flag, the most specific one whose written part contains
+ * it (the last of equals, which is the one that won).
+ */
+function fromFlag(p: ScenarioProblem, applied: readonly AppliedOverride[]): ScenarioProblem {
+  if (p.pos) return p;
+  let best: AppliedOverride | undefined;
+  for (const a of applied) {
+    const under = p.path === a.root || p.path.startsWith(a.root + '.') || p.path.startsWith(a.root + '[');
+    if (under && (!best || a.root.length >= best.root.length)) best = a;
+  }
+  return best ? { ...p, flag: `--set ${best.override.pathText}` } : p;
 }
 
 /**

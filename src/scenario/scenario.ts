@@ -8,6 +8,8 @@ export interface Scenario {
   name: string;
   /** Absolute path of the file it was loaded from, when it came from a file. */
   file?: string;
+  /** `--set` overrides applied on top of the file, as given (`load.max=800`), in order; absent when none. */
+  overrides?: string[];
   traffic: GenerateTrafficSpec | ShiftTrafficSpec;
   /** Live metrics source (shift mode). Generate mode measures its own traffic and ignores this. */
   metrics?: MetricsSourceSpec;

@@ -55,7 +55,7 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
 
   const demo = await spawnDemo({ workers, serviceTimeMs });
   try {
-    const scenario = await loadScenario(flags.scenario ?? DEMO_SCENARIO, { env: { ...process.env, DEMO_TARGET: demo.url } });
+    const scenario = await loadScenario(flags.scenario ?? DEMO_SCENARIO, { env: { ...process.env, DEMO_TARGET: demo.url }, overrides: flags.set ?? [] });
     // Values from ${ENV} are masked as possible secrets; the demo's loopback URL is not one.
     scenario.secrets = scenario.secrets.filter((s) => s !== demo.url);
     const out = opts.jsonLines === '-' ? process.stderr : process.stdout;

@@ -9,6 +9,7 @@ import { describeTarget } from '../../scenario/describe-target.js';
 import { fmtDuration } from '../../report/terminal-format.js';
 import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
+import { addSetFlag } from '../set-flag.js';
 
 export function renderPlan(scenario: Scenario): string[] {
   const l = scenario.load;
@@ -33,22 +34,28 @@ export function renderPlan(scenario: Scenario): string[] {
   );
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
+  if (scenario.overrides?.length) lines.push(`overrides: ${scenario.overrides.map((o) => `--set ${shellWord(o)}`).join(' ')}`);
   return lines;
 }
 
-export async function planCommand(file: string): Promise<number> {
-  const scenario = await loadScenario(file);
+/** As a shell would need it to paste the flag back: single-quoted when it has spaces or specials. */
+function shellWord(s: string): string {
+  return /^[\w.,:/=@%+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+export async function planCommand(file: string, overrides: readonly string[] = []): Promise<number> {
+  const scenario = await loadScenario(file, { overrides });
   const redact = createRedactor(scenario.secrets);
   process.stdout.write(redact(renderPlan(scenario).join('\n')) + '\n');
   return ExitCode.OK;
 }
 
 export function registerPlan(program: Command, setExit: SetExit): void {
-  program
+  const cmd = program
     .command('plan')
     .description('print the steps a run would take and its worst-case duration, sending nothing')
-    .argument('<scenario>', 'scenario YAML file')
-    .action(async (file: string) => {
-      setExit(await planCommand(file));
-    });
+    .argument('<scenario>', 'scenario YAML file');
+  addSetFlag(cmd).action(async (file: string, flags: { set?: string[] }) => {
+    setExit(await planCommand(file, flags.set ?? []));
+  });
 }

@@ -9,6 +9,7 @@ import { installRunSignals } from '../../controller/run-signals.js';
 import type { Traffic } from '../../traffic/traffic.js';
 import { beforeShiftRun, shiftDryRun, unrestoredExitCode } from '../../traffic/shifters/shift-run.js';
 import type { SetExit } from '../commands.js';
+import { addSetFlag } from '../set-flag.js';
 
 export interface RunFlags {
   expectMin?: string;
@@ -29,6 +30,8 @@ export interface RunFlags {
   dryRun?: boolean;
   /** Shift mode: replay a journal left by an earlier run before starting. */
   restoreFirst?: boolean;
+  /** `--set path=value` overrides of the scenario, in order. */
+  set?: string[];
 }
 
 /** "500" → 500; anything else is a usage error naming the flag. */
@@ -64,7 +67,7 @@ export function runOptionsFromFlags(flags: RunFlags): RunScenarioOptions {
 
 /** Adds the flags `run` and `demo` share. */
 export function addRunFlags(cmd: Command): Command {
-  return cmd
+  return addSetFlag(cmd)
     .option('--expect-min <rps>', 'exit 3 when the maximum servable load is below this many requests/s')
     .option('--baseline <report.json>', 'compare against an earlier JSON report (exit 4 on regression)')
     .option('--max-regression <pct>', 'allowed capacity drop against --baseline (default 10%)')
@@ -82,7 +85,7 @@ export function addRunFlags(cmd: Command): Command {
 
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const opts = runOptionsFromFlags(flags);
-  const scenario = await loadScenario(file);
+  const scenario = await loadScenario(file, { overrides: flags.set ?? [] });
   const err = (l: string): void => void process.stderr.write(l + '\n');
   if (flags.dryRun) return shiftDryRun(scenario, (l) => process.stdout.write(l + '\n'));
   await beforeShiftRun(scenario, flags.restoreFirst === true, err);

@@ -10,10 +10,14 @@ import { plannedRamp } from '../../controller/step-plan.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
+import { addSetFlag } from '../set-flag.js';
+import { toOverrides } from '../../scenario/load-scenario.js';
 
 export interface ValidateOptions {
   files: string[];
   env?: Record<string, string | undefined>;
+  /** `--set path=value` overrides, applied to every file. */
+  overrides?: readonly string[];
   /** Where the summaries go; default stdout. */
   write?: (line: string) => void;
 }
@@ -28,14 +32,19 @@ export function validSummary(file: string, s: Scenario): string {
 export async function validateCommand(opts: ValidateOptions): Promise<number> {
   const write = opts.write ?? ((l: string) => process.stdout.write(l + '\n'));
   const problems: ScenarioProblem[] = [];
+  // Malformed flags are wrong for every file: a usage error (exit 2) before any file is read.
+  const overrides = toOverrides(opts.overrides ?? []);
   for (const file of opts.files) {
     try {
-      const scenario = await loadScenario(file, opts.env ? { env: opts.env } : {});
+      const scenario = await loadScenario(file, { ...(opts.env ? { env: opts.env } : {}), overrides });
       // The name may come from ${ENV}: mask the scenario's secrets like every other output does.
       write(createRedactor(scenario.secrets)(validSummary(file, scenario)));
     } catch (e) {
       if (e instanceof ScenarioError) problems.push(...e.problems);
-      else if (e instanceof LoadtestError && opts.files.length > 1) problems.push({ path: '', message: e.message });
+      else if (e instanceof LoadtestError && opts.files.length > 1) {
+        // A --set that does not fit this file carries one line per flag.
+        for (const message of e.details.length > 0 ? e.details : [e.message]) problems.push({ path: '', message });
+      }
       else throw e;
     }
   }
@@ -44,11 +53,11 @@ export async function validateCommand(opts: ValidateOptions): Promise<number> {
 }
 
 export function registerValidate(program: Command, setExit: SetExit): void {
-  program
+  const cmd = program
     .command('validate')
     .description('check scenario files without sending any traffic; lists every problem with file:line:col (exit 2)')
-    .argument('<scenario...>', 'scenario YAML file(s)')
-    .action(async (files: string[]) => {
-      setExit(await validateCommand({ files }));
-    });
+    .argument('<scenario...>', 'scenario YAML file(s)');
+  addSetFlag(cmd).action(async (files: string[], flags: { set?: string[] }) => {
+    setExit(await validateCommand({ files, overrides: flags.set ?? [] }));
+  });
 }
