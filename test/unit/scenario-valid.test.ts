@@ -241,4 +241,15 @@ describe('merge keys (<<) and top-level x- keys', () => {
     const s = parseScenario(text, 't.yaml', {});
     expect(s.traffic.kind === 'generate' && s.traffic.requests).toEqual([{ name: 'GET /', method: 'GET', path: '/', headers: {}, weight: 1 }]);
   });
+
+  it('the README example loads, with the merged and overridden values it describes', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('<<: *post'));
+    expect(block).toBeDefined();
+    const s = parseScenario(`name: t\ntarget: http://127.0.0.1:8080\n${block}load: { start: 10, step: 10, max: 100 }\nslo: [p99 < 100ms]\n`, 'README.md', {});
+    expect(s.traffic.kind === 'generate' && s.traffic.requests).toEqual([
+      { name: 'create', method: 'POST', path: '/orders', headers: { accept: 'application/json', 'x-tenant': 'acme' }, weight: 2 },
+      { name: 'bulk', method: 'POST', path: '/orders/bulk', headers: { accept: 'application/json', 'x-tenant': 'acme', 'x-bulk': '1' }, weight: 1 },
+    ]);
+  });
 });
