@@ -50,6 +50,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
   const started = now();
   const startedAt = new Date(started).toISOString();
   const steps: StepResult[] = [];
+  let generatorNoted = false;
   let status: RunStatus = 'completed';
   let stopReason: StopReason = 'max-reached';
   let error: string | undefined;
@@ -79,6 +80,14 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
       const index = steps.length;
       const step = await runOneStep(scenario, traffic, index, next.level, next.phase, external, emit, warn);
       steps.push(step.result);
+      // The generator's own observations matter where a step did not pass (they may be why); said
+      // once per run, as every failing step past the capacity would repeat it (each step keeps its
+      // own in generator.notes).
+      const notes = step.result.verdict === 'pass' ? undefined : step.result.generator?.notes;
+      if (!generatorNoted && notes !== undefined && notes.length > 0) {
+        generatorNoted = true;
+        for (const note of notes) warn(`step ${index + 1} (${traffic.describe(next.level)}): ${note}`);
+      }
       emit({ type: 'step-end', step: step.result });
       if (step.stop) {
         stopReason = step.stop;
@@ -179,8 +188,6 @@ async function runOneStep(
   const partial = stats.partial || interrupted || safety !== undefined;
   const judged = judgeStep({ ...stats, partial }, scenario, safety?.breaches ?? []);
   for (const note of judged.notes) warn(`step ${index + 1} (${traffic.describe(level)}): ${note}`);
-  // The generator's own observations matter where a step did not pass: they may be why.
-  if (judged.verdict !== 'pass') for (const note of stats.generator?.notes ?? []) warn(`step ${index + 1} (${traffic.describe(level)}): ${note}`);
   const load = traffic.kind === 'shift' ? (stats.live?.target.rps ?? 0) : stats.offeredRps > 0 ? stats.offeredRps : level;
   const result: StepResult = {
     ...stats,

@@ -74,6 +74,8 @@ interface Script {
   limitedAbove?: number;
   /** Limited steps also offer only 80% of the asked rate. */
   offeredShort?: boolean;
+  /** Generator notes on every step at or above this level. */
+  notedAbove?: number;
 }
 
 function scripted(script: Script = {}): Traffic & { closed: number; levels: number[] } {
@@ -98,6 +100,12 @@ function scripted(script: Script = {}): Traffic & { closed: number; levels: numb
         s.generator = {
           sendLagP99Ms: 48, sendLagMaxMs: 60, eventLoopDelayP99Ms: 30, cpuPercent: 100, cpuUsPerRequest: 900,
           dropped: 0, peakInFlight: 10, workers: 1, limited: true, reasons: ['send lag p99 48ms > 10ms'],
+        };
+      }
+      if (script.notedAbove !== undefined && req.level >= script.notedAbove) {
+        s.generator = {
+          sendLagP99Ms: 1, sendLagMaxMs: 2, eventLoopDelayP99Ms: 1, cpuPercent: 5, cpuUsPerRequest: 20,
+          dropped: 0, peakInFlight: 90, workers: 1, limited: false, reasons: [], notes: [`noted at ${req.level}`],
         };
       }
       return s;
@@ -292,5 +300,11 @@ describe('findCapacity', () => {
     expect(result.capacity.summary).toBe('max servable load: 240 rps (2x fair share) (±25%), limited by p99 < 250ms');
     expect(result.scenario.target).toBe('haproxy backend web servers web1');
     expect(result.warnings).toEqual(['weights restored']);
+  });
+
+  it("warns of the generator's notes once, at the first step that did not pass; every step keeps its own", async () => {
+    const result = await findCapacity(scenario(), scripted({ notedAbove: 700 }));
+    expect(result.warnings).toEqual(['step 9 (900 rps): noted at 900']);
+    expect(result.steps.filter((s) => s.generator?.notes).map((s) => s.level)).toEqual([700, 800, 900, 850, 825]);
   });
 });
