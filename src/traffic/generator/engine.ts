@@ -1,6 +1,6 @@
 // The hot path: one thread's open-model sender. Sends every request whose intended time has come,
-// in batches per tick (one timer per tick, never one per request), whether or not earlier requests
-// returned; reads and discards bodies (counting bytes); records corrected and uncorrected latency
+// in 1 ms slots (one wake-up per slot from ticker.ts, never a timer per request), whether or not
+// earlier requests returned; reads and discards bodies (counting bytes); records corrected and uncorrected latency
 // in integer microseconds; times requests out with one ordered sweep instead of a timer per request.
 // Runs in the main thread (one worker) or inside each worker thread (see worker.ts). Requests go
 // out through the lean HTTP/1.1 client (http1-pool.ts) or, with `client: undici`, undici's Pool;
