@@ -70,7 +70,7 @@ export class MergeResolver {
         for (const source of this.sources(item.value as YNode, path ? `${path}.<<` : '<<', out)) {
           const merged = this.resolve(source, path);
           out.badMerges += merged.badMerges;
-          out.unnamed.push(...merged.unnamed);
+          for (const e of merged.unnamed) if (!out.unnamed.some((u) => u.key === e.key)) out.unnamed.push(e); // `<<: [*a, *a]`
           for (const [name, e] of merged.named) if (!own.has(name) && !out.named.has(name)) out.named.set(name, e);
         }
         continue;

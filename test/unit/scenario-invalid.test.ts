@@ -302,9 +302,13 @@ describe('merge keys (<<) and x- keys', () => {
       [
         "merge-unknown-key.yaml:6:3: traffic.requests[0].wieght: unknown key 'wieght', did you mean 'weight'?",
         "merge-unknown-key.yaml:6:3: traffic.requests[1].wieght: unknown key 'wieght', did you mean 'weight'?",
-        "merge-unknown-key.yaml:7:63: load.step_duration: expected a duration such as 500ms, 20s, 1.5s, 1m or 1m30s, found '5 minutes'",
-        "merge-unknown-key.yaml:14:3: traffic.x-note: unknown key 'x-note' (expected one of: requests, request, arrival, max_in_flight, timeout, connections, workers, error_status, insecure, client, shift)",
-        "merge-unknown-key.yaml:15:3: traffic.<<: unknown key '<<': a quoted '<<' is an ordinary key; write <<: *name unquoted to merge",
+        "merge-unknown-key.yaml:6:3: traffic.requests[2].wieght: unknown key 'wieght', did you mean 'weight'?",
+        "merge-unknown-key.yaml:7:5: traffic.requests[0]: keys must be plain names, found a list",
+        "merge-unknown-key.yaml:7:5: traffic.requests[1]: keys must be plain names, found a list",
+        "merge-unknown-key.yaml:7:5: traffic.requests[2]: keys must be plain names, found a list",
+        "merge-unknown-key.yaml:9:63: load.step_duration: expected a duration such as 500ms, 20s, 1.5s, 1m or 1m30s, found '5 minutes'",
+        "merge-unknown-key.yaml:18:3: traffic.x-note: unknown key 'x-note' (expected one of: requests, request, arrival, max_in_flight, timeout, connections, workers, error_status, insecure, client, shift)",
+        "merge-unknown-key.yaml:19:3: traffic.<<: unknown key '<<': a quoted '<<' is an ordinary key; write <<: *name unquoted to merge",
       ]
     `);
   });
