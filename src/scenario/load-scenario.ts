@@ -104,18 +104,19 @@ export function parseScenario(
 }
 
 /**
- * A problem about a value a `--set` wrote has no place in the file (the nodes it created have no
- * source range): it is attributed to the flag, the most specific one whose written part contains
- * it (the last of equals, which is the one that won).
+ * A problem about a value a `--set` wrote has no place in the file (its nodes have no source range;
+ * a position is the fallback of a parent that is in the file): it is attributed to the flag, the
+ * most specific one whose written part contains it (the last of equals, which is the one that won).
  */
 function fromFlag(p: ScenarioProblem, applied: readonly AppliedOverride[]): ScenarioProblem {
-  if (p.pos) return p;
   let best: AppliedOverride | undefined;
   for (const a of applied) {
     const under = p.path === a.root || p.path.startsWith(a.root + '.') || p.path.startsWith(a.root + '[');
     if (under && (!best || a.root.length >= best.root.length)) best = a;
   }
-  return best ? { ...p, flag: `--set ${best.override.pathText}` } : p;
+  if (!best) return p;
+  const { pos: _inFile, ...rest } = p;
+  return { ...rest, flag: `--set ${best.override.pathText}` };
 }
 
 /**

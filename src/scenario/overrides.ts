@@ -123,7 +123,12 @@ function parseValue(text: string): { ok: true; value: unknown } | { ok: false; e
   if ((isMap(top) || isSeq(top)) && !top.flow) {
     return { ok: false, error: `the value reads as a YAML ${isMap(top) ? 'mapping' : 'list'}; quote a string ('…') or write a flow ${isMap(top) ? '{ key: value }' : '[a, b]'}` };
   }
-  return { ok: true, value: doc.toJS() };
+  try {
+    return { ok: true, value: doc.toJS() };
+  } catch (e) {
+    // `*name`: an alias needs an anchor, and a value has none to refer to.
+    return { ok: false, error: `the value is not valid YAML (${(e as Error).message}); to set it as a string, quote it: '…'` };
+  }
 }
 
 /** What applying one override wrote. */
@@ -165,6 +170,7 @@ function applyOne(doc: Document, o: Override, source: string): string | { root: 
       const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
       child = pair?.value;
       put = (n) => {
+        detach(doc, pair?.value);
         if (pair) pair.value = n;
         else map.items.push(new Pair(doc.createNode(seg), n));
       };
@@ -175,6 +181,7 @@ function applyOne(doc: Document, o: Override, source: string): string | { root: 
       if (seg > n) return `${where} has ${n} item${n === 1 ? '' : 's'}: [${n}] appends, [${seg}] is past the end`;
       child = seg < n ? seq.items[seg] : undefined;
       put = (node) => {
+        detach(doc, seq.items[seg]);
         if (seg === n) seq.items.push(node);
         else seq.items[seg] = node;
       };
@@ -190,6 +197,8 @@ function applyOne(doc: Document, o: Override, source: string): string | { root: 
       if (copy) put(copy);
       child = copy;
     }
+    // The path goes on inside `child` and changes it: its aliases elsewhere keep the file's value.
+    if (isMap(child) || isSeq(child)) unshare(doc, new Set([child]));
     if (child === undefined || child === null || (isScalar(child) && child.value === null)) {
       // A missing (or empty: `report:`) parent is created, as a list only when the next index appends.
       if (typeof next === 'number' && next !== 0) return `${keyPath(path)} is not in ${source}: only [0] can start the list, not [${next}]`;
@@ -206,6 +215,32 @@ function notA(node: unknown, where: string, want: 'mapping' | 'list', seg: PathS
   const found = isMap(node) ? 'a mapping' : isSeq(node) ? 'a list' : describeValue(isScalar(node) ? node.value : node);
   const address = typeof seg === 'number' ? `index [${seg}]` : `key '${seg}'`;
   return `${where} is ${found}, not a ${want}: it has no ${address}`;
+}
+
+/**
+ * Before `node` (and everything in it) is replaced: aliases elsewhere to an anchor inside it become
+ * copies of what they referred to, so they keep the file's value and do not dangle.
+ */
+function detach(doc: Document, node: unknown): void {
+  if (!isMap(node) && !isSeq(node) && !isScalar(node)) return;
+  const anchored = new Set<Node>();
+  visit(node, {
+    Node: (_k, n) => {
+      if ((n as { anchor?: string }).anchor) anchored.add(n);
+    },
+  });
+  unshare(doc, anchored);
+}
+
+/** Replaces every alias of these anchored nodes with a copy: an override changes only what its path addresses. */
+function unshare(doc: Document, nodes: ReadonlySet<Node>): void {
+  if (![...nodes].some((n) => (n as { anchor?: string }).anchor)) return;
+  visit(doc, {
+    Alias: (_k, a) => {
+      const target = a.resolve(doc);
+      return target && nodes.has(target) ? copyOf(target) : undefined;
+    },
+  });
 }
 
 /** A deep copy of an anchored node without anchors, so aliases keep resolving to the original. */
