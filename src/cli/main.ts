@@ -12,6 +12,7 @@ Examples:
   loadtest plan scenarios/checkout.yaml          the steps and worst-case duration, nothing sent
   loadtest run scenarios/checkout.yaml --expect-min 800 --junit results/junit.xml
   loadtest run scenario.yaml --baseline results/main.json --max-regression 10%
+  loadtest run scenario.yaml --set load.max=800 --set 'slo[0]=p99 < 200ms'
   loadtest compare results/main.json results/branch.json
 
 Exit codes:
