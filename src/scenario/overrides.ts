@@ -22,6 +22,7 @@
 // literally: a `${` in it is not interpolated (see escapeInterpolation).
 import { isAlias, isMap, isScalar, isSeq, Pair, parseDocument, visit, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
 import { describeValue } from './values.js';
+import { MergeResolver } from './yaml-merge.js';
 
 /** A key (string) or a list index (number). */
 export type PathSegment = string | number;
@@ -167,8 +168,15 @@ function applyOne(doc: Document, o: Override, source: string): string | { root: 
     if (typeof seg === 'string') {
       if (!isMap(current)) return notA(current, where, 'mapping', seg);
       const map = current;
-      const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
-      child = pair?.value;
+      let pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
+      // A key that only comes from a merge (`<<: *base`): the path goes on in a copy written here,
+      // which wins over the merged one, so the rest of the merged value stays.
+      const inherited = pair || last ? undefined : mergedValue(doc, map, seg);
+      if (isMap(inherited) || isSeq(inherited)) {
+        pair = new Pair(doc.createNode(seg), copyOf(inherited));
+        map.items.push(pair);
+      }
+      child = pair ? pair.value : inherited; // a merged scalar: the next step says it is not a collection
       put = (n) => {
         detach(doc, pair?.value);
         if (pair) pair.value = n;
@@ -215,6 +223,13 @@ function notA(node: unknown, where: string, want: 'mapping' | 'list', seg: PathS
   const found = isMap(node) ? 'a mapping' : isSeq(node) ? 'a list' : describeValue(isScalar(node) ? node.value : node);
   const address = typeof seg === 'number' ? `index [${seg}]` : `key '${seg}'`;
   return `${where} is ${found}, not a ${want}: it has no ${address}`;
+}
+
+/** The value `key` gets from the mapping's merge keys (aliases followed), when it is not written there. */
+function mergedValue(doc: Document, map: YAMLMap, key: string): Node | undefined {
+  const deref = (n: Node | null | undefined) => (isAlias(n) ? (n.resolve(doc) as Node | undefined) : n);
+  const v = new MergeResolver({ deref, reportBadMerge: () => {} }).resolve(map, '').named.get(key)?.value;
+  return deref(v) ?? undefined;
 }
 
 /**

@@ -163,6 +163,26 @@ describe('applyOverrides', () => {
     expect(q.traffic.requests[1].headers).toEqual({ accept: 'application/json' });
   });
 
+  const MERGED = `x-h: &h { accept: application/json, x-tenant: acme }
+x-base: &base { method: POST, headers: *h, weight: 2 }
+traffic:
+  requests:
+    - { <<: *base, path: /a }
+    - { <<: [*base], path: /b }
+`;
+
+  it('a key that comes from a merge (<<): changed in a copy written there, the rest of the merged value stays', () => {
+    const r = apply(['traffic.requests[0].headers.x-run=ci-42', 'traffic.requests[1].method=GET'], MERGED);
+    expect(r.problems).toEqual([]);
+    const reqs = (r.js as any).traffic.requests;
+    expect(reqs[0].headers).toEqual({ accept: 'application/json', 'x-tenant': 'acme', 'x-run': 'ci-42' });
+    expect(reqs[1].method).toBe('GET');
+    expect((r.js as any)['x-base'].headers).toEqual({ accept: 'application/json', 'x-tenant': 'acme' });
+    expect(apply(['traffic.requests[0].weight.x=1'], MERGED).problems).toEqual([
+      "--set traffic.requests[0].weight.x=1: traffic.requests[0].weight in s.yaml is the number 2, not a mapping: it has no key 'x'",
+    ]);
+  });
+
   it('a value with ${ is written escaped, so the readers take it literally', () => {
     const doc = parseDocument(FILE);
     applyOverrides(doc, [parsed('name=${HOME}')]);
@@ -257,6 +277,12 @@ describe('parseScenario with overrides', () => {
     [['load.max=1', 'load.max=lots'], ["--set load.max: expected requests/s such as 100 (or 100rps), found 'lots'"]],
   ])('%j → problems naming the flag', (sets, want) => {
     expect(problemLines(sets)).toEqual(want);
+  });
+
+  it('merged values (<<) read as the file would have them, with the override on top', () => {
+    const text = SCENARIO.replace('traffic:\n  request: { path: / }', 'x-r: &r { path: /, headers: { accept: a/b } }\ntraffic:\n  request: { <<: *r }');
+    const s = parseScenario(text, 's.yaml', {}, ['traffic.request.headers.x-run=ci-42']);
+    expect(s.traffic.kind === 'generate' && s.traffic.requests[0]!.headers).toEqual({ accept: 'a/b', 'x-run': 'ci-42' });
   });
 
   it("the file's own problems keep their file:line:col", () => {
