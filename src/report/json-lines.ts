@@ -15,6 +15,8 @@ export interface MinimalScenario {
   abort: string[];
   guard: string[];
   load: Scenario['load'];
+  /** `--set` overrides applied to the file, as given; absent when none. */
+  overrides?: string[];
 }
 
 export function minimalScenario(s: Scenario): MinimalScenario {
@@ -25,7 +27,7 @@ export function minimalScenario(s: Scenario): MinimalScenario {
       : t.shifter.type === 'haproxy'
         ? `haproxy backend ${t.shifter.backend} servers ${t.shifter.servers.join(',')}`
         : `servers ${t.shifter.servers.join(',')}`;
-  return {
+  const out: MinimalScenario = {
     name: s.name,
     mode: t.kind,
     target,
@@ -34,6 +36,8 @@ export function minimalScenario(s: Scenario): MinimalScenario {
     guard: s.guard.map((r) => r.text),
     load: s.load,
   };
+  if (s.overrides?.length) out.overrides = [...s.overrides];
+  return out;
 }
 
 /** The JSON value written for one event (without the trailing newline). */

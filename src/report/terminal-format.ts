@@ -5,6 +5,7 @@ import type { ChalkInstance } from 'chalk';
 import type { StepProgress } from '../metrics/step-stats.js';
 import type { RunResult, StepResult } from '../result.js';
 import type { Scenario } from '../scenario/scenario.js';
+import { formatSetFlags } from '../scenario/overrides.js';
 import { formatRps } from '../controller/capacity.js';
 
 export function fmtMs(ms: number | undefined): string {
@@ -50,6 +51,7 @@ export function renderHeader(scenario: Scenario, target: string, plannedSteps: n
   ];
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
+  if (scenario.overrides?.length) lines.push(`overrides: ${formatSetFlags(scenario.overrides)}`);
   return lines;
 }
 

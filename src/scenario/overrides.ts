@@ -132,6 +132,11 @@ function parseValue(text: string): { ok: true; value: unknown } | { ok: false; e
   }
 }
 
+/** `--set load.max=30 --set 'slo[1]=p50 < 10ms'`: the flags as a shell would take them back (for headers and plans). */
+export function formatSetFlags(texts: readonly string[]): string {
+  return texts.map((t) => `--set ${/^[\w.,:/=@%+-]+$/.test(t) ? t : `'${t.replaceAll("'", `'\\''`)}'`}`).join(' ');
+}
+
 /** What applying one override wrote. */
 export interface AppliedOverride {
   override: Override;

@@ -3,7 +3,7 @@
 // value that came from a flag are attributed to it.
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { applyOverrides, escapeInterpolation, keyPath, parseOverride, parseOverrides, type Override } from '../../src/scenario/overrides.js';
+import { applyOverrides, escapeInterpolation, formatSetFlags, keyPath, parseOverride, parseOverrides, type Override } from '../../src/scenario/overrides.js';
 import { parseScenario } from '../../src/scenario/load-scenario.js';
 import { LoadtestError, ScenarioError, UsageError, formatProblem } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
@@ -81,6 +81,17 @@ describe('parseOverride', () => {
     expect(r.errors).toHaveLength(2);
     expect(r.errors[0]).toMatch(/^--set nope: /);
     expect(r.errors[1]).toMatch(/^--set slo\[x\]=1: /);
+  });
+});
+
+describe('formatSetFlags', () => {
+  it.each([
+    [['load.max=800', 'target=http://127.0.0.1:8080'], '--set load.max=800 --set target=http://127.0.0.1:8080'],
+    [['slo[0]=p99 < 1s'], "--set 'slo[0]=p99 < 1s'"],
+    [["name=it's"], "--set 'name=it'\\''s'"],
+    [['a."x.y"=1'], `--set 'a."x.y"=1'`],
+  ])('%j → %s', (texts, want) => {
+    expect(formatSetFlags(texts)).toBe(want);
   });
 });
 

@@ -8,6 +8,9 @@ import { LoadtestError, ScenarioError, UsageError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { loadScenario } from '../../src/scenario/load-scenario.js';
 import { scenarioSummary } from '../../src/controller/build-result.js';
+import { minimalScenario } from '../../src/report/json-lines.js';
+import { renderHeader } from '../../src/report/terminal-format.js';
+import { Chalk } from 'chalk';
 
 const fixtures = join(import.meta.dirname, '../fixtures');
 const minimal = join(fixtures, 'valid/minimal.yaml');
@@ -121,6 +124,13 @@ describe('plan and run --set', () => {
     const s = await loadScenario(minimal, { env: {}, overrides: ['load.max=800', 'traffic.request.headers.x-run=ci-42'] });
     expect(scenarioSummary(s).overrides).toEqual(['load.max=800', 'traffic.request.headers.x-run=ci-42']);
     expect(scenarioSummary(await loadScenario(minimal, { env: {} }))).not.toHaveProperty('overrides');
+  });
+
+  it("the run's header, step log and --json-lines say which overrides were used", async () => {
+    const s = await loadScenario(minimal, { env: {}, overrides: ['load.max=800', 'slo[0]=p99 < 200ms'] });
+    expect(renderHeader(s, 'http://127.0.0.1:8080', 80, 0, new Chalk({ level: 0 })).at(-1)).toBe("overrides: --set load.max=800 --set 'slo[0]=p99 < 200ms'");
+    expect(minimalScenario(s).overrides).toEqual(['load.max=800', 'slo[0]=p99 < 200ms']);
+    expect(minimalScenario(await loadScenario(minimal, { env: {} }))).not.toHaveProperty('overrides');
   });
 
   it('loadScenario keeps its signature and takes parsed overrides too', async () => {

@@ -10,6 +10,7 @@ import { fmtDuration } from '../../report/terminal-format.js';
 import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
+import { formatSetFlags } from '../../scenario/overrides.js';
 
 export function renderPlan(scenario: Scenario): string[] {
   const l = scenario.load;
@@ -34,13 +35,8 @@ export function renderPlan(scenario: Scenario): string[] {
   );
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
-  if (scenario.overrides?.length) lines.push(`overrides: ${scenario.overrides.map((o) => `--set ${shellWord(o)}`).join(' ')}`);
+  if (scenario.overrides?.length) lines.push(`overrides: ${formatSetFlags(scenario.overrides)}`);
   return lines;
-}
-
-/** As a shell would need it to paste the flag back: single-quoted when it has spaces or specials. */
-function shellWord(s: string): string {
-  return /^[\w.,:/=@%+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 export async function planCommand(file: string, overrides: readonly string[] = []): Promise<number> {
