@@ -10,6 +10,7 @@ import type { RunEvent, RunListener } from './events.js';
 import { evaluateSlos } from '../slo/evaluate.js';
 import { nextStep, worstCaseDurationMs, worstCaseSteps } from './step-plan.js';
 import { judgeStep } from './verdict.js';
+import { warnGeneratorNotes } from './generator-notes.js';
 import { computeCapacity } from './capacity.js';
 import { buildResult } from './build-result.js';
 
@@ -79,15 +80,14 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
       }
       const index = steps.length;
       const step = await runOneStep(scenario, traffic, index, next.level, next.phase, external, emit, warn);
-      steps.push(step.result);
-      // The generator's own observations matter where a step did not pass (they may be why); said
-      // once per run, as every failing step past the capacity would repeat it (each step keeps its
-      // own in generator.notes).
-      const notes = step.result.verdict === 'pass' ? undefined : step.result.generator?.notes;
-      if (!generatorNoted && notes !== undefined && notes.length > 0) {
+      // The generator's own observations, where they may be why a step did not pass (see
+      // generator-notes.ts); said once per run, as the steps after it would repeat them (each step
+      // keeps its own in generator.notes).
+      if (!generatorNoted && warnGeneratorNotes(step.result, steps)) {
         generatorNoted = true;
-        for (const note of notes) warn(`step ${index + 1} (${traffic.describe(next.level)}): ${note}`);
+        for (const note of step.result.generator!.notes!) warn(`step ${index + 1} (${traffic.describe(next.level)}): ${note}`);
       }
+      steps.push(step.result);
       emit({ type: 'step-end', step: step.result });
       if (step.stop) {
         stopReason = step.stop;

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { ROOT, killAll, spawnCli, waitFor } from '../helpers/cli-process.js';
 import { startDemoServer, type DemoServer } from '../../src/demo/demo-server.js';
 import type { RunResult } from '../../src/result.js';
+import { startTestServer } from '../helpers/http-servers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadtest-run-'));
 let demo: DemoServer;
@@ -162,5 +163,37 @@ describe('loadtest plan', () => {
     expect(out).toContain('at most 5 more steps');
     expect(out).toContain('worst case: 10 steps, 1m40s');
     expect(demo.counters.served).toBe(served);
+  });
+});
+
+describe('loadtest run: too few connections', () => {
+  it('warns once that requests waited for a connection when the service time did not grow', async () => {
+    // A service that answers everything in 100 ms, at any concurrency; 2 connections carry at most
+    // 20 rps of it, so at 30 rps requests queue inside the generator and p99 breaches while the
+    // service's own time (from the write) stays ~100 ms.
+    const slow = await startTestServer({ mode: 'slow', delayMs: 100 });
+    try {
+      const file = join(dir, 'few-connections.yaml');
+      writeFileSync(
+        file,
+        `name: few connections
+target: ${slow.url}
+traffic: { request: { path: / }, arrival: uniform, connections: 2 }
+load: { start: 10, step: 20, max: 30, step_duration: 1500ms, warmup: 300ms }
+slo: [p99 < 250ms]
+`,
+      );
+      const run = spawnCli(['run', file, '--json', join(dir, 'few.json')], { deadlineMs: 60_000 });
+      await run.exited;
+      const r = report(join(dir, 'few.json'));
+      expect(r.steps.map((s) => s.verdict), run.stdout() + run.stderr()).toEqual(['pass', 'fail']);
+      expect(r.steps[1]!.latencyUncorrectedMs.p50).toBeLessThan(150);
+      const warnings = r.warnings.filter((w) => w.includes('over 2 connections'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^step 2 \(30 rps\): up to \d+ requests were in flight over 2 connections: .*raise traffic\.connections/);
+      expect(run.stdout() + run.stderr()).toContain('raise traffic.connections');
+    } finally {
+      await slow.close();
+    }
   });
 });
