@@ -90,9 +90,11 @@ export class Http1Pool {
 
   dispatch(r: InFlightRequest): void {
     if (this.destroyed) return r.onError(E_CLOSED);
-    const c = this.takeIdle();
-    if (c !== null) this.assign(c, r);
-    else if (this.all.size < this.opts.connections) this.assign(this.open(), r);
+    // Sent just now: the engine's clock reading serves (no second one per request on the hot path).
+    const now = r.sentAt;
+    const c = this.takeIdle(now);
+    if (c !== null) this.assign(c, r, now);
+    else if (this.all.size < this.opts.connections) this.assign(this.open(), r, now);
     else this.pending.push(r);
   }
 
@@ -110,8 +112,7 @@ export class Http1Pool {
     return Promise.all(closing).then(() => undefined);
   }
 
-  private takeIdle(): Conn | null {
-    const now = performance.now();
+  private takeIdle(now: number): Conn | null {
     for (let c = this.idle.shift(); c !== undefined; c = this.idle.shift()) {
       if (c.dead) continue;
       const hint = c.parser.keepAliveHintMs;
@@ -148,10 +149,11 @@ export class Http1Pool {
     return c;
   }
 
-  private assign(c: Conn, r: InFlightRequest): void {
+  /** `now`: this thread's performance.now(), if the caller has just read it. */
+  private assign(c: Conn, r: InFlightRequest, now?: number): void {
     c.current = r;
     c.parser.begin(this.isHead[r.name] === true);
-    r.onWire(c.abort);
+    r.onWire(c.abort, now);
     c.socket.write(this.requests[r.name]!);
   }
 

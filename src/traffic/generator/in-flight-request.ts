@@ -51,9 +51,9 @@ export class InFlightRequest {
   }
 
   /** The lean client (http1-pool.ts) calls this as it writes the request; `abort` destroys its connection. */
-  onWire(abort: (err?: Error) => void): void {
+  onWire(abort: (err?: Error) => void, at: number = performance.now()): void {
     this.abortFn = abort;
-    this.wireAt = performance.now();
+    this.wireAt = at;
   }
 
   onHeaders(status: number): boolean {
