@@ -39,7 +39,7 @@ export function summarize(h: Histogram): LatencySummary {
   return {
     count,
     min: ms(h.minNonZeroValue),
-    mean: ms(h.mean),
+    mean: ms(meanOf(h)),
     p50: ms(h.getValueAtPercentile(50)),
     p90: ms(h.getValueAtPercentile(90)),
     p95: ms(h.getValueAtPercentile(95)),
@@ -47,6 +47,31 @@ export function summarize(h: Histogram): LatencySummary {
     p999: ms(h.getValueAtPercentile(99.9)),
     max: ms(h.maxValue),
   };
+}
+
+/** The parts of hdr-histogram-js's JsHistogram that meanOf reads (public methods, not in its typings). */
+interface Buckets {
+  countsArrayLength: number;
+  getCountAtIndex(i: number): number;
+  valueFromIndex(i: number): number;
+  highestEquivalentValue(v: number): number;
+  medianEquivalentValue(v: number): number;
+}
+
+/**
+ * Exactly the library's `mean` (the same terms, summed in the same order), without its iterator:
+ * that walks every bucket with an object per step and cost ~2 ms for a 2,000-request step, twice
+ * per step (corrected and uncorrected) and again in every progress report.
+ */
+export function meanOf(h: Histogram): number {
+  if (h.totalCount === 0) return 0;
+  const b = h as unknown as Buckets;
+  let total = 0;
+  for (let i = 0; i < b.countsArrayLength; i++) {
+    const c = b.getCountAtIndex(i);
+    if (c !== 0) total += b.medianEquivalentValue(b.highestEquivalentValue(b.valueFromIndex(i))) * c;
+  }
+  return total / h.totalCount;
 }
 
 /** Adds `from` into `into` (into += from) and returns `into`. */
