@@ -9,9 +9,9 @@ import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js'
 import type { RunEvent, RunListener } from './events.js';
 import { evaluateSlos } from '../slo/evaluate.js';
 import { nextStep, worstCaseDurationMs, worstCaseSteps } from './step-plan.js';
-import { judgeStep } from './verdict.js';
-import { warnGeneratorNotes } from './generator-notes.js';
-import { computeCapacity } from './capacity.js';
+import { judgeStep } from '../analysis/step-verdict.js';
+import { warnGeneratorNotes } from '../analysis/generator-notes.js';
+import { computeCapacity } from '../analysis/capacity.js';
 import { buildResult } from './build-result.js';
 
 export interface FindCapacityOptions {

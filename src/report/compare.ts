@@ -5,7 +5,7 @@
 // (matched within LOAD_MATCH). Pure: compareRuns builds the comparison, render* format it.
 import type { RunResult, StepResult } from '../result.js';
 import { fmtMs, fmtNum, pct as fmtPct, signedPct } from './format.js';
-import { comparabilityNote, LOAD_MATCH } from './gate.js';
+import { comparabilityNote, LOAD_MATCH } from '../analysis/gate.js';
 import { mdEscape, mdTable } from './markdown.js';
 
 export interface ComparedRun {

@@ -8,7 +8,7 @@ import type { GeneratorHealth, StepStats } from '../../metrics/step-stats.js';
 import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
 import type { StepRequest, Traffic } from '../traffic.js';
 import { Engine, type EngineProgress, type EngineStep } from './engine.js';
-import { connectionNote, judgeGeneratorHealth, type HealthThresholds } from './health.js';
+import { connectionNote, judgeGeneratorHealth, type HealthThresholds } from '../../analysis/generator-health.js';
 import { probeTarget } from './probe.js';
 import { splitRate } from './schedule.js';
 import { buildProgress, buildStepStats } from './stats.js';

@@ -14,7 +14,7 @@
 // on the service (src/controller/exit-code.ts).
 import { ExitCode } from '../exit-codes.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
-import { fmtMs, fmtRps, pct, signedPct } from './format.js';
+import { fmtMs, fmtRps, pct, signedPct } from '../report/format.js';
 
 export type GateResult = NonNullable<RunResult['gate']>;
 
