@@ -14,6 +14,11 @@ export const ExitCode = {
   INCONCLUSIVE: 5,
   /** Shift mode: an unrestored weight journal exists, or weights could not be restored. */
   UNRESTORED: 6,
+  /**
+   * A gate could not decide: the runs' capacity brackets are too wide to tell whether the drop
+   * exceeds --max-regression (or the baseline has nothing to compare). Never a pass.
+   */
+  GATE_INCONCLUSIVE: 7,
   /** Interrupted by SIGINT/SIGTERM/SIGHUP; the partial report is written and marked aborted. */
   INTERRUPTED: 130,
 } as const;

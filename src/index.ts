@@ -42,7 +42,7 @@ export type { RunEvent, RunListener, PlannedStep } from './controller/events.js'
 export { findCapacity, type FindCapacityOptions } from './controller/find-capacity.js';
 export { runScenario, type RunScenarioOptions, type RunOutcome } from './controller/run-scenario.js';
 export { nextStep, plannedRamp, worstCaseSteps, worstCaseDurationMs } from './controller/step-plan.js';
-export { computeCapacity } from './controller/capacity.js';
+export { computeCapacity } from './analysis/capacity.js';
 
 // Results and reporters
 export type { RunResult, StepResult, Capacity, GateCheck, RunStatus, StopReason } from './result.js';
@@ -53,7 +53,7 @@ export { renderJunit } from './report/junit.js';
 export { renderMarkdown } from './report/markdown.js';
 export { renderHtml } from './report/html.js';
 export { compareRuns, renderCompareTable, renderCompareMarkdown, renderCompareJson } from './report/compare.js';
-export { evaluateGate, gateExitCode } from './report/gate.js';
+export { evaluateGate, gateExitCode } from './analysis/gate.js';
 export { fitCapacityModel, type CapacityModel } from './report/capacity-model.js';
 export { writeOutputs, type OutputOptions } from './report/outputs.js';
 export { appendHistory, readHistory, trend, type HistoryEntry } from './report/history.js';

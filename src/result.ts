@@ -12,13 +12,19 @@ export interface StepResult extends StepStats {
   index: number;
   /** 'ramp' while rising, 'refine' while bisecting between the last pass and the first fail. */
   phase: 'ramp' | 'refine';
-  /** The load of this step in requests/s: the offered rate (generate) or the served rate (shift). */
+  /** The load of this step in requests/s: the level tested (generate; offeredRps is the rate its schedule drew) or the served rate (shift). */
   load: number;
   verdict: StepVerdict;
   /** SLOs (and abort/guard rules) this step breached. */
   breaches: Breach[];
   /** Why the step is inconclusive (generator limited, too few samples …). */
   inconclusiveReasons: string[];
+  /**
+   * Inconclusive steps only: 'limited' when the evidence was spoilt (the generator could not drive
+   * the load, a metric was missing, the step was cut short), 'undecided' when it was too thin to
+   * decide (an SLO too close to its limit for the requests measured). Absent in older reports.
+   */
+  inconclusiveKind?: 'limited' | 'undecided';
 }
 
 export type RunStatus = 'completed' | 'aborted' | 'failed';
@@ -41,10 +47,17 @@ export interface Capacity {
   levelUnit: 'rps' | 'share';
   /** SLO texts breached at the first failing load; [] when none failed. */
   limitedBy: string[];
-  /** Relative gap between the highest pass and the lowest fail (0.05 = ±5%); null when no fail bracketed it. */
+  /** Relative gap between the highest pass and the lowest fail (0.05: the truth is within +5% of the pass); null when no fail bracketed it. */
   resolution: number | null;
   /** Lowest failing load in requests/s; null when nothing failed. */
   firstFailingLoad: number | null;
+  /**
+   * The truth lies in [low, high): the highest passing and the lowest failing load (generate mode:
+   * the levels tested; shift mode: the served rates measured). Absent in reports before it was added.
+   */
+  bracket?: { low: number | null; high: number | null };
+  /** The achieved (answered) rate at the highest passing step, requests/s, shown beside the capacity. */
+  achievedRps?: number;
   /**
    * found: bracketed between a pass and a fail; above-max: every step passed (capacity ≥ max);
    * below-start: the first step failed; inconclusive: the generator/metrics limited the run;
@@ -58,8 +71,11 @@ export interface Capacity {
 export interface GateCheck {
   name: string;
   passed: boolean;
-  /** 'within-noise' when a drop is smaller than the runs' combined resolution. */
-  outcome: 'pass' | 'fail' | 'within-noise' | 'skipped';
+  /**
+   * 'inconclusive' when the evidence cannot decide (brackets too wide): never passed.
+   * ('within-noise' appears only in reports written before the gate had three answers.)
+   */
+  outcome: 'pass' | 'fail' | 'inconclusive' | 'within-noise' | 'skipped';
   message: string;
 }
 

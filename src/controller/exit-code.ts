@@ -8,7 +8,7 @@
 // blaming the service would be a lie; 5 says "get a trustworthy answer first".
 import { ExitCode } from '../exit-codes.js';
 import type { RunResult } from '../result.js';
-import { gateExitCode } from '../report/gate.js';
+import { gateExitCode } from '../analysis/gate.js';
 
 export function exitCodeFor(result: Pick<RunResult, 'status' | 'capacity' | 'gate'>): number {
   if (result.status === 'aborted') return ExitCode.INTERRUPTED;

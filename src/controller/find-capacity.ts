@@ -8,11 +8,12 @@ import type { Breach, SloRule } from '../slo/slo.js';
 import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js';
 import type { RunEvent, RunListener } from './events.js';
 import { evaluateSlos } from '../slo/evaluate.js';
-import { nextStep, worstCaseDurationMs, worstCaseSteps } from './step-plan.js';
-import { judgeStep } from './verdict.js';
-import { warnGeneratorNotes } from './generator-notes.js';
-import { computeCapacity } from './capacity.js';
+import { nextStep, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec } from './step-plan.js';
+import { judgeStep, samplesToShowMet } from '../analysis/step-verdict.js';
+import { warnGeneratorNotes } from '../analysis/generator-notes.js';
+import { computeCapacity } from '../analysis/capacity.js';
 import { buildResult } from './build-result.js';
+import { latencyDistribution } from '../metrics/histogram.js';
 
 export interface FindCapacityOptions {
   /** Aborting ends the run: the current step is cut short and kept (partial), status 'aborted'. */
@@ -20,6 +21,11 @@ export interface FindCapacityOptions {
   onEvent?: RunListener;
   /** Clock for tests; default Date.now. */
   now?: () => number;
+  /**
+   * Keep refining until the capacity bracket decides this (e.g. a gate against a baseline:
+   * analysis/capacity-change.ts capacityChangeDecided), within the plan's step bound.
+   */
+  decided?: (bracket: LevelBracket) => boolean;
 }
 
 /** Rules tripped by a set of metrics; a metric not (yet) measured trips nothing. */
@@ -57,12 +63,14 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
   let error: string | undefined;
   const external = opts.signal;
 
+  // Steps at low rates are stretched to hold the requests the SLOs need to be shown met.
+  const plan: PlanSpec = { ...scenario.load, samplesToProve: samplesToShowMet(scenario.slo), ...(opts.decided ? { decided: opts.decided } : {}) };
   emit({
     type: 'run-start',
     scenario,
     startedAt,
-    plannedSteps: worstCaseSteps(scenario.load),
-    worstCaseMs: worstCaseDurationMs(scenario.load),
+    plannedSteps: worstCaseSteps(plan),
+    worstCaseMs: worstCaseDurationMs(plan),
   });
 
   try {
@@ -71,15 +79,15 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
     for (;;) {
       if (external?.aborted) throw new Interrupted();
       const next = nextStep(
-        scenario.load,
-        steps.map((s) => ({ level: s.level, verdict: s.verdict })),
+        plan,
+        steps.map((s) => ({ level: s.level, verdict: s.verdict, ...(s.inconclusiveKind ? { kind: s.inconclusiveKind } : {}) })),
       );
       if ('done' in next) {
         stopReason = next.reason;
         break;
       }
       const index = steps.length;
-      const step = await runOneStep(scenario, traffic, index, next.level, next.phase, external, emit, warn);
+      const step = await runOneStep(scenario, traffic, index, next, external, emit, warn);
       // The generator's own observations, where they may be why a step did not pass (see
       // generator-notes.ts); said once per run, as the steps after it would repeat them (each step
       // keeps its own in generator.notes).
@@ -137,8 +145,7 @@ async function runOneStep(
   scenario: Scenario,
   traffic: Traffic,
   index: number,
-  level: number,
-  phase: 'ramp' | 'refine',
+  { level, phase, durationMs }: { level: number; phase: 'ramp' | 'refine'; durationMs: number },
   external: AbortSignal | undefined,
   emit: (e: RunEvent) => void,
   warn: (message: string) => void,
@@ -163,14 +170,14 @@ async function runOneStep(
     level,
     phase,
     description: traffic.describe(level),
-    durationMs: scenario.load.stepDurationMs,
+    durationMs,
   });
   let stats: StepStats;
   try {
     stats = await traffic.runStep({
       index,
       level,
-      durationMs: scenario.load.stepDurationMs,
+      durationMs,
       warmupMs: scenario.load.warmupMs,
       signal: stepAbort.signal,
       onProgress: (progress: StepProgress) => {
@@ -186,9 +193,14 @@ async function runOneStep(
 
   const interrupted = external?.aborted === true && !safety;
   const partial = stats.partial || interrupted || safety !== undefined;
-  const judged = judgeStep({ ...stats, partial }, scenario, safety?.breaches ?? []);
+  const judged = judgeStep({ ...stats, partial }, scenario, {
+    extraBreaches: safety?.breaches ?? [],
+    ...(stats.histogram ? { latency: latencyDistribution(stats.histogram) } : {}),
+  });
   for (const note of judged.notes) warn(`step ${index + 1} (${traffic.describe(level)}): ${note}`);
-  const load = traffic.kind === 'shift' ? (stats.live?.target.rps ?? 0) : stats.offeredRps > 0 ? stats.offeredRps : level;
+  // Generate mode: the load of a step is the level it tested; the offered and achieved rates (a
+  // Poisson draw, and what came back) are shown beside it. Shift mode: the served rate it measured.
+  const load = traffic.kind === 'shift' ? (stats.live?.target.rps ?? 0) : level;
   const result: StepResult = {
     ...stats,
     level,
@@ -199,6 +211,7 @@ async function runOneStep(
     verdict: judged.verdict,
     breaches: judged.breaches,
     inconclusiveReasons: judged.inconclusiveReasons,
+    ...(judged.inconclusiveKind ? { inconclusiveKind: judged.inconclusiveKind } : {}),
   };
   if (safety) return { result, stop: safety.reason };
   if (interrupted) return { result, stop: 'interrupted' };

@@ -11,14 +11,14 @@ import type { RunResult, StepResult } from '../result.js';
 import type { RunListener } from './events.js';
 import { createTraffic } from '../traffic/create-traffic.js';
 import { findCapacity } from './find-capacity.js';
-import { computeCapacity } from './capacity.js';
+import { computeCapacity } from '../analysis/capacity.js';
 import { buildResult } from './build-result.js';
 import { exitCodeFor } from './exit-code.js';
 import { createTerminalReporter, type TerminalOptions } from '../report/terminal.js';
 import { openStepLog, defaultStepLogPath, type StepLog } from '../report/step-log.js';
 import { writeJsonReport } from '../report/json-report.js';
 import { jsonLinesListener } from '../report/json-lines.js';
-import { evaluateGate } from '../report/gate.js';
+import { evaluateGate, gateDecided } from '../analysis/gate.js';
 import { fitCapacityModel } from '../report/capacity-model.js';
 import { loadReport } from '../report/load-report.js';
 import { writeOutputs } from '../report/outputs.js';
@@ -165,7 +165,8 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   try {
     traffic = opts.traffic ?? createTraffic(scenario);
     opts.onTraffic?.(traffic);
-    const run = findCapacity(scenario, traffic, { signal: ac.signal, onEvent });
+    const decided = gateDecided({ expectMin: gate.expectMin, baseline, maxRegression: gate.maxRegression });
+    const run = findCapacity(scenario, traffic, { signal: ac.signal, onEvent, ...(decided ? { decided } : {}) });
     // A crash elsewhere in the process (a socket error nobody handled) aborted the loop; give it a
     // moment to close the traffic and return, then build the report from the steps seen so far.
     const fallback = crashSeen.then(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), CRASH_GRACE_MS).unref()));

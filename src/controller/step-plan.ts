@@ -1,14 +1,23 @@
-// The step plan: which load to try next, as a pure function of the plan and what the steps so far
-// said. No timers, no I/O: the capacity search (find-capacity.ts) asks it before every step, and the
-// `plan` command asks it what a run could cost.
+// The step plan: which load to try next, and for how long, as a pure function of the plan and what
+// the steps so far said. No timers, no I/O: the capacity search (find-capacity.ts) asks it before
+// every step, and the `plan` command asks it what a run could cost.
 //
 // The search: ramp from `start` by `step` (additive) or `factor` (geometric) up to `max` (the last
 // ramp level is exactly `max` when the sequence would overshoot it); stop ramping at the first
 // failing step; with `refine`, bisect between the highest passing and the lowest failing level until
-// (fail − pass) / pass ≤ refine. An inconclusive step (the generator, or the live metrics, could not
-// give a trustworthy verdict) is run once more at the same level — a busy neighbour or a GC pause
-// often passes — and if it is inconclusive again the search ends: a bisection built on it would be
-// fiction. Inconclusive steps never count as a pass or a fail.
+// (fail − pass) / pass ≤ refine — and, when a gate needs it (`decided`), until the bracket decides
+// the gate, down to MIN_GAP.
+// Inconclusive steps never count as a pass or a fail. Each is run once more at the same level with
+// a new schedule (a busy neighbour or a GC pause often passes); an 'undecided' one (an SLO too close
+// to its limit for the requests seen) for twice as long. If it stays inconclusive the search goes on
+// around it rather than ending:
+//   - an undecided level lies near the capacity: the bisection splits the bracket at it and
+//     narrows the wider side;
+//   - a 'limited' level (the generator could not drive it, a metric was missing) is a ceiling: the
+//     search never goes above it and bisects below it; the run then ends 'inconclusive' unless a
+//     fail below it bracketed the capacity.
+// Steps at low rates are lengthened (up to MAX_STRETCH × step_duration) so that their judged window
+// holds the requests the SLOs need to be shown met (`samplesToProve`).
 import type { LoadSpec } from '../scenario/scenario.js';
 import type { StepVerdict } from '../slo/slo.js';
 import type { StopReason } from '../result.js';
@@ -16,17 +25,36 @@ import type { StopReason } from '../result.js';
 export interface PlanHistoryEntry {
   level: number;
   verdict: StepVerdict;
+  /** Inconclusive steps: spoilt evidence ('limited', the default) or too thin to decide ('undecided'). */
+  kind?: 'limited' | 'undecided';
 }
 
-export type NextStep = { level: number; phase: 'ramp' | 'refine' } | { done: true; reason: StopReason };
+/** A capacity bracket of levels: the truth lies in [low, high); null = no pass / no fail yet. */
+export interface LevelBracket {
+  low: number | null;
+  high: number | null;
+}
+
+export type NextStep = { level: number; phase: 'ramp' | 'refine'; durationMs: number } | { done: true; reason: StopReason };
 
 /** The plan fields the step plan reads (a LoadSpec satisfies it). */
-export type PlanSpec = Pick<LoadSpec, 'unit' | 'start' | 'step' | 'factor' | 'max' | 'refine' | 'stepDurationMs'> & {
-  /** Times an inconclusive step is re-run at the same level before the search gives up; default 1. */
-  inconclusiveRetries?: number;
-};
+export type PlanSpec = Pick<LoadSpec, 'unit' | 'start' | 'step' | 'factor' | 'max' | 'refine' | 'stepDurationMs'> &
+  Partial<Pick<LoadSpec, 'warmupMs'>> & {
+    /** Times an inconclusive step is re-run at the same level before the search goes around it; default 1. */
+    inconclusiveRetries?: number;
+    /** Requests a judged window needs to show every SLO met (proportion.ts samplesToProve); 0 = any. */
+    samplesToProve?: number;
+    /** Keep refining until this says the bracket is precise enough (a gate against a baseline). */
+    decided?: (bracket: LevelBracket) => boolean;
+  };
 
 export const DEFAULT_INCONCLUSIVE_RETRIES = 1;
+/** Longest a step is stretched to hold the requests its SLOs need, in step durations. */
+export const MAX_STRETCH = 4;
+/** Narrowest gap (relative) the bisection still splits: finer than this, measurement noise rules. */
+export const MIN_GAP = 0.005;
+/** Steps beyond the ramp and the plain bisection: retries, detours around undecided levels, a gate's finer bracket. */
+export const EXTRA_STEPS = 6;
 
 /**
  * Levels are rounded so steps read well and bisection ends: whole requests/s in generate mode
@@ -73,46 +101,98 @@ export function maxRefineSteps(plan: PlanSpec): number {
   return most;
 }
 
-/** Upper bound on the steps a run takes: the whole ramp plus the longest bisection. */
+/** Upper bound on the steps a run takes: the whole ramp, the longest bisection, and EXTRA_STEPS (the search stops there). */
 export function worstCaseSteps(plan: PlanSpec): number {
-  return plannedRamp(plan).length + maxRefineSteps(plan);
+  return plannedRamp(plan).length + maxRefineSteps(plan) + (plan.refine !== undefined && plan.refine > 0 ? EXTRA_STEPS : 2);
 }
 
+/** Upper bound on a run's length: the ramp's own step lengths, and the rest at the longest of them. */
 export function worstCaseDurationMs(plan: PlanSpec): number {
-  return worstCaseSteps(plan) * plan.stepDurationMs;
+  const ramp = plannedRamp(plan).map((l) => stepDurationFor(plan, l));
+  const longest = Math.max(plan.stepDurationMs, ...ramp);
+  return ramp.reduce((a, b) => a + b, 0) + (worstCaseSteps(plan) - ramp.length) * longest;
+}
+
+/**
+ * The step length at a level: load.step_duration, stretched (up to MAX_STRETCH times) so the judged
+ * window holds `samplesToProve` requests at that rate.
+ */
+export function stepDurationFor(plan: PlanSpec, level: number): number {
+  const need = plan.samplesToProve ?? 0;
+  if (!(need > 0) || plan.unit !== 'rps' || !(level > 0)) return plan.stepDurationMs;
+  const judgedMs = Math.ceil((need / level) * 1000);
+  const wanted = (plan.warmupMs ?? 0) + judgedMs;
+  return Math.min(plan.stepDurationMs * MAX_STRETCH, Math.max(plan.stepDurationMs, Math.ceil(wanted / 100) * 100));
+}
+
+/** What the steps so far say of each level (the last step at a level speaks for it). */
+function readHistory(history: readonly PlanHistoryEntry[]) {
+  const last = new Map<number, PlanHistoryEntry>();
+  for (const h of history) last.set(h.level, h);
+  let pass = -Infinity;
+  let fail = Infinity;
+  for (const h of last.values()) {
+    if (h.verdict === 'pass') pass = Math.max(pass, h.level);
+    else if (h.verdict === 'fail') fail = Math.min(fail, h.level);
+  }
+  let ceiling = Infinity;
+  const undecided: number[] = [];
+  for (const h of last.values()) {
+    if (h.verdict !== 'inconclusive' || h.level <= pass || h.level >= fail) continue;
+    if (h.kind === 'undecided') undecided.push(h.level);
+    else ceiling = Math.min(ceiling, h.level);
+  }
+  return { pass, fail, ceiling, undecided: undecided.filter((l) => l < ceiling).sort((a, b) => a - b) };
 }
 
 /** The next step to run, or why the search is over. `history` is every step so far, in order. */
 export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): NextStep {
   const ramp = plannedRamp(plan);
+  const at = (level: number, phase: 'ramp' | 'refine', factor = 1): NextStep => ({
+    level,
+    phase,
+    durationMs: Math.min(plan.stepDurationMs * MAX_STRETCH, stepDurationFor(plan, level) * factor),
+  });
   if (ramp.length === 0) return { done: true, reason: 'max-reached' };
-  if (history.length === 0) return { level: ramp[0]!, phase: 'ramp' };
+  if (history.length === 0) return at(ramp[0]!, 'ramp');
+  const refined = history.some((h) => h.verdict === 'fail');
   const last = history[history.length - 1]!;
   if (last.verdict === 'inconclusive') {
     let attempts = 0;
     for (let i = history.length - 1; i >= 0 && history[i]!.verdict === 'inconclusive' && history[i]!.level === last.level; i--) attempts++;
-    if (attempts > (plan.inconclusiveRetries ?? DEFAULT_INCONCLUSIVE_RETRIES)) return { done: true, reason: 'inconclusive' };
-    return { level: last.level, phase: history.some((h) => h.verdict === 'fail') ? 'refine' : 'ramp' };
+    if (attempts <= (plan.inconclusiveRetries ?? DEFAULT_INCONCLUSIVE_RETRIES)) {
+      return at(last.level, refined ? 'refine' : 'ramp', last.kind === 'undecided' ? 2 ** attempts : 1);
+    }
   }
 
-  let highestPass = -Infinity;
-  let lowestFail = Infinity;
-  for (const h of history) {
-    if (h.verdict === 'pass') highestPass = Math.max(highestPass, h.level);
-    else if (h.verdict === 'fail') lowestFail = Math.min(lowestFail, h.level);
-  }
-
-  if (lowestFail === Infinity) {
+  const { pass, fail, ceiling, undecided } = readHistory(history);
+  const upper = Math.min(fail, ceiling);
+  if (upper === Infinity) {
     // Still ramping: the next planned level above everything tried so far.
-    const next = ramp.find((level) => level > highestPass);
-    return next === undefined ? { done: true, reason: 'max-reached' } : { level: next, phase: 'ramp' };
+    const top = Math.max(pass, ...undecided);
+    const next = ramp.find((level) => level > top);
+    return next === undefined ? { done: true, reason: 'max-reached' } : at(next, 'ramp');
   }
-
-  // A failure bounds the search. No pass below it (the first step failed) → nothing to bisect.
-  if (highestPass === -Infinity || highestPass >= lowestFail) return { done: true, reason: 'slo-breach' };
-  if (refineStepsFor(highestPass, lowestFail, plan.refine) === 0) return { done: true, reason: 'slo-breach' };
-  const mid = roundLevel(plan.unit, (highestPass + lowestFail) / 2);
+  const bounded: StopReason = fail <= ceiling ? 'slo-breach' : 'inconclusive';
+  // No pass below the bound (the first step failed, or could not be driven) → nothing to bisect.
+  if (pass === -Infinity || pass >= upper) return { done: true, reason: bounded };
+  const bracket: LevelBracket = { low: pass, high: fail === Infinity ? null : fail };
+  const precise = (upper - pass) / pass <= (plan.refine ?? 0) && (plan.decided?.(bracket) ?? true);
+  if (plan.refine === undefined || !(plan.refine > 0) || precise || history.length >= worstCaseSteps(plan)) return { done: true, reason: bounded };
+  // Split the bracket at the undecided levels and bisect the widest part.
+  const points = [pass, ...undecided, upper];
+  let a = points[0]!;
+  let b = points[1]!;
+  for (let i = 2; i < points.length; i++) {
+    if ((points[i]! - points[i - 1]!) / points[i - 1]! > (b - a) / a) {
+      a = points[i - 1]!;
+      b = points[i]!;
+    }
+  }
+  if ((b - a) / a <= MIN_GAP) return { done: true, reason: bounded };
+  const mid = roundLevel(plan.unit, (a + b) / 2);
   // Rounding can land on a bound when they are one unit apart: the bracket is as tight as levels go.
-  if (mid <= highestPass || mid >= lowestFail) return { done: true, reason: 'slo-breach' };
-  return { level: mid, phase: 'refine' };
+  if (mid <= a || mid >= b) return { done: true, reason: bounded };
+  return at(mid, 'refine');
 }
+

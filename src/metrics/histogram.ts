@@ -91,3 +91,28 @@ export function decodeHistogram(base64: string): Histogram {
   h.add(decoded);
   return h;
 }
+
+/**
+ * The judged window's latency distribution as the step verdict reads it (analysis/step-verdict.ts):
+ * how many requests were slower than a threshold, from a base64 corrected histogram (µs).
+ */
+export function latencyDistribution(base64: string): { count: number; countAbove(ms: number): number } {
+  const h = decodeHistogram(base64);
+  const n = h.totalCount;
+  // Value (µs, the top of its bucket) of the r-th smallest sample, 1 ≤ r ≤ n.
+  const atRank = (r: number): number => h.getValueAtPercentile((100 * r) / n);
+  return {
+    count: n,
+    countAbove(ms: number): number {
+      const us = ms * 1000;
+      let lo = 0; // largest rank known ≤ threshold
+      let hi = n; // ranks above hi are unknown … search (lo, hi]
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (atRank(mid) <= us) lo = mid;
+        else hi = mid - 1;
+      }
+      return n - lo;
+    },
+  };
+}

@@ -1,11 +1,13 @@
 // `loadtest compare a.json b.json [c.json …]`: runs side by side. The first run is the baseline;
-// every other run gets a verdict against it — improved, regressed or within noise — where "noise"
-// is the two runs' combined resolution (each run knows its capacity only to ± its step gap), the same
-// rule the --baseline gate uses. Latency percentiles are lined up at the loads the runs share
+// every other run gets a verdict against it with the rule the --baseline gate uses
+// (analysis/capacity-change.ts), on the two runs' capacity brackets: regressed (a drop beyond the
+// allowed one in every reading), improved (higher in every reading), within tolerance, or
+// inconclusive (the brackets cannot tell). Latency percentiles are lined up at the loads the runs share
 // (matched within LOAD_MATCH). Pure: compareRuns builds the comparison, render* format it.
 import type { RunResult, StepResult } from '../result.js';
 import { fmtMs, fmtNum, pct as fmtPct, signedPct } from './format.js';
-import { comparabilityNote, LOAD_MATCH } from './gate.js';
+import { bracketOf, bracketText, comparabilityNote, DEFAULT_MAX_REGRESSION, LOAD_MATCH } from '../analysis/gate.js';
+import { judgeCapacityChange, regressionRange } from '../analysis/capacity-change.js';
 import { mdEscape, mdTable } from './markdown.js';
 
 export interface ComparedRun {
@@ -20,7 +22,7 @@ export interface ComparedRun {
   limitedBy: string[];
 }
 
-export type PairVerdict = 'improved' | 'regressed' | 'within noise' | 'not comparable';
+export type PairVerdict = 'improved' | 'regressed' | 'within tolerance' | 'inconclusive' | 'not comparable';
 
 export interface PairComparison {
   /** Index of the run compared against the baseline (run 0). */
@@ -56,7 +58,7 @@ export interface Comparison {
   latency: LatencyRow[];
 }
 
-export function compareRuns(inputs: Array<{ label: string; result: RunResult }>): Comparison {
+export function compareRuns(inputs: Array<{ label: string; result: RunResult }>, maxRegression = DEFAULT_MAX_REGRESSION): Comparison {
   const runs = inputs.map(({ label, result: r }) => ({
     label,
     scenario: r.scenario.name,
@@ -69,36 +71,24 @@ export function compareRuns(inputs: Array<{ label: string; result: RunResult }>)
     limitedBy: r.capacity.limitedBy,
   }));
   const base = inputs[0]!.result;
-  const pairs = inputs.slice(1).map(({ result }, i) => comparePair(base, result, i + 1));
+  const pairs = inputs.slice(1).map(({ result }, i) => comparePair(base, result, i + 1, maxRegression));
   return { runs, pairs, latency: latencyRows(inputs.map((x) => x.result)) };
 }
 
-function comparePair(base: RunResult, cur: RunResult, run: number): PairComparison {
+function comparePair(base: RunResult, cur: RunResult, run: number, allowed: number): PairComparison {
   const noise = (base.capacity.resolution ?? 0) + (cur.capacity.resolution ?? 0);
   const b = base.capacity.maxServableLoad;
   const c = cur.capacity.maxServableLoad;
-  if (b === null || c === null || b <= 0) {
-    const which = b === null ? 'the baseline' : 'this run';
-    return { run, change: null, noise, verdict: 'not comparable', reason: `${which} has no servable load` };
-  }
-  const change = (c - b) / b;
-  // Above-max, unknown (interrupted) and inconclusive capacities are lower bounds: "at least this".
-  const bound = (r: RunResult) => ['above-max', 'unknown', 'inconclusive'].includes(r.capacity.verdict);
-  let verdict: PairVerdict = Math.abs(change) <= noise ? 'within noise' : change > 0 ? 'improved' : 'regressed';
-  let reason = `${fmtNum(c)} vs ${fmtNum(b)} rps (${signedPct(change)}), ${verdict === 'within noise' ? 'within' : 'beyond'} the combined resolution ±${fmtPct(noise)}`;
-  // An above-max capacity is only a lower bound: a "regression" against it is real, an improvement
-  // over it is not proven, and two lower bounds say nothing about each other.
-  if (bound(base) && bound(cur)) {
-    verdict = 'not comparable';
-    reason = 'both capacities are only lower bounds (every step passed, or the run stopped early)';
-  } else if (bound(cur) && change < 0) {
-    verdict = 'not comparable';
-    reason =
-      cur.capacity.verdict === 'above-max'
-        ? `this run passed every step up to its load.max (${fmtNum(c)} rps), below the baseline's ${fmtNum(b)} rps`
-        : `this run's ${fmtNum(c)} rps is only a lower bound (${cur.capacity.verdict}), below the baseline's ${fmtNum(b)} rps`;
-  }
-  return { run, change, noise, verdict, reason: reason + comparabilityNote(cur, base) };
+  const change = b !== null && c !== null && b > 0 ? (c - b) / b : null;
+  const bb = bracketOf(base);
+  const cb = bracketOf(cur);
+  const both = `${bracketText(cb)} vs ${bracketText(bb)}`;
+  if (bb.low === null) return { run, change, noise, verdict: 'not comparable', reason: `the baseline has no servable load (${both})` + comparabilityNote(cur, base) };
+  const judged = judgeCapacityChange(bb, cb, allowed);
+  const range = regressionRange(bb, cb);
+  const verdict: PairVerdict =
+    judged.outcome === 'regressed' ? 'regressed' : judged.outcome === 'inconclusive' ? 'inconclusive' : range.max < 0 ? 'improved' : 'within tolerance';
+  return { run, change, noise, verdict, reason: `${both}: ${judged.reason}` + comparabilityNote(cur, base) };
 }
 
 function comparable(s: StepResult): boolean {
@@ -141,7 +131,7 @@ function capacityGrid(c: Comparison): string[][] {
     ['first failing load', ...c.runs.map((r) => (r.firstFailingLoad === null ? 'none' : `${fmtNum(r.firstFailingLoad)} rps`))],
     ['limited by', ...c.runs.map((r) => r.limitedBy.join(', ') || '—')],
     ['change', ...c.runs.map((_, i) => (i === 0 ? '—' : pair(i)!.change === null ? 'n/a' : signedPct(pair(i)!.change!)))],
-    ['verdict', ...c.runs.map((_, i) => (i === 0 ? '—' : `${pair(i)!.verdict}${pair(i)!.verdict === 'not comparable' ? '' : ` (±${fmtPct(pair(i)!.noise)})`}`))],
+    ['verdict', ...c.runs.map((_, i) => (i === 0 ? '—' : pair(i)!.verdict))],
   ];
 }
 

@@ -1,6 +1,8 @@
 // Number and SLO formatting shared by the JUnit, Markdown, HTML, compare and history reporters, so
 // one value reads the same in every output ("312ms", "1.2%", "812 rps").
 import type { RunResult, StepResult } from '../result.js';
+import { metricKind, parseSlo } from '../slo/parse.js';
+import { splitMetricKey } from '../slo/metric-catalog.js';
 
 export function fmtRps(n: number): string {
   return `${n >= 100 ? Math.round(n) : Number(n.toPrecision(3))} rps`;
@@ -34,39 +36,31 @@ export interface SloText {
   threshold: number | null;
 }
 
-const LATENCY = new Set(['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean_latency']);
-const FRACTION = new Set(['error_rate', 'throughput', 'share']);
-
 export function isLatencyMetric(base: string): boolean {
-  return LATENCY.has(base);
+  return metricKind(base) === 'latency';
 }
 
 /**
- * Reads an SLO text the way reporters need it. Lenient on purpose: the scenario was validated when
- * the run started; here an unreadable threshold only means a chart has no threshold line.
+ * Reads an SLO text with the one SLO parser (src/slo/parse.ts), split the way reporters need it.
+ * Null when the text does not parse (a hand-edited report): a chart then has no threshold line.
  */
 export function parseSloText(text: string): SloText | null {
-  const m = /^\s*([a-z_][a-z0-9_.]*(?:\{[^}]*\})?)\s*(<=|>=|<|>)\s*([0-9.]+)\s*(us|µs|ms|s|%)?\s*$/i.exec(text);
-  if (!m) return null;
-  const metric = m[1]!;
-  const scope = metric.startsWith('control.') ? 'control' : 'target';
-  const base = metric.replace(/^control\./, '').replace(/\{.*\}$/, '');
-  const n = Number(m[3]);
-  const unit = (m[4] ?? '').toLowerCase();
-  let threshold: number | null = Number.isFinite(n) ? n : null;
-  if (threshold !== null) {
-    if (unit === 's') threshold *= 1000;
-    else if (unit === 'us' || unit === 'µs') threshold /= 1000;
-    else if (unit === '%') threshold /= 100;
+  let rule;
+  try {
+    rule = parseSlo(text);
+  } catch {
+    return null;
   }
-  return { text: text.trim(), metric, base, scope, op: m[2] as SloText['op'], threshold };
+  const key = splitMetricKey(rule.metric);
+  return { text: rule.text, metric: rule.metric, base: key.base, scope: key.control ? 'control' : 'target', op: rule.op, threshold: rule.threshold };
 }
 
 /** A metric value with its unit: latency in ms, fractions in %, rates in rps. */
 export function fmtMetric(base: string, value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
-  if (LATENCY.has(base)) return fmtNum(value) + 'ms';
-  if (FRACTION.has(base)) return fmtPct(value);
+  const kind = metricKind(base);
+  if (kind === 'latency') return fmtNum(value) + 'ms';
+  if (kind === 'fraction') return fmtPct(value);
   if (base === 'rps' || base === 'offered_rps') return fmtNum(value) + ' rps';
   return fmtNum(value);
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { REPORT_SCHEMA, type RunResult } from '../result.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { fmtNum, pct, signedPct } from './format.js';
-import { DEFAULT_MAX_REGRESSION } from './gate.js';
+import { DEFAULT_MAX_REGRESSION } from '../analysis/gate.js';
 import { escapeHtml, HTML_CSS } from './html.js';
 import { mdTable } from './markdown.js';
 import { lineChart, sparkline } from './svg-chart.js';

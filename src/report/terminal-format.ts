@@ -6,7 +6,7 @@ import type { StepProgress } from '../metrics/step-stats.js';
 import type { RunResult, StepResult } from '../result.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { formatSetFlags } from '../scenario/overrides.js';
-import { formatRps } from '../controller/capacity.js';
+import { formatRps } from '../analysis/capacity.js';
 
 export function fmtMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeCapacity, type CapacityContext, type CapacityStep } from '../../src/controller/capacity.js';
+import { computeCapacity, type CapacityContext, type CapacityStep } from '../../src/analysis/capacity.js';
 import type { StepVerdict } from '../../src/slo/slo.js';
 
 const step = (level: number, verdict: StepVerdict, extra: Partial<CapacityStep> = {}): CapacityStep => ({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
-import { evaluateGate, gateExitCode, type GateOptions } from '../../src/report/gate.js';
+import { evaluateGate, gateExitCode, type GateOptions } from '../../src/analysis/gate.js';
 import type { RunResult, StepResult } from '../../src/result.js';
 
 const fixture = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')) as RunResult;

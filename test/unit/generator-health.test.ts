@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionNote, DEFAULT_HEALTH_THRESHOLDS, judgeGeneratorHealth, type HealthMeasured } from '../../src/traffic/generator/health.js';
+import { connectionNote, DEFAULT_HEALTH_THRESHOLDS, judgeGeneratorHealth, type HealthMeasured } from '../../src/analysis/generator-health.js';
 
 const healthy: HealthMeasured = {
   askedRps: 1000,

@@ -1,6 +1,6 @@
 // When a step's generator notes become a warning (controller/generator-notes.ts): by table.
 import { describe, expect, it } from 'vitest';
-import { warnGeneratorNotes } from '../../src/controller/generator-notes.js';
+import { warnGeneratorNotes } from '../../src/analysis/generator-notes.js';
 import type { StepResult } from '../../src/result.js';
 
 type Step = Parameters<typeof warnGeneratorNotes>[0];

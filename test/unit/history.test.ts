@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { historyCommand } from '../../src/cli/commands/history.js';
 import { UsageError } from '../../src/errors.js';
-import { evaluateGate } from '../../src/report/gate.js';
+import { evaluateGate } from '../../src/analysis/gate.js';
 import { appendHistory, historyEntry, readHistory, renderHistoryHtml, renderHistoryTable, trend } from '../../src/report/history.js';
 import type { RunResult } from '../../src/result.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateGate } from '../../src/report/gate.js';
+import { evaluateGate } from '../../src/analysis/gate.js';
 import { renderJunit } from '../../src/report/junit.js';
 import type { RunResult } from '../../src/result.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evaluateGate } from '../../src/report/gate.js';
+import { evaluateGate } from '../../src/analysis/gate.js';
 import { mdEscape, mdTable, renderMarkdown } from '../../src/report/markdown.js';
 import type { RunResult } from '../../src/result.js';
 

@@ -4,7 +4,7 @@
 // leave it inconclusive. Found by the fault tests: a target
 // answering 500 on a busy machine was judged "inconclusive" instead of "fail".
 import { describe, expect, it } from 'vitest';
-import { errorBreachesBeyondGenerator, judgeStep, type VerdictScenario } from '../../src/controller/verdict.js';
+import { errorBreachesBeyondGenerator, judgeStep, type VerdictScenario } from '../../src/analysis/step-verdict.js';
 import type { ErrorClass, GeneratorHealth, StepStats } from '../../src/metrics/step-stats.js';
 import { createHistogram, summarize } from '../../src/metrics/histogram.js';
 import { parseSlo } from '../../src/slo/parse.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeStep, offeredHeld, type VerdictScenario } from '../../src/controller/verdict.js';
+import { judgeStep, offeredHeld, type VerdictScenario } from '../../src/analysis/step-verdict.js';
 import type { GeneratorHealth, StepMetrics, StepStats } from '../../src/metrics/step-stats.js';
 import { createHistogram, summarize } from '../../src/metrics/histogram.js';
 import { parseSlo } from '../../src/slo/parse.js';

@@ -1,6 +1,7 @@
 // `loadtest compare a.json b.json [c.json …]`: runs side by side against the first (the baseline):
 // capacity, limiting SLO, latency at shared loads, change in %, and a verdict per run (improved /
-// regressed / within noise). Exit 0, or 4 with --fail-on-regression when a run regressed.
+// regressed / within tolerance / inconclusive, by the gate's rule on the capacity brackets). Exit 0;
+// with --fail-on-regression, 4 when a run regressed and 7 when one could not be told apart.
 import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { UsageError } from '../../errors.js';
@@ -9,6 +10,7 @@ import { compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareTab
 import { loadReport } from '../../report/load-report.js';
 import { writeFileAtomic } from '../../report/atomic-write.js';
 import type { SetExit } from '../commands.js';
+import { parseFractionFlag } from './run.js';
 
 export type CompareFormat = 'table' | 'markdown' | 'json';
 
@@ -18,6 +20,8 @@ export interface CompareOptions {
   /** Write here instead of stdout. */
   output?: string;
   failOnRegression?: boolean;
+  /** Allowed capacity drop (fraction) before a run counts as regressed; default the gate's 10%. */
+  maxRegression?: number;
   write?: (text: string) => void;
 }
 
@@ -33,11 +37,16 @@ export async function compareCommand(opts: CompareOptions): Promise<number> {
   const results = [];
   for (const f of opts.files) results.push(await loadReport(f));
   const labels = labelsFor(opts.files);
-  const c = compareRuns(results.map((result, i) => ({ label: labels[i]!, result })));
+  const c = compareRuns(
+    results.map((result, i) => ({ label: labels[i]!, result })),
+    opts.maxRegression,
+  );
   const text = opts.format === 'json' ? renderCompareJson(c) : opts.format === 'markdown' ? renderCompareMarkdown(c) : renderCompareTable(c);
   if (opts.output) await writeFileAtomic(opts.output, text);
   else (opts.write ?? ((t) => process.stdout.write(t)))(text);
-  return opts.failOnRegression && c.pairs.some((p) => p.verdict === 'regressed') ? ExitCode.REGRESSION : ExitCode.OK;
+  if (!opts.failOnRegression) return ExitCode.OK;
+  if (c.pairs.some((p) => p.verdict === 'regressed')) return ExitCode.REGRESSION;
+  return c.pairs.some((p) => p.verdict === 'inconclusive') ? ExitCode.GATE_INCONCLUSIVE : ExitCode.OK;
 }
 
 export function registerCompare(program: Command, setExit: SetExit): void {
@@ -47,8 +56,10 @@ export function registerCompare(program: Command, setExit: SetExit): void {
     .argument('<reports...>', 'JSON reports; the first is the baseline')
     .option('--format <format>', 'table | markdown | json', 'table')
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .option('--fail-on-regression', 'exit 4 when a run regressed against the baseline')
-    .action(async (files: string[], o: { format: string; output?: string; failOnRegression?: boolean }) => {
-      setExit(await compareCommand({ files, format: o.format as CompareFormat, ...(o.output ? { output: o.output } : {}), failOnRegression: !!o.failOnRegression }));
+    .option('--fail-on-regression', 'exit 4 when a run regressed against the baseline, 7 when the brackets cannot tell')
+    .option('--max-regression <pct>', 'allowed capacity drop before a run counts as regressed (e.g. 10%)', '10%')
+    .action(async (files: string[], o: { format: string; output?: string; failOnRegression?: boolean; maxRegression: string }) => {
+      const maxRegression = parseFractionFlag('--max-regression', o.maxRegression);
+      setExit(await compareCommand({ files, format: o.format as CompareFormat, ...(o.output ? { output: o.output } : {}), failOnRegression: !!o.failOnRegression, maxRegression }));
     });
 }

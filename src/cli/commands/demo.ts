@@ -9,7 +9,7 @@ import { UsageError } from '../../errors.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { spawnDemo } from '../../demo/spawn-demo.js';
 import { parseDurationMs } from '../../demo/demo-process.js';
-import { formatRps } from '../../controller/capacity.js';
+import { formatRps } from '../../analysis/capacity.js';
 import type { RunResult } from '../../result.js';
 import type { SetExit } from '../commands.js';
 import { addRunFlags, runOptionsFromFlags, runWithSignals, type RunFlags } from './run.js';

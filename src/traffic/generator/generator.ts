@@ -8,7 +8,7 @@ import type { GeneratorHealth, StepStats } from '../../metrics/step-stats.js';
 import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
 import type { StepRequest, Traffic } from '../traffic.js';
 import { Engine, type EngineProgress, type EngineStep } from './engine.js';
-import { connectionNote, judgeGeneratorHealth, type HealthThresholds } from './health.js';
+import { connectionNote, judgeGeneratorHealth, type HealthThresholds } from '../../analysis/generator-health.js';
 import { probeTarget } from './probe.js';
 import { splitRate } from './schedule.js';
 import { buildProgress, buildStepStats } from './stats.js';
@@ -184,9 +184,9 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       connections: spec.connections,
       dropped: j.dropped,
       sent: j.sent,
+      peakInFlight: merged.peakInFlight,
     };
-    // A step cut short by an abort is judged on what ran; too short a window has no rate to judge.
-    const verdict = judgeGeneratorHealth(partial ? { ...measured, askedRps: 0 } : measured, opts.thresholds);
+    const verdict = judgeGeneratorHealth(measured, opts.thresholds);
     const generator: GeneratorHealth = {
       sendLagP99Ms: measured.sendLagP99Ms,
       sendLagMaxMs: measured.sendLagMaxMs,

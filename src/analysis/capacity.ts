@@ -1,9 +1,12 @@
 // The answer of a run: from the steps that ran (and why the run stopped) to the maximum servable load,
 // what limited it, how precisely it is known, and one line a human reads first. Pure.
+// The capacity is a tested level, never a measured rate: the highest level that passed and the lowest
+// that failed bracket it (the truth lies in [pass, fail)); a Poisson draw's offered rate and the
+// achieved rate are shown beside it, not in its place. Inconclusive steps bound nothing.
 import type { Capacity, StepResult, StopReason } from '../result.js';
 
 /** The step fields capacity reads (a StepResult satisfies it). */
-export type CapacityStep = Pick<StepResult, 'level' | 'load' | 'verdict' | 'breaches' | 'inconclusiveReasons' | 'partial'>;
+export type CapacityStep = Pick<StepResult, 'level' | 'load' | 'verdict' | 'breaches' | 'inconclusiveReasons' | 'partial'> & Partial<Pick<StepResult, 'achievedRps'>>;
 
 export interface CapacityContext {
   stopReason: StopReason;
@@ -41,13 +44,16 @@ export function computeCapacity(steps: readonly CapacityStep[], ctx: CapacityCon
     unit: 'rps',
     levelUnit: ctx.levelUnit,
     limitedBy: firstFail ? unique(firstFail.breaches.map((b) => b.slo)) : [],
-    resolution: best && firstFail && best.level > 0 ? (firstFail.level - best.level) / best.level : null,
+    resolution: best && firstFail && best.load > 0 ? (firstFail.load - best.load) / best.load : null,
     firstFailingLoad: firstFail ? firstFail.load : null,
+    bracket: { low: best ? best.load : null, high: firstFail ? firstFail.load : null },
+    ...(best?.achievedRps !== undefined ? { achievedRps: best.achievedRps } : {}),
   };
   const limited = base.limitedBy.length > 0 ? `, limited by ${base.limitedBy.join(', ')}` : '';
 
   if (best && firstFail) {
-    const pm = base.resolution !== null ? ` (±${Math.max(1, Math.round(base.resolution * 100))}%)` : '';
+    // The truth lies in [pass, fail): say where the failing level is, not a symmetric ±.
+    const pm = base.resolution !== null ? ` (${formatRps(firstFail.load)} failed: +${Math.max(1, Math.round(base.resolution * 100))}%)` : '';
     return { ...base, verdict: 'found', summary: `max servable load: ${formatLevel(best, ctx.levelUnit)}${pm}${limited}` };
   }
   if (firstFail) {

@@ -4,9 +4,11 @@
 //
 // Checks:
 //   expect-min         the maximum servable load is at least N requests/s (absolute floor).
-//   baseline capacity  the capacity did not drop by more than the tolerance. A change (up or down)
-//                      within the two runs' combined resolution (each run only knows its capacity to
-//                      ± its step gap) cannot be told from noise and is reported 'within-noise'.
+//   baseline capacity  the capacity did not drop by more than the tolerance, judged on the two runs'
+//                      brackets (capacity-change.ts): pass only when every reading the brackets allow
+//                      is within it, regressed only when every reading is beyond it, otherwise
+//                      INCONCLUSIVE (exit 7) — never a pass "within noise". A run given a baseline
+//                      refines its bracket until it decides (find-capacity `decided`).
 //   baseline latency   at loads both runs passed (matched within LOAD_MATCH), p50 and p99 did not rise
 //                      by more than the tolerance at most of them (one noisy step is not a trend).
 //                      Only passing loads are compared: above capacity, latency is queueing noise.
@@ -14,7 +16,8 @@
 // on the service (src/controller/exit-code.ts).
 import { ExitCode } from '../exit-codes.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
-import { fmtMs, fmtRps, pct, signedPct } from './format.js';
+import { fmtMs, fmtRps, pct, signedPct } from '../report/format.js';
+import { capacityChangeDecided, judgeCapacityChange, type CapacityBracket } from './capacity-change.js';
 
 export type GateResult = NonNullable<RunResult['gate']>;
 
@@ -58,42 +61,64 @@ export function evaluateGate(result: RunResult, opts: GateOptions): GateResult {
   return { passed: checks.every((c) => c.passed), checks };
 }
 
-/** BELOW_MIN when the expect-min check failed (the absolute floor wins), REGRESSION when a baseline check did, else OK. */
+/**
+ * BELOW_MIN when the expect-min check failed (the absolute floor wins), REGRESSION when a baseline
+ * check did, GATE_INCONCLUSIVE when a check could not decide, else OK.
+ */
 export function gateExitCode(gate: GateResult | undefined): number {
   if (!gate || gate.passed) return ExitCode.OK;
   const failed = gate.checks.filter((c) => !c.passed);
-  if (failed.some((c) => c.name === CHECK_EXPECT_MIN)) return ExitCode.BELOW_MIN;
-  if (failed.length > 0) return ExitCode.REGRESSION;
+  if (failed.some((c) => c.name === CHECK_EXPECT_MIN && c.outcome === 'fail')) return ExitCode.BELOW_MIN;
+  if (failed.some((c) => c.outcome === 'fail')) return ExitCode.REGRESSION;
+  if (failed.length > 0) return ExitCode.GATE_INCONCLUSIVE;
   return ExitCode.OK;
 }
 
+/**
+ * For the search (find-capacity `decided`): true once a capacity bracket decides every capacity
+ * check asked for — the run keeps refining until then (within its step bound), so a gate judges a
+ * bracket fine enough for its question instead of passing what it could not resolve.
+ */
+export function gateDecided(opts: Pick<GateOptions, 'expectMin' | 'baseline' | 'maxRegression'>): ((b: CapacityBracket) => boolean) | undefined {
+  const checks: Array<(b: CapacityBracket) => boolean> = [];
+  const min = opts.expectMin;
+  if (min !== undefined) checks.push((b) => (b.low !== null && b.low >= min) || (b.high !== null && b.high <= min));
+  if (opts.baseline !== undefined) checks.push(capacityChangeDecided(bracketOf(opts.baseline), opts.maxRegression ?? DEFAULT_MAX_REGRESSION));
+  return checks.length === 0 ? undefined : (b) => checks.every((c) => c(b));
+}
+
+/** A run's capacity bracket in requests/s (older reports without one: from the capacity fields). */
+export function bracketOf(r: RunResult): CapacityBracket {
+  const c = r.capacity;
+  if (c.bracket) return c.bracket;
+  return { low: c.maxServableLoad, high: c.verdict === 'above-max' ? null : c.firstFailingLoad };
+}
+
+/**
+ * The capacity against an absolute floor, on the bracket: pass when a level ≥ min passed, fail when
+ * a level ≤ min failed, otherwise inconclusive (the truth may lie on either side of min).
+ */
 function expectMinCheck(result: RunResult, min: number): GateCheck {
-  const cap = result.capacity;
   const name = CHECK_EXPECT_MIN;
-  if (cap.maxServableLoad === null) {
-    return {
-      name,
-      passed: false,
-      outcome: 'fail',
-      message: `no load passed the SLOs (${describeVerdict(result)}); at least ${fmtRps(min)} required${inconclusiveNote(result)}`,
-    };
+  const b = bracketOf(result);
+  const have = bracketText(b);
+  if (b.low !== null && b.low >= min) {
+    const bound = b.high === null ? ' (nothing failed: the capacity is at least that)' : '';
+    return { name, passed: true, outcome: 'pass', message: `max servable load ${fmtRps(b.low)}${bound} ≥ required ${fmtRps(min)}` };
   }
-  const got = cap.maxServableLoad;
-  if (got >= min) {
-    const bound = cap.verdict === 'above-max' ? ' (every step passed: capacity is at least that)' : '';
-    return { name, passed: true, outcome: 'pass', message: `max servable load ${fmtRps(got)}${bound} ≥ required ${fmtRps(min)}` };
+  if (b.high !== null && b.high <= min) {
+    const short = b.low !== null ? ` (${pct((min - b.low) / min)} short)` : '';
+    return { name, passed: false, outcome: 'fail', message: `max servable load ${have} is below the required ${fmtRps(min)}${short}${inconclusiveNote(result)}` };
   }
-  const short = pct((min - got) / min);
-  const capped =
-    cap.verdict === 'above-max'
-      ? `; every step passed, so the scenario's load.max (${fmtRps(result.scenario.load.max)}) capped the search — raise it`
-      : '';
-  return {
-    name,
-    passed: false,
-    outcome: 'fail',
-    message: `max servable load ${fmtRps(got)} is below the required ${fmtRps(min)} (${short} short)${capped}${inconclusiveNote(result)}`,
-  };
+  const why =
+    b.high === null
+      ? result.capacity.verdict === 'above-max'
+        ? `every step passed up to the scenario's load.max (${fmtRps(result.scenario.load.max)}): raise it to at least ${fmtRps(min)}`
+        : `no level at or above ${fmtRps(min)} was judged (${describeVerdict(result)})`
+      : b.low === null
+        ? `the first step already failed above the required load: lower load.start below ${fmtRps(min)}`
+        : `the required load lies inside the bracket: a level between them would decide it`;
+  return { name, passed: false, outcome: 'inconclusive', message: `cannot tell whether the capacity ${have} reaches the required ${fmtRps(min)}: ${why}${inconclusiveNote(result)}` };
 }
 
 function capacityCheck(result: RunResult, baseline: RunResult, tolerance: number): GateCheck {
@@ -103,38 +128,23 @@ function capacityCheck(result: RunResult, baseline: RunResult, tolerance: number
 
 function capacityVerdict(result: RunResult, baseline: RunResult, tolerance: number): GateCheck {
   const name = CHECK_BASELINE_CAPACITY;
-  const base = baseline.capacity.maxServableLoad;
-  const cur = result.capacity.maxServableLoad;
-  if (base === null || base <= 0) {
-    return { name, passed: true, outcome: 'skipped', message: `the baseline has no servable load to compare against (${describeVerdict(baseline)})` };
+  const base = bracketOf(baseline);
+  const cur = bracketOf(result);
+  const change = judgeCapacityChange(base, cur, tolerance);
+  const both = `capacity ${bracketText(cur)} vs baseline ${bracketText(base)}`;
+  if (change.outcome === 'pass') return { name, passed: true, outcome: 'pass', message: `${both}: ${change.reason}` };
+  if (change.outcome === 'regressed') {
+    const capped = result.capacity.verdict === 'above-max' ? `; every step passed up to this run's load.max — raise it` : '';
+    return { name, passed: false, outcome: 'fail', message: `capacity regressed: ${both}: ${change.reason}${capped}${inconclusiveNote(result)}` };
   }
-  if (cur === null) {
-    return { name, passed: false, outcome: 'fail', message: `no load passed the SLOs, the baseline served ${fmtRps(base)}${inconclusiveNote(result)}` };
-  }
-  const drop = (base - cur) / base;
-  const noise = (result.capacity.resolution ?? 0) + (baseline.capacity.resolution ?? 0);
-  const change = `${fmtRps(cur)} vs baseline ${fmtRps(base)} (${signedPct(-drop)})`;
-  if (drop === 0) return { name, passed: true, outcome: 'within-noise', message: `capacity unchanged: ${fmtRps(cur)}, as in the baseline` };
-  // Up or down within the resolution: the runs cannot be told apart.
-  if (Math.abs(drop) <= noise) {
-    return {
-      name,
-      passed: true,
-      outcome: 'within-noise',
-      message: `capacity ${change}: within noise (the runs' combined resolution is ±${pct(noise)})`,
-    };
-  }
-  if (drop < 0) return { name, passed: true, outcome: 'pass', message: `capacity improved: ${change}` };
-  if (drop <= tolerance) {
-    return { name, passed: true, outcome: 'pass', message: `capacity ${change}: within the allowed ${pct(tolerance)} drop` };
-  }
-  const capped = result.capacity.verdict === 'above-max' ? `; every step passed up to this run's load.max — raise it` : '';
-  return {
-    name,
-    passed: false,
-    outcome: 'fail',
-    message: `capacity regressed: ${change}, more than the allowed ${pct(tolerance)} drop and the ±${pct(noise)} resolution${capped}${inconclusiveNote(result)}`,
-  };
+  return { name, passed: false, outcome: 'inconclusive', message: `cannot tell: ${both}: ${change.reason}${inconclusiveNote(result)}` };
+}
+
+/** "400 rps (failed at 425)", "≥ 800 rps (nothing failed)", "< 100 rps (the first step failed)". */
+export function bracketText(b: CapacityBracket): string {
+  if (b.low === null) return b.high === null ? 'unknown' : `< ${fmtRps(b.high)} (nothing passed)`;
+  if (b.high === null) return `≥ ${fmtRps(b.low)} (nothing failed)`;
+  return `${fmtRps(b.low)} (failed at ${fmtRps(b.high).replace(' rps', '')})`;
 }
 
 /** A pair of passing steps, one from each run, at the same load. */

@@ -1,0 +1,63 @@
+// How sure can a step be that a share of bad requests is above or below an SLO's limit? Every
+// error-rate rule (`error_rate < 1%`) and every percentile rule (`p99 < 200ms` ⟺ "fewer than 1% of
+// requests slower than 200 ms") is a claim about a proportion, and a step sees only a sample of it.
+// Pure.
+//
+// The interval is Wilson's score interval at z = DECISION_Z (two-sided 95%): unlike the normal
+// approximation it stays inside [0, 1] and behaves with 0 bad requests, and unlike Clopper–Pearson
+// it is not needlessly wide. A rule is
+//   breached   when even the interval's low end is above the limit,
+//   met        when even its high end is at or below the limit,
+//   undecided  otherwise: the step was too short to tell at this distance from the limit.
+// So "3 errors in 200 requests" (1.5%, interval 0.5–4.3%) neither fails nor passes `error_rate < 1%`;
+// it asks for a longer step. Each one-sided error rate is 2.5% at the limit itself and falls fast
+// away from it; the decision simulator (npm run validate-decisions) measures what that means for
+// whole runs.
+
+/** z of the decision interval: 1.96 = two-sided 95%, each side wrong at most 2.5% of the time at the limit. */
+export const DECISION_Z = 1.96;
+
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/** Wilson score interval of k bad out of n. n = 0 gives [0, 1]: nothing is known. */
+export function wilson(k: number, n: number, z = DECISION_Z): Interval {
+  if (!(n > 0)) return { low: 0, high: 1 };
+  const p = Math.min(1, Math.max(0, k / n));
+  const z2 = z * z;
+  const denom = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denom;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
+export type Certainty = 'breached' | 'met' | 'undecided';
+
+/** Is the true share of bad requests above `limit` (breached), at or below it (met), or unknown? */
+export function judgeProportion(k: number, n: number, limit: number, z = DECISION_Z): Certainty {
+  const { low, high } = wilson(k, n, z);
+  if (low > limit) return 'breached';
+  if (high <= limit) return 'met';
+  return 'undecided';
+}
+
+/** Requests a step needs before 0 bad ones prove a share ≤ `limit` (Wilson's high end at k = 0 is z²/(n+z²)). */
+export function samplesToProve(limit: number, z = DECISION_Z): number {
+  if (!(limit > 0)) return Infinity;
+  if (limit >= 1) return 0;
+  return Math.ceil((z * z * (1 - limit)) / limit);
+}
+
+/**
+ * Requests a step would need to tell an observed share `p` from `limit` (the normal approximation
+ * n = z²·p(1−p)/(p − limit)², at least samplesToProve when p ≤ limit). Infinity when p = limit.
+ */
+export function samplesToDecide(p: number, limit: number, z = DECISION_Z): number {
+  const gap = Math.abs(p - limit);
+  if (gap === 0) return Infinity;
+  const v = Math.max(p * (1 - p), limit * (1 - limit) * 0.25);
+  const n = Math.ceil((z * z * v) / (gap * gap));
+  return p <= limit ? Math.max(n, samplesToProve(limit, z)) : n;
+}

@@ -1,0 +1,271 @@
+// The verdict of one step: pass, fail or inconclusive, with the breaches and the reasons. Pure.
+//
+// Every SLO rule is judged as a claim about what the service does at this load, from a sample:
+//   - error-rate and percentile rules are proportions (`p99 < 200ms` ⟺ "under 1% of requests slower
+//     than 200 ms") judged with an interval (proportion.ts): breached, met, or undecided when the
+//     step was too short to tell at this distance from the limit;
+//   - other rules (mean, max, throughput, rates) are judged on the measured value, with at least
+//     `load.min_samples` requests.
+// Then, in this order:
+//   1. A rule certainly breached while the generator kept its schedule is a FAIL, even if the step
+//      was cut short (abort and guard breaches count the same).
+//   2. While the generator was limited (health.ts: late sends, a saturated thread, its own queue):
+//      - a status-code breach (5xx, 429 …), refused connections, TLS, DNS and protocol errors are
+//        the service's answer whatever our timing: judged on those errors alone, a certain breach
+//        FAILS; resets count when they are most of the step, timeouts when the lag is under half
+//        the timeout, drops never (our own cap);
+//      - a latency breach is the service's own only when the latency measured from the write (what
+//        the server saw) still breaches after taking away the generator's event-loop delay; the
+//        corrected latency holds our lateness and our queue. Otherwise INCONCLUSIVE (kind
+//        'limited'), naming the generator.
+//      - no breach at all: a PASS when only the timing suffered (latency from the intended send
+//        time can only have made the service look worse: conservative, with a note); any drop or
+//        undecided rule makes it INCONCLUSIVE.
+//   3. An undecided rule (too few requests that close to the limit) is INCONCLUSIVE (kind
+//      'undecided'), with how long a step would decide it.
+//   4. A metric an SLO names that was not measured, too few requests, or a step cut short without a
+//      breach: INCONCLUSIVE (kind 'limited').
+//   5. Otherwise PASS.
+// Shift mode with windows: a breach must persist for `load.persist` consecutive windows
+// (evaluateWindows); windows with fewer than `load.minSamples` requests make the step inconclusive.
+import type { ErrorClass, StepStats } from '../metrics/step-stats.js';
+import type { Scenario } from '../scenario/scenario.js';
+import type { Breach, SloRule, StepVerdict } from '../slo/slo.js';
+import { evaluateWindows, holds, missingMetrics } from '../slo/evaluate.js';
+import { splitMetricKey } from '../slo/metric-catalog.js';
+import { metricKind } from '../slo/parse.js';
+import { judgeProportion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
+
+/** Why a step is inconclusive: the evidence was spoilt ('limited') or too thin to decide ('undecided'). */
+export type InconclusiveKind = 'limited' | 'undecided';
+
+export interface StepJudgement {
+  verdict: StepVerdict;
+  breaches: Breach[];
+  inconclusiveReasons: string[];
+  /** Set when the verdict is inconclusive. */
+  inconclusiveKind?: InconclusiveKind;
+  /** Undecided: requests a step at this load would need to decide every undecided rule (estimate). */
+  samplesNeeded?: number;
+  /** Things worth a warning that do not change the verdict. */
+  notes: string[];
+}
+
+/** The judged window's corrected latency distribution (from the step's HDR histogram). */
+export interface LatencyDistribution {
+  count: number;
+  /** Requests slower than `ms`. */
+  countAbove(ms: number): number;
+}
+
+export type VerdictScenario = Pick<Scenario, 'slo' | 'load'> & {
+  traffic: Pick<Scenario['traffic'], 'kind'> & { arrival?: 'poisson' | 'uniform'; timeoutMs?: number };
+};
+
+export interface JudgeOptions {
+  /** Breaches of abort or guard rules that stopped the step: always a fail. */
+  extraBreaches?: Breach[];
+  /** Lets percentile rules be judged as proportions; without it they are judged on the value. */
+  latency?: LatencyDistribution;
+}
+
+/** Percentile metrics and the share of requests each allows above its threshold. */
+const TAIL: Readonly<Record<string, number>> = { p50: 0.5, p90: 0.1, p95: 0.05, p99: 0.01, p999: 0.001 };
+
+interface RuleJudgement {
+  rule: SloRule;
+  certainty: Certainty | 'missing';
+  value: number | null;
+  /** Undecided: what was seen, and the requests that would decide it. */
+  detail?: string;
+  needed?: number;
+}
+
+const pct = (f: number): string => `${Number((f * 100).toPrecision(2))}%`;
+
+/** Requests of the judged window that finished one way or another (the error rate's denominator). */
+function finished(stats: Pick<StepStats, 'errorCount' | 'errorRate' | 'completed' | 'errors'>): number {
+  if (stats.errorRate > 0) return Math.round(stats.errorCount / stats.errorRate);
+  let transport = 0;
+  for (const [c, n] of Object.entries(stats.errors)) if (c !== 'http') transport += n ?? 0;
+  return stats.completed + transport;
+}
+
+function proportionRule(rule: SloRule, k: number, n: number, limit: number, value: number, what: string): RuleJudgement {
+  const certainty = judgeProportion(k, n, limit);
+  if (certainty !== 'undecided') return { rule, certainty, value };
+  const ci = wilson(k, n);
+  const needed = samplesToDecide(n > 0 ? k / n : 0, limit);
+  const detail =
+    k === 0
+      ? `${rule.text}: ${n} requests cannot show ${what} under ${pct(limit)} (0 seen; it takes ≥ ${needed})`
+      : `${rule.text}: too close to call — ${k} of ${n} requests ${what} (${pct(k / n)}; 95% interval ${pct(ci.low)}–${pct(ci.high)} around the ${pct(limit)} allowed)`;
+  return { rule, certainty, value, detail, needed };
+}
+
+/** One rule against the judged window. */
+function judgeRule(rule: SloRule, stats: StepStats, opts: JudgeOptions, minSamples: number): RuleJudgement {
+  const raw = stats.metrics[rule.metric];
+  const value = typeof raw === 'number' && !Number.isNaN(raw) ? raw : null;
+  if (value === null) return { rule, certainty: 'missing', value };
+  const below = rule.op === '<' || rule.op === '<=';
+  const key = splitMetricKey(rule.metric);
+  if (below && !key.control && key.base === 'error_rate') {
+    if (key.request === undefined) return proportionRule(rule, stats.errorCount, finished(stats), rule.threshold, value, 'failed');
+    const r = stats.byRequest.find((x) => x.name === key.request);
+    if (r) return proportionRule(rule, r.errors, r.count, rule.threshold, value, 'failed');
+  }
+  const tail = TAIL[key.base];
+  if (below && !key.control && tail !== undefined && key.request === undefined && opts.latency && opts.latency.count > 0) {
+    const n = opts.latency.count;
+    return proportionRule(rule, opts.latency.countAbove(rule.threshold), n, tail, value, `were slower than ${rule.threshold}ms`);
+  }
+  const samples = key.request !== undefined ? (stats.byRequest.find((x) => x.name === key.request)?.count ?? 0) : stats.sent;
+  if (samples < minSamples) return { rule, certainty: 'undecided', value, detail: `${rule.text}: only ${samples} requests (load.min_samples is ${minSamples})`, needed: minSamples };
+  return { rule, certainty: holds(value, rule.op, rule.threshold) ? 'met' : 'breached', value };
+}
+
+const breachOf = (j: RuleJudgement): Breach => ({ slo: j.rule.text, metric: j.rule.metric, threshold: j.rule.threshold, value: j.value });
+
+/**
+ * The error classes of a step that are the target's doing even though the generator lagged:
+ *  - http (an error status), refused, dns, tls, protocol, other: the service's answer, or its
+ *    absence; no timing of ours makes a listener vanish or a 503 into a 200;
+ *  - reset: a lagging generator sends in bursts, and a burst can push a loaded service into some
+ *    resets, but not into failing most of a step's requests — so they count when http and resets
+ *    together are at least half of the requests that finished;
+ *  - timeout: counts when the lag is less than half the timeout (the lag cannot explain it);
+ *  - dropped: never (our own in-flight cap).
+ */
+export function serviceErrorClasses(stats: Pick<StepStats, 'generator' | 'errors' | 'errorCount' | 'errorRate' | 'completed'>, timeoutMs?: number): ErrorClass[] {
+  const g = stats.generator;
+  const lag = g ? g.sendLagMaxMs + g.eventLoopDelayP99Ms : 0;
+  const timeoutsOurs = g !== undefined && (timeoutMs === undefined || lag * 2 >= timeoutMs);
+  const done = finished(stats);
+  const overload = (stats.errors.http ?? 0) + (stats.errors.reset ?? 0);
+  const resetsTheirs = g === undefined || (done > 0 && overload / done >= 0.5);
+  return (Object.keys(stats.errors) as ErrorClass[]).filter((c) => {
+    if ((stats.errors[c] ?? 0) <= 0) return false;
+    if (c === 'dropped') return false;
+    if (c === 'timeout') return !timeoutsOurs;
+    if (c === 'reset') return resetsTheirs;
+    return true;
+  });
+}
+
+/** Error-rate rules certainly breached by the errors a lagging generator cannot explain. */
+export function errorBreachesBeyondGenerator(
+  rules: readonly SloRule[],
+  stats: Pick<StepStats, 'generator' | 'errors' | 'errorCount' | 'errorRate' | 'completed' | 'metrics'>,
+  timeoutMs?: number,
+): Breach[] {
+  const service = serviceErrorClasses(stats, timeoutMs);
+  const k = service.reduce((n, c) => n + (stats.errors[c] ?? 0), 0);
+  const n = finished(stats);
+  if (k <= 0 || n <= 0) return [];
+  return rules
+    .filter((r) => r.metric === 'error_rate' && r.op[0] === '<' && judgeProportion(k, n, r.threshold) === 'breached')
+    .map((r) => ({ slo: r.text, metric: r.metric, threshold: r.threshold, value: k / n }));
+}
+
+/**
+ * Latency rules still breached by the latency measured from the write (the server's side), less the
+ * generator's event-loop delay (which also delays reading the answer): the service's own slowness.
+ */
+export function latencyBreachesFromTheWrite(rules: readonly SloRule[], stats: Pick<StepStats, 'generator' | 'latencyUncorrectedMs'>): Breach[] {
+  const u = stats.latencyUncorrectedMs;
+  if (u.count === 0) return [];
+  const eld = stats.generator?.eventLoopDelayP99Ms ?? 0;
+  const out: Breach[] = [];
+  for (const r of rules) {
+    const key = splitMetricKey(r.metric);
+    if (key.control || key.request !== undefined || r.op[0] !== '<' || metricKind(key.base) !== 'latency') continue;
+    const field = key.base === 'mean_latency' ? 'mean' : key.base;
+    const v = (u as unknown as Record<string, number>)[field];
+    if (typeof v === 'number' && !holds(Math.max(0, v - eld), r.op, r.threshold)) out.push({ slo: r.text, metric: r.metric, threshold: r.threshold, value: v });
+  }
+  return out;
+}
+
+function generatorReason(stats: StepStats): string {
+  const g = stats.generator!;
+  return `generator limited: ${g.reasons.length > 0 ? g.reasons.join(', ') : 'the generator fell behind its schedule'}`;
+}
+
+export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: JudgeOptions = {}): StepJudgement {
+  const rules: SloRule[] = scenario.slo;
+  const extra = opts.extraBreaches ?? [];
+  const minSamples = scenario.load.minSamples ?? 1;
+  const inconclusive = (kind: InconclusiveKind, reasons: string[], breaches: Breach[] = [], samplesNeeded?: number): StepJudgement => ({
+    verdict: 'inconclusive',
+    breaches,
+    inconclusiveReasons: reasons,
+    inconclusiveKind: kind,
+    ...(samplesNeeded !== undefined && Number.isFinite(samplesNeeded) ? { samplesNeeded } : {}),
+    notes: [],
+  });
+
+  if (scenario.traffic.kind === 'shift' && stats.windows !== undefined && stats.windows.length > 0) {
+    const windows = stats.windows;
+    const breaches = [...extra, ...evaluateWindows(rules, windows, scenario.load.persist ?? 1).filter((b) => b.value !== null)];
+    if (breaches.length > 0) return { verdict: 'fail', breaches, inconclusiveReasons: [], notes: [] };
+    const reasons: string[] = [];
+    const thin = windows.filter((w) => (w['samples'] ?? w['count'] ?? Infinity) < minSamples).length;
+    if (thin > 0) reasons.push(`${thin} of ${windows.length} windows had fewer than ${minSamples} samples`);
+    const missing = missingMetrics(rules, stats.metrics);
+    if (missing.length > 0) reasons.push(`not measured: ${missing.join(', ')}`);
+    if (stats.partial) reasons.push('the step was cut short before its end');
+    return reasons.length > 0 ? inconclusive('limited', reasons) : { verdict: 'pass', breaches: [], inconclusiveReasons: [], notes: [] };
+  }
+
+  const judged = rules.map((r) => judgeRule(r, stats, opts, minSamples));
+  const breached = judged.filter((j) => j.certainty === 'breached').map(breachOf);
+  const undecided = judged.filter((j) => j.certainty === 'undecided');
+  const missing = missingMetrics(rules, stats.metrics);
+  const samples = stats.live ? stats.live.target.samples : stats.sent;
+  const thin = samples < minSamples ? [`only ${samples} requests in the judged window (need ${minSamples})`] : [];
+  const needed = undecided.reduce((n, j) => Math.max(n, j.needed ?? 0), 0);
+
+  if (stats.generator?.limited !== true) {
+    if (extra.length + breached.length > 0) return { verdict: 'fail', breaches: [...extra, ...breached], inconclusiveReasons: [], notes: [] };
+    const spoilt = [...thin, ...(missing.length > 0 ? [`not measured: ${missing.join(', ')}`] : []), ...(stats.partial ? ['the step was cut short before its end'] : [])];
+    if (spoilt.length > 0) return inconclusive('limited', [...spoilt, ...undecided.map((j) => j.detail!)]);
+    if (undecided.length > 0) return inconclusive('undecided', undecided.map((j) => j.detail!), [], needed);
+    return { verdict: 'pass', breaches: [], inconclusiveReasons: [], notes: [] };
+  }
+
+  // The generator was limited: only what its lateness and its queue cannot explain decides.
+  const g = stats.generator;
+  const own = [...errorBreachesBeyondGenerator(rules, stats, scenario.traffic.timeoutMs), ...latencyBreachesFromTheWrite(rules, stats).filter((b) => breached.some((x) => x.slo === b.slo))];
+  if (extra.length + own.length > 0) {
+    const notes = own.length > 0 ? [`failed although the generator was limited: ${own.map((b) => b.slo).join(', ')} breached by what its limits cannot explain (errors the service returned, or latency measured from the write)`] : [];
+    return { verdict: 'fail', breaches: [...extra, ...own], inconclusiveReasons: [], notes };
+  }
+  const reasons = [generatorReason(stats), ...thin, ...(missing.length > 0 ? [`not measured: ${missing.join(', ')}`] : [])];
+  if (stats.partial) reasons.push('the step was cut short before its end');
+  if (breached.length > 0 || undecided.length > 0 || reasons.length > 1 || g.dropped > 0) {
+    return inconclusive('limited', [...reasons, ...undecided.map((j) => j.detail!)], breached);
+  }
+  const why = g.reasons.map((r) => r.split(/[:;]/)[0]!.trim()).join(', ');
+  return {
+    verdict: 'pass',
+    breaches: [],
+    inconclusiveReasons: [],
+    notes: [`passed although the generator was limited (${why}): its latencies include its own lateness, so the pass is conservative`],
+  };
+}
+
+/**
+ * Requests a judged window needs before 0 bad ones show every proportion rule met (error rates,
+ * percentiles): `p99 < 200ms` needs 381 at z = 1.96, `p999 < …` 3,838. 0 when no rule is a proportion.
+ */
+export function samplesToShowMet(rules: readonly SloRule[]): number {
+  let most = 0;
+  for (const r of rules) {
+    const key = splitMetricKey(r.metric);
+    if (key.control || r.op[0] !== '<') continue;
+    const limit = key.base === 'error_rate' ? r.threshold : TAIL[key.base];
+    if (limit !== undefined && limit > 0) most = Math.max(most, samplesToProve(limit));
+  }
+  return most;
+}
