@@ -16,7 +16,7 @@ import type { GeneratorHealth, StepStats } from '../../metrics/step-stats.js';
 import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
 import type { StepRequest, Traffic } from '../../traffic/traffic.js';
 import { errorStatusTable } from '../../traffic/generator/classify.js';
-import { connectionNote, judgeGeneratorHealth } from '../../traffic/generator/health.js';
+import { connectionNote, judgeGeneratorHealth } from '../generator-health.js';
 import { Pacer } from '../../traffic/generator/schedule.js';
 import { buildStepStats } from '../../traffic/generator/stats.js';
 import { ERR_INDEX, StepRecorder } from '../../traffic/generator/step-recorder.js';
@@ -137,6 +137,7 @@ export function createSimulatedTraffic(o: SimulatedTrafficOptions): SimulatedTra
       connections: o.spec.connections,
       dropped: j.dropped,
       sent: j.sent,
+      peakInFlight: peak,
     };
     const verdict = judgeGeneratorHealth(measured);
     const generator: GeneratorHealth = {

@@ -90,7 +90,7 @@ export function slosHold(rules: readonly SloRule[], metrics: Record<string, numb
 
 const cache = new Map<string, number>();
 
-/** Highest rate (requests/s, to 0.1%) at which every SLO holds in steady state. */
+/** Highest rate (requests/s, to 0.01%) at which every SLO holds in steady state. */
 export function trueCapacity(spec: ServiceSpec, rules: readonly SloRule[], o: TruthOptions): number {
   const key = JSON.stringify([spec, rules.map((r) => r.text), o.arrival, o.timeoutMs, o.requests, o.seed]);
   const known = cache.get(key);
@@ -100,7 +100,7 @@ export function trueCapacity(spec: ServiceSpec, rules: readonly SloRule[], o: Tr
   let hi = nominalCapacity(spec) * 4;
   while (!holdsAt(lo)) lo /= 2;
   while (holdsAt(hi)) hi *= 2;
-  while (hi / lo > 1.001) {
+  while (hi / lo > 1.0001) {
     const mid = Math.sqrt(lo * hi);
     if (holdsAt(mid)) lo = mid;
     else hi = mid;
