@@ -67,9 +67,13 @@ export function meanOf(h: Histogram): number {
   if (h.totalCount === 0) return 0;
   const b = h as unknown as Buckets;
   let total = 0;
-  for (let i = 0; i < b.countsArrayLength; i++) {
+  let seen = 0;
+  // Past the last recorded value every count is 0: stop there, as the library's iterator does.
+  for (let i = 0; i < b.countsArrayLength && seen < h.totalCount; i++) {
     const c = b.getCountAtIndex(i);
-    if (c !== 0) total += b.medianEquivalentValue(b.highestEquivalentValue(b.valueFromIndex(i))) * c;
+    if (c === 0) continue;
+    total += b.medianEquivalentValue(b.highestEquivalentValue(b.valueFromIndex(i))) * c;
+    seen += c;
   }
   return total / h.totalCount;
 }
