@@ -236,10 +236,17 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
 
   // The generator was limited: only what its lateness and its queue cannot explain decides.
   const g = stats.generator;
-  const own = [...errorBreachesBeyondGenerator(rules, stats, scenario.traffic.timeoutMs), ...latencyBreachesFromTheWrite(rules, stats).filter((b) => breached.some((x) => x.slo === b.slo))];
-  if (extra.length + own.length > 0) {
-    const notes = own.length > 0 ? [`failed although the generator was limited: ${own.map((b) => b.slo).join(', ')} breached by what its limits cannot explain (errors the service returned, or latency measured from the write)`] : [];
-    return { verdict: 'fail', breaches: [...extra, ...own], inconclusiveReasons: [], notes };
+  const errorsOwn = errorBreachesBeyondGenerator(rules, stats, scenario.traffic.timeoutMs);
+  const latencyOwn = latencyBreachesFromTheWrite(rules, stats).filter((b) => breached.some((x) => x.slo === b.slo));
+  if (extra.length + errorsOwn.length + latencyOwn.length > 0) {
+    const notes: string[] = [];
+    if (errorsOwn.length > 0) {
+      notes.push(`failed although the generator was limited: ${errorsOwn.map((b) => b.slo).join(', ')} breached by errors its limits cannot explain (${serviceErrorClasses(stats, scenario.traffic.timeoutMs).join(', ')})`);
+    }
+    if (latencyOwn.length > 0) {
+      notes.push(`failed although the generator was limited: ${latencyOwn.map((b) => b.slo).join(', ')} breached even by the latency measured from the write, less its event-loop delay (${g.eventLoopDelayP99Ms.toFixed(1)}ms)`);
+    }
+    return { verdict: 'fail', breaches: [...extra, ...errorsOwn, ...latencyOwn], inconclusiveReasons: [], notes };
   }
   const reasons = [generatorReason(stats), ...thin, ...(missing.length > 0 ? [`not measured: ${missing.join(', ')}`] : [])];
   if (stats.partial) reasons.push('the step was cut short before its end');

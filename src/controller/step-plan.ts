@@ -155,6 +155,10 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
   });
   if (ramp.length === 0) return { done: true, reason: 'max-reached' };
   if (history.length === 0) return at(ramp[0]!, 'ramp');
+  const { pass, fail, ceiling, undecided } = readHistory(history);
+  const bounded: StopReason = fail <= ceiling ? 'slo-breach' : 'inconclusive';
+  // The step bound (worstCaseSteps) holds whatever the verdicts: retries and detours included.
+  if (history.length >= worstCaseSteps(plan)) return { done: true, reason: Math.min(fail, ceiling) === Infinity ? 'max-reached' : bounded };
   const refined = history.some((h) => h.verdict === 'fail');
   const last = history[history.length - 1]!;
   if (last.verdict === 'inconclusive') {
@@ -165,7 +169,6 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
     }
   }
 
-  const { pass, fail, ceiling, undecided } = readHistory(history);
   const upper = Math.min(fail, ceiling);
   if (upper === Infinity) {
     // Still ramping: the next planned level above everything tried so far.
@@ -173,12 +176,11 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
     const next = ramp.find((level) => level > top);
     return next === undefined ? { done: true, reason: 'max-reached' } : at(next, 'ramp');
   }
-  const bounded: StopReason = fail <= ceiling ? 'slo-breach' : 'inconclusive';
   // No pass below the bound (the first step failed, or could not be driven) → nothing to bisect.
   if (pass === -Infinity || pass >= upper) return { done: true, reason: bounded };
   const bracket: LevelBracket = { low: pass, high: fail === Infinity ? null : fail };
   const precise = (upper - pass) / pass <= (plan.refine ?? 0) && (plan.decided?.(bracket) ?? true);
-  if (plan.refine === undefined || !(plan.refine > 0) || precise || history.length >= worstCaseSteps(plan)) return { done: true, reason: bounded };
+  if (plan.refine === undefined || !(plan.refine > 0) || precise) return { done: true, reason: bounded };
   // Split the bracket at the undecided levels and bisect the widest part.
   const points = [pass, ...undecided, upper];
   let a = points[0]!;

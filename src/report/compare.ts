@@ -117,7 +117,7 @@ function latencyRows(results: RunResult[]): LatencyRow[] {
 const capText = (r: ComparedRun) =>
   r.maxServableLoad === null
     ? 'none'
-    : `${['above-max', 'unknown', 'inconclusive'].includes(r.capacityVerdict) ? '≥ ' : ''}${fmtNum(r.maxServableLoad)} rps${r.resolution !== null ? ` ±${fmtPct(r.resolution)}` : ''}`;
+    : `${['above-max', 'unknown', 'inconclusive'].includes(r.capacityVerdict) ? '≥ ' : ''}${fmtNum(r.maxServableLoad)} rps${r.resolution !== null ? ` (+${fmtPct(r.resolution)})` : ''}`;
 
 /** The capacity block as rows of cells: a header row, then one row per attribute. */
 function capacityGrid(c: Comparison): string[][] {

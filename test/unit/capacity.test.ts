@@ -16,19 +16,21 @@ const ctx = (c: Partial<CapacityContext> = {}): CapacityContext => ({ stopReason
 
 describe('computeCapacity', () => {
   it('found: highest pass, lowest fail, resolution and the summary line', () => {
-    const steps = [step(400, 'pass'), step(800, 'pass'), step(1200, 'fail'), step(1000, 'fail'), step(900, 'fail'), step(850, 'fail'), step(812, 'pass', { load: 811.6 })];
-    // 812 → 850 is 4.7%; the line rounds to the nearest whole percent
+    const steps = [step(400, 'pass'), step(800, 'pass'), step(1200, 'fail'), step(1000, 'fail'), step(900, 'fail'), step(850, 'fail'), step(812, 'pass', { achievedRps: 809.3 })];
+    // 812 → 850 is 4.7%; the line rounds to the nearest whole percent. The truth lies in [812, 850).
     const cap = computeCapacity(steps, ctx());
     expect(cap).toEqual({
-      maxServableLoad: 811.6,
+      maxServableLoad: 812,
       level: 812,
       unit: 'rps',
       levelUnit: 'rps',
       limitedBy: ['p99 < 250ms'],
       resolution: (850 - 812) / 812,
       firstFailingLoad: 850,
+      bracket: { low: 812, high: 850 },
+      achievedRps: 809.3,
       verdict: 'found',
-      summary: 'max servable load: 812 rps (±5%), limited by p99 < 250ms',
+      summary: 'max servable load: 812 rps (850 failed: +5%), limited by p99 < 250ms',
     });
   });
 
@@ -42,7 +44,7 @@ describe('computeCapacity', () => {
     });
     const cap = computeCapacity([step(100, 'pass'), fail], ctx());
     expect(cap.limitedBy).toEqual(['p99 < 250ms', 'error_rate < 1%']);
-    expect(cap.summary).toBe('max servable load: 100 rps (±100%), limited by p99 < 250ms, error_rate < 1%');
+    expect(cap.summary).toBe('max servable load: 100 rps (200 failed: +100%), limited by p99 < 250ms, error_rate < 1%');
   });
 
   it('above-max: every step passed', () => {
@@ -81,7 +83,7 @@ describe('computeCapacity', () => {
   it('shift mode: live metrics are the limit; the level is shown as a share', () => {
     const steps = [step(1, 'pass', { load: 120 }), step(1.5, 'fail', { load: 170 })];
     expect(computeCapacity(steps, ctx({ levelUnit: 'share', mode: 'shift' })).summary).toBe(
-      'max servable load: 120 rps (1x fair share) (±50%), limited by p99 < 250ms',
+      'max servable load: 120 rps (1x fair share) (170 failed: +42%), limited by p99 < 250ms',
     );
     const thin = computeCapacity([step(1, 'inconclusive', { inconclusiveReasons: ['3 of 4 windows had fewer than 50 samples'] })], ctx({ stopReason: 'inconclusive', levelUnit: 'share', mode: 'shift' }));
     expect(thin.summary).toMatch(/^no trustworthy answer: the live metrics could not judge .*3 of 4 windows/);

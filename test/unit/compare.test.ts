@@ -10,7 +10,7 @@ describe('compareRuns', () => {
   it('gives a verdict per run against the first', () => {
     const c = runs('generate-baseline', 'generate-same', 'generate-regressed');
     expect(c.pairs.map((p) => [p.run, p.verdict, p.change === null ? null : Math.round(p.change * 1000) / 1000])).toEqual([
-      [1, 'within noise', -0.028],
+      [1, 'within tolerance', -0.028],
       [2, 'regressed', -0.292],
     ]);
     const up = runs('generate-regressed', 'generate-baseline');
@@ -24,14 +24,24 @@ describe('compareRuns', () => {
       { label: 'base', result: fixture('generate-baseline') },
       { label: 'capped', result: capped },
     ]);
-    expect(c.pairs[0]).toMatchObject({ verdict: 'not comparable' });
-    expect(c.pairs[0]!.reason).toContain('passed every step up to its load.max (500 rps)');
+    // [500, ∞) against [900, 925): anything from −46% up — the brackets cannot tell
+    expect(c.pairs[0]).toMatchObject({ verdict: 'inconclusive' });
+    expect(c.pairs[0]!.reason).toContain('≥ 500 rps (nothing failed) vs 900 rps (failed at 925)');
+  });
+
+  it('uses the allowed regression it is given', () => {
+    const c = compareRuns(
+      ['generate-baseline', 'generate-same'].map((n) => ({ label: n, result: fixture(n) })),
+      0.02,
+    );
+    // [875, 900) against [900, 925): a drop of 0 to 5.4% straddles 2%
+    expect(c.pairs[0]!.verdict).toBe('inconclusive');
   });
 
   it('treats an interrupted run as a lower bound', () => {
     const c = runs('generate-baseline', 'generate-aborted');
-    expect(c.pairs[0]).toMatchObject({ verdict: 'not comparable' });
-    expect(c.pairs[0]!.reason).toContain("this run's 300 rps is only a lower bound (unknown), below the baseline's 900 rps");
+    expect(c.pairs[0]).toMatchObject({ verdict: 'inconclusive' });
+    expect(c.pairs[0]!.reason).toContain('≥ 300 rps (nothing failed) vs 900 rps (failed at 925)');
     expect(renderCompareTable(c)).toContain('≥ 300 rps');
   });
 
@@ -46,17 +56,17 @@ describe('compareRuns', () => {
   it('renders a table', () => {
     expect(renderCompareTable(runs('generate-baseline', 'generate-same', 'generate-regressed'))).toMatchInlineSnapshot(`
       "Capacity
-                           generate-baseline (baseline)   generate-same          generate-regressed
-      scenario             checkout                       checkout               checkout
-      started              2026-11-20 02:00               2026-11-21 02:00       2026-11-22 02:00
-      max servable load    900 rps ±2.8%                  875 rps ±2.9%          638 rps ±2%
-      first failing load   925 rps                        900 rps                650 rps
-      limited by           p99 < 250ms                    p99 < 250ms            p99 < 250ms
-      change               —                              -2.8%                  -29%
-      verdict              —                              within noise (±5.6%)   regressed (±4.7%)
+                           generate-baseline (baseline)   generate-same      generate-regressed
+      scenario             checkout                       checkout           checkout
+      started              2026-11-20 02:00               2026-11-21 02:00   2026-11-22 02:00
+      max servable load    900 rps (+2.8%)                875 rps (+2.9%)    638 rps (+2%)
+      first failing load   925 rps                        900 rps            650 rps
+      limited by           p99 < 250ms                    p99 < 250ms        p99 < 250ms
+      change               —                              -2.8%              -29%
+      verdict              —                              within tolerance   regressed
 
-      generate-same vs generate-baseline: within noise — 875 vs 900 rps (-2.8%), within the combined resolution ±5.6%
-      generate-regressed vs generate-baseline: regressed — 638 vs 900 rps (-29%), beyond the combined resolution ±4.7%
+      generate-same vs generate-baseline: within tolerance — 875 rps (failed at 900) vs 900 rps (failed at 925): the brackets allow a change of -5.4% to 0.0%: within the allowed 10% drop in every case
+      generate-regressed vs generate-baseline: regressed — 638 rps (failed at 650) vs 900 rps (failed at 925): the brackets allow a change of -31% to -28%: a drop of more than the allowed 10% in every case
 
       Latency at shared loads (✗ = the step failed its SLOs; change against the baseline)
       load      generate-baseline p50 / p99   generate-same p50 / p99           generate-regressed p50 / p99
@@ -81,13 +91,13 @@ describe('compareRuns', () => {
       | --- | --- | --- |
       | scenario | checkout | checkout |
       | started | 2026-11-20 02:00 | 2026-11-22 02:00 |
-      | max servable load | 900 rps ±2.8% | 638 rps ±2% |
+      | max servable load | 900 rps (+2.8%) | 638 rps (+2%) |
       | first failing load | 925 rps | 650 rps |
       | limited by | p99 < 250ms | p99 < 250ms |
       | change | — | -29% |
-      | verdict | — | regressed (±4.7%) |
+      | verdict | — | regressed |
 
-      - **generate-regressed** vs **generate-baseline**: regressed — 638 vs 900 rps (-29%), beyond the combined resolution ±4.7%
+      - **generate-regressed** vs **generate-baseline**: regressed — 638 rps (failed at 650) vs 900 rps (failed at 925): the brackets allow a change of -31% to -28%: a drop of more than the allowed 10% in every case
 
       ### Latency at shared loads
 

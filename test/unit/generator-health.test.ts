@@ -20,8 +20,13 @@ describe('judgeGeneratorHealth', () => {
     ['send lag p99 just at the threshold', { sendLagP99Ms: 10 }, false, []],
     ['send lag p99 over', { sendLagP99Ms: 48, sendLagMaxMs: 120, cpuPercent: 99 }, true, [/send lag p99 48\.0ms > 10ms \(max 120ms\)/, /add workers/]],
     ['event loop delay over', { eventLoopDelayP99Ms: 35 }, true, [/event-loop delay p99 35\.0ms > 20ms/]],
-    ['offered below 99% of asked', { offeredRps: 980 }, true, [/offered 980\.0 req\/s is 98\.0% of the asked 1000 req\/s/]],
-    ['offered at 99.5%', { offeredRps: 995 }, false, []],
+    // The schedule is judged as drawn: a Poisson draw 3% under the nominal rate is chance, not a limit.
+    ['a Poisson draw 3% under the asked rate is not a limit', { offeredRps: 970 }, false, []],
+    ['a saturated thread', { cpuPercent: 95 }, true, [/generator thread saturated: CPU 95% of a core per thread \(≥ 90%\)/]],
+    ['two threads at 170% are not saturated', { cpuPercent: 170, workers: 2 }, false, []],
+    ['its own backlog: queued for connections while late', { sendLagP99Ms: 4, peakInFlight: 400 }, true, [/generator backlog: up to 400 requests waited inside it for 50 connections while its sends ran late \(send lag p99 4\.00ms > 3ms\)/]],
+    ['its own backlog: drops while late', { sendLagP99Ms: 4, dropped: 7 }, true, [/7 sends were dropped at its in-flight cap/]],
+    ['queued for connections while on time: the service’s queue', { sendLagP99Ms: 0.4, peakInFlight: 400 }, false, []],
     // Drops while the loop is healthy: the slow service filled the cap; that is its fault, not ours.
     ['drops with a healthy loop are the service', { dropped: 5000 }, false, []],
     ['drops with an overloaded loop are ours', { dropped: 50, sendLagP99Ms: 30 }, true, [/send lag/, /50 sends dropped at the in-flight cap/]],
@@ -39,7 +44,7 @@ describe('judgeGeneratorHealth', () => {
   });
 
   it('documents its defaults', () => {
-    expect(DEFAULT_HEALTH_THRESHOLDS).toEqual({ sendLagP99Ms: 10, eventLoopDelayP99Ms: 20, minOfferedRatio: 0.99 });
+    expect(DEFAULT_HEALTH_THRESHOLDS).toEqual({ sendLagP99Ms: 10, eventLoopDelayP99Ms: 20, saturatedCpuPercent: 90, backlogLagP99Ms: 3 });
   });
 });
 

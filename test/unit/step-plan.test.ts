@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  EXTRA_STEPS,
+  MAX_STRETCH,
   maxRefineSteps,
   nextStep,
   plannedRamp,
+  stepDurationFor,
   worstCaseDurationMs,
   worstCaseSteps,
   type PlanHistoryEntry,
@@ -12,15 +15,27 @@ import type { StepVerdict } from '../../src/slo/slo.js';
 
 const plan = (p: Partial<PlanSpec>): PlanSpec => ({ unit: 'rps', start: 100, step: 100, max: 1000, stepDurationMs: 1000, ...p });
 
+type Outcome = StepVerdict | 'undecided';
+
 /** Runs the plan against a service whose verdict is a function of the level; returns the levels tried. */
-function simulate(p: PlanSpec, verdictAt: (level: number) => StepVerdict): { levels: number[]; reason: string } {
+function simulate(p: PlanSpec, verdictAt: (level: number) => Outcome): { levels: number[]; reason: string; durations: number[] } {
   const history: PlanHistoryEntry[] = [];
+  const durations: number[] = [];
   for (let i = 0; i < 100; i++) {
     const next = nextStep(p, history);
-    if ('done' in next) return { levels: history.map((h) => h.level), reason: next.reason };
-    history.push({ level: next.level, verdict: verdictAt(next.level) });
+    if ('done' in next) return { levels: history.map((h) => h.level), reason: next.reason, durations };
+    const v = verdictAt(next.level);
+    durations.push(next.durationMs);
+    history.push(v === 'undecided' ? { level: next.level, verdict: 'inconclusive', kind: 'undecided' } : { level: next.level, verdict: v });
   }
   throw new Error('plan did not end');
+}
+
+/** The bracket a finished history states: highest pass, lowest fail. */
+function bracketOf(levels: number[], verdictAt: (level: number) => Outcome): [number, number] {
+  const pass = Math.max(...levels.filter((l) => verdictAt(l) === 'pass'));
+  const fail = Math.min(...levels.filter((l) => verdictAt(l) === 'fail'));
+  return [pass, fail];
 }
 
 describe('plannedRamp', () => {
@@ -41,7 +56,7 @@ describe('plannedRamp', () => {
 
 describe('nextStep', () => {
   it('starts at start', () => {
-    expect(nextStep(plan({}), [])).toEqual({ level: 100, phase: 'ramp' });
+    expect(nextStep(plan({}), [])).toEqual({ level: 100, phase: 'ramp', durationMs: 1000 });
   });
 
   it.each<[string, PlanSpec, number, number[], string]>([
@@ -60,11 +75,46 @@ describe('nextStep', () => {
     expect(run.reason).toBe(reason);
   });
 
-  it('retries an inconclusive step once, then stops, in ramp or refine', () => {
-    expect(simulate(plan({}), (l) => (l < 300 ? 'pass' : 'inconclusive'))).toEqual({ levels: [100, 200, 300, 300], reason: 'inconclusive' });
-    const refine = simulate(plan({ refine: 0.01 }), (l) => (l <= 400 ? 'pass' : l === 450 ? 'inconclusive' : 'fail'));
-    expect(refine).toEqual({ levels: [100, 200, 300, 400, 500, 450, 450], reason: 'inconclusive' });
+  it('retries a limited step once; it then caps the search, which bisects below it and ends inconclusive', () => {
+    expect(simulate(plan({}), (l) => (l < 300 ? 'pass' : 'inconclusive'))).toMatchObject({ levels: [100, 200, 300, 300], reason: 'inconclusive' });
+    const run = simulate(plan({ refine: 0.05 }), (l) => (l < 300 ? 'pass' : 'inconclusive'));
+    expect(run.levels.slice(0, 5)).toEqual([100, 200, 300, 300, 250]);
+    expect(run.reason).toBe('inconclusive');
+    // never above the level it could not drive; the floor closes in on it
+    expect(Math.max(...run.levels)).toBe(300);
+    expect(Math.max(...run.levels.filter((l) => l < 300))).toBeGreaterThanOrEqual(286);
     expect(simulate(plan({ inconclusiveRetries: 0 }), (l) => (l < 300 ? 'pass' : 'inconclusive')).levels).toEqual([100, 200, 300]);
+  });
+
+  it('a limited level above a fail does not hide the bracket', () => {
+    // capacity 460, but 450 could not be driven
+    const at = (l: number): Outcome => (l === 450 ? 'inconclusive' : l <= 460 ? 'pass' : 'fail');
+    const run = simulate(plan({ refine: 0.01 }), at);
+    expect(run.levels).toEqual([100, 200, 300, 400, 500, 450, 450, 425, 438, 444, 447]);
+    // the search bisects below it and says so; the bracket [447, 500) still holds the truth
+    expect(run.reason).toBe('inconclusive');
+  });
+
+  it('an undecided step is re-run twice as long; if it stays undecided the search goes on around it', () => {
+    // capacity 812; levels within ±1% of it cannot be told apart
+    const at = (l: number): Outcome => (Math.abs(l - 812) / 812 <= 0.01 ? 'undecided' : l <= 812 ? 'pass' : 'fail');
+    for (const p of [plan({ max: 2000, refine: 0.05 }), plan({ max: 2000, refine: 0.01 }), plan({ step: undefined, factor: 1.5, max: 3000, refine: 0.02 })]) {
+      const run = simulate(p, at);
+      expect(run.reason).toBe('slo-breach');
+      const [pass, fail] = bracketOf(run.levels, at);
+      expect(pass).toBeLessThanOrEqual(812);
+      expect(fail).toBeGreaterThan(812);
+      expect(run.levels.length).toBeLessThanOrEqual(worstCaseSteps(p));
+    }
+    const run = simulate(plan({ max: 2000, refine: 0.01 }), at);
+    const i = run.levels.findIndex((l) => at(l) === 'undecided');
+    expect(run.levels[i + 1]).toBe(run.levels[i]);
+    expect(run.durations[i + 1]).toBe(2 * run.durations[i]!);
+  });
+
+  it('an undecided level in the ramp does not stop the ramp', () => {
+    const at = (l: number): Outcome => (l === 300 ? 'undecided' : l <= 650 ? 'pass' : 'fail');
+    expect(simulate(plan({}), at).levels).toEqual([100, 200, 300, 300, 400, 500, 600, 700]);
   });
 
   it('a retried step that then passes (or fails) continues the search as if nothing happened', () => {
@@ -72,11 +122,29 @@ describe('nextStep', () => {
       { level: 100, verdict: 'pass' },
       { level: 200, verdict: 'inconclusive' },
     ];
-    expect(nextStep(plan({}), h)).toEqual({ level: 200, phase: 'ramp' });
-    expect(nextStep(plan({}), [...h, { level: 200, verdict: 'pass' }])).toEqual({ level: 300, phase: 'ramp' });
+    expect(nextStep(plan({}), h)).toMatchObject({ level: 200, phase: 'ramp' });
+    expect(nextStep(plan({}), [...h, { level: 200, verdict: 'pass' }])).toMatchObject({ level: 300, phase: 'ramp' });
     const r = [...h, { level: 200, verdict: 'fail' as const }, { level: 150, verdict: 'inconclusive' as const }];
-    expect(nextStep(plan({ refine: 0.05 }), r)).toEqual({ level: 150, phase: 'refine' });
-    expect(nextStep(plan({ refine: 0.05 }), [...r, { level: 150, verdict: 'pass' }])).toEqual({ level: 175, phase: 'refine' });
+    expect(nextStep(plan({ refine: 0.05 }), r)).toMatchObject({ level: 150, phase: 'refine' });
+    expect(nextStep(plan({ refine: 0.05 }), [...r, { level: 150, verdict: 'pass' }])).toMatchObject({ level: 175, phase: 'refine' });
+  });
+
+  it('refines past load.refine until `decided` says the bracket answers the gate', () => {
+    const at = (l: number): Outcome => (l <= 812 ? 'pass' : 'fail');
+    const plain = simulate(plan({ max: 2000, refine: 0.05 }), at);
+    const gated = simulate(plan({ max: 2000, refine: 0.05, decided: (b) => b.high !== null && b.low !== null && (b.high - b.low) / b.low <= 0.01 }), at);
+    expect(gated.levels.length).toBeGreaterThan(plain.levels.length);
+    const [pass, fail] = bracketOf(gated.levels, at);
+    expect((fail - pass) / pass).toBeLessThanOrEqual(0.01);
+  });
+
+  it('stretches steps at low rates to hold the requests the SLOs need, up to MAX_STRETCH', () => {
+    const p = plan({ start: 50, step: 50, max: 1000, samplesToProve: 381, warmupMs: 500 });
+    expect(stepDurationFor(p, 1000)).toBe(1000);
+    // 381 requests at 200 rps = 1905 ms judged + 500 ms warm-up → 2.5 s
+    expect(stepDurationFor(p, 200)).toBe(2500);
+    expect(stepDurationFor(p, 50)).toBe(MAX_STRETCH * 1000);
+    expect(nextStep(p, [])).toEqual({ level: 50, phase: 'ramp', durationMs: MAX_STRETCH * 1000 });
   });
 
   it('ends when rounding cannot split the bracket further', () => {
@@ -111,7 +179,8 @@ describe('worst case', () => {
   ])('%s', (_name, p, ramp, refine) => {
     expect(plannedRamp(p)).toHaveLength(ramp);
     expect(maxRefineSteps(p)).toBe(refine);
-    expect(worstCaseSteps(p)).toBe(ramp + refine);
-    expect(worstCaseDurationMs(p)).toBe((ramp + refine) * p.stepDurationMs);
+    const extra = p.refine ? EXTRA_STEPS : 2;
+    expect(worstCaseSteps(p)).toBe(ramp + refine + extra);
+    expect(worstCaseDurationMs(p)).toBe((ramp + refine + extra) * p.stepDurationMs);
   });
 });
