@@ -1,0 +1,61 @@
+// Issue #10's targets for the capacity search, measured by the decision simulator on a few fixed
+// seeds (npm run validate-decisions runs 1,000): the real findCapacity and decision code against
+// simulated services of known capacity. A target the rules on main do not meet yet is `it.fails`,
+// with the figure measured: when the rules improve, that test starts failing — flip it to `it`.
+import { describe, expect, it } from 'vitest';
+import { allCases, type SimCase } from '../../src/analysis/simulator/cases.js';
+import { runCase, type CaseStats } from '../../src/analysis/simulator/run-case.js';
+import { TARGETS } from '../../src/analysis/simulator/table.js';
+
+const SEEDS = 30;
+const byName = (name: string): SimCase => {
+  const c = allCases().find((x) => x.name === name);
+  if (!c) throw new Error(`no case ${name}`);
+  return c;
+};
+const memo = new Map<string, Promise<CaseStats>>();
+const stats = (name: string): Promise<CaseStats> => {
+  if (!memo.has(name)) memo.set(name, runCase(byName(name), SEEDS));
+  return memo.get(name)!;
+};
+
+const containsTruth = async (name: string) => {
+  const s = await stats(name);
+  expect(s.answers).toBeGreaterThan(0);
+  expect(s.correct / s.answers, `${name}: ${s.correct} of ${s.answers} brackets contain ${s.truth.toFixed(1)}`).toBeGreaterThanOrEqual(TARGETS.bracketContainsTruth);
+};
+
+describe('healthy generator: the bracket contains the true capacity in ≥ 95% of answers', () => {
+  it.each(['bucket-uniform', 'cliff-uniform', 'slow-uniform'])('%s', containsTruth, 60_000);
+
+  // Not met on main c40f173 (1,000 seeds): see the README's "Decision quality" for why.
+  //   mmc-poisson 16%, mmc-uniform 2%, mmc-poisson-noisy 15%: each step starts with an idle queue and a
+  //     4 s judged window near saturation does not reach the steady state, so steps pass above it;
+  //   bucket-poisson 56%, cliff-poisson 54%, slow-poisson 67%: errors and slow requests come in
+  //     bursts, not independently, so the Wilson interval is too narrow and steps near the limit
+  //     pass or fail on noise.
+  it.fails.each(['mmc-poisson', 'mmc-uniform', 'bucket-poisson', 'cliff-poisson', 'slow-poisson'])('%s (not met yet)', containsTruth, 60_000);
+});
+
+describe('healthy generator: at most 1% inconclusive', () => {
+  it.each(['mmc-poisson', 'bucket-poisson', 'cliff-poisson', 'slow-poisson', 'mmc-uniform', 'slow-uniform'])(
+    '%s',
+    async (name) => {
+      const s = await stats(name);
+      expect(s.inconclusive / s.runs).toBeLessThanOrEqual(TARGETS.inconclusiveHealthy);
+    },
+    60_000,
+  );
+});
+
+describe('starved generator: never a capacity, always inconclusive naming the generator', () => {
+  it.each(['mmc-poisson-starved', 'mmc-uniform-starved', 'slow-poisson-starved'])(
+    '%s',
+    async (name) => {
+      const s = await stats(name);
+      expect(s.answers).toBe(0);
+      expect(s.generatorNamed).toBe(s.runs);
+    },
+    60_000,
+  );
+});
