@@ -87,7 +87,9 @@ async function cli(): Promise<void> {
   const v = await validateDecisions({ ...o, log: (l) => process.stderr.write(`${l}\n`) });
   process.stdout.write(`${v.markdown}\n`);
   if (o.misses && v.misses) process.stdout.write(`\nMisses (first ${5} per case):\n${v.misses}\n`);
-  process.stderr.write(`validate-decisions: ${o.seeds} seeds in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  const cpu = process.cpuUsage();
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  process.stderr.write(`validate-decisions: ${o.seeds} seeds in ${((Date.now() - t0) / 1000).toFixed(0)} s (CPU ${cpuS.toFixed(0)} s)\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void cli();
