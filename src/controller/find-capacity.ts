@@ -193,10 +193,8 @@ async function runOneStep(
 
   const interrupted = external?.aborted === true && !safety;
   const partial = stats.partial || interrupted || safety !== undefined;
-  const judged = judgeStep({ ...stats, partial }, scenario, {
-    extraBreaches: safety?.breaches ?? [],
-    ...(stats.histogram ? { latency: latencyDistribution(stats.histogram) } : {}),
-  });
+  const latency = stats.histogram ? latencyDistribution(stats.histogram) : undefined;
+  const judged = judgeStep({ ...stats, partial }, scenario, { extraBreaches: safety?.breaches ?? [], ...(latency ? { latency } : {}) });
   for (const note of judged.notes) warn(`step ${index + 1} (${traffic.describe(level)}): ${note}`);
   // Generate mode: the load of a step is the level it tested; the offered and achieved rates (a
   // Poisson draw, and what came back) are shown beside it. Shift mode: the served rate it measured.

@@ -71,8 +71,13 @@ export function decodeHistogram(base64: string): Histogram {
  * The judged window's latency distribution as the step verdict reads it (analysis/step-verdict.ts):
  * how many requests were slower than a threshold, from a base64 corrected histogram (µs).
  */
-export function latencyDistribution(base64: string): { count: number; countAbove(ms: number): number } {
-  const h = decodeHistogram(base64);
+export function latencyDistribution(base64: string): { count: number; countAbove(ms: number): number } | undefined {
+  let h: Histogram;
+  try {
+    h = decodeHistogram(base64);
+  } catch {
+    return undefined; // not a histogram (a hand-made StepStats): percentiles are judged on their value
+  }
   const n = h.totalCount;
   // Value (µs, the top of its bucket) of the r-th smallest sample, 1 ≤ r ≤ n.
   const atRank = (r: number): number => h.getValueAtPercentile((100 * r) / n);

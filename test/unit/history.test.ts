@@ -48,7 +48,7 @@ describe('history', () => {
       commit: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
       gate: { passed: false },
     });
-    expect(entry.gate.failed[0]).toMatch(/^baseline capacity: capacity regressed: 638 rps vs baseline 900 rps/);
+    expect(entry.gate.failed[0]).toMatch(/^baseline capacity: capacity regressed: capacity 638 rps \(failed at 650\) vs baseline 900 rps/);
   });
 
   it('flags gate failures and drops beyond resolution, and draws the trend', async () => {

@@ -81,7 +81,7 @@ describe('renderJunit', () => {
     // expect-min fails (900 < 1000); capacity within noise, latency p50/p99 pass.
     expect(gate).toMatchObject({ name: 'checkout gate', tests: '4', failures: '1', errors: '0', skipped: '0', time: '0.000' });
     expect(total).toMatchObject({ tests: '28', failures: '5', errors: '0', time: '96.000' });
-    expect(xml).toContain(`<system-out>capacity 900 rps vs baseline 875 rps (+2.9%): within noise (the runs' combined resolution is ±5.6%)</system-out>`);
+    expect(xml).toContain(`<system-out>capacity 900 rps (failed at 925) vs baseline 875 rps (failed at 900): the brackets allow a change of 0.0% to 5.7%: within the allowed 10% drop in every case</system-out>`);
   });
 
   it('skips inconclusive steps and errors an aborted run', () => {
