@@ -57,6 +57,8 @@ export const USL_POOR_R2 = 0.8;
 export const USL_MAX_EXTRAPOLATION = 10;
 /** A run whose best throughput is under this share of the fitted ceiling stopped too far below saturation. */
 export const USL_MIN_REACHED = 0.5;
+/** A fitted ceiling beyond this multiple of the best measured throughput says only "still linear". */
+export const USL_LINEAR = 10;
 /** Under this share, the ceiling is given but called indicative. */
 export const USL_WELL_REACHED = 0.8;
 
@@ -237,11 +239,12 @@ function decideCeiling(u: UslFit): void {
     );
   }
   if (u.r2 < USL_POOR_R2) return refuse(`poor fit (R² ${u.r2.toFixed(2)}): throughput does not follow the USL over these steps`);
-  let ceiling: number;
-  if (nStar !== null) ceiling = uslThroughput(u, nStar);
-  else if (u.sigma > 0) ceiling = u.lambda / u.sigma;
-  else return refuse('throughput still rises linearly with concurrency (σ = 0, κ = 0): no ceiling within reach of the measured steps');
-  if (!Number.isFinite(ceiling) || maxX < USL_MIN_REACHED * ceiling) {
+  const ceiling = nStar !== null ? uslThroughput(u, nStar) : u.sigma > 0 ? u.lambda / u.sigma : Infinity;
+  // σ and κ at (or, by rounding, next to) zero: a straight line, whose "ceiling" is noise.
+  if (!Number.isFinite(ceiling) || ceiling > USL_LINEAR * maxX) {
+    return refuse('throughput still rises (almost) linearly with concurrency: no ceiling within reach of the measured steps');
+  }
+  if (maxX < USL_MIN_REACHED * ceiling) {
     return refuse(
       `the highest measured throughput (${numText(maxX)} rps) is under ${Math.round(USL_MIN_REACHED * 100)}% of the fitted ceiling: ` +
         'the run stopped too far below saturation for a ceiling to mean anything',
