@@ -159,7 +159,8 @@ export function fitHinge(points: readonly Point[], metric: string): LatencyFit {
   const fitted = xs.map((x) => fittedLatency(fit, x));
   const yLow = Math.min(...fitted);
   const yTop = fitted[fitted.length - 1]!;
-  const range = `${numText(Math.min(...points.map((p) => p.y)))}–${numText(Math.max(...points.map((p) => p.y)))} ms`;
+  const [yMin, yMax] = [numText(Math.min(...points.map((p) => p.y))), numText(Math.max(...points.map((p) => p.y)))];
+  const range = yMin === yMax ? `≈${yMin} ms` : `${yMin}–${yMax} ms`;
   if (fit.slopeAbove <= 0 || best.b + best.c <= 0 || yTop <= yLow) fit.refused = `${metric} does not rise at the highest measured loads (${range})`;
   else if (yTop - yLow <= FLAT_RISE * Math.max(yLow, 0)) fit.refused = `${metric} is flat over the measured loads (${range}): no trend to extrapolate`;
   else if (fit.r2 < POOR_R2) fit.refused = `poor fit (R² ${fit.r2.toFixed(2)}, below ${POOR_R2})`;

@@ -185,7 +185,6 @@ export function fitUslPoints(pts: readonly UslPoint[], belowOneInFlight = 0): Us
   const maxN = sorted[sorted.length - 1]!.n;
   const maxX = Math.max(...sorted.map((p) => p.x));
   const caveats: string[] = [];
-  if (belowOneInFlight) caveats.push(`${belowOneInFlight} step${belowOneInFlight === 1 ? '' : 's'} with under one request in flight left out: they say nothing about contention`);
 
   // Simpler faces first, so that an exact tie keeps the simpler model (κ = 0, then σ = 0).
   const kappaZero: Array<[number | null, number | null]> = [[0, 0], [null, 0], [1, 0]];
@@ -268,7 +267,7 @@ export function describeUsl(u: UslFit | null, skipped?: string | null): string {
         ? `ceiling ≈${numText(u.peakThroughput)} rps at ≈${numText(u.peakConcurrency)} requests in flight`
         : `ceiling ≈${numText(u.peakThroughput)} rps (asymptote λ/σ)`;
   return (
-    `${head}, ${u.points} steps): ${ceiling}; ` +
+    `${head}, ${u.points} steps${u.belowOneInFlight ? `; ${u.belowOneInFlight} with under one request in flight left out` : ''}): ${ceiling}; ` +
     `contention σ ${u.sigma.toFixed(3)}, coherency κ ${kappaText(u.kappa)}, R² ${u.r2.toFixed(2)}.`
   );
 }

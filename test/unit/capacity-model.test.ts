@@ -77,7 +77,7 @@ describe('fitCapacityModel', () => {
 
   // Each of these once printed a load: "predicted to break at ≈858901708800000300 rps" for the first.
   it.each([
-    ['a flat p99 (rounding-level slope)', (x: number) => 5 + 1e-12 * x, 'p99 is flat over the measured loads (5–5 ms): no trend to extrapolate'],
+    ['a flat p99 (rounding-level slope)', (x: number) => 5 + 1e-12 * x, 'p99 is flat over the measured loads (≈5 ms): no trend to extrapolate'],
     ['a flat p99 with noise', (x: number) => 5 + 0.2 * Math.sin(x), 'p99 is flat over the measured loads (4.8–5.2 ms): no trend to extrapolate'],
     ['a falling p99', (x: number) => 60 - 0.05 * x, 'p99 does not rise at the highest measured loads (10–55 ms)'],
     ['a rising p99 that then falls', (x: number) => (x <= 700 ? 10 + 0.1 * x : 80 - 0.1 * (x - 700)), 'p99 does not rise at the highest measured loads (20–80 ms)'],

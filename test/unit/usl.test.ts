@@ -143,7 +143,7 @@ describe('fitUsl on steps', () => {
     expect(u.points).toBe(7);
     expect(u.belowOneInFlight).toBe(2);
     expect(u.measured.minConcurrency).toBeCloseTo(1, 9);
-    expect(u.caveats).toContain('2 steps with under one request in flight left out: they say nothing about contention');
+    expect(describeUsl(u)).toContain('7 steps; 2 with under one request in flight left out): ceiling ≈');
     const few = stepsFor(curve(100, 0.05, 0.001, [0.2, 0.5, 0.8, 1, 2, 4]));
     expect(fitUsl(few)).toBeNull();
     expect(uslSkipReason(few)).toBe('3 usable steps (3 more had under one request in flight, which says nothing about contention): too few to fit (need 4)');
