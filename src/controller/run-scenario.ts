@@ -19,7 +19,7 @@ import { openStepLog, defaultStepLogPath, type StepLog } from '../report/step-lo
 import { writeJsonReport } from '../report/json-report.js';
 import { jsonLinesListener } from '../report/json-lines.js';
 import { evaluateGate, gateDecided } from '../analysis/gate.js';
-import { fitCapacityModel } from '../report/capacity-model.js';
+import { fitCapacityModel } from '../analysis/capacity-model.js';
 import { loadReport } from '../report/load-report.js';
 import { writeOutputs } from '../report/outputs.js';
 import { LoadtestError } from '../errors.js';

@@ -2,9 +2,9 @@
 // self-contained file — inline CSS, inline SVG charts drawn here, no script, no network fetch — so it
 // can be attached to a CI run, mailed, or opened from disk years later. Every user string is escaped.
 import type { GateCheck, RunResult, StepResult } from '../result.js';
-import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
-import { describeUsl } from './capacity-usl.js';
-import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
+import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.js';
+import { describeUsl } from '../analysis/usl.js';
+import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, modelCaveats, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 import { errorChart, generatorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
 
 export function escapeHtml(s: string): string {
@@ -44,7 +44,7 @@ footer{color:#5b616b;font-size:12px;margin-top:30px}
 @media print{.scroll{max-height:none;overflow:visible}body{background:#fff}}
 `;
 
-export function renderHtml(result: RunResult, model: CapacityModel = result.model ?? fitCapacityModel(result)): string {
+export function renderHtml(result: RunResult, model: CapacityModel = capacityModelOf(result)): string {
   const r = result;
   const bad = r.status !== 'completed' || (r.gate && !r.gate.passed) || r.capacity.maxServableLoad === null;
   const warn = !bad && r.capacity.verdict !== 'found';
@@ -100,16 +100,20 @@ function modelSection(m: CapacityModel): string {
   const rows = m.fits
     .map((f) => {
       const preds = f.predictions
-        .map((p) => `${e(p.slo)}: ${p.predictedBreakLoad === null ? 'never' : `≈${e(fmtNum(p.predictedBreakLoad))} rps`}${p.note ? ` <span class="skipped">(${e(p.note)})</span>` : ''}`)
+        .map((p) =>
+          p.predictedBreakLoad === null
+            ? `${e(p.slo)}: <span class="skipped">${e(p.note || 'never')}</span>`
+            : `${e(p.slo)}: ≈${e(fmtNum(p.predictedBreakLoad))} rps${p.note ? ` <span class="skipped">(${e(p.note)})</span>` : ''}`,
+        )
         .join('<br>');
       return `<tr><td>${e(f.metric)}</td><td class="n">${f.points}</td><td class="n">${f.r2 === null ? 'n/a' : f.r2.toFixed(2)}</td><td class="n">${f.knee === null ? '—' : `≈${e(fmtNum(f.knee))} rps`}</td><td>${preds || '—'}</td></tr>`;
     })
     .join('');
-  const caveats = m.fits.flatMap((f) => f.caveats.map((c) => `${f.metric}: ${c}`)).concat((m.usl?.caveats ?? []).map((c) => `USL: ${c}`));
+  const caveats = m.fits.flatMap((f) => modelCaveats(f).map((c) => `${f.metric}: ${c}`)).concat((m.usl?.caveats ?? []).map((c) => `USL: ${c}`));
   return `<h2>Capacity model</h2>
 <p>A reading aid — the measured capacity above is the answer. Latency against load is fitted as two straight lines meeting at a knee (least squares); throughput against concurrency with the Universal Scalability Law. In short: ${e(m.summary)}.</p>
 <table id="model"><thead><tr><th>metric</th><th class="n">points</th><th class="n">R²</th><th class="n">knee</th><th>predicted SLO break</th></tr></thead><tbody>${rows}</tbody></table>
-<p id="usl">${e(describeUsl(m.usl))}</p>
+<p id="usl">${e(describeUsl(m.usl, m.uslSkipped))}</p>
 ${caveats.length ? `<ul class="caveats">${caveats.map((c) => `<li>${e(c)}</li>`).join('')}</ul>` : ''}`;
 }
 
