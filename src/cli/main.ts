@@ -13,6 +13,7 @@ Examples:
   loadtest run scenarios/checkout.yaml --expect-min 800 --junit results/junit.xml
   loadtest run scenario.yaml --baseline results/main.json --max-regression 10%
   loadtest run scenario.yaml --set load.max=800 --set 'slo[0]=p99 < 200ms'
+  loadtest run --url http://127.0.0.1:8080/items --slo 'p99 < 100ms' --max 5000   (no file: ad-hoc mode)
   loadtest compare results/main.json results/branch.json
 
 Exit codes:

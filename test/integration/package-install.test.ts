@@ -1,5 +1,6 @@
 // The install story as a new user lives it: `npm pack` the clone, install the tarball into an empty
-// project, and run the `loadtest` command from node_modules/.bin. Catches a package that installs
+// project, and run the `loadtest` command from node_modules/.bin: --version, a short demo, and a
+// short `run --url` against a local server. Catches a package that installs
 // but cannot run: dist/ or scenarios/ left out of `files`, a runtime import from a devDependency,
 // a bin that resolves dist/ from the wrong place.
 //
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli-process.js';
+import { startTestServer } from '../helpers/http-servers.js';
 
 interface PackageJson {
   name: string;
@@ -134,5 +136,22 @@ describe('npm pack → npm i -D ./the.tgz → npx loadtest', () => {
     // package ran the demo to its end; its accuracy is demo.test.ts's question.
     expect([0, 1], demo.err).toContain(demo.code);
     expect(JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8'))).toMatchObject({ status: 'completed', tool: { name: 'loadtest' } });
+
+    // Ad-hoc mode from the installed package, against a local server: three 1 s steps, all passing.
+    const server = await startTestServer();
+    try {
+      const run = await sh(
+        'npx',
+        ['--no', '--', 'loadtest', 'run', '--url', `${server.url}/items`, '--start', '20', '--max', '40', '--step-duration', '1s', '--json', join(dir, 'adhoc.json')],
+        project,
+        60_000,
+      );
+      expect(run.code, run.out + run.err).toBe(0);
+      expect(run.out).toMatch(/^max servable load: /m);
+      expect(JSON.parse(readFileSync(join(dir, 'adhoc.json'), 'utf8'))).toMatchObject({ status: 'completed', scenario: { target: server.url } });
+      expect(server.requests).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
   });
 });
