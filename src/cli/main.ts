@@ -8,7 +8,7 @@ import { registerCommands } from './commands.js';
 
 const HELP_FOOTER = `
 Examples:
-  loadtest demo                                  find a demo service's known capacity (~1 min)
+  loadtest demo                                  find a demo service's known capacity (about 30 s)
   loadtest plan scenarios/checkout.yaml          the steps and worst-case duration, nothing sent
   loadtest run scenarios/checkout.yaml --expect-min 800 --junit results/junit.xml
   loadtest run scenario.yaml --baseline results/main.json --max-regression 10%
