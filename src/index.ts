@@ -1,6 +1,6 @@
 // The library API: the same functions the CLI uses, for scripts that drive loadtest directly.
 //
-//   import { loadScenario, runScenario } from 'loadtest';
+//   import { loadScenario, runScenario } from 'slo-loadtest';
 //   const scenario = await loadScenario('scenarios/checkout.yaml');
 //   const { result, exitCode } = await runScenario(scenario, { json: 'results/checkout.json' });
 //   console.log(result.capacity.summary);

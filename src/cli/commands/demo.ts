@@ -73,7 +73,7 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
 export function registerDemo(program: Command, setExit: SetExit): void {
   const cmd = program
     .command('demo')
-    .description('start a demo service of known capacity and find it (about a minute)')
+    .description('start a demo service of known capacity and find it (about 30 s)')
     .option('--workers <n>', 'demo service workers', '8')
     .option('--service-time <ms>', 'demo service time per request', '20ms')
     .option('--scenario <file>', 'run this scenario instead of scenarios/demo.yaml (DEMO_TARGET is set)');
