@@ -93,7 +93,12 @@ function scripted(script: Script = {}): Traffic & { closed: number; levels: numb
       script.onStep?.(req);
       for (const m of script.progress?.(req.level) ?? []) {
         if (req.signal.aborted) break;
-        const p: StepProgress = { elapsedMs: 100, phase: 'measure', metrics: m, offeredRps: req.level, achievedRps: req.level, inFlight: 1 };
+        // 1.5 s into a step without warm-up (past the abort rules' grace), 1000 requests finished
+        const errors = Math.round((m['error_rate'] ?? 0) * 1000);
+        const p: StepProgress = {
+          elapsedMs: 1500, phase: 'measure', metrics: m, offeredRps: req.level, achievedRps: req.level, inFlight: 0,
+          counts: { scheduled: 1000, finished: 1000, completed: 1000, errors, inFlight: 0 },
+        };
         req.onProgress?.(p);
       }
       await new Promise((r) => setImmediate(r));
