@@ -276,12 +276,19 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
  * percentiles): `p99 < 200ms` needs 381 at z = 1.96, `p999 < …` 3,838. 0 when no rule is a proportion.
  */
 export function samplesToShowMet(rules: readonly SloRule[]): number {
-  let most = 0;
+  return neediestRule(rules)?.samples ?? 0;
+}
+
+/** The proportion rule that needs the most requests to be shown met, and how many. */
+export function neediestRule(rules: readonly SloRule[]): { rule: SloRule; samples: number } | undefined {
+  let most: { rule: SloRule; samples: number } | undefined;
   for (const r of rules) {
     const key = splitMetricKey(r.metric);
     if (key.control || r.op[0] !== '<') continue;
     const limit = key.base === 'error_rate' ? r.threshold : TAIL[key.base];
-    if (limit !== undefined && limit > 0) most = Math.max(most, samplesToProve(limit));
+    if (limit === undefined || !(limit > 0)) continue;
+    const samples = samplesToProve(limit);
+    if (!most || samples > most.samples) most = { rule: r, samples };
   }
   return most;
 }

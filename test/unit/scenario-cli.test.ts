@@ -42,6 +42,7 @@ describe('validateCommand', () => {
     expect(lines).toEqual([
       `ok: ${files[0]}: "minimal", generate, 10 ramp steps up to 100 rps`,
       `ok: ${files[2]}: "anchors", generate, 3 ramp steps up to 20 rps`,
+      `note: ${files[2]}: step length: even stretched, steps at 10, 15, 20 rps cannot show it: judged inconclusive, the ramp goes on past them; a load.step_duration of ≥ 9.5s (or load.start ≥ 48 rps) would`,
     ]);
     expect((err as ScenarioError).details).toEqual([
       `${files[1]}:8:8: load.max: max (100 rps) is below start (500 rps)`,
