@@ -102,7 +102,7 @@ function proportionRule(rule: SloRule, k: number, n: number, limit: number, valu
   const needed = samplesToDecide(n > 0 ? k / n : 0, limit);
   const detail =
     k === 0
-      ? `${rule.text}: ${n} requests cannot show ${what} under ${pct(limit)} (0 seen; it takes ≥ ${needed})`
+      ? `${rule.text}: ${n} requests are too few to show it met (none ${what}; it takes ≥ ${needed})`
       : `${rule.text}: too close to call — ${k} of ${n} requests ${what} (${pct(k / n)}; 95% interval ${pct(ci.low)}–${pct(ci.high)} around the ${pct(limit)} allowed)`;
   return { rule, certainty, value, detail, needed };
 }

@@ -120,7 +120,8 @@ export function worstCaseDurationMs(plan: PlanSpec): number {
 export function stepDurationFor(plan: PlanSpec, level: number): number {
   const need = plan.samplesToProve ?? 0;
   if (!(need > 0) || plan.unit !== 'rps' || !(level > 0)) return plan.stepDurationMs;
-  const judgedMs = Math.ceil((need / level) * 1000);
+  // A Poisson draw of the expected count falls short by up to 3√n: aim above it.
+  const judgedMs = Math.ceil(((need + 3 * Math.sqrt(need)) / level) * 1000);
   const wanted = (plan.warmupMs ?? 0) + judgedMs;
   return Math.min(plan.stepDurationMs * MAX_STRETCH, Math.max(plan.stepDurationMs, Math.ceil(wanted / 100) * 100));
 }
