@@ -3,7 +3,7 @@
 // report and any other outputs, written even when the run was interrupted or failed → an exit code.
 // It never exits the process; process-level handlers (signals, crashes) are opt-in.
 import { createWriteStream } from 'node:fs';
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, fstatSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Scenario } from '../scenario/scenario.js';
 import type { Traffic } from '../traffic/traffic.js';
@@ -251,8 +251,10 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   terminal.finish(result);
   if (!terminalOpts.quiet) (terminalOpts.stream ?? process.stdout).write(`report: ${files.join(', ')}\n`);
   // A runtime failure (target down before the first step, …) is also one line on stderr, so it is
-  // seen when stdout goes to a file or a pipe.
-  if (result.status === 'failed' && terminalOpts.stream !== process.stderr) {
+  // seen when stdout goes to a file or a pipe — but not when both go to the same place (a terminal,
+  // a CI log): there the terminal's own "run failed" line already said it.
+  const terminalStream = terminalOpts.stream ?? process.stdout;
+  if (result.status === 'failed' && terminalStream !== process.stderr && !(terminalStream === process.stdout && sameDestination(1, 2))) {
     process.stderr.write(`loadtest: run failed: ${createRedactor(scenario.secrets)(result.error ?? 'unknown error')}\n`);
   }
   let exitCode = exitCodeFor(result);
@@ -261,6 +263,17 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
     if (exitCode === 0) exitCode = 1;
   }
   return { result, exitCode, files };
+}
+
+/** True when two file descriptors write to the same file, terminal or pipe (`cmd > log 2>&1`). */
+function sameDestination(a: number, b: number): boolean {
+  try {
+    const x = fstatSync(a);
+    const y = fstatSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 /** True when `path` exists and is not a regular file or directory: a device, a FIFO, a socket. */

@@ -12,6 +12,11 @@ import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
 import { formatSetFlags } from '../../scenario/overrides.js';
 
+/** Ramps longer than this are folded: the first FOLD_HEAD steps, a count, the last FOLD_TAIL. */
+const FOLD_ABOVE = 12;
+const FOLD_HEAD = 4;
+const FOLD_TAIL = 3;
+
 export function renderPlan(scenario: Scenario): string[] {
   const l = scenario.load;
   const unit = l.unit === 'rps' ? ' rps' : 'x fair share';
@@ -22,9 +27,17 @@ export function renderPlan(scenario: Scenario): string[] {
     `ramp (${ramp.length} steps, ${l.factor !== undefined ? `×${l.factor}` : `+${l.step}`} from ${l.start} to ${l.max}${unit}):`,
   ];
   const width = Math.max(...ramp.map((level) => `${level}${unit}`.length));
-  ramp.forEach((level, i) =>
-    lines.push(`  step ${String(i + 1).padStart(2)}  ${`${level}${unit}`.padStart(width)}   ends at ${fmtDuration((i + 1) * l.stepDurationMs)}`),
-  );
+  const stepLine = (level: number, i: number) =>
+    `  step ${String(i + 1).padStart(2)}  ${`${level}${unit}`.padStart(width)}   ends at ${fmtDuration((i + 1) * l.stepDurationMs)}`;
+  // A 50-step ramp would push the summary off the screen: the first and last steps show its shape.
+  if (ramp.length > FOLD_ABOVE) {
+    const hidden = ramp.length - FOLD_HEAD - FOLD_TAIL;
+    ramp.slice(0, FOLD_HEAD).forEach((level, i) => lines.push(stepLine(level, i)));
+    lines.push(`  … ${hidden} more steps …`);
+    ramp.slice(-FOLD_TAIL).forEach((level, i) => lines.push(stepLine(level, ramp.length - FOLD_TAIL + i)));
+  } else {
+    ramp.forEach((level, i) => lines.push(stepLine(level, i)));
+  }
   lines.push(
     l.refine !== undefined
       ? `refine: bisect between the last pass and the first fail to ±${Math.round(l.refine * 1000) / 10}%: at most ${refine} more step${refine === 1 ? '' : 's'}`
