@@ -7,8 +7,8 @@ export interface ChartPoint {
   y: number;
   /** Tooltip (SVG <title>) for the marker. */
   title?: string;
-  /** 'fail' draws a hollow marker, 'inconclusive' a grey one. */
-  state?: 'pass' | 'fail' | 'inconclusive';
+  /** 'fail' draws a hollow marker, 'inconclusive' a grey one, 'bound' an upward triangle (a lower bound: "at least"). */
+  state?: 'pass' | 'fail' | 'inconclusive' | 'bound';
 }
 
 export interface Series {
@@ -20,6 +20,8 @@ export interface Series {
   markers?: boolean;
   /** A fitted or guide line: does not widen the axes, and is drawn only inside the data's y range. */
   guide?: boolean;
+  /** false: markers only, no line through them (values that must not read as a trend, such as lower bounds). */
+  line?: boolean;
 }
 
 export interface RefLine {
@@ -187,7 +189,9 @@ export function lineChart(spec: ChartSpec): string {
       ly += 16;
     }
     parts.push(
-      `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+      s.line === false
+        ? marker(lx + 10, ly - 4, 4.5, s.points[0]?.state, s.color, '')
+        : `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
       `<text x="${lx + 26}" y="${ly}" fill="#333">${escapeXml(s.name)}</text>`,
     );
     lx += w;
@@ -259,23 +263,35 @@ export function lineChart(spec: ChartSpec): string {
   for (const s of spec.series) {
     const ps = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!log || p.y > 0) && (!s.guide || (p.y >= y0 && p.y <= y1)));
     if (ps.length === 0) continue;
-    const d = ps.map((p, i) => `${i === 0 ? 'M' : 'L'}${r(sx(p.x))} ${r(sy(p.y))}`).join(' ');
-    parts.push(
-      `<path class="series" data-name="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''} stroke-linejoin="round"/>`,
-    );
-    const markers = s.markers ?? ps.length <= 150;
+    if (s.line !== false) {
+      const d = ps.map((p, i) => `${i === 0 ? 'M' : 'L'}${r(sx(p.x))} ${r(sy(p.y))}`).join(' ');
+      parts.push(
+        `<path class="series" data-name="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''} stroke-linejoin="round"/>`,
+      );
+    }
+    const markers = s.line === false || (s.markers ?? ps.length <= 150);
     if (markers) {
       const rad = ps.length > 60 ? 2.5 : 3.5;
-      for (const p of ps) {
-        const fill = p.state === 'fail' ? '#fff' : p.state === 'inconclusive' ? '#999' : s.color;
-        parts.push(
-          `<circle cx="${r(sx(p.x))}" cy="${r(sy(p.y))}" r="${rad}" fill="${fill}" stroke="${p.state === 'inconclusive' ? '#999' : s.color}" stroke-width="1.5">${p.title ? `<title>${escapeXml(p.title)}</title>` : ''}</circle>`,
-        );
-      }
+      for (const p of ps) parts.push(marker(sx(p.x), sy(p.y), p.state === 'bound' ? rad + 2 : rad, p.state, s.color, p.title ? `<title>${escapeXml(p.title)}</title>` : ''));
     }
   }
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** A data marker: a circle (hollow for 'fail', grey for 'inconclusive'), or for a lower bound a triangle pointing up. */
+function marker(x: number, y: number, rad: number, state: ChartPoint['state'], color: string, title: string): string {
+  const r = (n: number) => n.toFixed(1);
+  if (state === 'bound') {
+    const pts = [
+      [x, y - rad],
+      [x + rad * 0.9, y + rad * 0.6],
+      [x - rad * 0.9, y + rad * 0.6],
+    ];
+    return `<polygon class="bound" points="${pts.map(([a, b]) => `${r(a!)},${r(b!)}`).join(' ')}" fill="#fff" stroke="${color}" stroke-width="1.5">${title}</polygon>`;
+  }
+  const fill = state === 'fail' ? '#fff' : state === 'inconclusive' ? '#999' : color;
+  return `<circle cx="${r(x)}" cy="${r(y)}" r="${rad}" fill="${fill}" stroke="${state === 'inconclusive' ? '#999' : color}" stroke-width="1.5">${title}</circle>`;
 }
 
 /**
