@@ -24,6 +24,7 @@ import { loadReport } from '../report/load-report.js';
 import { writeOutputs } from '../report/outputs.js';
 import { LoadtestError } from '../errors.js';
 import { createRedactor } from '../report/redact.js';
+import { openMetricsEndpoint, type ListenAddress } from '../report/metrics-endpoint.js';
 
 export interface RunScenarioOptions {
   /** Gate: minimum servable load (requests/s); overrides scenario.gate.expectMin. */
@@ -55,6 +56,12 @@ export interface RunScenarioOptions {
    * and a 'failed' report written (exit 1). The CLI turns this on; libraries may not want it.
    */
   catchCrashes?: boolean;
+  /**
+   * Serve the run's state as Prometheus metrics on http://host:port/metrics while it goes
+   * (`--metrics-listen`). Opened before anything is sent (an address that cannot be used is a
+   * UsageError, exit 2), closed when the run ends.
+   */
+  metricsListen?: ListenAddress;
 }
 
 export interface RunOutcome {
@@ -73,6 +80,26 @@ export function slug(name: string): string {
 const CRASH_GRACE_MS = 5000;
 
 export async function runScenario(scenario: Scenario, opts: RunScenarioOptions = {}): Promise<RunOutcome> {
+  if (!opts.metricsListen) return runWith(scenario, opts, []);
+  // Opened first, so a bad address is refused before anything else happens; closed on every path.
+  const endpoint = await openMetricsEndpoint(opts.metricsListen);
+  let outcome: RunOutcome | undefined;
+  try {
+    outcome = await runWith(scenario, opts, [endpoint.listener]);
+    return outcome;
+  } finally {
+    // A completed run waits (bounded) for a scraper's last visit, so the final capacity is recorded.
+    await endpoint.close({
+      lastScrape: outcome?.result.status === 'completed',
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onWait: (ms) => {
+        if (ms >= 1000 && !opts.terminal?.quiet) process.stderr.write(`metrics endpoint: waiting up to ${Math.ceil(ms / 1000)}s for a last scrape of the final result\n`);
+      },
+    });
+  }
+}
+
+async function runWith(scenario: Scenario, opts: RunScenarioOptions, extraListeners: RunListener[]): Promise<RunOutcome> {
   const jsonPath = opts.json ?? scenario.report.json ?? `results/${slug(scenario.name)}.json`;
   // Next to the report, unless the report goes to a device or pipe (`--json /dev/stdout`): a log
   // file beside that would land in /dev.
@@ -122,6 +149,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   const listeners: RunListener[] = [terminal.listener, stepLog.listener];
   if (jsonLinesOut) listeners.push(jsonLinesListener((line) => jsonLinesOut?.write(line)));
   if (opts.onEvent) listeners.push(opts.onEvent);
+  listeners.push(...extraListeners);
   /** An uncaught exception or rejection seen during the run (catchCrashes). */
   let crash: unknown;
   // After a crash the loop ends as 'aborted'; every record (step log, JSON lines) must say 'failed'.
