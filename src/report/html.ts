@@ -6,6 +6,7 @@ import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
 import { describeUsl } from './capacity-usl.js';
 import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 import { errorChart, generatorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
+import { percentileChart } from './html-percentiles.js';
 
 export function escapeHtml(s: string): string {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -59,7 +60,7 @@ export function renderHtml(result: RunResult, model: CapacityModel = result.mode
     ['steps', String(r.steps.length)],
     ['duration', e(fmtDuration(r.durationMs))],
   ];
-  const charts = [rateChart(r), latencyChart(r, model), errorChart(r), ...shiftCharts(r), generatorChart(r)].filter((c): c is string => c !== null);
+  const charts = [rateChart(r), latencyChart(r, model), percentileChart(r), errorChart(r), ...shiftCharts(r), generatorChart(r)].filter((c): c is string => c !== null);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -94,7 +95,7 @@ ${r.warnings.length ? `<h2>Warnings</h2><ul class="caveats">${r.warnings.map((w)
 
 /** A card; `html` is already escaped. Long values get a wider card, so names are not cut mid-word. */
 function card(k: string, html: string): string {
-  const len = html.replace(/<[^>]*>/g, '').length;
+  const len = html.replace(/<[^>]*>/g, '').replace(/&[a-z0-9#]+;/g, 'x').length;
   const size = len > 40 ? ' wider' : len > 14 ? ' wide' : '';
   return `<div class="card${size}"><div class="k">${e(k)}</div><div class="v${len > 14 ? ' long' : ''}">${html}</div></div>`;
 }
