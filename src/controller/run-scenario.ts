@@ -83,6 +83,8 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   if (!opts.metricsListen) return runWith(scenario, opts, []);
   // Opened first, so a bad address is refused before anything else happens; closed on every path.
   const endpoint = await openMetricsEndpoint(opts.metricsListen);
+  // Where to point a scraper (the real port when 0 was asked for), before the run's header.
+  if (!opts.terminal?.quiet) (opts.terminal?.stream ?? (opts.jsonLines === '-' ? process.stderr : process.stdout)).write(`metrics endpoint: ${endpoint.url}\n`);
   let outcome: RunOutcome | undefined;
   try {
     outcome = await runWith(scenario, opts, [endpoint.listener]);

@@ -85,6 +85,7 @@ describe('--metrics-listen, scraped by a real Prometheus', () => {
     expect(seen, cli.stdout() + cli.stderr()).toBe(true);
     const { code } = await cli.exited;
     expect([0, 3, 5]).toContain(code);
+    expect(cli.stdout().split('\n')[0]).toBe(`metrics endpoint: http://127.0.0.1:${port}/metrics`);
     const report = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
     expect(report.status).toBe('completed');
     expect(await portIsFree(port)).toBe(true);
