@@ -96,3 +96,26 @@ export function latencyDistribution(base64: string): { count: number; countAbove
     },
   };
 }
+
+/**
+ * How many recorded values are at or below each bound (microseconds, ascending): the cumulative
+ * buckets of a Prometheus histogram. Exact to the histogram's precision (3 significant digits).
+ */
+export function countsAtOrBelow(h: Histogram, boundsUs: readonly number[]): number[] {
+  const counts = boundsUs.map(() => 0);
+  const js = h as unknown as JsIterable;
+  const it = js.recordedValuesIterator;
+  it.reset();
+  while (it.hasNext()) {
+    const v = it.next();
+    const value = js.lowestEquivalentValue(v.valueIteratedTo);
+    for (let i = boundsUs.length - 1; i >= 0 && value <= boundsUs[i]!; i--) counts[i]! += v.countAtValueIteratedTo;
+  }
+  return counts;
+}
+
+/** The part of hdr-histogram-js's JsHistogram (what createHistogram builds) that iterates recorded values. */
+interface JsIterable {
+  recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } };
+  lowestEquivalentValue(value: number): number;
+}

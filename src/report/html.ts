@@ -6,6 +6,7 @@ import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.
 import { describeUsl } from '../analysis/usl.js';
 import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, modelCaveats, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 import { errorChart, generatorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
+import { percentileChart } from './html-percentiles.js';
 
 export function escapeHtml(s: string): string {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -28,7 +29,9 @@ h2{font-size:17px;margin:28px 0 10px}
 .verdict .line{font-size:16px}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin-top:14px}
 .card{background:#fff;border-radius:8px;padding:10px 14px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
-.card .k{color:#5b616b;font-size:12px}.card .v{font-size:19px;font-weight:600;overflow-wrap:anywhere}
+.card .k{color:#5b616b;font-size:12px}.card .v{font-size:19px;font-weight:600;overflow-wrap:break-word}
+.card.wide{grid-column:span 2}.card.wider{grid-column:1/-1}.card .v.long{font-size:16px}
+.card .rule{white-space:nowrap}
 .panel{background:#fff;border-radius:8px;padding:12px;box-shadow:0 1px 2px rgba(0,0,0,.06);margin-bottom:12px}
 svg.chart{width:100%;height:auto;display:block}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
@@ -50,14 +53,14 @@ export function renderHtml(result: RunResult, model: CapacityModel = capacityMod
   const warn = !bad && r.capacity.verdict !== 'found';
   const c = r.capacity;
   const cards: Array<[string, string]> = [
-    ['max servable load', capacityText(c)],
-    ['resolution', c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`],
-    ['first failing load', c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`],
-    ['limited by', c.limitedBy.join(', ') || '—'],
+    ['max servable load', e(capacityText(c))],
+    ['resolution', e(c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`)],
+    ['first failing load', e(c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`)],
+    ['limited by', limitedBy(c.limitedBy)],
     ['steps', String(r.steps.length)],
-    ['duration', fmtDuration(r.durationMs)],
+    ['duration', e(fmtDuration(r.durationMs))],
   ];
-  const charts = [rateChart(r), latencyChart(r, model), errorChart(r), ...shiftCharts(r), generatorChart(r)].filter((c): c is string => c !== null);
+  const charts = [rateChart(r), latencyChart(r, model), percentileChart(r), errorChart(r), ...shiftCharts(r), generatorChart(r)].filter((c): c is string => c !== null);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -73,7 +76,7 @@ export function renderHtml(result: RunResult, model: CapacityModel = capacityMod
 <p class="sub">${e(`${r.scenario.mode} mode · ${r.scenario.target} · started ${r.startedAt}`)}</p>
 <section class="verdict${bad ? ' bad' : warn ? ' warn' : ''}" id="verdict"><span class="badge">${e(verdictWord(r))}</span><span class="line">${e(capacityLine(r))}</span></section>
 ${r.status !== 'completed' ? `<p class="fail">${e(`Run ${r.status} (${r.stopReason})${r.error ? ': ' + r.error : ''}`)}</p>` : ''}
-<div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="k">${e(k)}</div><div class="v">${e(v)}</div></div>`).join('')}</div>
+<div class="cards">${cards.map(([k, v]) => card(k, v)).join('')}</div>
 ${r.gate ? gateSection(r.gate) : ''}
 <h2>Charts</h2>
 ${charts.map((svg) => `<div class="panel">${svg}</div>`).join('\n')}
@@ -88,6 +91,18 @@ ${r.warnings.length ? `<h2>Warnings</h2><ul class="caveats">${r.warnings.map((w)
 </body>
 </html>
 `;
+}
+
+/** A card; `html` is already escaped. Long values get a wider card, so names are not cut mid-word. */
+function card(k: string, html: string): string {
+  const len = html.replace(/<[^>]*>/g, '').replace(/&[a-z0-9#]+;/g, 'x').length;
+  const size = len > 40 ? ' wider' : len > 14 ? ' wide' : '';
+  return `<div class="card${size}"><div class="k">${e(k)}</div><div class="v${len > 14 ? ' long' : ''}">${html}</div></div>`;
+}
+
+/** The SLOs that limited the capacity, each kept whole on its line (`p99{checkout} < 250ms`). */
+function limitedBy(slos: string[]): string {
+  return slos.length ? slos.map((s) => `<span class="rule">${e(s)}</span>`).join(', ') : '—';
 }
 
 function gateSection(gate: NonNullable<RunResult['gate']>): string {
@@ -129,13 +144,17 @@ function stepsTable(r: RunResult): string {
   if (r.steps.length === 0) return '<p class="sub">No step ran.</p>';
   const slos = r.scenario.slo.map(parseSloText).filter((s) => s !== null);
   const extra = slos.filter((s) => !(s!.metric in SHOWN));
-  const head = ['#', 'phase', 'load', 'achieved', 'p50', 'p90', 'p99', 'errors', ...extra.map((s) => s!.text), 'verdict'];
+  // `asked` is the plan's level (rps, or a multiple of the fair share); `load` what was really
+  // offered (generate) or served by the targets (shift): they differ when the generator fell short.
+  const head = ['#', 'phase', 'asked', 'load', 'achieved', 'p50', 'p90', 'p99', 'errors', ...extra.map((s) => s!.text), 'verdict'];
+  const asked = (s: StepResult) => (r.scenario.load.unit === 'share' ? `${fmtNum(s.level)}× fair share` : `${fmtNum(s.level)} rps`);
   const row = (s: StepResult) => {
     const breached = new Set(s.breaches.map((b) => b.metric));
     const cell = (v: string, cls = 'n') => `<td class="${cls}">${e(v)}</td>`;
     const cells = [
       cell(String(s.index + 1)),
       cell(s.phase, ''),
+      cell(asked(s)),
       cell(`${fmtNum(s.load)} rps`),
       cell(fmtNum(s.achievedRps)),
       ...Object.entries(SHOWN).map(([m, f]) => cell(f(s), breached.has(m) ? 'n fail' : 'n')),
@@ -148,7 +167,7 @@ function stepsTable(r: RunResult): string {
     return `<tr class="row-${e(s.verdict)}">${cells.join('')}</tr>`;
   };
   const th = head.map((h, i) => `<th${i === 1 || i === head.length - 1 ? '' : ' class="n"'}>${e(h)}</th>`).join('');
-  return `<p class="sub">In run order; red cells breached an SLO. Offered load = load (generate mode) or the load served by the targets (shift mode).</p>
+  return `<p class="sub">In run order; red cells breached an SLO. Asked = the plan's level; load = the rate really offered (generate mode) or served by the targets (shift mode).</p>
 <div class="scroll"><table id="steps"><thead><tr>${th}</tr></thead><tbody>${r.steps.map(row).join('')}</tbody></table></div>`;
 }
 

@@ -92,7 +92,7 @@ export function parseScenarioDocument(
       lines.add(p.line);
       const lineText = text.split('\n')[p.line - 1] ?? '';
       // `{ max: ${MAX} }`: in a flow collection `{` ends a plain scalar, so ${…} must be quoted.
-      const hint = /[[{].*\$\{/.test(lineText) ? ' (inside { } or [ ], quote values that use ${VAR}: "${VAR}")' : '';
+      const hint = /[[{].*\$\{/.test(lineText) ? ' (inside { } or [ ], quote values that use ${VAR}: "${VAR}")' : flowRuleHint(lineText);
       problems.push({ path: '', message: yamlMessage(e.code, e.message) + hint, pos: p });
     }
     const shown = problems.slice(0, 10);
@@ -138,6 +138,16 @@ function fromFlag(p: ScenarioProblem, applied: readonly AppliedOverride[]): Scen
   if (o.flag === undefined) return { ...rest, flag: `--set ${o.pathText}` };
   // An ad-hoc flag names its place itself (`--start: …`, not `--start: load.start: …`).
   return { ...rest, path: p.path === best.root ? '' : p.path, flag: o.flag };
+}
+
+/**
+ * `slo: [p99{buy} < 50ms]`: in a flow list `{` opens a mapping, so a rule naming a request breaks
+ * the YAML before any rule is read. The raw parser message says nothing of that: name the rule and
+ * show it quoted.
+ */
+function flowRuleHint(lineText: string): string {
+  const rule = /\[(?:[^\]]*,)?\s*((?:control\.)?[A-Za-z_][A-Za-z0-9_]*\{[^}\n]*\}[^,\]\n]*)/.exec(lineText);
+  return rule ? ` (inside [ ], a rule with {request} must be quoted: "${rule[1]!.trim()}")` : '';
 }
 
 /**

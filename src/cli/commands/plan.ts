@@ -13,6 +13,11 @@ import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
 import { formatSetFlags } from '../../scenario/overrides.js';
 
+/** Ramps longer than this are folded: the first FOLD_HEAD steps, a count, the last FOLD_TAIL. */
+const FOLD_ABOVE = 12;
+const FOLD_HEAD = 4;
+const FOLD_TAIL = 3;
+
 export function renderPlan(scenario: Scenario): string[] {
   // Steps at low rates are stretched to hold the requests the SLOs need (as the run does).
   const needy = scenario.traffic.kind === 'generate' ? neediestRule(scenario.slo) : undefined;
@@ -25,13 +30,23 @@ export function renderPlan(scenario: Scenario): string[] {
     `ramp (${ramp.length} steps, ${l.factor !== undefined ? `×${l.factor}` : `+${l.step}`} from ${l.start} to ${l.max}${unit}):`,
   ];
   const width = Math.max(...ramp.map((level) => `${level}${unit}`.length));
-  let endsAt = 0;
-  ramp.forEach((level, i) => {
+  // Steps at low rates are stretched: each line says when its step ends, and how long a stretched one is.
+  const ends: number[] = [];
+  ramp.reduce((t, level) => (ends.push(t + stepDurationFor(l, level)), ends[ends.length - 1]!), 0);
+  const stepLine = (level: number, i: number) => {
     const d = stepDurationFor(l, level);
-    endsAt += d;
     const stretched = d > l.stepDurationMs ? `  (${fmtDuration(d)} step)` : '';
-    lines.push(`  step ${String(i + 1).padStart(2)}  ${`${level}${unit}`.padStart(width)}   ends at ${fmtDuration(endsAt)}${stretched}`);
-  });
+    return `  step ${String(i + 1).padStart(2)}  ${`${level}${unit}`.padStart(width)}   ends at ${fmtDuration(ends[i]!)}${stretched}`;
+  };
+  // A 50-step ramp would push the summary off the screen: the first and last steps show its shape.
+  if (ramp.length > FOLD_ABOVE) {
+    const hidden = ramp.length - FOLD_HEAD - FOLD_TAIL;
+    ramp.slice(0, FOLD_HEAD).forEach((level, i) => lines.push(stepLine(level, i)));
+    lines.push(`  … ${hidden} more steps …`);
+    ramp.slice(-FOLD_TAIL).forEach((level, i) => lines.push(stepLine(level, ramp.length - FOLD_TAIL + i)));
+  } else {
+    ramp.forEach((level, i) => lines.push(stepLine(level, i)));
+  }
   lines.push(
     l.refine !== undefined
       ? `refine: bisect between the last pass and the first fail to ±${Math.round(l.refine * 1000) / 10}%: at most ${refine} more step${refine === 1 ? '' : 's'}`

@@ -11,6 +11,7 @@ import { beforeShiftRun, shiftDryRun, unrestoredExitCode } from '../../traffic/s
 import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
 import { addAdHocFlags, loadRunScenario, type AdHocRunFlags } from '../ad-hoc-flags.js';
+import { parseListenAddress } from '../../report/metrics-endpoint.js';
 
 export interface RunFlags {
   expectMin?: string;
@@ -33,6 +34,8 @@ export interface RunFlags {
   restoreFirst?: boolean;
   /** `--set path=value` overrides of the scenario, in order. */
   set?: string[];
+  /** host:port to serve Prometheus metrics on during the run. */
+  metricsListen?: string;
 }
 
 /** "500" → 500; anything else is a usage error naming the flag. */
@@ -63,6 +66,7 @@ export function runOptionsFromFlags(flags: RunFlags): RunScenarioOptions {
   for (const key of ['baseline', 'json', 'log', 'junit', 'markdown', 'html', 'history', 'jsonLines'] as const) {
     if (flags[key] !== undefined) opts[key] = flags[key];
   }
+  if (flags.metricsListen !== undefined) opts.metricsListen = parseListenAddress(flags.metricsListen);
   return opts;
 }
 
@@ -80,6 +84,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('--html <file>', 'also write an HTML report with charts')
     .option('--history <dir>', 'add this run to a history directory (`loadtest history`)')
     .option('--json-lines <file>', "stream every run event as a JSON line to a file ('-' = stdout)")
+    .option('--metrics-listen <host:port>', 'serve Prometheus metrics of the run on http://host:port/metrics while it goes')
     .option('-q, --quiet', 'print only the verdict line')
     .option('--no-progress', 'no live progress line, one plain line per finished step');
 }
