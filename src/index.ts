@@ -1,6 +1,6 @@
 // The library API: the same functions the CLI uses, for scripts that drive loadtest directly.
 //
-//   import { loadScenario, runScenario } from 'loadtest';
+//   import { loadScenario, runScenario } from 'slo-loadtest';
 //   const scenario = await loadScenario('scenarios/checkout.yaml');
 //   const { result, exitCode } = await runScenario(scenario, { json: 'results/checkout.json' });
 //   console.log(result.capacity.summary);
@@ -54,7 +54,8 @@ export { renderMarkdown } from './report/markdown.js';
 export { renderHtml } from './report/html.js';
 export { compareRuns, renderCompareTable, renderCompareMarkdown, renderCompareJson } from './report/compare.js';
 export { evaluateGate, gateExitCode } from './analysis/gate.js';
-export { fitCapacityModel, type CapacityModel } from './report/capacity-model.js';
+export { fitCapacityModel, capacityModelOf, type CapacityModel } from './analysis/capacity-model.js';
+export { fitUsl, fitUslPoints, type UslFit } from './analysis/usl.js';
 export { writeOutputs, type OutputOptions } from './report/outputs.js';
 export { appendHistory, readHistory, trend, type HistoryEntry } from './report/history.js';
 export { createTerminalReporter } from './report/terminal.js';

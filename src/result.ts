@@ -2,7 +2,7 @@
 // only input reporters see. Field names here are a public contract: add, never rename.
 import type { StepStats } from './metrics/step-stats.js';
 import type { Breach, StepVerdict } from './slo/slo.js';
-import type { CapacityModel } from './report/capacity-model.js';
+import type { CapacityModel } from './analysis/capacity-model.js';
 
 export const REPORT_SCHEMA = 'loadtest.report';
 export const REPORT_SCHEMA_VERSION = 1;

@@ -64,7 +64,10 @@ export function computeCapacity(steps: readonly CapacityStep[], ctx: CapacityCon
     };
   }
   if (ctx.stopReason === 'inconclusive') {
-    const bad = [...steps].reverse().find((s) => s.verdict === 'inconclusive');
+    // The lowest level above the last pass that could not be judged: where the search had to stop.
+    const bad = steps
+      .filter((s) => s.verdict === 'inconclusive' && (!best || s.level > best.level))
+      .reduce<CapacityStep | undefined>((a, s) => (a === undefined || s.level < a.level ? s : a), undefined);
     const why = bad && bad.inconclusiveReasons.length > 0 ? ` (${bad.inconclusiveReasons.join('; ')})` : '';
     const floor = best ? `; at least ${formatLevel(best, ctx.levelUnit)} passed` : '';
     const what =

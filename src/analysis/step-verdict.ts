@@ -18,9 +18,10 @@
 //        the server saw) still breaches after taking away the generator's event-loop delay; the
 //        corrected latency holds our lateness and our queue. Otherwise INCONCLUSIVE (kind
 //        'limited'), naming the generator.
-//      - no breach at all: a PASS when only the timing suffered (latency from the intended send
-//        time can only have made the service look worse: conservative, with a note); any drop or
-//        undecided rule makes it INCONCLUSIVE.
+//      - no breach at all: a PASS when only the timing suffered and no send was more than 2% of
+//        the window late (latency from the intended send time can only have made the service look
+//        worse: conservative, with a note); later sends (the service may have seen less than the
+//        asked rate), a drop or an undecided rule make it INCONCLUSIVE.
 //   3. An undecided rule (too few requests that close to the limit) is INCONCLUSIVE (kind
 //      'undecided'), with how long a step would decide it.
 //   4. A metric an SLO names that was not measured, too few requests, or a step cut short without a
@@ -69,6 +70,9 @@ export interface JudgeOptions {
   latency?: LatencyDistribution;
 }
 
+/** Most of the judged window a limited generator's sends may run late for its pass to stand. */
+const LATE_SHARE = 0.02;
+
 /** Percentile metrics and the share of requests each allows above its threshold. */
 const TAIL: Readonly<Record<string, number>> = { p50: 0.5, p90: 0.1, p95: 0.05, p99: 0.01, p999: 0.001 };
 
@@ -98,7 +102,7 @@ function proportionRule(rule: SloRule, k: number, n: number, limit: number, valu
   const needed = samplesToDecide(n > 0 ? k / n : 0, limit);
   const detail =
     k === 0
-      ? `${rule.text}: ${n} requests cannot show ${what} under ${pct(limit)} (0 seen; it takes ≥ ${needed})`
+      ? `${rule.text}: ${n} requests are too few to show it met (none ${what}; it takes ≥ ${needed})`
       : `${rule.text}: too close to call — ${k} of ${n} requests ${what} (${pct(k / n)}; 95% interval ${pct(ci.low)}–${pct(ci.high)} around the ${pct(limit)} allowed)`;
   return { rule, certainty, value, detail, needed };
 }
@@ -250,6 +254,11 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
   }
   const reasons = [generatorReason(stats), ...thin, ...(missing.length > 0 ? [`not measured: ${missing.join(', ')}`] : [])];
   if (stats.partial) reasons.push('the step was cut short before its end');
+  // A schedule kept late by at most a sliver of the window still reached the service at the asked
+  // rate; sends later than that may have spilled past the window: the service saw less.
+  if (g.sendLagMaxMs > LATE_SHARE * stats.durationMs) {
+    reasons.push(`its sends ran up to ${g.sendLagMaxMs.toFixed(0)}ms late in a ${stats.durationMs}ms window: the service may not have seen the asked rate`);
+  }
   if (breached.length > 0 || undecided.length > 0 || reasons.length > 1 || g.dropped > 0) {
     return inconclusive('limited', [...reasons, ...undecided.map((j) => j.detail!)], breached);
   }
@@ -267,12 +276,19 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
  * percentiles): `p99 < 200ms` needs 381 at z = 1.96, `p999 < …` 3,838. 0 when no rule is a proportion.
  */
 export function samplesToShowMet(rules: readonly SloRule[]): number {
-  let most = 0;
+  return neediestRule(rules)?.samples ?? 0;
+}
+
+/** The proportion rule that needs the most requests to be shown met, and how many. */
+export function neediestRule(rules: readonly SloRule[]): { rule: SloRule; samples: number } | undefined {
+  let most: { rule: SloRule; samples: number } | undefined;
   for (const r of rules) {
     const key = splitMetricKey(r.metric);
     if (key.control || r.op[0] !== '<') continue;
     const limit = key.base === 'error_rate' ? r.threshold : TAIL[key.base];
-    if (limit !== undefined && limit > 0) most = Math.max(most, samplesToProve(limit));
+    if (limit === undefined || !(limit > 0)) continue;
+    const samples = samplesToProve(limit);
+    if (!most || samples > most.samples) most = { rule: r, samples };
   }
   return most;
 }

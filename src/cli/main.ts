@@ -8,11 +8,12 @@ import { registerCommands } from './commands.js';
 
 const HELP_FOOTER = `
 Examples:
-  loadtest demo                                  find a demo service's known capacity (~1 min)
+  loadtest demo                                  find a demo service's known capacity (about 30 s)
   loadtest plan scenarios/checkout.yaml          the steps and worst-case duration, nothing sent
   loadtest run scenarios/checkout.yaml --expect-min 800 --junit results/junit.xml
   loadtest run scenario.yaml --baseline results/main.json --max-regression 10%
   loadtest run scenario.yaml --set load.max=800 --set 'slo[0]=p99 < 200ms'
+  loadtest run --url http://127.0.0.1:8080/items --slo 'p99 < 100ms' --max 5000   (no file: ad-hoc mode)
   loadtest compare results/main.json results/branch.json
 
 Exit codes:

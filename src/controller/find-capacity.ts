@@ -7,7 +7,7 @@ import type { StepStats, StepProgress } from '../metrics/step-stats.js';
 import type { Breach, SloRule } from '../slo/slo.js';
 import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js';
 import type { RunEvent, RunListener } from './events.js';
-import { evaluateSlos } from '../slo/evaluate.js';
+import { certainBreaches, finalBreaches } from '../analysis/abort-rules.js';
 import { nextStep, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec } from './step-plan.js';
 import { judgeStep, samplesToShowMet } from '../analysis/step-verdict.js';
 import { warnGeneratorNotes } from '../analysis/generator-notes.js';
@@ -26,12 +26,6 @@ export interface FindCapacityOptions {
    * analysis/capacity-change.ts capacityChangeDecided), within the plan's step bound.
    */
   decided?: (bracket: LevelBracket) => boolean;
-}
-
-/** Rules tripped by a set of metrics; a metric not (yet) measured trips nothing. */
-function tripped(rules: readonly SloRule[], metrics: StepStats['metrics']): Breach[] {
-  if (rules.length === 0) return [];
-  return evaluateSlos(rules, metrics).filter((b) => b.value !== null);
 }
 
 function errorMessage(err: unknown): string {
@@ -154,10 +148,10 @@ async function runOneStep(
   const onExternal = (): void => stepAbort.abort();
   external?.addEventListener('abort', onExternal, { once: true });
   let safety: { reason: 'abort-rule' | 'guard'; breaches: Breach[] } | undefined;
-  const checkSafety = (metrics: StepStats['metrics']): void => {
+  const checkSafety = (judge: (rules: readonly SloRule[]) => Breach[]): void => {
     if (safety) return;
-    const guard = tripped(scenario.guard, metrics);
-    const abort = tripped(scenario.abort, metrics);
+    const guard = judge(scenario.guard);
+    const abort = judge(scenario.abort);
     // A guard breach protects live traffic outside the test: it wins when both trip at once.
     if (guard.length > 0) safety = { reason: 'guard', breaches: [...guard, ...abort] };
     else if (abort.length > 0) safety = { reason: 'abort-rule', breaches: abort };
@@ -182,21 +176,20 @@ async function runOneStep(
       signal: stepAbort.signal,
       onProgress: (progress: StepProgress) => {
         emit({ type: 'step-progress', index, level, progress });
-        checkSafety(progress.metrics);
+        // Only a breach the requests still in flight cannot undo stops a step (analysis/abort-rules.ts).
+        checkSafety((rules) => certainBreaches(rules, progress, scenario.load.warmupMs, scenario.traffic.kind));
       },
     });
   } finally {
     external?.removeEventListener('abort', onExternal);
   }
   // The judged window may breach an abort rule the running figures did not (warm-up averaged out).
-  checkSafety(stats.metrics);
+  checkSafety((rules) => finalBreaches(rules, stats.metrics));
 
   const interrupted = external?.aborted === true && !safety;
   const partial = stats.partial || interrupted || safety !== undefined;
-  const judged = judgeStep({ ...stats, partial }, scenario, {
-    extraBreaches: safety?.breaches ?? [],
-    ...(stats.histogram ? { latency: latencyDistribution(stats.histogram) } : {}),
-  });
+  const latency = stats.histogram ? latencyDistribution(stats.histogram) : undefined;
+  const judged = judgeStep({ ...stats, partial }, scenario, { extraBreaches: safety?.breaches ?? [], ...(latency ? { latency } : {}) });
   for (const note of judged.notes) warn(`step ${index + 1} (${traffic.describe(level)}): ${note}`);
   // Generate mode: the load of a step is the level it tested; the offered and achieved rates (a
   // Poisson draw, and what came back) are shown beside it. Shift mode: the served rate it measured.

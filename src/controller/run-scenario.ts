@@ -3,7 +3,7 @@
 // report and any other outputs, written even when the run was interrupted or failed → an exit code.
 // It never exits the process; process-level handlers (signals, crashes) are opt-in.
 import { createWriteStream } from 'node:fs';
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, fstatSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Scenario } from '../scenario/scenario.js';
 import type { Traffic } from '../traffic/traffic.js';
@@ -19,11 +19,12 @@ import { openStepLog, defaultStepLogPath, type StepLog } from '../report/step-lo
 import { writeJsonReport } from '../report/json-report.js';
 import { jsonLinesListener } from '../report/json-lines.js';
 import { evaluateGate, gateDecided } from '../analysis/gate.js';
-import { fitCapacityModel } from '../report/capacity-model.js';
+import { fitCapacityModel } from '../analysis/capacity-model.js';
 import { loadReport } from '../report/load-report.js';
 import { writeOutputs } from '../report/outputs.js';
 import { LoadtestError } from '../errors.js';
 import { createRedactor } from '../report/redact.js';
+import { openMetricsEndpoint, type ListenAddress } from '../report/metrics-endpoint.js';
 
 export interface RunScenarioOptions {
   /** Gate: minimum servable load (requests/s); overrides scenario.gate.expectMin. */
@@ -55,6 +56,12 @@ export interface RunScenarioOptions {
    * and a 'failed' report written (exit 1). The CLI turns this on; libraries may not want it.
    */
   catchCrashes?: boolean;
+  /**
+   * Serve the run's state as Prometheus metrics on http://host:port/metrics while it goes
+   * (`--metrics-listen`). Opened before anything is sent (an address that cannot be used is a
+   * UsageError, exit 2), closed when the run ends.
+   */
+  metricsListen?: ListenAddress;
 }
 
 export interface RunOutcome {
@@ -73,6 +80,28 @@ export function slug(name: string): string {
 const CRASH_GRACE_MS = 5000;
 
 export async function runScenario(scenario: Scenario, opts: RunScenarioOptions = {}): Promise<RunOutcome> {
+  if (!opts.metricsListen) return runWith(scenario, opts, []);
+  // Opened first, so a bad address is refused before anything else happens; closed on every path.
+  const endpoint = await openMetricsEndpoint(opts.metricsListen);
+  // Where to point a scraper (the real port when 0 was asked for), before the run's header.
+  if (!opts.terminal?.quiet) (opts.terminal?.stream ?? (opts.jsonLines === '-' ? process.stderr : process.stdout)).write(`metrics endpoint: ${endpoint.url}\n`);
+  let outcome: RunOutcome | undefined;
+  try {
+    outcome = await runWith(scenario, opts, [endpoint.listener]);
+    return outcome;
+  } finally {
+    // A completed run waits (bounded) for a scraper's last visit, so the final capacity is recorded.
+    await endpoint.close({
+      lastScrape: outcome?.result.status === 'completed',
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onWait: (ms) => {
+        if (ms >= 1000 && !opts.terminal?.quiet) process.stderr.write(`metrics endpoint: waiting up to ${Math.ceil(ms / 1000)}s for a last scrape of the final result\n`);
+      },
+    });
+  }
+}
+
+async function runWith(scenario: Scenario, opts: RunScenarioOptions, extraListeners: RunListener[]): Promise<RunOutcome> {
   const jsonPath = opts.json ?? scenario.report.json ?? `results/${slug(scenario.name)}.json`;
   // Next to the report, unless the report goes to a device or pipe (`--json /dev/stdout`): a log
   // file beside that would land in /dev.
@@ -122,6 +151,7 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   const listeners: RunListener[] = [terminal.listener, stepLog.listener];
   if (jsonLinesOut) listeners.push(jsonLinesListener((line) => jsonLinesOut?.write(line)));
   if (opts.onEvent) listeners.push(opts.onEvent);
+  listeners.push(...extraListeners);
   /** An uncaught exception or rejection seen during the run (catchCrashes). */
   let crash: unknown;
   // After a crash the loop ends as 'aborted'; every record (step log, JSON lines) must say 'failed'.
@@ -252,8 +282,10 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
   terminal.finish(result);
   if (!terminalOpts.quiet) (terminalOpts.stream ?? process.stdout).write(`report: ${files.join(', ')}\n`);
   // A runtime failure (target down before the first step, …) is also one line on stderr, so it is
-  // seen when stdout goes to a file or a pipe.
-  if (result.status === 'failed' && terminalOpts.stream !== process.stderr) {
+  // seen when stdout goes to a file or a pipe — but not when both go to the same place (a terminal,
+  // a CI log): there the terminal's own "run failed" line already said it.
+  const terminalStream = terminalOpts.stream ?? process.stdout;
+  if (result.status === 'failed' && terminalStream !== process.stderr && !(terminalStream === process.stdout && sameDestination(1, 2))) {
     process.stderr.write(`loadtest: run failed: ${createRedactor(scenario.secrets)(result.error ?? 'unknown error')}\n`);
   }
   let exitCode = exitCodeFor(result);
@@ -262,6 +294,17 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
     if (exitCode === 0) exitCode = 1;
   }
   return { result, exitCode, files };
+}
+
+/** True when two file descriptors write to the same file, terminal or pipe (`cmd > log 2>&1`). */
+function sameDestination(a: number, b: number): boolean {
+  try {
+    const x = fstatSync(a);
+    const y = fstatSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 /** True when `path` exists and is not a regular file or directory: a device, a FIFO, a socket. */

@@ -120,7 +120,8 @@ export function worstCaseDurationMs(plan: PlanSpec): number {
 export function stepDurationFor(plan: PlanSpec, level: number): number {
   const need = plan.samplesToProve ?? 0;
   if (!(need > 0) || plan.unit !== 'rps' || !(level > 0)) return plan.stepDurationMs;
-  const judgedMs = Math.ceil((need / level) * 1000);
+  // A Poisson draw of the expected count falls short by up to 3√n: aim above it.
+  const judgedMs = Math.ceil(((need + 3 * Math.sqrt(need)) / level) * 1000);
   const wanted = (plan.warmupMs ?? 0) + judgedMs;
   return Math.min(plan.stepDurationMs * MAX_STRETCH, Math.max(plan.stepDurationMs, Math.ceil(wanted / 100) * 100));
 }
@@ -198,3 +199,34 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
   return at(mid, 'refine');
 }
 
+
+/**
+ * What the SLOs ask of the step length, for `plan` and `validate`: the requests a judged window needs
+ * to show them met, which ramp levels get stretched for it, and which stay too short even at
+ * MAX_STRETCH (their steps will be inconclusive: lengthen load.step_duration or start higher).
+ * Nothing when every step is long enough.
+ */
+export function stepLengthNotes(plan: PlanSpec, why: string): { stretched?: string; tooShort?: string } {
+  const need = plan.samplesToProve ?? 0;
+  if (!(need > 0) || plan.unit !== 'rps') return {};
+  const judgedMs = plan.stepDurationMs - (plan.warmupMs ?? 0);
+  const ramp = plannedRamp(plan);
+  const short = ramp.filter((l) => (l * judgedMs) / 1000 < need);
+  if (short.length === 0) return {};
+  const maxJudgedMs = plan.stepDurationMs * MAX_STRETCH - (plan.warmupMs ?? 0);
+  const tooShort = short.filter((l) => (l * maxJudgedMs) / 1000 < need);
+  const s = (ms: number): string => `${Math.round(ms / 100) / 10}s`;
+  const notes: { stretched?: string; tooShort?: string } = {
+    stretched: `step length: ${why} needs ≥ ${need} requests in a judged window to be shown met; ` +
+      `${short.length} ramp step${short.length === 1 ? '' : 's'} below ${Math.ceil((need * 1000) / judgedMs)} rps ` +
+      `${short.length === 1 ? 'is' : 'are'} stretched (up to ${MAX_STRETCH}× load.step_duration) to hold them`,
+  };
+  if (tooShort.length > 0) {
+    const lowest = Math.min(...tooShort);
+    const wantMs = Math.ceil((need / lowest) * 1000) + (plan.warmupMs ?? 0);
+    notes.tooShort =
+      `step length: even stretched, step${tooShort.length === 1 ? '' : 's'} at ${tooShort.join(', ')} rps cannot show it: judged inconclusive, the ramp goes on past ${tooShort.length === 1 ? 'it' : 'them'}; ` +
+        `a load.step_duration of ≥ ${s(wantMs / MAX_STRETCH)} (or load.start ≥ ${Math.ceil((need * 1000) / maxJudgedMs)} rps) would`;
+  }
+  return notes;
+}

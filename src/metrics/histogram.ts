@@ -100,8 +100,13 @@ export function decodeHistogram(base64: string): Histogram {
  * The judged window's latency distribution as the step verdict reads it (analysis/step-verdict.ts):
  * how many requests were slower than a threshold, from a base64 corrected histogram (µs).
  */
-export function latencyDistribution(base64: string): { count: number; countAbove(ms: number): number } {
-  const h = decodeHistogram(base64);
+export function latencyDistribution(base64: string): { count: number; countAbove(ms: number): number } | undefined {
+  let h: Histogram;
+  try {
+    h = decodeHistogram(base64);
+  } catch {
+    return undefined; // not a histogram (a hand-made StepStats): percentiles are judged on their value
+  }
   const n = h.totalCount;
   // Value (µs, the top of its bucket) of the r-th smallest sample, 1 ≤ r ≤ n.
   const atRank = (r: number): number => h.getValueAtPercentile((100 * r) / n);
@@ -119,4 +124,27 @@ export function latencyDistribution(base64: string): { count: number; countAbove
       return n - lo;
     },
   };
+}
+
+/**
+ * How many recorded values are at or below each bound (microseconds, ascending): the cumulative
+ * buckets of a Prometheus histogram. Exact to the histogram's precision (3 significant digits).
+ */
+export function countsAtOrBelow(h: Histogram, boundsUs: readonly number[]): number[] {
+  const counts = boundsUs.map(() => 0);
+  const js = h as unknown as JsIterable;
+  const it = js.recordedValuesIterator;
+  it.reset();
+  while (it.hasNext()) {
+    const v = it.next();
+    const value = js.lowestEquivalentValue(v.valueIteratedTo);
+    for (let i = boundsUs.length - 1; i >= 0 && value <= boundsUs[i]!; i--) counts[i]! += v.countAtValueIteratedTo;
+  }
+  return counts;
+}
+
+/** The part of hdr-histogram-js's JsHistogram (what createHistogram builds) that iterates recorded values. */
+interface JsIterable {
+  recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } };
+  lowestEquivalentValue(value: number): number;
 }

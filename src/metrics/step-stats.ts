@@ -111,8 +111,16 @@ export interface StepStats {
 export interface StepProgress {
   elapsedMs: number;
   phase: 'warmup' | 'measure';
-  /** Running metrics since the step started (abort rules) … */
+  /**
+   * Running metrics: during the warm-up, of the warm-up (display only); after it, of the judged
+   * window so far, with the step's own definitions (stats.ts buildStepStats).
+   */
   metrics: StepMetrics;
+  /**
+   * Generate mode, after the warm-up: the judged window's counts so far, so abort rules can be judged
+   * as certain whatever the requests still in flight turn out to be (analysis/abort-rules.ts).
+   */
+  counts?: { scheduled: number; finished: number; completed: number; errors: number; inFlight: number };
   offeredRps: number;
   achievedRps: number;
   inFlight: number;

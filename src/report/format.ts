@@ -1,5 +1,6 @@
 // Number and SLO formatting shared by the JUnit, Markdown, HTML, compare and history reporters, so
 // one value reads the same in every output ("312ms", "1.2%", "812 rps").
+import type { LatencyFit, SloPrediction } from '../analysis/capacity-model.js';
 import type { RunResult, StepResult } from '../result.js';
 import { metricKind, parseSlo } from '../slo/parse.js';
 import { splitMetricKey } from '../slo/metric-catalog.js';
@@ -145,4 +146,15 @@ export function capacityText(c: RunResult['capacity']): string {
   if (c.maxServableLoad === null) return 'none';
   const bound = c.verdict === 'above-max' || c.verdict === 'unknown' || c.verdict === 'inconclusive';
   return `${bound ? '≥ ' : ''}${fmtNum(c.maxServableLoad)} rps`;
+}
+
+/** A model's SLO-break prediction for a table cell: "≈667 rps (agrees …)" or "no prediction: …". */
+export function predictionText(p: SloPrediction): string {
+  if (p.predictedBreakLoad === null) return p.note || 'never';
+  return `≈${fmtNum(p.predictedBreakLoad)} rps${p.note ? ` (${p.note})` : ''}`;
+}
+
+/** A latency fit's caveats, with why it gives no knee or prediction when that is not among them already. */
+export function modelCaveats(f: LatencyFit): string[] {
+  return f.refused && !f.caveats.includes(f.refused) ? [...f.caveats, `no knee and no prediction: ${f.refused}`] : f.caveats;
 }

@@ -106,34 +106,47 @@ export async function readHistory(dir: string): Promise<HistoryRead> {
 /** One row of the trend with its flags, computed from the entry and the previous one of the same scenario. */
 export interface TrendRow {
   entry: HistoryEntry;
-  /** Relative change of capacity against the previous run of the same scenario. */
+  /** Relative change of capacity against the previous found capacity of the same scenario; null for a bound. */
   change: number | null;
+  /** The number is a lower bound, not a capacity (see isLowerBound): shown "≥ N", kept out of the trend line. */
+  bound: boolean;
   flags: string[];
 }
 
+/**
+ * A run whose number says "at least": every step up to the plan's max passed (above-max), the run was
+ * interrupted or failed after some passes (unknown), or the generator was the limit above a floor
+ * (inconclusive). Joined into a trend line it would read as a capacity that rose or fell.
+ */
+export function isLowerBound(e: HistoryEntry): boolean {
+  const v = e.capacity.verdict;
+  return e.capacity.maxServableLoad !== null && (v === 'above-max' || v === 'unknown' || v === 'inconclusive');
+}
+
 export function trend(entries: HistoryEntry[], maxRegression = DEFAULT_MAX_REGRESSION): TrendRow[] {
+  // The last *found* capacity of each scenario: a change against a lower bound would be made up.
   const prev = new Map<string, HistoryEntry>();
   return entries.map((entry) => {
     const p = prev.get(entry.scenario);
     const cur = entry.capacity.maxServableLoad;
+    const found = entry.capacity.verdict === 'found' && cur !== null;
     const before = p?.capacity.maxServableLoad ?? null;
-    const change = cur !== null && before !== null && before > 0 ? (cur - before) / before : null;
+    const change = found && before !== null && before > 0 ? (cur - before) / before : null;
     const flags: string[] = [];
     if (entry.gate && !entry.gate.passed) flags.push('gate failed');
     if (entry.status !== 'completed') flags.push(entry.status);
     // Only a found capacity can drop: any other verdict's number is a lower bound (or nothing).
-    if (change !== null && p && entry.capacity.verdict === 'found') {
+    if (change !== null && p) {
       const noise = (entry.capacity.resolution ?? 0) + (p.capacity.resolution ?? 0);
       if (-change > Math.max(noise, maxRegression)) flags.push(`drop ${signedPct(change)}`);
     }
     if (cur === null) flags.push('no servable load');
-    prev.set(entry.scenario, entry);
-    return { entry, change, flags };
+    if (found) prev.set(entry.scenario, entry);
+    return { entry, change, bound: isLowerBound(entry), flags };
   });
 }
 
-const isLowerBound = (v: HistoryEntry['capacity']['verdict']) => v === 'above-max' || v === 'unknown' || v === 'inconclusive';
-const cap = (e: HistoryEntry) => (e.capacity.maxServableLoad === null ? 'none' : `${isLowerBound(e.capacity.verdict) ? '≥ ' : ''}${fmtNum(e.capacity.maxServableLoad)} rps`);
+const cap = (e: HistoryEntry) => (e.capacity.maxServableLoad === null ? 'none' : `${isLowerBound(e) ? '≥ ' : ''}${fmtNum(e.capacity.maxServableLoad)} rps`);
 const res = (e: HistoryEntry) => (e.capacity.resolution === null ? '' : `±${pct(e.capacity.resolution)}`);
 const gateWord = (e: HistoryEntry) => (e.gate ? (e.gate.passed ? 'pass' : 'FAIL') : '—');
 
@@ -162,10 +175,14 @@ export function renderHistoryTable(rows: TrendRow[]): string {
   const line = (r: string[]) => r.map((v, c) => v + ' '.repeat(widths[c]! - [...v].length)).join('  ').trimEnd();
   const out = cells.map(line);
   for (const name of [...new Set(rows.map((r) => r.entry.scenario))]) {
-    const vals = rows.filter((r) => r.entry.scenario === name).map((r) => r.entry.capacity.maxServableLoad);
+    const mine = rows.filter((r) => r.entry.scenario === name);
+    // Bars for capacities only; a lower bound is an arrow (at least this much), outside the range.
+    const vals = mine.map((r) => (r.bound ? null : r.entry.capacity.maxServableLoad));
+    const bars = [...sparkline(vals, 0).padEnd(mine.length)].map((ch, i) => (mine[i]!.bound ? '↑' : ch)).join('');
     const nums = vals.filter((v): v is number => v !== null);
     const range = nums.length ? ` ${fmtNum(Math.min(...nums))}–${fmtNum(Math.max(...nums))} rps` : '';
-    out.push('', `${name}: ${sparkline(vals, 0)}${range} (bars from 0)`);
+    const note = mine.some((r) => r.bound) ? '; ↑ a lower bound: capped at max, interrupted or inconclusive' : '';
+    out.push('', `${name}: ${bars}${range} (bars from 0${note})`);
   }
   return out.join('\n') + '\n';
 }
@@ -175,7 +192,7 @@ export function renderHistoryMarkdown(rows: TrendRow[]): string {
 }
 
 export function renderHistoryJson(rows: TrendRow[]): string {
-  return JSON.stringify(rows.map((r) => ({ ...r.entry, change: r.change, flags: r.flags })), null, 2) + '\n';
+  return JSON.stringify(rows.map((r) => ({ ...r.entry, change: r.change, lowerBound: r.bound, flags: r.flags })), null, 2) + '\n';
 }
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#17becf'];
@@ -189,19 +206,26 @@ export function renderHistoryHtml(rows: TrendRow[]): string {
     yLabel: 'requests/s',
     xIntegers: true,
     xFormat: (n) => String(Math.round(n)),
-    series: names.map((name, i) => ({
-      name,
-      color: PALETTE[i % PALETTE.length]!,
-      points: rows
-        .map((r, idx) => ({ r, idx }))
-        .filter(({ r }) => r.entry.scenario === name && r.entry.capacity.maxServableLoad !== null)
-        .map(({ r, idx }) => ({
-          x: idx + 1,
-          y: r.entry.capacity.maxServableLoad!,
-          state: r.flags.length ? ('fail' as const) : ('pass' as const),
-          title: `run ${idx + 1} · ${r.entry.startedAt} · ${cap(r.entry)}${r.flags.length ? ' · ' + r.flags.join('; ') : ''}`,
-        })),
-    })),
+    // Per scenario: the found capacities as a line, and the lower bounds as △ markers beside it —
+    // never on the line, which would read a capped or interrupted run as a capacity change.
+    series: names.flatMap((name, i) => {
+      const color = PALETTE[i % PALETTE.length]!;
+      const points = (bound: boolean) =>
+        rows
+          .map((r, idx) => ({ r, idx }))
+          .filter(({ r }) => r.entry.scenario === name && r.entry.capacity.maxServableLoad !== null && r.bound === bound)
+          .map(({ r, idx }) => ({
+            x: idx + 1,
+            y: r.entry.capacity.maxServableLoad!,
+            state: bound ? ('bound' as const) : r.flags.length ? ('fail' as const) : ('pass' as const),
+            title: `run ${idx + 1} · ${r.entry.startedAt} · ${cap(r.entry)}${bound ? ' (a lower bound)' : ''}${r.flags.length ? ' · ' + r.flags.join('; ') : ''}`,
+          }));
+      const bounds = points(true);
+      return [
+        { name, color, points: points(false) },
+        ...(bounds.length ? [{ name: `${name}: at least (capped at max, interrupted or inconclusive)`, color, line: false, points: bounds }] : []),
+      ];
+    }),
   });
   const body = rows
     .map((t, i) => `<tr class="${t.flags.length ? 'row-fail' : 'row-pass'}">${rowCells(t, i).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
@@ -209,7 +233,7 @@ export function renderHistoryHtml(rows: TrendRow[]): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>loadtest capacity history</title><style>${HTML_CSS}</style></head>
-<body><main><h1>Capacity history</h1><p class="sub">${rows.length} runs · hollow markers: the gate failed or capacity dropped</p>
+<body><main><h1>Capacity history</h1><p class="sub">${rows.length} runs · hollow markers: the gate failed or capacity dropped · △ a lower bound (≥): not a capacity, so not on the line</p>
 <div class="panel">${chart}</div>
 <div class="scroll"><table id="history"><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></div>
 </main></body></html>

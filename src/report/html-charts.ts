@@ -2,7 +2,7 @@
 // percentiles against load (SLO thresholds, max servable load, the failing zone, the model's fit),
 // error rate against load, and for shift runs the target group against the control group.
 import type { RunResult, StepResult } from '../result.js';
-import { fittedLatency, type CapacityModel } from './capacity-model.js';
+import { fittedLatency, type CapacityModel } from '../analysis/capacity-model.js';
 import { fmtNum, fmtPct, isLatencyMetric, parseSloText, stepsByLoad } from './format.js';
 import { lineChart, type ChartPoint, type RefLine, type Series } from './svg-chart.js';
 

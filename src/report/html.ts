@@ -2,10 +2,11 @@
 // self-contained file — inline CSS, inline SVG charts drawn here, no script, no network fetch — so it
 // can be attached to a CI run, mailed, or opened from disk years later. Every user string is escaped.
 import type { GateCheck, RunResult, StepResult } from '../result.js';
-import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
-import { describeUsl } from './capacity-usl.js';
-import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
+import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.js';
+import { describeUsl } from '../analysis/usl.js';
+import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, modelCaveats, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 import { errorChart, generatorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
+import { percentileChart } from './html-percentiles.js';
 
 export function escapeHtml(s: string): string {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -28,7 +29,9 @@ h2{font-size:17px;margin:28px 0 10px}
 .verdict .line{font-size:16px}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin-top:14px}
 .card{background:#fff;border-radius:8px;padding:10px 14px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
-.card .k{color:#5b616b;font-size:12px}.card .v{font-size:19px;font-weight:600;overflow-wrap:anywhere}
+.card .k{color:#5b616b;font-size:12px}.card .v{font-size:19px;font-weight:600;overflow-wrap:break-word}
+.card.wide{grid-column:span 2}.card.wider{grid-column:1/-1}.card .v.long{font-size:16px}
+.card .rule{white-space:nowrap}
 .panel{background:#fff;border-radius:8px;padding:12px;box-shadow:0 1px 2px rgba(0,0,0,.06);margin-bottom:12px}
 svg.chart{width:100%;height:auto;display:block}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
@@ -44,20 +47,20 @@ footer{color:#5b616b;font-size:12px;margin-top:30px}
 @media print{.scroll{max-height:none;overflow:visible}body{background:#fff}}
 `;
 
-export function renderHtml(result: RunResult, model: CapacityModel = result.model ?? fitCapacityModel(result)): string {
+export function renderHtml(result: RunResult, model: CapacityModel = capacityModelOf(result)): string {
   const r = result;
   const bad = r.status !== 'completed' || (r.gate && !r.gate.passed) || r.capacity.maxServableLoad === null;
   const warn = !bad && r.capacity.verdict !== 'found';
   const c = r.capacity;
   const cards: Array<[string, string]> = [
-    ['max servable load', capacityText(c)],
-    ['resolution', c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`],
-    ['first failing load', c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`],
-    ['limited by', c.limitedBy.join(', ') || '—'],
+    ['max servable load', e(capacityText(c))],
+    ['resolution', e(c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`)],
+    ['first failing load', e(c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`)],
+    ['limited by', limitedBy(c.limitedBy)],
     ['steps', String(r.steps.length)],
-    ['duration', fmtDuration(r.durationMs)],
+    ['duration', e(fmtDuration(r.durationMs))],
   ];
-  const charts = [rateChart(r), latencyChart(r, model), errorChart(r), ...shiftCharts(r), generatorChart(r)].filter((c): c is string => c !== null);
+  const charts = [rateChart(r), latencyChart(r, model), percentileChart(r), errorChart(r), ...shiftCharts(r), generatorChart(r)].filter((c): c is string => c !== null);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -73,7 +76,7 @@ export function renderHtml(result: RunResult, model: CapacityModel = result.mode
 <p class="sub">${e(`${r.scenario.mode} mode · ${r.scenario.target} · started ${r.startedAt}`)}</p>
 <section class="verdict${bad ? ' bad' : warn ? ' warn' : ''}" id="verdict"><span class="badge">${e(verdictWord(r))}</span><span class="line">${e(capacityLine(r))}</span></section>
 ${r.status !== 'completed' ? `<p class="fail">${e(`Run ${r.status} (${r.stopReason})${r.error ? ': ' + r.error : ''}`)}</p>` : ''}
-<div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="k">${e(k)}</div><div class="v">${e(v)}</div></div>`).join('')}</div>
+<div class="cards">${cards.map(([k, v]) => card(k, v)).join('')}</div>
 ${r.gate ? gateSection(r.gate) : ''}
 <h2>Charts</h2>
 ${charts.map((svg) => `<div class="panel">${svg}</div>`).join('\n')}
@@ -90,6 +93,18 @@ ${r.warnings.length ? `<h2>Warnings</h2><ul class="caveats">${r.warnings.map((w)
 `;
 }
 
+/** A card; `html` is already escaped. Long values get a wider card, so names are not cut mid-word. */
+function card(k: string, html: string): string {
+  const len = html.replace(/<[^>]*>/g, '').replace(/&[a-z0-9#]+;/g, 'x').length;
+  const size = len > 40 ? ' wider' : len > 14 ? ' wide' : '';
+  return `<div class="card${size}"><div class="k">${e(k)}</div><div class="v${len > 14 ? ' long' : ''}">${html}</div></div>`;
+}
+
+/** The SLOs that limited the capacity, each kept whole on its line (`p99{checkout} < 250ms`). */
+function limitedBy(slos: string[]): string {
+  return slos.length ? slos.map((s) => `<span class="rule">${e(s)}</span>`).join(', ') : '—';
+}
+
 function gateSection(gate: NonNullable<RunResult['gate']>): string {
   const row = (g: GateCheck) => `<tr><td class="${e(g.outcome)}">${e(g.outcome)}</td><td>${e(g.name)}</td><td>${e(g.message)}</td></tr>`;
   return `<h2 id="gate">Gate: <span class="${gate.passed ? 'pass' : 'fail'}">${gate.passed ? 'passed' : 'FAILED'}</span></h2>
@@ -100,16 +115,20 @@ function modelSection(m: CapacityModel): string {
   const rows = m.fits
     .map((f) => {
       const preds = f.predictions
-        .map((p) => `${e(p.slo)}: ${p.predictedBreakLoad === null ? 'never' : `≈${e(fmtNum(p.predictedBreakLoad))} rps`}${p.note ? ` <span class="skipped">(${e(p.note)})</span>` : ''}`)
+        .map((p) =>
+          p.predictedBreakLoad === null
+            ? `${e(p.slo)}: <span class="skipped">${e(p.note || 'never')}</span>`
+            : `${e(p.slo)}: ≈${e(fmtNum(p.predictedBreakLoad))} rps${p.note ? ` <span class="skipped">(${e(p.note)})</span>` : ''}`,
+        )
         .join('<br>');
       return `<tr><td>${e(f.metric)}</td><td class="n">${f.points}</td><td class="n">${f.r2 === null ? 'n/a' : f.r2.toFixed(2)}</td><td class="n">${f.knee === null ? '—' : `≈${e(fmtNum(f.knee))} rps`}</td><td>${preds || '—'}</td></tr>`;
     })
     .join('');
-  const caveats = m.fits.flatMap((f) => f.caveats.map((c) => `${f.metric}: ${c}`)).concat((m.usl?.caveats ?? []).map((c) => `USL: ${c}`));
+  const caveats = m.fits.flatMap((f) => modelCaveats(f).map((c) => `${f.metric}: ${c}`)).concat((m.usl?.caveats ?? []).map((c) => `USL: ${c}`));
   return `<h2>Capacity model</h2>
 <p>A reading aid — the measured capacity above is the answer. Latency against load is fitted as two straight lines meeting at a knee (least squares); throughput against concurrency with the Universal Scalability Law. In short: ${e(m.summary)}.</p>
 <table id="model"><thead><tr><th>metric</th><th class="n">points</th><th class="n">R²</th><th class="n">knee</th><th>predicted SLO break</th></tr></thead><tbody>${rows}</tbody></table>
-<p id="usl">${e(describeUsl(m.usl))}</p>
+<p id="usl">${e(describeUsl(m.usl, m.uslSkipped))}</p>
 ${caveats.length ? `<ul class="caveats">${caveats.map((c) => `<li>${e(c)}</li>`).join('')}</ul>` : ''}`;
 }
 
@@ -125,13 +144,17 @@ function stepsTable(r: RunResult): string {
   if (r.steps.length === 0) return '<p class="sub">No step ran.</p>';
   const slos = r.scenario.slo.map(parseSloText).filter((s) => s !== null);
   const extra = slos.filter((s) => !(s!.metric in SHOWN));
-  const head = ['#', 'phase', 'load', 'achieved', 'p50', 'p90', 'p99', 'errors', ...extra.map((s) => s!.text), 'verdict'];
+  // `asked` is the plan's level (rps, or a multiple of the fair share); `load` what was really
+  // offered (generate) or served by the targets (shift): they differ when the generator fell short.
+  const head = ['#', 'phase', 'asked', 'load', 'achieved', 'p50', 'p90', 'p99', 'errors', ...extra.map((s) => s!.text), 'verdict'];
+  const asked = (s: StepResult) => (r.scenario.load.unit === 'share' ? `${fmtNum(s.level)}× fair share` : `${fmtNum(s.level)} rps`);
   const row = (s: StepResult) => {
     const breached = new Set(s.breaches.map((b) => b.metric));
     const cell = (v: string, cls = 'n') => `<td class="${cls}">${e(v)}</td>`;
     const cells = [
       cell(String(s.index + 1)),
       cell(s.phase, ''),
+      cell(asked(s)),
       cell(`${fmtNum(s.load)} rps`),
       cell(fmtNum(s.achievedRps)),
       ...Object.entries(SHOWN).map(([m, f]) => cell(f(s), breached.has(m) ? 'n fail' : 'n')),
@@ -144,7 +167,7 @@ function stepsTable(r: RunResult): string {
     return `<tr class="row-${e(s.verdict)}">${cells.join('')}</tr>`;
   };
   const th = head.map((h, i) => `<th${i === 1 || i === head.length - 1 ? '' : ' class="n"'}>${e(h)}</th>`).join('');
-  return `<p class="sub">In run order; red cells breached an SLO. Offered load = load (generate mode) or the load served by the targets (shift mode).</p>
+  return `<p class="sub">In run order; red cells breached an SLO. Asked = the plan's level; load = the rate really offered (generate mode) or served by the targets (shift mode).</p>
 <div class="scroll"><table id="steps"><thead><tr>${th}</tr></thead><tbody>${r.steps.map(row).join('')}</tbody></table></div>`;
 }
 

@@ -1,9 +1,9 @@
 // Markdown summary (`--markdown file.md`, and $GITHUB_STEP_SUMMARY): a verdict line, the capacity,
 // the gate, the steps and the capacity model — what a reviewer wants to see in a PR or job summary.
 import type { RunResult } from '../result.js';
-import { fitCapacityModel, type CapacityModel } from './capacity-model.js';
-import { describeUsl } from './capacity-usl.js';
-import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
+import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.js';
+import { describeUsl } from '../analysis/usl.js';
+import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, modelCaveats, parseSloText, pct, predictionText, sloValue, verdictWord, shortReason } from './format.js';
 
 /** Escapes text for a Markdown table cell or line: pipes, HTML, emphasis and link syntax. */
 export function mdEscape(s: string): string {
@@ -28,7 +28,7 @@ export const FOLD_STEPS = 15;
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️', 'within-noise': '〰️', skipped: '⏭️' } as const;
 
-export function renderMarkdown(result: RunResult, model: CapacityModel = result.model ?? fitCapacityModel(result)): string {
+export function renderMarkdown(result: RunResult, model: CapacityModel = capacityModelOf(result)): string {
   const out: string[] = [];
   const r = result;
   const ok = r.status === 'completed' && (r.gate?.passed ?? true) && r.capacity.maxServableLoad !== null;
@@ -104,7 +104,7 @@ function modelSection(m: CapacityModel): string {
   const rows: string[][] = [];
   const caveats: string[] = [];
   for (const f of m.fits) {
-    const preds = f.predictions.map((p) => `${p.slo}: ${p.predictedBreakLoad === null ? 'never' : `≈${fmtNum(p.predictedBreakLoad)} rps`}${p.note ? ` (${p.note})` : ''}`);
+    const preds = f.predictions.map((p) => `${p.slo}: ${predictionText(p)}`);
     rows.push([
       f.metric,
       String(f.points),
@@ -112,11 +112,11 @@ function modelSection(m: CapacityModel): string {
       f.knee === null ? '—' : `≈${fmtNum(f.knee)} rps`,
       preds.join('; ') || '—',
     ]);
-    for (const c of f.caveats) caveats.push(`${f.metric}: ${c}`);
+    for (const c of modelCaveats(f)) caveats.push(`${f.metric}: ${c}`);
   }
   let s = `A reading aid — the measured capacity above is the answer. Latency against load is fitted as two straight lines meeting at a knee (least squares); throughput against concurrency with the Universal Scalability Law. In short: ${mdEscape(m.summary)}.\n\n`;
   s += mdTable(['metric', 'points', 'R²', 'knee', 'predicted SLO break'], rows, ['l', 'r', 'r', 'r', 'l']);
-  s += `\n${mdEscape(describeUsl(m.usl))}\n`;
+  s += `\n${mdEscape(describeUsl(m.usl, m.uslSkipped))}\n`;
   for (const c of m.usl?.caveats ?? []) caveats.push(`USL: ${c}`);
   if (caveats.length) s += '\n' + caveats.map((c) => `- ⚠️ ${mdEscape(c)}`).join('\n') + '\n';
   return s;

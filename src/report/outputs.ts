@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { LoadtestError } from '../errors.js';
 import type { RunResult } from '../result.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { fitCapacityModel } from './capacity-model.js';
+import { capacityModelOf } from '../analysis/capacity-model.js';
 import { appendHistory } from './history.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
@@ -28,7 +28,7 @@ export interface OutputOptions {
 export async function writeOutputs(result: RunResult, opts: OutputOptions): Promise<string[]> {
   const env = opts.env ?? process.env;
   const written: string[] = [];
-  const model = result.model ?? fitCapacityModel(result);
+  const model = capacityModelOf(result);
   let markdown: string | undefined;
   const md = () => (markdown ??= renderMarkdown(result, model));
 

@@ -7,8 +7,8 @@ export interface ChartPoint {
   y: number;
   /** Tooltip (SVG <title>) for the marker. */
   title?: string;
-  /** 'fail' draws a hollow marker, 'inconclusive' a grey one. */
-  state?: 'pass' | 'fail' | 'inconclusive';
+  /** 'fail' draws a hollow marker, 'inconclusive' a grey one, 'bound' an upward triangle (a lower bound: "at least"). */
+  state?: 'pass' | 'fail' | 'inconclusive' | 'bound';
 }
 
 export interface Series {
@@ -20,6 +20,8 @@ export interface Series {
   markers?: boolean;
   /** A fitted or guide line: does not widen the axes, and is drawn only inside the data's y range. */
   guide?: boolean;
+  /** false: markers only, no line through them (values that must not read as a trend, such as lower bounds). */
+  line?: boolean;
 }
 
 export interface RefLine {
@@ -49,6 +51,8 @@ export interface ChartSpec {
   yScale?: 'linear' | 'log' | 'auto';
   /** Integer x ticks only (step numbers). */
   xIntegers?: boolean;
+  /** Exactly these x ticks, and the x axis spans them (a transformed axis such as percentile "nines"). */
+  xTicks?: number[];
 }
 
 const FONT_PX = 12;
@@ -120,7 +124,19 @@ export function lineChart(spec: ChartSpec): string {
   const W = spec.width ?? 900;
   const H = spec.height ?? 340;
   const pw = W - M.left - M.right;
-  const ph = H - M.top - M.bottom;
+  // A legend that wraps pushes the plot down (and the chart grows by as much), so its rows never sit on the plot.
+  let rows = 1;
+  for (let x = M.left, i = 0; i < spec.series.length; i++) {
+    const w = 26 + spec.series[i]!.name.length * CHAR_PX + 14;
+    if (x + w > W - M.right && x > M.left) {
+      rows++;
+      x = M.left;
+    }
+    x += w;
+  }
+  const top = M.top + 16 * (rows - 1);
+  const Ht = H + 16 * (rows - 1);
+  const ph = Ht - top - M.bottom;
   const xf = spec.xFormat ?? defaultFmt;
   const yf = spec.yFormat ?? defaultFmt;
   const pts = spec.series.filter((s) => !s.guide).flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
@@ -128,7 +144,7 @@ export function lineChart(spec: ChartSpec): string {
   const ys = [...pts.map((p) => p.y), ...(spec.hLines ?? []).map((l) => l.value)];
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="${escapeXml(spec.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${escapeXml(spec.id)}-title" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="${FONT_PX}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="${escapeXml(spec.id)}" viewBox="0 0 ${W} ${Ht}" width="${W}" height="${Ht}" role="img" aria-labelledby="${escapeXml(spec.id)}-title" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="${FONT_PX}">`,
     `<title id="${escapeXml(spec.id)}-title">${escapeXml(spec.title)}</title>`,
     `<text x="${M.left}" y="20" font-size="15" font-weight="600" fill="#111">${escapeXml(spec.title)}</text>`,
   );
@@ -143,7 +159,10 @@ export function lineChart(spec: ChartSpec): string {
   const dataX1 = Math.max(...xs);
   let x0 = dataX0;
   let x1 = dataX1;
-  if (spec.xIntegers) {
+  if (spec.xTicks && spec.xTicks.length >= 2) {
+    x0 = Math.min(dataX0, ...spec.xTicks);
+    x1 = Math.max(dataX1, ...spec.xTicks);
+  } else if (spec.xIntegers) {
     x0 -= 0.5;
     x1 += 0.5;
   } else {
@@ -173,8 +192,8 @@ export function lineChart(spec: ChartSpec): string {
   }
   const sx = (x: number) => M.left + ((x - x0) / (x1 - x0)) * pw;
   const sy = log
-    ? (y: number) => M.top + ph - ((Math.log10(Math.max(y, y0)) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))) * ph
-    : (y: number) => M.top + ph - ((y - y0) / (y1 - y0)) * ph;
+    ? (y: number) => top + ph - ((Math.log10(Math.max(y, y0)) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))) * ph
+    : (y: number) => top + ph - ((y - y0) / (y1 - y0)) * ph;
   const r = (n: number) => n.toFixed(1);
 
   // Legend, one row under the title; wraps when crowded.
@@ -182,12 +201,14 @@ export function lineChart(spec: ChartSpec): string {
   let ly = 40;
   for (const s of spec.series) {
     const w = 26 + s.name.length * CHAR_PX + 14;
-    if (lx + w > W - M.right) {
+    if (lx + w > W - M.right && lx > M.left) {
       lx = M.left;
       ly += 16;
     }
     parts.push(
-      `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+      s.line === false
+        ? marker(lx + 10, ly - 4, 4.5, s.points[0]?.state, s.color, '')
+        : `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
       `<text x="${lx + 26}" y="${ly}" fill="#333">${escapeXml(s.name)}</text>`,
     );
     lx += w;
@@ -196,7 +217,7 @@ export function lineChart(spec: ChartSpec): string {
   if (spec.shadeFrom && spec.shadeFrom.x < x1) {
     const sxv = Math.max(M.left, sx(spec.shadeFrom.x));
     parts.push(
-      `<rect class="fail-zone" x="${r(sxv)}" y="${M.top}" width="${r(M.left + pw - sxv)}" height="${ph}" fill="#d62728" fill-opacity="0.07"><title>${escapeXml(spec.shadeFrom.label)}</title></rect>`,
+      `<rect class="fail-zone" x="${r(sxv)}" y="${top}" width="${r(M.left + pw - sxv)}" height="${ph}" fill="#d62728" fill-opacity="0.07"><title>${escapeXml(spec.shadeFrom.label)}</title></rect>`,
     );
   }
 
@@ -204,28 +225,30 @@ export function lineChart(spec: ChartSpec): string {
   const yTicks = log ? logTicks(y0, y1, Math.max(2, Math.floor(ph / 28))) : linearTicks(y0, y1, Math.max(2, Math.floor(ph / 40)), yf, ph / (y1 - y0));
   for (const t of yTicks) {
     const y = sy(t);
-    if (y < M.top - 0.5 || y > M.top + ph + 0.5) continue;
+    if (y < top - 0.5 || y > top + ph + 0.5) continue;
     parts.push(
       `<line x1="${M.left}" y1="${r(y)}" x2="${M.left + pw}" y2="${r(y)}" stroke="#e5e5e5"/>`,
       `<text class="tick y" x="${M.left - 6}" y="${r(y + 4)}" text-anchor="end" fill="#555">${escapeXml(yf(t))}</text>`,
     );
   }
-  const xTicks = spec.xIntegers
+  const xTicks = spec.xTicks && spec.xTicks.length >= 2
+    ? spec.xTicks
+    : spec.xIntegers
     ? linearTicks(dataX0, dataX1, Math.max(2, Math.floor(pw / 60)), xf, pw / (x1 - x0), true)
     : linearTicks(x0, x1, Math.max(2, Math.floor(pw / 60)), xf, pw / (x1 - x0));
   for (const t of xTicks) {
     const x = sx(t);
     if (x < M.left - 0.5 || x > M.left + pw + 0.5) continue;
     parts.push(
-      `<line x1="${r(x)}" y1="${M.top + ph}" x2="${r(x)}" y2="${M.top + ph + 5}" stroke="#888"/>`,
-      `<text class="tick x" x="${r(x)}" y="${M.top + ph + 18}" text-anchor="middle" fill="#555">${escapeXml(xf(t))}</text>`,
+      `<line x1="${r(x)}" y1="${top + ph}" x2="${r(x)}" y2="${top + ph + 5}" stroke="#888"/>`,
+      `<text class="tick x" x="${r(x)}" y="${top + ph + 18}" text-anchor="middle" fill="#555">${escapeXml(xf(t))}</text>`,
     );
   }
   parts.push(
-    `<line x1="${M.left}" y1="${M.top + ph}" x2="${M.left + pw}" y2="${M.top + ph}" stroke="#888"/>`,
-    `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${M.top + ph}" stroke="#888"/>`,
-    `<text x="${M.left + pw / 2}" y="${H - 8}" text-anchor="middle" fill="#333">${escapeXml(spec.xLabel)}</text>`,
-    `<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#333">${escapeXml(spec.yLabel + (log ? ' (log scale)' : ''))}</text>`,
+    `<line x1="${M.left}" y1="${top + ph}" x2="${M.left + pw}" y2="${top + ph}" stroke="#888"/>`,
+    `<line x1="${M.left}" y1="${top}" x2="${M.left}" y2="${top + ph}" stroke="#888"/>`,
+    `<text x="${M.left + pw / 2}" y="${Ht - 8}" text-anchor="middle" fill="#333">${escapeXml(spec.xLabel)}</text>`,
+    `<text transform="translate(16 ${top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#333">${escapeXml(spec.yLabel + (log ? ' (log scale)' : ''))}</text>`,
   );
 
   // Reference lines; labels nudged apart when thresholds are close.
@@ -243,13 +266,13 @@ export function lineChart(spec: ChartSpec): string {
   }
   // Vertical-line labels go near the top, stepping down past any threshold line they would sit on.
   const hYs = hLines.map((l) => sy(l.value));
-  let vy = M.top + 14;
+  let vy = top + 14;
   for (const l of spec.vLines ?? []) {
     const x = sx(l.value);
     const right = x > M.left + pw * 0.7;
-    while (hYs.some((y) => y > vy - FONT_PX - 2 && y < vy + 5) && vy < M.top + ph - 10) vy += 6;
+    while (hYs.some((y) => y > vy - FONT_PX - 2 && y < vy + 5) && vy < top + ph - 10) vy += 6;
     parts.push(
-      `<line class="marker-line" x1="${r(x)}" y1="${M.top}" x2="${r(x)}" y2="${M.top + ph}" stroke="${l.color}" stroke-width="1.5"/>`,
+      `<line class="marker-line" x1="${r(x)}" y1="${top}" x2="${r(x)}" y2="${top + ph}" stroke="${l.color}" stroke-width="1.5"/>`,
       `<text class="marker-label" x="${r(right ? x - 5 : x + 5)}" y="${r(vy)}" text-anchor="${right ? 'end' : 'start'}" fill="${l.color}" font-weight="600" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeXml(l.label)}</text>`,
     );
     vy += 16;
@@ -259,23 +282,35 @@ export function lineChart(spec: ChartSpec): string {
   for (const s of spec.series) {
     const ps = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!log || p.y > 0) && (!s.guide || (p.y >= y0 && p.y <= y1)));
     if (ps.length === 0) continue;
-    const d = ps.map((p, i) => `${i === 0 ? 'M' : 'L'}${r(sx(p.x))} ${r(sy(p.y))}`).join(' ');
-    parts.push(
-      `<path class="series" data-name="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''} stroke-linejoin="round"/>`,
-    );
-    const markers = s.markers ?? ps.length <= 150;
+    if (s.line !== false) {
+      const d = ps.map((p, i) => `${i === 0 ? 'M' : 'L'}${r(sx(p.x))} ${r(sy(p.y))}`).join(' ');
+      parts.push(
+        `<path class="series" data-name="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''} stroke-linejoin="round"/>`,
+      );
+    }
+    const markers = s.line === false || (s.markers ?? ps.length <= 150);
     if (markers) {
       const rad = ps.length > 60 ? 2.5 : 3.5;
-      for (const p of ps) {
-        const fill = p.state === 'fail' ? '#fff' : p.state === 'inconclusive' ? '#999' : s.color;
-        parts.push(
-          `<circle cx="${r(sx(p.x))}" cy="${r(sy(p.y))}" r="${rad}" fill="${fill}" stroke="${p.state === 'inconclusive' ? '#999' : s.color}" stroke-width="1.5">${p.title ? `<title>${escapeXml(p.title)}</title>` : ''}</circle>`,
-        );
-      }
+      for (const p of ps) parts.push(marker(sx(p.x), sy(p.y), p.state === 'bound' ? rad + 2 : rad, p.state, s.color, p.title ? `<title>${escapeXml(p.title)}</title>` : ''));
     }
   }
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** A data marker: a circle (hollow for 'fail', grey for 'inconclusive'), or for a lower bound a triangle pointing up. */
+function marker(x: number, y: number, rad: number, state: ChartPoint['state'], color: string, title: string): string {
+  const r = (n: number) => n.toFixed(1);
+  if (state === 'bound') {
+    const pts = [
+      [x, y - rad],
+      [x + rad * 0.9, y + rad * 0.6],
+      [x - rad * 0.9, y + rad * 0.6],
+    ];
+    return `<polygon class="bound" points="${pts.map(([a, b]) => `${r(a!)},${r(b!)}`).join(' ')}" fill="#fff" stroke="${color}" stroke-width="1.5">${title}</polygon>`;
+  }
+  const fill = state === 'fail' ? '#fff' : state === 'inconclusive' ? '#999' : color;
+  return `<circle cx="${r(x)}" cy="${r(y)}" r="${rad}" fill="${fill}" stroke="${state === 'inconclusive' ? '#999' : color}" stroke-width="1.5">${title}</circle>`;
 }
 
 /**

@@ -7,6 +7,9 @@ import type { RunResult, StepResult } from '../result.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { formatSetFlags } from '../scenario/overrides.js';
 import { formatRps } from '../analysis/capacity.js';
+import { clipText, visibleLength, wrapItems } from './terminal-fit.js';
+
+const ANSI = /\x1b\[[0-9;]*m/g;
 
 export function fmtMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
@@ -43,14 +46,20 @@ export function describePlan(scenario: Scenario, plannedSteps: number, worstCase
   );
 }
 
-export function renderHeader(scenario: Scenario, target: string, plannedSteps: number, worstCaseMs: number, c: ChalkInstance): string[] {
+/**
+ * The run's first lines. `width` (a terminal's columns) breaks the plan and the rule lists between
+ * their parts instead of letting the terminal cut words; without it every part is one line.
+ */
+export function renderHeader(scenario: Scenario, target: string, plannedSteps: number, worstCaseMs: number, c: ChalkInstance, width = Infinity): string[] {
+  const list = (label: string, items: string[], sep = ', ') => (width === Infinity ? [`${label}${items.join(sep)}`] : wrapItems(label, items, sep, width));
+  const plan = describePlan(scenario, plannedSteps, worstCaseMs);
   const lines = [
     `${c.bold('loadtest')}: ${scenario.name} → ${target} (${scenario.traffic.kind})`,
-    describePlan(scenario, plannedSteps, worstCaseMs),
-    `SLOs: ${scenario.slo.map((r) => r.text).join(', ') || '(none)'}`,
+    ...(visibleLength(plan) > width ? list('', plan.split('; '), '; ') : [plan]),
+    ...list('SLOs: ', scenario.slo.length ? scenario.slo.map((r) => r.text) : ['(none)']),
   ];
-  if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
-  if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
+  if (scenario.abort.length > 0) lines.push(...list('abort if: ', scenario.abort.map((r) => r.text)));
+  if (scenario.guard.length > 0) lines.push(...list('guard: ', scenario.guard.map((r) => r.text)));
   if (scenario.overrides?.length) lines.push(`overrides: ${formatSetFlags(scenario.overrides)}`);
   return lines;
 }
@@ -69,28 +78,57 @@ export interface LiveState {
   progress?: StepProgress;
 }
 
+/** What the live line shows; narrower terminals get the later, smaller variants. */
+interface LiveLayout {
+  /** The run's remaining time after the step's. */
+  runLeft: boolean;
+  /** 'full' = `offered 200 → 198 rps`, 'short' = `→ 198 rps` (the step's own description says what was asked). */
+  rates: 'full' | 'short' | false;
+  bar: number;
+  p50: boolean;
+}
+
+const LIVE_LAYOUTS: LiveLayout[] = [
+  { runLeft: true, rates: 'full', bar: 10, p50: true },
+  { runLeft: false, rates: 'full', bar: 10, p50: true },
+  { runLeft: false, rates: 'short', bar: 10, p50: true },
+  { runLeft: false, rates: 'short', bar: 5, p50: true },
+  { runLeft: false, rates: 'short', bar: 5, p50: false },
+  { runLeft: false, rates: false, bar: 0, p50: false },
+];
+
 /**
- * The line redrawn in place on a TTY while a step runs, kept near 100 columns:
- * `step 2/≤15 ramp  200 rps  ██████░░░░ 2s left (run ≤54s)  offered 200 → 200 rps  p50 20.0ms p99 31.0ms  err 0%`
+ * The line redrawn in place on a TTY while a step runs, fitted to `width` by dropping, in order: the
+ * run's remaining time, the word "offered", half the bar, p50, the achieved rate and the bar (p99
+ * and the error rate stay to the last):
+ * `step 2/≤15 ramp   200 rps  ██████░░░░ 2s left (run ≤54s)  offered 200 → 200 rps  p50 20.0ms p99 31.0ms  err 0%`
  */
-export function renderProgressLine(s: LiveState, c: ChalkInstance): string {
+export function renderProgressLine(s: LiveState, c: ChalkInstance, width = Infinity): string {
+  let line = '';
+  for (const layout of LIVE_LAYOUTS) {
+    line = progressLine(s, c, layout);
+    if (visibleLength(line) <= width) return line;
+  }
+  return line;
+}
+
+function progressLine(s: LiveState, c: ChalkInstance, layout: LiveLayout): string {
   const p = s.progress;
   const elapsed = p?.elapsedMs ?? 0;
   const left = Math.max(0, s.durationMs - elapsed);
   const m = p?.metrics ?? {};
   // Retries of inconclusive steps can run past the planned worst case: then just the number.
   const n = s.index < s.plannedSteps ? `step ${s.index + 1}/≤${s.plannedSteps}` : `step ${s.index + 1}`;
-  let time = `${bar(s.durationMs > 0 ? elapsed / s.durationMs : 0, 10)} ${fmtDuration(Math.ceil(left / 1000) * 1000)} left`;
+  const bars = layout.bar > 0 ? `${bar(s.durationMs > 0 ? elapsed / s.durationMs : 0, layout.bar)} ` : '';
+  let time = `${bars}${fmtDuration(Math.ceil(left / 1000) * 1000)} left`;
   // The run's remaining time if every planned step still ran: an upper bound (the search usually stops sooner).
   const stepsAfter = s.plannedSteps - s.index - 1;
-  if (stepsAfter > 0) time += ' ' + c.dim(`(run ≤${fmtDuration(Math.ceil((left + stepsAfter * s.durationMs) / 1000) * 1000)})`);
-  const parts = [`${n} ${s.phase.padEnd(6)}${c.bold(s.description)}`, time];
+  if (layout.runLeft && stepsAfter > 0) time += ' ' + c.dim(`(run ≤${fmtDuration(Math.ceil((left + stepsAfter * s.durationMs) / 1000) * 1000)})`);
+  const parts = [`${n} ${s.phase.padEnd(6)} ${c.bold(s.description)}`, time];
   if (p) {
-    parts.push(
-      `offered ${formatRps(p.offeredRps)} → ${formatRps(p.achievedRps)} rps`,
-      `p50 ${fmtMs(m['p50'])} p99 ${fmtMs(m['p99'])}`,
-      `err ${fmtPct(m['error_rate'])}`,
-    );
+    if (layout.rates === 'full') parts.push(`offered ${formatRps(p.offeredRps)} → ${formatRps(p.achievedRps)} rps`);
+    else if (layout.rates === 'short') parts.push(`→ ${formatRps(p.achievedRps)} rps`);
+    parts.push((layout.p50 ? `p50 ${fmtMs(m['p50'])} ` : '') + `p99 ${fmtMs(m['p99'])}`, `err ${fmtPct(m['error_rate'])}`);
     if (p.phase === 'warmup') parts.push(c.dim('(warm-up)'));
   }
   return parts.join('  ');
@@ -123,24 +161,53 @@ export function stepWhy(step: StepResult): string {
   return breached;
 }
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, max - 1) + '…';
+/** The fixed columns of a step line; narrower terminals get the later layouts. */
+interface StepLayout {
+  phase: boolean;
+  /** 'full' = `achieved    198`, 'short' = `→    198`. */
+  achieved: 'full' | 'short' | false;
+  p50: boolean;
 }
 
-/** One plain line per finished step (the only per-step output when not on a TTY). */
-export function renderStepLine(step: StepResult, c: ChalkInstance): string {
-  const m = step.metrics;
+const STEP_LAYOUTS: StepLayout[] = [
+  { phase: true, achieved: 'full', p50: true },
+  { phase: true, achieved: 'short', p50: true },
+  { phase: false, achieved: 'short', p50: true },
+  { phase: false, achieved: 'short', p50: false },
+  { phase: false, achieved: false, p50: false },
+];
+
+/** Room a layout leaves for the verdict and why (`✗ fail  p99 < 250ms (was 400ms)`) before a narrower one is taken. */
+const MIN_TAIL = 30;
+
+/**
+ * One plain line per finished step (the only per-step output when not on a TTY). With a `width`
+ * (a TTY's columns) the line fits it: the widest layout that leaves room for the verdict and a
+ * reason, the reason cut with … — chosen by width alone, so the lines of a run stay aligned.
+ */
+export function renderStepLine(step: StepResult, c: ChalkInstance, width = Infinity): string {
   const why = stepWhy(step);
-  return [
-    `step ${String(step.index + 1).padStart(2)}`,
-    step.phase.padEnd(6),
-    `${formatRps(step.load).padStart(6)} rps`,
-    `achieved ${formatRps(step.achievedRps).padStart(6)}`,
-    `p50 ${fmtMs(stepLatency(step, 'p50')).padStart(7)}`,
-    `p99 ${fmtMs(stepLatency(step, 'p99')).padStart(7)}`,
-    `err ${fmtPct(step.errorRate).padStart(6)}`,
-    verdictMark(step.verdict, c) + (step.partial ? c.dim(' (partial)') : '') + (why ? `  ${why}` : ''),
-  ].join('  ');
+  const verdict = verdictMark(step.verdict, c) + (step.partial ? c.dim(' (partial)') : '');
+  let fixed = '';
+  for (const layout of STEP_LAYOUTS) {
+    fixed = stepColumns(step, layout);
+    if (visibleLength(fixed) + 2 + MIN_TAIL <= width) break;
+  }
+  const room = width - visibleLength(fixed) - 2 - visibleLength(verdict) - 2;
+  // No room even for a few characters of the reason: the verdict alone (the final table repeats it).
+  const tail = why && room >= 4 ? `${verdict}  ${clipText(why, room)}` : verdict;
+  const line = `${fixed}  ${tail}`;
+  return visibleLength(line) <= width ? line : clipText(line.replace(ANSI, ''), width);
+}
+
+function stepColumns(step: StepResult, layout: StepLayout): string {
+  const cols = [`step ${String(step.index + 1).padStart(2)}`];
+  if (layout.phase) cols.push(step.phase.padEnd(6));
+  cols.push(`${formatRps(step.load).padStart(6)} rps`);
+  if (layout.achieved) cols.push(`${layout.achieved === 'full' ? 'achieved' : '→'} ${formatRps(step.achievedRps).padStart(6)}`);
+  if (layout.p50) cols.push(`p50 ${fmtMs(stepLatency(step, 'p50')).padStart(7)}`);
+  cols.push(`p99 ${fmtMs(stepLatency(step, 'p99')).padStart(7)}`, `err ${fmtPct(step.errorRate).padStart(6)}`);
+  return cols.join('  ');
 }
 
 function table(head: string[], rows: string[][], right: boolean[]): string[] {
@@ -150,24 +217,43 @@ function table(head: string[], rows: string[][], right: boolean[]): string[] {
   return [fmt(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)];
 }
 
-/** The end of a run: every step by load, then the verdict line and anything the user must know. */
-export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?: boolean; warnings?: boolean } = {}): string[] {
+/** Columns of the final table, dropped from a narrow terminal in this order while the reasons get less than MIN_WHY. */
+const DROP_ORDER = ['step', 'p50', 'achieved'];
+const MIN_WHY = 30;
+
+/**
+ * The end of a run: every step by load, then the verdict line and anything the user must know.
+ * With a `width` the table fits it (reasons cut, then the step, p50 and achieved columns dropped);
+ * the verdict and warnings are prose and may wrap.
+ */
+export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?: boolean; warnings?: boolean; width?: number } = {}): string[] {
   const lines: string[] = [];
   const steps = [...result.steps].sort((a, b) => a.level - b.level || a.index - b.index);
+  const width = opts.width ?? Infinity;
   if (steps.length > 0 && opts.table !== false) {
-    const head = ['load rps', 'achieved', 'p50', 'p99', 'errors', 'step', 'verdict', 'breached / why'];
-    const rows = steps.map((s) => [
-      formatRps(s.load),
-      formatRps(s.achievedRps),
-      fmtMs(stepLatency(s, 'p50')),
-      fmtMs(stepLatency(s, 'p99')),
-      fmtPct(s.errorRate),
-      `${s.index + 1} ${s.phase}`,
-      s.verdict + (s.partial ? ' (partial)' : ''),
+    const all: Array<{ head: string; right: boolean; cell: (s: StepResult) => string }> = [
+      { head: 'load rps', right: true, cell: (s) => formatRps(s.load) },
+      { head: 'achieved', right: true, cell: (s) => formatRps(s.achievedRps) },
+      { head: 'p50', right: true, cell: (s) => fmtMs(stepLatency(s, 'p50')) },
+      { head: 'p99', right: true, cell: (s) => fmtMs(stepLatency(s, 'p99')) },
+      { head: 'errors', right: true, cell: (s) => fmtPct(s.errorRate) },
+      { head: 'step', right: false, cell: (s) => `${s.index + 1} ${s.phase}` },
+      { head: 'verdict', right: false, cell: (s) => s.verdict + (s.partial ? ' (partial)' : '') },
       // The step lines above (and the JSON report) carry the reasons in full.
-      clip(stepWhy(s), 80),
-    ]);
-    const t = table(head, rows, [true, true, true, true, true, false, false, false]);
+      { head: 'breached / why', right: false, cell: (s) => clipText(stepWhy(s), 80) },
+    ];
+    const build = (cols: typeof all) => table(cols.map((x) => x.head), steps.map((s) => cols.map((x) => x.cell(s))), cols.map((x) => x.right));
+    let cols = all;
+    for (const drop of DROP_ORDER) {
+      // The separator row is not trimmed: its length is the width of the columns.
+      const rest = build(cols.slice(0, -1))[1]!.length;
+      if (width - rest - 2 >= MIN_WHY) break;
+      cols = cols.filter((x) => x.head !== drop);
+    }
+    // The reasons get what is left (at least their heading's width).
+    const room = Math.max('breached / why'.length, width - build(cols.slice(0, -1))[1]!.length - 2);
+    const why = { ...cols.at(-1)!, cell: (s: StepResult) => clipText(stepWhy(s), Math.min(80, room)) };
+    const t = build([...cols.slice(0, -1), why]).map((l) => (visibleLength(l) > width ? clipText(l, width) : l));
     lines.push('', c.bold(t[0]!), c.dim(t[1]!));
     t.slice(2).forEach((line, i) => {
       const v = steps[i]!.verdict;

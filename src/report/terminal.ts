@@ -8,6 +8,7 @@ import type { RunResult } from '../result.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { renderFinal, renderHeader, renderProgressLine, renderStepLine, type LiveState } from './terminal-format.js';
 import { describeTarget } from '../scenario/describe-target.js';
+import { clipText, visibleLength } from './terminal-fit.js';
 
 export interface TerminalOptions {
   /** Where to write; default process.stdout. */
@@ -28,7 +29,6 @@ export interface TerminalReporter {
   finish(result: RunResult): void;
 }
 
-const ANSI = /\x1b\[[0-9;]*m/g;
 const plain = new Chalk({ level: 0 });
 
 export function chalkFor(color: boolean | undefined, isTTY: boolean): ChalkInstance {
@@ -57,15 +57,19 @@ export function createTerminalReporter(opts: TerminalOptions = {}): TerminalRepo
     if (shown) write('\r\x1b[2K');
     shown = false;
   };
+  // On a TTY every line fits the terminal (read each time: it can be resized), one column spare so
+  // that a full line does not move the cursor to the next; a CI log (no TTY) gets full lines, its
+  // viewer wraps or scrolls them. A TTY that does not say its width is taken as 80 columns.
+  const width = (): number => (tty ? ((stream as NodeJS.WriteStream).columns || 80) - 1 : Infinity);
   const draw = (force = false): void => {
     if (!live || !state) return;
     const now = Date.now();
     if (!force && now - lastDraw < redrawMs) return;
     lastDraw = now;
-    const cols = (stream as NodeJS.WriteStream).columns ?? 120;
-    let line = renderProgressLine(state, c);
-    // Never wrap: a wrapped line cannot be redrawn with \r. Too wide → plain text, cut to fit.
-    if (line.replace(ANSI, '').length > cols - 1) line = renderProgressLine(state, plain).slice(0, cols - 1);
+    const cols = width();
+    let line = renderProgressLine(state, c, cols);
+    // Never wrap: a wrapped line cannot be redrawn with \r. Narrower than the narrowest layout → plain text, cut to fit.
+    if (visibleLength(line) > cols) line = clipText(renderProgressLine(state, plain, cols), cols);
     write('\r\x1b[2K' + line);
     shown = true;
   };
@@ -75,7 +79,7 @@ export function createTerminalReporter(opts: TerminalOptions = {}): TerminalRepo
       case 'run-start':
         redact = createRedactor(e.scenario.secrets);
         plannedSteps = e.plannedSteps;
-        if (!opts.quiet) write(renderHeader(e.scenario, describeTarget(e.scenario), e.plannedSteps, e.worstCaseMs, c).join('\n') + '\n');
+        if (!opts.quiet) write(renderHeader(e.scenario, describeTarget(e.scenario), e.plannedSteps, e.worstCaseMs, c, width()).join('\n') + '\n');
         break;
       case 'step-start':
         state = { index: e.index, plannedSteps, phase: e.phase, description: e.description, durationMs: e.durationMs };
@@ -90,7 +94,7 @@ export function createTerminalReporter(opts: TerminalOptions = {}): TerminalRepo
       case 'step-end':
         clearLive();
         state = undefined;
-        if (!opts.quiet) write(renderStepLine(e.step, c) + '\n');
+        if (!opts.quiet) write(renderStepLine(e.step, c, width()) + '\n');
         break;
       case 'warning':
         // Quiet mode prints the warnings once, under the verdict line.
@@ -111,7 +115,7 @@ export function createTerminalReporter(opts: TerminalOptions = {}): TerminalRepo
     finish(result) {
       clearLive();
       // Warnings were printed as they happened; quiet mode printed nothing yet, so it repeats them.
-      write(renderFinal(result, c, { table: !opts.quiet, warnings: opts.quiet === true }).join('\n') + '\n');
+      write(renderFinal(result, c, { table: !opts.quiet, warnings: opts.quiet === true, width: width() }).join('\n') + '\n');
     },
   };
 }

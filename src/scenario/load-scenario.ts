@@ -3,7 +3,7 @@
 // (or with the `--set` flag a value came from).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ExitCode } from '../exit-codes.js';
 import { LoadtestError, ScenarioError, UsageError, type ScenarioProblem } from '../errors.js';
 import { KEYS, HINTS } from './fields.js';
@@ -24,6 +24,11 @@ export interface LoadScenarioOptions {
 }
 
 export async function loadScenario(file: string, opts: LoadScenarioOptions = {}): Promise<Scenario> {
+  return (await loadScenarioDocument(file, opts)).scenario;
+}
+
+/** loadScenario, and the parsed YAML document with the overrides applied (`run --print-scenario`). */
+export async function loadScenarioDocument(file: string, opts: LoadScenarioOptions = {}): Promise<{ scenario: Scenario; document: Document }> {
   // A malformed flag is reported before the file is even read: it is wrong whatever the file says.
   const overrides = toOverrides(opts.overrides ?? []);
   let text: string;
@@ -34,16 +39,17 @@ export async function loadScenario(file: string, opts: LoadScenarioOptions = {})
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
     throw new LoadtestError(`cannot read scenario ${file}: ${why}`, ExitCode.USAGE);
   }
-  const scenario = parseScenario(text, file, opts.env, overrides);
-  scenario.file = resolve(file);
-  return scenario;
+  const parsed = parseScenarioDocument(text, file, opts.env, overrides);
+  parsed.scenario.file = resolve(file);
+  return parsed;
 }
 
 /** `--set` strings → overrides; a UsageError (exit 2) listing every malformed one. */
 export function toOverrides(given: readonly (string | Override)[]): Override[] {
-  const { overrides, errors } = parseOverrides(given.map((o) => (typeof o === 'string' ? o : o.text)));
+  const { overrides, errors } = parseOverrides(given.filter((o) => typeof o === 'string'));
   if (errors.length > 0) throw overrideError(errors);
-  return overrides;
+  let next = 0;
+  return given.map((o) => (typeof o === 'string' ? overrides[next++]! : o));
 }
 
 function overrideError(lines: string[]): LoadtestError {
@@ -61,6 +67,16 @@ export function parseScenario(
   env: Record<string, string | undefined> = process.env,
   overrides: readonly (string | Override)[] = [],
 ): Scenario {
+  return parseScenarioDocument(text, file, env, overrides).scenario;
+}
+
+/** parseScenario, and the parsed YAML document with the overrides applied. */
+export function parseScenarioDocument(
+  text: string,
+  file: string,
+  env: Record<string, string | undefined> = process.env,
+  overrides: readonly (string | Override)[] = [],
+): { scenario: Scenario; document: Document } {
   const sets = toOverrides(overrides);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
@@ -76,7 +92,7 @@ export function parseScenario(
       lines.add(p.line);
       const lineText = text.split('\n')[p.line - 1] ?? '';
       // `{ max: ${MAX} }`: in a flow collection `{` ends a plain scalar, so ${…} must be quoted.
-      const hint = /[[{].*\$\{/.test(lineText) ? ' (inside { } or [ ], quote values that use ${VAR}: "${VAR}")' : '';
+      const hint = /[[{].*\$\{/.test(lineText) ? ' (inside { } or [ ], quote values that use ${VAR}: "${VAR}")' : flowRuleHint(lineText);
       problems.push({ path: '', message: yamlMessage(e.code, e.message) + hint, pos: p });
     }
     const shown = problems.slice(0, 10);
@@ -99,8 +115,10 @@ export function parseScenario(
     const problems = r.problems.map((p) => fromFlag({ ...p, message: redact(p.message) }, applied));
     throw new ScenarioError(sortProblems(problems.length > 0 ? problems : [{ path: '', message: 'invalid scenario' }]));
   }
-  if (sets.length > 0) scenario.overrides = sets.map((o) => o.text);
-  return scenario;
+  // Recorded: the `--set` flags (the ad-hoc flags are the scenario itself, not changes to a file).
+  const setFlags = sets.filter((o) => o.flag === undefined);
+  if (setFlags.length > 0) scenario.overrides = setFlags.map((o) => o.text);
+  return { scenario, document: doc };
 }
 
 /**
@@ -116,7 +134,20 @@ function fromFlag(p: ScenarioProblem, applied: readonly AppliedOverride[]): Scen
   }
   if (!best) return p;
   const { pos: _inFile, ...rest } = p;
-  return { ...rest, flag: `--set ${best.override.pathText}` };
+  const o = best.override;
+  if (o.flag === undefined) return { ...rest, flag: `--set ${o.pathText}` };
+  // An ad-hoc flag names its place itself (`--start: …`, not `--start: load.start: …`).
+  return { ...rest, path: p.path === best.root ? '' : p.path, flag: o.flag };
+}
+
+/**
+ * `slo: [p99{buy} < 50ms]`: in a flow list `{` opens a mapping, so a rule naming a request breaks
+ * the YAML before any rule is read. The raw parser message says nothing of that: name the rule and
+ * show it quoted.
+ */
+function flowRuleHint(lineText: string): string {
+  const rule = /\[(?:[^\]]*,)?\s*((?:control\.)?[A-Za-z_][A-Za-z0-9_]*\{[^}\n]*\}[^,\]\n]*)/.exec(lineText);
+  return rule ? ` (inside [ ], a rule with {request} must be quoted: "${rule[1]!.trim()}")` : '';
 }
 
 /**

@@ -35,6 +35,11 @@ export interface Override {
   path: PathSegment[];
   /** The value parsed as YAML: 800, 'p99 < 200ms', ['a', 'b'], { a: 1 }, null for an empty value. */
   value: unknown;
+  /**
+   * The flag this override stands for when it is not a `--set` (ad-hoc mode: `--url`, `--slo`, …;
+   * see ad-hoc.ts): problems with its value are attributed to it, and `text` is that flag as given.
+   */
+  flag?: string;
 }
 
 export type ParsedOverride = { ok: true; override: Override } | { ok: false; error: string };
@@ -146,14 +151,15 @@ export interface AppliedOverride {
 
 /**
  * Applies overrides in order (a later one wins) to a parsed scenario document. `source` names the
- * document in problems (the file). Each problem is one line starting with `--set <text>:`.
+ * document in problems (the file). Each problem is one line starting with `--set <text>:` (or the
+ * ad-hoc flag as given).
  */
 export function applyOverrides(doc: Document, overrides: readonly Override[], source = 'the scenario'): { applied: AppliedOverride[]; problems: string[] } {
   const applied: AppliedOverride[] = [];
   const problems: string[] = [];
   for (const o of overrides) {
     const r = applyOne(doc, o, source);
-    if (typeof r === 'string') problems.push(`--set ${o.text}: ${r}`);
+    if (typeof r === 'string') problems.push(`${o.flag ? o.text : `--set ${o.text}`}: ${r}`);
     else applied.push({ override: o, root: r.root });
   }
   return { applied, problems };

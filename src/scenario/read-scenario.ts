@@ -99,11 +99,17 @@ function readReport(r: Reader, root: MapView): ReportSpec | undefined {
   let ok = true;
   for (const k of KEYS.report) {
     if (!m.has(k)) continue;
-    const v = r.text(m.get(k), m.p(k), 'a file path', false);
-    if (v === undefined || v.trim() === '') {
-      if (v !== undefined) r.reportAt(m.get(k), m.p(k), 'expected a file path, found an empty string');
+    // Nothing (`html:`, `--set report.html=`) or an empty string (`"${HTML_OUT:-}"`) means no such
+    // report: how an override or a CI template turns off an output the file asks for.
+    const raw = r.value(m.get(k), m.p(k));
+    if (raw.failed) {
       ok = false;
-    } else spec[k] = v;
+      continue;
+    }
+    if (raw.value === null || (typeof raw.value === 'string' && raw.value.trim() === '')) continue;
+    const v = r.text(m.get(k), m.p(k), 'a file path', false);
+    if (v === undefined) ok = false;
+    else spec[k] = v;
   }
   // Two reports into one file would overwrite each other.
   const seen = new Map<string, string>();

@@ -10,7 +10,7 @@
 //   op        := '<' | '<=' | '>' | '>='
 //   number    := digits ('.' digits)? | '.' digits        (no sign: thresholds are ≥ 0)
 //   unit      := latency: ms | s | us | µs       (bare = ms)
-//              | error_rate, throughput, share: %   (bare = fraction: 0.01 = 1%)
+//              | error_rate, throughput, share: %   (bare = fraction: 0.01 = 1%; a bare 1 is refused: 1% or 100%?)
 //              | rps, offered_rps: rps | /s      (bare = requests/s)
 //              | queue: none
 // Examples: `p99 < 250ms`, `error_rate < 1%`, `throughput > 0.98`, `control.mean < 80ms`, `p99{buy} <= 0.4s`.
@@ -113,6 +113,11 @@ export function parseSlo(text: string): SloRule {
     threshold = value;
     if (def!.kind === 'fraction' && value > 1) {
       fail(numStart, `a bare number for ${base} is a fraction (0.01 = 1%), and ${value} > 1; did you mean ${value}%?`);
+    }
+    // A bare 1 is a fraction, so 100%: `error_rate < 1` would pass every step. Almost always 1% was
+    // meant; either way the reader cannot tell, so the unit is asked for.
+    if (def!.kind === 'fraction' && value === 1) {
+      fail(numStart, `a bare 1 for ${base} is the fraction 1 = 100%; write 1% or 100%`);
     }
   } else {
     const convert = kind.units[unit];

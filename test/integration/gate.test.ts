@@ -126,7 +126,9 @@ describe('CI gate against the demo service', () => {
     if (same.result.capacity.maxServableLoad === baseline.result.capacity.maxServableLoad) {
       expect(capacity).toMatchObject({ outcome: 'within-noise', message: expect.stringMatching(/^capacity unchanged: [\d.]+ rps, as in the baseline$/) });
     }
-    expect(readFileSync(junit, 'utf8')).toMatch(/<testsuite name="gate-demo gate" id="1" tests="3" failures="0" errors="0"/);
+    // capacity + baseline capacity + latency p50/p99; a passing run has no failure anywhere.
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testsuite name="gate-demo gate" id="1" tests="4" failures="0" errors="0"/);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites name="loadtest: gate-demo" tests="\d+" failures="0" errors="0"/);
     expect(readFileSync(md, 'utf8')).toContain('### Gate: passed');
     expect(readdirSync(join(dir, 'history'))).toHaveLength(1);
   });

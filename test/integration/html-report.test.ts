@@ -112,9 +112,17 @@ describe('HTML report in headless Chromium', () => {
         'chart-rate',
         'chart-latency',
         'chart-errors',
-        ...(name === 'shift-live' ? ['chart-shift-latency', 'chart-shift-errors', 'chart-shift-share'] : ['chart-generator']),
+        ...(name === 'shift-live' ? ['chart-shift-latency', 'chart-shift-errors', 'chart-shift-share'] : ['chart-generator', 'chart-percentiles']),
       ]),
     );
+    if (name !== 'shift-live') {
+      // The HDR percentile curves: one per step shown (at most 8), on the nines axis 0% … 99.9%+.
+      const hdr = charts.find((m) => m[1] === 'chart-percentiles')![0];
+      const steps = JSON.parse(readFileSync(json, 'utf8')).steps.length;
+      expect((hdr.match(/<path class="series"/g) ?? []).length).toBe(Math.min(8, steps));
+      expect([...hdr.matchAll(/class="tick x"[^>]*>([^<]+)</g)].map((m) => m[1]).slice(0, 4)).toEqual(['0%', '90%', '99%', '99.9%']);
+      expect(hdr).toContain('SLO p99 &lt; 250ms');
+    }
     for (const [svg] of charts) {
       // Every chart has at least one drawn line with real coordinates and labelled ticks.
       const paths = [...svg.matchAll(/<path class="series"[^>]* d="([^"]+)"/g)].map((m) => m[1]!);
@@ -174,6 +182,47 @@ describe('HTML report in headless Chromium', () => {
     expect(Number(/data-charts="(\d+)"/.exec(dom.stdout)?.[1])).toBe(svgs.length + 1);
     const overlaps = JSON.parse((/data-overlaps="([^"]*)"/.exec(dom.stdout)?.[1] ?? 'null').replace(/&quot;/g, '"'));
     expect(overlaps).toEqual(['control: 100 / 200']);
+  });
+
+  it('the cards never break a word: long "limited by" rules get a wider card (measured at 1280 and 700 px)', async () => {
+    const r = JSON.parse(readFileSync(join(FIX, 'generate-baseline.json'), 'utf8'));
+    r.capacity.limitedBy = ['p99{checkout-with-coupon} < 250ms', 'error_rate{checkout} < 1%', 'throughput > 98%'];
+    const json = join(tmp, 'long-limits.json');
+    writeFileSync(json, JSON.stringify(r));
+    const html = join(tmp, 'long-limits.html');
+    expect(cli(['report', json, '-o', html]).code).toBe(0);
+    const text = readFileSync(html, 'utf8');
+    const style = /<style>[\s\S]*?<\/style>/.exec(text)![0];
+    const cards = /<div class="cards">[\s\S]*?<\/div><\/div><\/div>(?=\n)/.exec(text)![0];
+    expect(cards).toContain('<span class="rule">p99{checkout-with-coupon} &lt; 250ms</span>');
+    const harness = join(tmp, 'cards.html');
+    // A word is broken when its characters lie on more than one line (two client rects at different heights).
+    writeFileSync(
+      harness,
+      `<!DOCTYPE html><html><head>${style}</head><body><main>${cards}</main><script>
+        const broken = [];
+        for (const v of document.querySelectorAll('.card .v')) {
+          const walker = document.createTreeWalker(v, NodeFilter.SHOW_TEXT);
+          for (let node; (node = walker.nextNode()); ) {
+            for (const m of node.textContent.matchAll(/\\S+/g)) {
+              const range = document.createRange();
+              range.setStart(node, m.index);
+              range.setEnd(node, m.index + m[0].length);
+              const tops = new Set([...range.getClientRects()].map((b) => Math.round(b.top)));
+              if (tops.size > 1) broken.push(m[0]);
+            }
+          }
+          if (v.scrollWidth > v.clientWidth + 1) broken.push('overflow: ' + v.textContent);
+        }
+        document.body.setAttribute('data-broken', JSON.stringify(broken));
+      </script></body></html>`,
+    );
+    for (const width of [1280, 700]) {
+      const dom = await chromium([`--window-size=${width},900`, '--dump-dom', `file://${harness}`]);
+      expect(dom.code).toBe(0);
+      const broken = JSON.parse((/data-broken="([^"]*)"/.exec(dom.stdout)?.[1] ?? 'null').replace(/&quot;/g, '"'));
+      expect(broken, `at ${width} px`).toEqual([]);
+    }
   });
 
   it('escapes every user string: nothing hostile runs or renders as markup', async () => {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fitCapacityModel, fittedLatency } from '../../src/report/capacity-model.js';
-import { describeUsl, fitUsl } from '../../src/report/capacity-usl.js';
+import { capacityModelOf, fitCapacityModel, fittedLatency, MODEL_VERSION } from '../../src/analysis/capacity-model.js';
 import type { RunResult } from '../../src/result.js';
 
 const fixture = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')) as RunResult;
@@ -55,27 +54,58 @@ describe('fitCapacityModel', () => {
     expect(x).toBeLessThan(1000);
   });
 
-  it('flags predictions far beyond the measured loads', () => {
-    const m = fitCapacityModel(runWith(hundreds, (x) => (x <= 500 ? 5 : 5 + 0.05 * (x - 500))));
-    const p = m.fits[0]!.predictions[0]!;
-    // 5 + 0.05·(x − 500) = 250 → x = 5400, 5.4× the highest measured load
-    expect(p.predictedBreakLoad).toBeCloseTo(5400, 0);
-    expect(p.note).toContain('extrapolated far beyond the highest measured load (1000 rps): indicative only');
+  it('refuses predictions far beyond the measured loads, and marks near ones as extrapolated', () => {
+    // 5 + 0.05·(x − 500) = 250 → x = 5400, 5.4× the highest measured load: no number
+    const far = fitCapacityModel(runWith(hundreds, (x) => (x <= 500 ? 5 : 5 + 0.05 * (x - 500)))).fits[0]!.predictions[0]!;
+    expect(far.predictedBreakLoad).toBeNull();
+    expect(far.note).toBe('no prediction: the fitted p99 reaches 250 ms only beyond 1.5× the highest measured load (1000 rps): too far to extrapolate');
+    // 5 + 0.4·(x − 500) = 250 → x = 1112.5: within 1.5×, given, and said to be extrapolated
+    const near = fitCapacityModel(runWith(hundreds, (x) => (x <= 500 ? 5 : 5 + 0.4 * (x - 500))));
+    expect(near.fits[0]!.predictions[0]!.predictedBreakLoad).toBeCloseTo(1112.5, 1);
+    expect(near.fits[0]!.predictions[0]!.note).toBe('extrapolated beyond the highest measured load (1000 rps)');
   });
 
-  it('says so when latency does not bend', () => {
-    const m = fitCapacityModel(runWith(hundreds, (x) => 20 + 0.1 * x));
+  it('says so when latency does not bend, and predicts from the one line within range', () => {
+    const m = fitCapacityModel(runWith(hundreds, (x) => 20 + 0.2 * x));
     expect(m.fits[0]!.knee).toBeNull();
     expect(m.fits[0]!.caveats).toContain('p99 does not bend upward over the measured loads: no knee');
-    // Still a prediction from the single line: 20 + 0.1x = 250 → 2300
-    expect(m.fits[0]!.predictions[0]!.predictedBreakLoad).toBeCloseTo(2300, 0);
+    // One straight line: 20 + 0.2x = 250 → 1150
+    expect(m.fits[0]!.slopeBelow).toBeCloseTo(0.2, 9);
+    expect(m.fits[0]!.slopeAbove).toBeCloseTo(0.2, 9);
+    expect(m.fits[0]!.predictions[0]!.predictedBreakLoad).toBeCloseTo(1150, 6);
   });
 
-  it('warns about a poor fit', () => {
+  // Each of these once printed a load: "predicted to break at ≈858901708800000300 rps" for the first.
+  it.each([
+    ['a flat p99 (rounding-level slope)', (x: number) => 5 + 1e-12 * x, 'p99 is flat over the measured loads (≈5 ms): no trend to extrapolate'],
+    ['a flat p99 with noise', (x: number) => 5 + 0.2 * Math.sin(x), 'p99 is flat over the measured loads (4.8–5.2 ms): no trend to extrapolate'],
+    ['a falling p99', (x: number) => 60 - 0.05 * x, 'p99 does not rise at the highest measured loads (10–55 ms)'],
+    ['a rising p99 that then falls', (x: number) => (x <= 700 ? 10 + 0.1 * x : 80 - 0.1 * (x - 700)), 'p99 does not rise at the highest measured loads (20–80 ms)'],
+  ])('gives no knee and no prediction for %s', (_, f, reason) => {
+    const m = fitCapacityModel(runWith(hundreds, f));
+    const fit = m.fits[0]!;
+    expect(fit.refused).toBe(reason);
+    expect(fit.knee).toBeNull();
+    expect(fit.predictions).toEqual([{ slo: 'p99 < 250ms', thresholdMs: 250, predictedBreakLoad: null, refused: reason, note: `no prediction: ${reason}` }]);
+    expect(m.summary).toMatch(/^p99: no knee and no prediction \(p99 (is flat over the measured loads \(.*\)|does not rise .*)\)/);
+    expect(m.summary).not.toMatch(/predicted to break|bends at|e\+|NaN|Infinity/);
+  });
+
+  it('gives no prediction where the fitted line is already at the threshold at the lowest load', () => {
+    const m = fitCapacityModel(runWith(hundreds, (x) => (x <= 500 ? 300 : 300 + 2 * (x - 500))));
+    expect(m.fits[0]!.predictions[0]!.note).toBe('no prediction: the fitted p99 is already at 250 ms at the lowest measured load (100 rps)');
+  });
+
+  it('warns about a poor fit and gives no number from it', () => {
     const noisy = [30, 5, 60, 8, 45, 3, 70, 10, 50, 4];
     const m = fitCapacityModel(runWith(hundreds, (x) => noisy[x / 100 - 1]!));
     expect(m.fits[0]!.r2).toBeLessThan(0.8);
     expect(m.fits[0]!.caveats.join()).toMatch(/poor fit \(R² 0\.\d\d\)/);
+    // The last noisy step is low, so the curve is also said to fall at the top; either way, no number.
+    expect(m.fits[0]!.refused).toMatch(/^(poor fit \(R² 0\.\d\d, below 0\.8\)|p99 does not rise at the highest measured loads \(3–70 ms\))$/);
+    expect(m.fits[0]!.knee).toBeNull();
+    expect(m.fits[0]!.predictions[0]!.predictedBreakLoad).toBeNull();
+    expect(m.fits[0]!.predictions[0]!.note).toBe(`no prediction: ${m.fits[0]!.refused}`);
   });
 
   it('refuses to fit too few points, and warns with few', () => {
@@ -98,43 +128,15 @@ describe('fitCapacityModel', () => {
   });
 });
 
-describe('fitUsl', () => {
-  /** Steps whose throughput follows the USL exactly at these concurrencies (latency from Little's law). */
-  function uslSteps(lambda: number, sigma: number, kappa: number, ns: number[]) {
-    const t = fixture('generate-baseline').steps[0]!;
-    return ns.map((n, index) => {
-      const x = (lambda * n) / (1 + sigma * (n - 1) + kappa * n * (n - 1));
-      return { ...t, index, load: x, achievedRps: x, verdict: 'pass' as const, latencyMs: { ...t.latencyMs, mean: (n / x) * 1000 } };
-    });
-  }
 
-  it('recovers the parameters and the peak of an exact USL curve', () => {
-    const u = fitUsl(uslSteps(100, 0.05, 0.001, [1, 2, 4, 8, 16, 24, 32, 48, 64]))!;
-    expect(u.lambda).toBeCloseTo(100, 6);
-    expect(u.sigma).toBeCloseTo(0.05, 6);
-    expect(u.kappa).toBeCloseTo(0.001, 8);
-    expect(u.r2).toBeCloseTo(1, 9);
-    // N* = √((1 − σ)/κ) = √950 ≈ 30.8; X(N*) ≈ 903.8 rps
-    expect(u.peakConcurrency).toBeCloseTo(Math.sqrt(950), 6);
-    expect(u.peakThroughput).toBeCloseTo(903.8, 1);
-    expect(u.caveats).toEqual([]);
-    expect(describeUsl(u)).toBe(
-      "Throughput against concurrency (Universal Scalability Law, concurrency from Little's law, 9 steps): ceiling ≈904 rps at ≈30.8 requests in flight; contention σ 0.050, coherency κ 0.0010, R² 1.00.",
-    );
-  });
-
-  it('has no ceiling for linear scaling, and needs four steps', () => {
-    const linear = fitUsl(uslSteps(50, 0, 0, [1, 2, 3, 4, 5]))!;
-    expect(linear.peakThroughput).toBeNull();
-    expect(linear.caveats).toContain('throughput still rises linearly: no ceiling in sight of the measured loads');
-    expect(fitUsl(uslSteps(50, 0.1, 0, [1, 2, 3]))).toBeNull();
-    expect(describeUsl(null)).toContain('fewer than 4 usable steps, not fitted');
-  });
-
-  it('finds the ceiling of the fixture runs near their true capacity', () => {
-    // The fixtures' service saturates at 980 rps (generate-baseline) and 700 rps (generate-regressed).
-    expect(fitCapacityModel(fixture('generate-baseline')).usl!.peakThroughput).toBeGreaterThan(900);
-    expect(fitCapacityModel(fixture('generate-baseline')).usl!.peakThroughput).toBeLessThan(1050);
-    expect(fitCapacityModel(fixture('generate-regressed')).usl!.peakThroughput).toBeLessThan(760);
+describe('capacityModelOf', () => {
+  it('refits a model stored by an older version, and keeps one of this version', () => {
+    const r = fixture('generate-baseline');
+    const fresh = fitCapacityModel(r);
+    expect(fresh.version).toBe(MODEL_VERSION);
+    r.model = { ...fresh, summary: 'stored' };
+    expect(capacityModelOf(r).summary).toBe('stored');
+    r.model = { ...fresh, version: undefined, summary: 'old nonsense: ≈858901708800000300 rps' };
+    expect(capacityModelOf(r).summary).toBe(fresh.summary);
   });
 });

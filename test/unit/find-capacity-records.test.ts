@@ -44,7 +44,7 @@ function traffic(onStep: (req: StepRequest) => void): Traffic {
       onStep(req);
       return {
         level: req.level, startedAt: '', durationMs: 1000, partial: false, offeredRps: req.level, achievedRps: req.level,
-        sent: req.level, completed: req.level, errors: {}, errorCount: 0, errorRate: 0, statusCodes: {}, bytesReceived: 0,
+        sent: req.level * 10, completed: req.level * 10, errors: {}, errorCount: 0, errorRate: 0, statusCodes: {}, bytesReceived: 0,
         latencyMs: empty, latencyUncorrectedMs: empty, byRequest: [], metrics: { p99: req.level <= 300 ? 10 : 900 },
         histogram: 'AAAA',
       };
@@ -95,7 +95,7 @@ describe('JSON report', () => {
     const result = await findCapacity(scenario, traffic(() => {}));
     await writeJsonReport(result, file);
     const back = JSON.parse(readFileSync(file, 'utf8')) as RunResult;
-    expect(back.capacity.summary).toBe('max servable load: 300 rps (±33%), limited by p99 < 250ms');
+    expect(back.capacity.summary).toBe('max servable load: 300 rps (400 failed: +33%), limited by p99 < 250ms');
     expect(back.steps).toHaveLength(4);
     await writeFileAtomic(file, '{"replaced":true}');
     expect(readFileSync(file, 'utf8')).toBe('{"replaced":true}');

@@ -47,8 +47,9 @@ function stats(level: number, metrics: StepMetrics, partial = false): StepStats 
     partial,
     offeredRps: level,
     achievedRps: level,
-    sent: level,
-    completed: level,
+    // 10 s worth: enough requests at every level to show `error_rate < 1%` met (381 at least)
+    sent: level * 10,
+    completed: level * 10,
     errors: {},
     errorCount: 0,
     errorRate: metrics['error_rate'] ?? 0,
@@ -72,8 +73,10 @@ interface Script {
   onStep?: (req: StepRequest) => void;
   prepare?: () => Promise<void>;
   limitedAbove?: number;
-  /** Limited steps also offer only 80% of the asked rate. */
+  /** Limited steps cannot keep up: sends up to 200 ms late in a 1 s window (else 15 ms). */
   offeredShort?: boolean;
+  /** Limited steps: the latency measured from the write shows the service's own p99 (else it is low: the delay was ours). */
+  serviceSlowFromTheWrite?: boolean;
   /** Generator notes on every step at or above this level. */
   notedAbove?: number;
 }
@@ -90,7 +93,12 @@ function scripted(script: Script = {}): Traffic & { closed: number; levels: numb
       script.onStep?.(req);
       for (const m of script.progress?.(req.level) ?? []) {
         if (req.signal.aborted) break;
-        const p: StepProgress = { elapsedMs: 100, phase: 'measure', metrics: m, offeredRps: req.level, achievedRps: req.level, inFlight: 1 };
+        // 1.5 s into a step without warm-up (past the abort rules' grace), 1000 requests finished
+        const errors = Math.round((m['error_rate'] ?? 0) * 1000);
+        const p: StepProgress = {
+          elapsedMs: 1500, phase: 'measure', metrics: m, offeredRps: req.level, achievedRps: req.level, inFlight: 0,
+          counts: { scheduled: 1000, finished: 1000, completed: 1000, errors, inFlight: 0 },
+        };
         req.onProgress?.(p);
       }
       await new Promise((r) => setImmediate(r));
@@ -98,9 +106,11 @@ function scripted(script: Script = {}): Traffic & { closed: number; levels: numb
       if (script.limitedAbove !== undefined && req.level > script.limitedAbove) {
         if (script.offeredShort) s.offeredRps = req.level * 0.8;
         s.generator = {
-          sendLagP99Ms: 48, sendLagMaxMs: 60, eventLoopDelayP99Ms: 30, cpuPercent: 100, cpuUsPerRequest: 900,
+          sendLagP99Ms: 48, sendLagMaxMs: script.offeredShort ? 200 : 15, eventLoopDelayP99Ms: 30, cpuPercent: 100, cpuUsPerRequest: 900,
           dropped: 0, peakInFlight: 10, workers: 1, limited: true, reasons: ['send lag p99 48ms > 10ms'],
         };
+        const p99 = script.serviceSlowFromTheWrite ? s.metrics['p99']! : 5;
+        s.latencyUncorrectedMs = { ...s.latencyUncorrectedMs, count: s.sent, p50: p99 / 2, p90: p99, p95: p99, p99, p999: p99, max: p99, mean: p99 / 2 };
       }
       if (script.notedAbove !== undefined && req.level >= script.notedAbove) {
         s.generator = {
@@ -129,7 +139,7 @@ describe('findCapacity', () => {
     expect(result.capacity.verdict).toBe('found');
     expect(result.capacity.maxServableLoad).toBe(800);
     expect(result.capacity.firstFailingLoad).toBe(825);
-    expect(result.capacity.summary).toBe('max servable load: 800 rps (±3%), limited by p99 < 250ms');
+    expect(result.capacity.summary).toBe('max servable load: 800 rps (825 failed: +3%), limited by p99 < 250ms');
     expect(result.steps.map((s) => s.phase)).toEqual([...Array(9).fill('ramp'), 'refine', 'refine']);
     expect(result.steps[8]!.breaches).toEqual([{ slo: 'p99 < 250ms', metric: 'p99', threshold: 250, value: 400 }]);
     expect(traffic.closed).toBe(1);
@@ -218,25 +228,37 @@ describe('findCapacity', () => {
     expect(traffic.closed).toBe(1);
   });
 
-  it('a limited generator that could not offer the rate makes the step inconclusive and stops the run', async () => {
+  it('a level the generator cannot drive caps the search: retried once, bisected below, never a capacity', async () => {
     const traffic = scripted({ limitedAbove: 500, offeredShort: true });
     const result = await findCapacity(scenario(), traffic);
-    // 600 is tried twice (one retry), then the search gives up
-    expect(traffic.levels).toEqual([100, 200, 300, 400, 500, 600, 600]);
+    // 600 is tried twice (one retry, a new schedule), then the search bisects below it: 550 is limited too, …
+    expect(traffic.levels.slice(0, 8)).toEqual([100, 200, 300, 400, 500, 600, 600, 550]);
+    expect(Math.max(...traffic.levels)).toBe(600);
     expect(result.stopReason).toBe('inconclusive');
     expect(result.capacity.verdict).toBe('inconclusive');
-    expect(result.steps.at(-1)!.inconclusiveReasons).toEqual(['generator limited: send lag p99 48ms > 10ms']);
+    expect(result.capacity.maxServableLoad).toBe(500);
+    expect(result.capacity.summary).toMatch(/^no trustworthy answer: the load generator, not the service, was the limit at \d+ rps \(generator limited: send lag p99 48ms > 10ms; its sends ran up to 200ms late.*; at least 500 rps passed$/);
+    expect(result.steps.at(-1)!.inconclusiveReasons).toEqual(['generator limited: send lag p99 48ms > 10ms', 'its sends ran up to 200ms late in a 1000ms window: the service may not have seen the asked rate']);
   });
 
-  it('a pass while the generator only lagged stands (conservative), with a warning', async () => {
-    const traffic = scripted({ limitedAbove: 0 });
+  it('a pass while the generator was limited stands (conservative), with a warning; a breach seen from the write fails', async () => {
+    const traffic = scripted({ limitedAbove: 0, serviceSlowFromTheWrite: true });
     const result = await findCapacity(scenario(), traffic);
     expect(result.capacity.maxServableLoad).toBe(800);
-    expect(result.warnings[0]).toBe('step 1 (100 rps): passed although the generator lagged (send lag p99 48ms > 10ms): its latencies include that lag, so the pass is conservative');
-    // p99 400 ms against 250 ms is beyond the 90 ms the lag could add: the failures are the service's
+    expect(result.warnings[0]).toBe('step 1 (100 rps): passed although the generator was limited (send lag p99 48ms > 10ms): its latencies include its own lateness, so the pass is conservative');
+    // p99 400 ms measured from the write, less 30 ms of event-loop delay, is still over 250 ms: the service's own
     expect(result.steps.filter((s) => s.level === 900).map((s) => s.verdict)).toEqual(['fail']);
     expect(result.capacity.verdict).toBe('found');
-    expect(result.warnings).toContain('step 9 (900 rps): failed although the generator lagged: p99 < 250ms breached by more than its lag (send lag max 60.0ms + event-loop delay p99 30.0ms)');
+    expect(result.warnings).toContain('step 9 (900 rps): failed although the generator was limited: p99 < 250ms breached even by the latency measured from the write, less its event-loop delay (30.0ms)');
+  });
+
+  it('a latency breach while the generator was limited, not seen from the write, is not the service’s', async () => {
+    const traffic = scripted({ limitedAbove: 700 });
+    const result = await findCapacity(scenario(), traffic);
+    expect(result.steps.filter((s) => s.level === 900).map((s) => s.verdict)).toEqual(['inconclusive', 'inconclusive']);
+    expect(result.steps.some((s) => s.verdict === 'fail')).toBe(false);
+    expect(result.capacity.verdict).toBe('inconclusive');
+    expect(result.capacity.maxServableLoad).toBe(800);
   });
 
   it('every step passing ends at max', async () => {
@@ -297,7 +319,7 @@ describe('findCapacity', () => {
       [2.5, 300, 'fail'],
     ]);
     expect(result.capacity).toMatchObject({ maxServableLoad: 240, level: 2, unit: 'rps', levelUnit: 'share', verdict: 'found' });
-    expect(result.capacity.summary).toBe('max servable load: 240 rps (2x fair share) (±25%), limited by p99 < 250ms');
+    expect(result.capacity.summary).toBe('max servable load: 240 rps (2x fair share) (300 failed: +25%), limited by p99 < 250ms');
     expect(result.scenario.target).toBe('haproxy backend web servers web1');
     expect(result.warnings).toEqual(['weights restored']);
   });

@@ -112,14 +112,24 @@ describe('StepRecorder', () => {
 });
 
 describe('buildProgress', () => {
-  it('covers the whole step so far, warm-up included', () => {
+  it('after the warm-up: the judged window so far, with the step’s own definitions and its counts', () => {
+    // 500 ms into the judged window (warm-up 500 ms, elapsed 1000 ms)
     const p = buildProgress(story(), 1000, 500, 2);
     expect(p.phase).toBe('measure');
     expect(p.inFlight).toBe(2);
-    expect(p.achievedRps).toBe(7); // 1 warm + 6 judged responses in 1 s
-    expect(p.offeredRps).toBe(10); // 9 sent + 1 dropped
-    expect(p.metrics.error_rate).toBeCloseTo(4 / 10, 9);
+    expect(p.achievedRps).toBe(12); // 6 judged responses in 0.5 s; the warm-up's is not counted
+    expect(p.offeredRps).toBe(18); // 8 sent + 1 dropped
+    expect(p.metrics.error_rate).toBeCloseTo(4 / 9, 9); // as buildStepStats: over finished requests
+    expect(p.metrics.throughput).toBeCloseTo(6 / 9, 9); // answered / finished
     expect(p.metrics.p99).toBeGreaterThan(0);
+    expect(p.counts).toEqual({ scheduled: 9, finished: 9, completed: 6, errors: 4, inFlight: 0 });
+  });
+
+  it('during the warm-up: the warm-up’s figures, for display, and no counts (nothing to abort on)', () => {
+    const p = buildProgress(story(), 400, 500, 2);
+    expect(p.phase).toBe('warmup');
+    expect(p.achievedRps).toBe(2.5); // 1 warm-up response in 0.4 s
+    expect(p.counts).toBeUndefined();
     expect(buildProgress(new StepRecorder(1), 100, 500, 0).phase).toBe('warmup');
   });
 });

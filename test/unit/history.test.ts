@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { historyCommand } from '../../src/cli/commands/history.js';
 import { UsageError } from '../../src/errors.js';
 import { evaluateGate } from '../../src/analysis/gate.js';
-import { appendHistory, historyEntry, readHistory, renderHistoryHtml, renderHistoryTable, trend } from '../../src/report/history.js';
+import { appendHistory, historyEntry, readHistory, renderHistoryHtml, renderHistoryJson, renderHistoryTable, trend } from '../../src/report/history.js';
 import type { RunResult } from '../../src/result.js';
 
 const fixture = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')) as RunResult;
@@ -48,7 +48,7 @@ describe('history', () => {
       commit: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
       gate: { passed: false },
     });
-    expect(entry.gate.failed[0]).toMatch(/^baseline capacity: capacity regressed: 638 rps vs baseline 900 rps/);
+    expect(entry.gate.failed[0]).toMatch(/^baseline capacity: capacity regressed: capacity 638 rps \(failed at 650\) vs baseline 900 rps/);
   });
 
   it('flags gate failures and drops beyond resolution, and draws the trend', async () => {
@@ -86,6 +86,39 @@ describe('history', () => {
     expect(last.flags).toEqual(['aborted']);
     expect(renderHistoryTable([last])).toContain('≥ 300 rps');
     expect(skipped).toEqual([`${join(dir, 'junk.json')}: not valid JSON`, `${join(dir, 'other.json')}: not a loadtest history entry or report`]);
+  });
+
+  it('lower bounds (capped at max, interrupted) are shown as bounds, never joined into the trend', () => {
+    const base = fixture('generate-baseline'); // found: 900 rps
+    const capped = fixture('generate-baseline');
+    capped.startedAt = '2026-11-21T02:00:00.000Z';
+    capped.capacity = { ...capped.capacity, verdict: 'above-max', maxServableLoad: 1000, resolution: null, firstFailingLoad: null, limitedBy: [] };
+    const aborted = fixture('generate-aborted'); // unknown, at least 300 rps (2026-11-22T05:00)
+    const same = fixture('generate-same'); // found: 875 rps
+    same.startedAt = '2026-11-23T02:00:00.000Z';
+    const rows = trend([base, capped, aborted, same].map((r) => historyEntry(r)));
+    expect(rows.map((r) => [r.bound, r.change === null ? null : Math.round(r.change * 1000) / 10])).toEqual([
+      [false, null],
+      [true, null],
+      [true, null],
+      // against the last *found* capacity (900), not against "≥ 300"
+      [false, -2.8],
+    ]);
+    const table = renderHistoryTable(rows);
+    expect(table).toContain('≥ 1000 rps');
+    expect(table).toContain('≥ 300 rps');
+    expect(table).toContain('checkout: █↑↑█ 875–900 rps (bars from 0; ↑ a lower bound: capped at max, interrupted or inconclusive)');
+
+    const html = renderHistoryHtml(rows);
+    const line = /<path class="series" data-name="checkout" d="([^"]+)"/.exec(html)![1]!;
+    expect(line.match(/[ML]/g)).toHaveLength(2); // 900 → 875 only
+    expect(html).not.toMatch(/<path class="series" data-name="checkout: at least/);
+    const bounds = [...html.matchAll(/<polygon class="bound"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+    expect(bounds).toEqual([
+      'run 2 · 2026-11-21T02:00:00.000Z · ≥ 1000 rps (a lower bound)',
+      'run 3 · 2026-11-22T05:00:00.000Z · ≥ 300 rps (a lower bound) · aborted',
+    ]);
+    expect(JSON.parse(renderHistoryJson(rows)).map((r: { lowerBound: boolean }) => r.lowerBound)).toEqual([false, true, true, false]);
   });
 
   it('renders an HTML chart with escaped names', () => {

@@ -131,3 +131,21 @@ describe('interpolation inside flow collections', () => {
     }
   });
 });
+
+describe('a rule naming a request inside a flow list', () => {
+  it.each([
+    ['slo: [p99{limited} < 50ms]', 'slo.yaml:2:10: YAML syntax: Missing , or : between flow sequence items (inside [ ], a rule with {request} must be quoted: "p99{limited} < 50ms")'],
+    ['slo: [error_rate < 1%, p99{buy} <= 0.4s]', 'slo.yaml:2:27: YAML syntax: Missing , or : between flow sequence items (inside [ ], a rule with {request} must be quoted: "p99{buy} <= 0.4s")'],
+  ])('%s: the hint quotes the rule', (line, problem) => {
+    expect(() => parseScenario(`name: x\n${line}\n`, 'slo.yaml', {})).toThrow(ScenarioError);
+    try {
+      parseScenario(`name: x\n${line}\n`, 'slo.yaml', {});
+    } catch (e) {
+      expect((e as ScenarioError).details).toEqual([problem]);
+    }
+  });
+
+  it('quoted, it parses', () => {
+    expect(() => parseScenario('name: x\nslo: ["p99{limited} < 50ms"]\n', 'slo.yaml', {})).not.toThrow(/YAML syntax/);
+  });
+});

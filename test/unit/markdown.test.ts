@@ -36,7 +36,7 @@ describe('renderMarkdown', () => {
     expect(lines[2]).toBe('❌ **GATE FAILED** — max servable load: 638 rps (±2%), limited by p99 < 250ms');
     expect(md).toContain('| 638 rps | ±2% | 650 rps | p99 < 250ms | found | slo-breach |');
     expect(md).toContain('### Gate: FAILED');
-    expect(md).toMatch(/\| ❌ \| baseline capacity \| capacity regressed: 638 rps vs baseline 900 rps \(-29%\)/);
+    expect(md).toMatch(/\| ❌ \| baseline capacity \| capacity regressed: capacity 638 rps \(failed at 650\) vs baseline 900 rps \(failed at 925\)/);
     // One row per step, with the SLO columns and the breach marked.
     expect(md).toContain('| 7 | ramp | 700 rps | 700 | 693 | 168ms | 670ms | 3.39% | 670ms ❌ | 3.39% ❌ | ❌ fail |');
     expect(md.match(/^\| \d+ \| (ramp|refine) \|/gm)).toHaveLength(r.steps.length);

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { validateCommand } from '../../src/cli/commands/validate.js';
 import { schemaCommand } from '../../src/cli/commands/schema.js';
 import { LoadtestError, ScenarioError } from '../../src/errors.js';
@@ -42,6 +42,7 @@ describe('validateCommand', () => {
     expect(lines).toEqual([
       `ok: ${files[0]}: "minimal", generate, 10 ramp steps up to 100 rps`,
       `ok: ${files[2]}: "anchors", generate, 3 ramp steps up to 20 rps`,
+      `note: ${files[2]}: step length: even stretched, steps at 10, 15, 20 rps cannot show it: judged inconclusive, the ramp goes on past them; a load.step_duration of ≥ 9.5s (or load.start ≥ 48 rps) would`,
     ]);
     expect((err as ScenarioError).details).toEqual([
       `${files[1]}:8:8: load.max: max (100 rps) is below start (500 rps)`,
@@ -60,7 +61,11 @@ describe('validateCommand', () => {
 describe('schemaCommand', () => {
   it('writes the schema to a file', async () => {
     const out = join(tmp, 'scenario.schema.json');
+    const said = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     expect(await schemaCommand({ out })).toBe(ExitCode.OK);
+    // Says what it wrote, on stderr (stdout is the schema's when there is no -o).
+    expect(said.mock.calls.map((c) => String(c[0]))).toEqual([`wrote ${out}\n`]);
+    said.mockRestore();
     const s = JSON.parse(readFileSync(out, 'utf8'));
     expect(s.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(s.required).toEqual(['name', 'traffic', 'load', 'slo']);

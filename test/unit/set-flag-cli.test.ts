@@ -133,6 +133,15 @@ describe('plan and run --set', () => {
     expect(minimalScenario(await loadScenario(minimal, { env: {} }))).not.toHaveProperty('overrides');
   });
 
+  it('an empty value turns a report off, as documented (`--set report.html=`)', async () => {
+    const withHtml = ['report.html=out/r.html', 'report.junit=out/j.xml'];
+    expect((await loadScenario(minimal, { env: {}, overrides: withHtml })).report).toEqual({ html: 'out/r.html', junit: 'out/j.xml' });
+    const off = await loadScenario(minimal, { env: {}, overrides: [...withHtml, 'report.html=', "report.junit=''"] });
+    expect(off.report).toEqual({});
+    const r = await cli('validate', minimal, '--set', 'report.html=');
+    expect(r).toEqual({ code: ExitCode.OK, out: `ok: ${minimal}: "minimal", generate, 10 ramp steps up to 100 rps\n`, err: [] });
+  });
+
   it('loadScenario keeps its signature and takes parsed overrides too', async () => {
     expect((await loadScenario(minimal)).load.max).toBe(100);
     await expect(loadScenario(minimal, { overrides: ['x'] })).rejects.toBeInstanceOf(UsageError);

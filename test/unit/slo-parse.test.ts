@@ -69,6 +69,8 @@ describe('parseSlo: errors quote the input, give the column and say what was exp
     ['p99 < 250mss', 9, "unknown unit 'mss'; p99 takes ms, s, us or µs"],
     ['p99 < 25%', 8, 'p99 is not a percentage; p99 takes ms, s, us or µs'],
     ['error_rate < 5', 13, 'a bare number for error_rate is a fraction (0.01 = 1%), and 5 > 1; did you mean 5%?'],
+    ['error_rate < 1', 13, 'a bare 1 for error_rate is the fraction 1 = 100%; write 1% or 100%'],
+    ['throughput >= 1.0', 14, 'a bare 1 for throughput is the fraction 1 = 100%; write 1% or 100%'],
     ['error_rate < 1ms', 14, "unknown unit 'ms'; error_rate takes % (or a bare fraction such as 0.01)"],
     ['error_rate < 150%', 13, '150% is more than 100%'],
     ['queue < 3ms', 9, "unknown unit 'ms'; queue takes a bare number"],

@@ -6,6 +6,7 @@ import {
   nextStep,
   plannedRamp,
   stepDurationFor,
+  stepLengthNotes,
   worstCaseDurationMs,
   worstCaseSteps,
   type PlanHistoryEntry,
@@ -141,8 +142,8 @@ describe('nextStep', () => {
   it('stretches steps at low rates to hold the requests the SLOs need, up to MAX_STRETCH', () => {
     const p = plan({ start: 50, step: 50, max: 1000, samplesToProve: 381, warmupMs: 500 });
     expect(stepDurationFor(p, 1000)).toBe(1000);
-    // 381 requests at 200 rps = 1905 ms judged + 500 ms warm-up → 2.5 s
-    expect(stepDurationFor(p, 200)).toBe(2500);
+    // 381 + 3√381 = 440 requests (a Poisson draw falls short of its mean by up to 3√n) at 200 rps = 2.2 s judged + 0.5 s warm-up
+    expect(stepDurationFor(p, 200)).toBe(2700);
     expect(stepDurationFor(p, 50)).toBe(MAX_STRETCH * 1000);
     expect(nextStep(p, [])).toEqual({ level: 50, phase: 'ramp', durationMs: MAX_STRETCH * 1000 });
   });
@@ -182,5 +183,20 @@ describe('worst case', () => {
     const extra = p.refine ? EXTRA_STEPS : 2;
     expect(worstCaseSteps(p)).toBe(ramp + refine + extra);
     expect(worstCaseDurationMs(p)).toBe((ramp + refine + extra) * p.stepDurationMs);
+  });
+});
+
+describe('stepLengthNotes (plan, validate)', () => {
+  it('says which steps are stretched and which stay too short', () => {
+    const p = plan({ start: 10, step: undefined, factor: 2, max: 800, stepDurationMs: 5000, warmupMs: 1000, samplesToProve: 381 });
+    expect(stepLengthNotes(p, 'p99 < 200ms')).toEqual({
+      stretched: 'step length: p99 < 200ms needs ≥ 381 requests in a judged window to be shown met; 4 ramp steps below 96 rps are stretched (up to 4× load.step_duration) to hold them',
+      tooShort: 'step length: even stretched, steps at 10, 20 rps cannot show it: judged inconclusive, the ramp goes on past them; a load.step_duration of ≥ 9.8s (or load.start ≥ 21 rps) would',
+    });
+  });
+
+  it('is silent when every step is long enough', () => {
+    expect(stepLengthNotes(plan({ start: 100, stepDurationMs: 5000, samplesToProve: 381 }), 'p99 < 200ms')).toEqual({});
+    expect(stepLengthNotes(plan({ start: 1, samplesToProve: 0 }), 'mean < 80ms')).toEqual({});
   });
 });

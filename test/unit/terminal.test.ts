@@ -56,7 +56,7 @@ function events(): RunEvent[] {
 
 function capture(isTTY: boolean, opts: Parameters<typeof createTerminalReporter>[0] = {}): string {
   let text = '';
-  const r = createTerminalReporter({ redrawMs: 0, ...opts, stream: { isTTY, write: (s: string) => (text += s) } });
+  const r = createTerminalReporter({ redrawMs: 0, ...opts, stream: { isTTY, columns: 200, write: (s: string) => (text += s) } as never });
   for (const e of events()) r.listener(e);
   r.finish(result);
   return text;
@@ -92,8 +92,10 @@ describe('terminal reporter', () => {
 
   it('on a TTY: a progress line redrawn in place, cleared before each finished step', () => {
     const out = capture(true, { color: false });
-    expect(out).toContain('\r\x1b[2Kstep 1/≤15 ramp  100 rps');
-    expect(out).toContain('step 2/≤15 ramp  200 rps  █████░░░░░ 2s left (run ≤54s)  offered 200 → 200 rps  p50 20.0ms p99 31.0ms  err 0%');
+    expect(out).toContain('\r\x1b[2Kstep 1/≤15 ramp   100 rps');
+    expect(out).toContain('step 2/≤15 ramp   200 rps  █████░░░░░ 2s left (run ≤54s)  offered 200 → 200 rps  p50 20.0ms p99 31.0ms  err 0%');
+    // a phase as long as its column is still followed by a space
+    expect(out).toContain('step 3/≤15 refine 150 rps  █████░░░░░');
     // the live line is wiped before the finished step's line
     expect(out).toContain('\r\x1b[2Kstep  1  ramp');
     // no colour asked: the only escape is the line clear
@@ -151,14 +153,91 @@ describe('terminal formats', () => {
   });
 });
 
+/** What a TTY of `columns` shows: every write, with the live line's redraws as separate screens. */
+function onTty(columns: number, res: RunResult = result, evs: RunEvent[] = events()): { lines: string[]; live: string[] } {
+  let text = '';
+  const r = createTerminalReporter({ redrawMs: 0, color: false, stream: { isTTY: true, columns, write: (s: string) => (text += s) } as never });
+  for (const e of evs) r.listener(e);
+  r.finish(res);
+  const live = [...text.matchAll(/\r\x1b\[2K([^\r\n]*)(?=\r)/g)].map((m) => m[1]!).filter(Boolean);
+  const lines = text.replace(/\r\x1b\[2K[^\r\n]*(?=\r)/g, '').replaceAll('\r\x1b[2K', '').split('\n');
+  return { lines, live };
+}
+
+/** A long-winded run: a refine phase, an inconclusive step with a long reason, four SLOs. */
+function wideRun(): { res: RunResult; evs: RunEvent[] } {
+  const slos = ['p99 < 250ms', 'error_rate < 1%', 'throughput > 98%', 'p99{checkout} < 400ms'];
+  const sc: Scenario = { ...scenario, slo: slos.map(parseSlo) };
+  const st = [step(0, 1000, 'pass', 183), step(1, 2000, 'fail', 854), step(2, 1500, 'inconclusive', 509), step(3, 1250, 'pass', 200)];
+  st[1]!.breaches.push({ slo: 'error_rate < 1%', metric: 'error_rate', threshold: 0.01, value: 0.0504 });
+  st[2]!.inconclusiveReasons = ['generator limited: send lag p99 48ms > 10ms (the machine is too busy to keep the schedule)'];
+  const res = { ...result, steps: st } as RunResult;
+  const evs: RunEvent[] = [{ type: 'run-start', scenario: sc, startedAt: '', plannedSteps: 15, worstCaseMs: 150_000 }];
+  for (const s of st) {
+    evs.push({ type: 'step-start', index: s.index, level: s.level, phase: s.phase, description: `${s.level} rps`, durationMs: 10_000 });
+    const progress = { elapsedMs: 4000, phase: 'measure' as const, metrics: { p50: 213, p99: 854, error_rate: 0.0504 }, offeredRps: s.level, achievedRps: s.level - 34, inFlight: 2 };
+    evs.push({ type: 'step-progress', index: s.index, level: s.level, progress });
+    evs.push({ type: 'step-end', step: s });
+  }
+  evs.push({ type: 'run-end', result: res });
+  return { res, evs };
+}
+
+describe('terminal width', () => {
+  it.each([80, 120])('at %i columns nothing is wider than the terminal (one column spare)', (columns) => {
+    const { res, evs } = wideRun();
+    const { lines, live } = onTty(columns, res, evs);
+    expect(live.length).toBeGreaterThan(0);
+    for (const l of [...lines, ...live].filter((x) => !x.startsWith('max servable'))) expect([...l].length, l).toBeLessThanOrEqual(columns - 1);
+  });
+
+  it('at 80 columns the live line keeps p99 and the error rate; the step lines the verdict and the start of the reason', () => {
+    const { res, evs } = wideRun();
+    const { lines, live } = onTty(80, res, evs);
+    expect(live.at(-1)).toBe('step 4/≤15 refine 1250 rps  ██░░░ 6s left  → 1216 rps  p99 854ms  err 5.04%');
+    expect(lines.filter((l) => l.startsWith('step '))).toEqual([
+      'step  1    1000 rps  p99   183ms  err     0%  ✓ pass',
+      'step  2    2000 rps  p99   854ms  err     0%  ✗ fail  p99 < 250ms (was 854ms),…',
+      'step  3    1500 rps  p99   509ms  err     0%  ? inconclusive  generator limite…',
+      'step  4    1250 rps  p99   200ms  err     0%  ✓ pass',
+    ]);
+    expect(lines).toContain('plan: 100 rps → 1000 rps (+100 rps), 4s steps (1s warm-up), refine to 5%;');
+    expect(lines).toContain('  at most 15 steps, ≤ 2m30s');
+    const table = lines.slice(lines.findIndex((l) => l.startsWith('load rps')));
+    // step and p50 dropped so that the reasons keep 30 columns
+    expect(table[0]).toBe('load rps  achieved    p99  errors  verdict       breached / why');
+    expect(table[4]).toBe('    1500      1500  509ms      0%  inconclusive  generator limited: send lag p…');
+  });
+
+  it('at 120 columns the step lines are whole, as in a CI log, and only a long reason is cut', () => {
+    const { res, evs } = wideRun();
+    const { lines, live } = onTty(120, res, evs);
+    expect(live.at(-1)).toBe('step 4/≤15 refine 1250 rps  ████░░░░░░ 6s left (run ≤1m56s)  offered 1250 → 1216 rps  p50 213ms p99 854ms  err 5.04%');
+    const stepLines = lines.filter((l) => l.startsWith('step '));
+    expect(stepLines[1]).toBe('step  2  ramp      2000 rps  achieved   2000  p50  20.0ms  p99   854ms  err     0%  ✗ fail  p99 < 250ms (was 854ms), e…');
+    expect(stepLines[3]).toBe('step  4  refine    1250 rps  achieved   1250  p50  20.0ms  p99   200ms  err     0%  ✓ pass');
+    expect(lines.find((l) => l.startsWith('load rps'))).toBe('load rps  achieved     p50    p99  errors  step      verdict       breached / why');
+  });
+
+  it('not on a TTY: full lines whatever the width', () => {
+    const { res, evs } = wideRun();
+    let text = '';
+    const r = createTerminalReporter({ stream: { isTTY: false, columns: 80, write: (s: string) => (text += s) } as never });
+    for (const e of evs) r.listener(e);
+    r.finish(res);
+    expect(text).toContain('  ? inconclusive  generator limited: send lag p99 48ms > 10ms (the machine is too busy to keep the schedule)\n');
+  });
+});
+
 describe('terminal reporter on a narrow TTY', () => {
   it('cuts the live line to the width so \\r can redraw it', () => {
     let text = '';
-    const r = createTerminalReporter({ redrawMs: 0, stream: { isTTY: true, columns: 40, write: (s: string) => (text += s) } as never });
+    const r = createTerminalReporter({ redrawMs: 0, stream: { isTTY: true, columns: 30, write: (s: string) => (text += s) } as never });
     r.listener({ type: 'run-start', scenario, startedAt: '', plannedSteps: 3, worstCaseMs: 1 });
     r.listener({ type: 'step-start', index: 0, level: 100, phase: 'ramp', description: '100 rps', durationMs: 4000 });
     const live = text.split('\r\x1b[2K').at(-1)!;
-    expect(live.length).toBeLessThanOrEqual(39);
+    // narrower than the narrowest layout: plain text, cut
+    expect(live).toBe('step 1/≤3 ramp   100 rps  4s…');
     expect(live).not.toContain(ESC);
   });
 });

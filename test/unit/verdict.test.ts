@@ -49,7 +49,7 @@ describe('judgeStep', () => {
     ['15 errors in 1000 (1.5%; interval 0.9–2.5%) → undecided', stats({ p99: 100, error_rate: 0.015 }), generate, 'inconclusive', [], [/error_rate < 1%: too close to call — 15 of 1000 requests failed \(1\.5%; 95% interval 0\.91%–2\.5%/]],
     ['30 errors in 1000 (3%) → fail', stats({ p99: 100, error_rate: 0.03 }), generate, 'fail', ['error_rate < 1%'], []],
     ['3 errors in 1000 (0.3%) → pass', stats({ p99: 100, error_rate: 0.003 }), generate, 'pass', [], []],
-    ['0 errors in 200: cannot show < 1% → undecided', stats(ok, { sent: 200 }), generate, 'inconclusive', [], [/error_rate < 1%: 200 requests cannot show failed under 1% \(0 seen; it takes ≥ 381\)/]],
+    ['0 errors in 200: cannot show < 1% → undecided', stats(ok, { sent: 200 }), generate, 'inconclusive', [], [/error_rate < 1%: 200 requests are too few to show it met \(none failed; it takes ≥ 381\)/]],
     // limited: the corrected latency holds our lateness; judged from the write (p99 5 ms) less the event-loop delay
     ['limited: a latency breach the write-side latency does not show → inconclusive', stats({ p99: 300, error_rate: 0 }, { generator: limited }), generate, 'inconclusive', ['p99 < 250ms'], [/^generator limited: send lag p99 48ms > 10ms$/]],
     ['limited: a latency breach the write-side latency shows too → fail', stats({ p99: 400, error_rate: 0 }, { generator: limited }, 320), generate, 'fail', ['p99 < 250ms'], []],

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import type { Scenario } from '../../scenario/scenario.js';
-import { maxRefineSteps, plannedRamp, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
+import { maxRefineSteps, plannedRamp, stepDurationFor, stepLengthNotes, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
+import { neediestRule } from '../../analysis/step-verdict.js';
 import { describeTarget } from '../../scenario/describe-target.js';
 import { fmtDuration } from '../../report/terminal-format.js';
 import { createRedactor } from '../../report/redact.js';
@@ -12,8 +13,15 @@ import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
 import { formatSetFlags } from '../../scenario/overrides.js';
 
+/** Ramps longer than this are folded: the first FOLD_HEAD steps, a count, the last FOLD_TAIL. */
+const FOLD_ABOVE = 12;
+const FOLD_HEAD = 4;
+const FOLD_TAIL = 3;
+
 export function renderPlan(scenario: Scenario): string[] {
-  const l = scenario.load;
+  // Steps at low rates are stretched to hold the requests the SLOs need (as the run does).
+  const needy = scenario.traffic.kind === 'generate' ? neediestRule(scenario.slo) : undefined;
+  const l = { ...scenario.load, samplesToProve: needy?.samples ?? 0 };
   const unit = l.unit === 'rps' ? ' rps' : 'x fair share';
   const ramp = plannedRamp(l);
   const refine = maxRefineSteps(l);
@@ -22,9 +30,23 @@ export function renderPlan(scenario: Scenario): string[] {
     `ramp (${ramp.length} steps, ${l.factor !== undefined ? `×${l.factor}` : `+${l.step}`} from ${l.start} to ${l.max}${unit}):`,
   ];
   const width = Math.max(...ramp.map((level) => `${level}${unit}`.length));
-  ramp.forEach((level, i) =>
-    lines.push(`  step ${String(i + 1).padStart(2)}  ${`${level}${unit}`.padStart(width)}   ends at ${fmtDuration((i + 1) * l.stepDurationMs)}`),
-  );
+  // Steps at low rates are stretched: each line says when its step ends, and how long a stretched one is.
+  const ends: number[] = [];
+  ramp.reduce((t, level) => (ends.push(t + stepDurationFor(l, level)), ends[ends.length - 1]!), 0);
+  const stepLine = (level: number, i: number) => {
+    const d = stepDurationFor(l, level);
+    const stretched = d > l.stepDurationMs ? `  (${fmtDuration(d)} step)` : '';
+    return `  step ${String(i + 1).padStart(2)}  ${`${level}${unit}`.padStart(width)}   ends at ${fmtDuration(ends[i]!)}${stretched}`;
+  };
+  // A 50-step ramp would push the summary off the screen: the first and last steps show its shape.
+  if (ramp.length > FOLD_ABOVE) {
+    const hidden = ramp.length - FOLD_HEAD - FOLD_TAIL;
+    ramp.slice(0, FOLD_HEAD).forEach((level, i) => lines.push(stepLine(level, i)));
+    lines.push(`  … ${hidden} more steps …`);
+    ramp.slice(-FOLD_TAIL).forEach((level, i) => lines.push(stepLine(level, ramp.length - FOLD_TAIL + i)));
+  } else {
+    ramp.forEach((level, i) => lines.push(stepLine(level, i)));
+  }
   lines.push(
     l.refine !== undefined
       ? `refine: bisect between the last pass and the first fail to ±${Math.round(l.refine * 1000) / 10}%: at most ${refine} more step${refine === 1 ? '' : 's'}`
@@ -32,6 +54,7 @@ export function renderPlan(scenario: Scenario): string[] {
     `each step: ${fmtDuration(l.stepDurationMs)} (first ${fmtDuration(l.warmupMs)} warm-up, not judged)`,
     `worst case: ${worstCaseSteps(l)} steps, ${fmtDuration(worstCaseDurationMs(l))} (a run stops at the first failing step, so usually less)`,
     `SLOs: ${scenario.slo.map((r) => r.text).join(', ') || '(none)'}`,
+    ...(needy ? Object.values(stepLengthNotes(l, needy.rule.text)) : []),
   );
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);

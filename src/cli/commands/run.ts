@@ -1,15 +1,17 @@
-// `loadtest run <scenario>`: flags → RunScenarioOptions, signal handlers, runScenario, exit code.
+// `loadtest run <scenario>` (or `run --url …`, ad-hoc mode): flags → RunScenarioOptions, signal handlers, runScenario, exit code.
 // The logic lives in src/controller/run-scenario.ts (shared with the library and `loadtest demo`).
 import type { Command } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import { UsageError } from '../../errors.js';
-import { loadScenario } from '../../scenario/load-scenario.js';
+import { scenarioYaml } from '../../scenario/print-scenario.js';
 import { runScenario, type RunOutcome, type RunScenarioOptions } from '../../controller/run-scenario.js';
 import { installRunSignals } from '../../controller/run-signals.js';
 import type { Traffic } from '../../traffic/traffic.js';
 import { beforeShiftRun, shiftDryRun, unrestoredExitCode } from '../../traffic/shifters/shift-run.js';
 import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
+import { addAdHocFlags, loadRunScenario, type AdHocRunFlags } from '../ad-hoc-flags.js';
+import { parseListenAddress } from '../../report/metrics-endpoint.js';
 
 export interface RunFlags {
   expectMin?: string;
@@ -32,6 +34,8 @@ export interface RunFlags {
   restoreFirst?: boolean;
   /** `--set path=value` overrides of the scenario, in order. */
   set?: string[];
+  /** host:port to serve Prometheus metrics on during the run. */
+  metricsListen?: string;
 }
 
 /** "500" → 500; anything else is a usage error naming the flag. */
@@ -62,6 +66,7 @@ export function runOptionsFromFlags(flags: RunFlags): RunScenarioOptions {
   for (const key of ['baseline', 'json', 'log', 'junit', 'markdown', 'html', 'history', 'jsonLines'] as const) {
     if (flags[key] !== undefined) opts[key] = flags[key];
   }
+  if (flags.metricsListen !== undefined) opts.metricsListen = parseListenAddress(flags.metricsListen);
   return opts;
 }
 
@@ -79,13 +84,18 @@ export function addRunFlags(cmd: Command): Command {
     .option('--html <file>', 'also write an HTML report with charts')
     .option('--history <dir>', 'add this run to a history directory (`loadtest history`)')
     .option('--json-lines <file>', "stream every run event as a JSON line to a file ('-' = stdout)")
+    .option('--metrics-listen <host:port>', 'serve Prometheus metrics of the run on http://host:port/metrics while it goes')
     .option('-q, --quiet', 'print only the verdict line')
     .option('--no-progress', 'no live progress line, one plain line per finished step');
 }
 
-export async function runCommand(file: string, flags: RunFlags): Promise<number> {
+export async function runCommand(file: string | undefined, flags: RunFlags & AdHocRunFlags): Promise<number> {
   const opts = runOptionsFromFlags(flags);
-  const scenario = await loadScenario(file, { overrides: flags.set ?? [] });
+  const { scenario, document, header } = await loadRunScenario(file, flags);
+  if (flags.printScenario) {
+    process.stdout.write(scenarioYaml(document, { secrets: scenario.secrets, ...(header !== undefined ? { header } : {}) }));
+    return ExitCode.OK;
+  }
   const err = (l: string): void => void process.stderr.write(l + '\n');
   if (flags.dryRun) return shiftDryRun(scenario, (l) => process.stdout.write(l + '\n'));
   await beforeShiftRun(scenario, flags.restoreFirst === true, err);
@@ -140,11 +150,11 @@ export function registerRun(program: Command, setExit: SetExit): void {
   const cmd = program
     .command('run')
     .description('find the maximum load the scenario’s target serves while meeting its SLOs')
-    .argument('<scenario>', 'scenario YAML file');
+    .argument('[scenario]', 'scenario YAML file (or none, and --url: ad-hoc mode)');
   addRunFlags(cmd)
     .option('--dry-run', 'shift mode: print the weights every ramp level would set, change nothing')
-    .option('--restore-first', 'shift mode: put back weights journaled by an earlier run before starting')
-    .action(async (file: string, _flags: RunFlags, command: Command) => {
-      setExit(await runCommand(file, command.optsWithGlobals<RunFlags>()));
-    });
+    .option('--restore-first', 'shift mode: put back weights journaled by an earlier run before starting');
+  addAdHocFlags(cmd).action(async (file: string | undefined, _flags: RunFlags, command: Command) => {
+    setExit(await runCommand(file, command.optsWithGlobals<RunFlags & AdHocRunFlags>()));
+  });
 }

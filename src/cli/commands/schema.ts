@@ -23,6 +23,8 @@ export async function schemaCommand(opts: SchemaOptions): Promise<number> {
   } catch (e) {
     throw new LoadtestError(`cannot write ${opts.out}: ${(e as Error).message}`, ExitCode.USAGE);
   }
+  // On stderr, like `loadtest report -o`: stdout stays for the schema itself.
+  process.stderr.write(`wrote ${opts.out}\n`);
   return ExitCode.OK;
 }
 

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import { LoadtestError, ScenarioError, type ScenarioProblem } from '../../errors.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
-import { plannedRamp } from '../../controller/step-plan.js';
+import { plannedRamp, stepLengthNotes } from '../../controller/step-plan.js';
+import { neediestRule } from '../../analysis/step-verdict.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
@@ -38,7 +39,12 @@ export async function validateCommand(opts: ValidateOptions): Promise<number> {
     try {
       const scenario = await loadScenario(file, { ...(opts.env ? { env: opts.env } : {}), overrides });
       // The name may come from ${ENV}: mask the scenario's secrets like every other output does.
-      write(createRedactor(scenario.secrets)(validSummary(file, scenario)));
+      const redact = createRedactor(scenario.secrets);
+      write(redact(validSummary(file, scenario)));
+      // Steps too short for their SLOs at their rate even stretched: said now, not found out mid-run.
+      const needy = scenario.traffic.kind === 'generate' ? neediestRule(scenario.slo) : undefined;
+      const tooShort = needy && stepLengthNotes({ ...scenario.load, samplesToProve: needy.samples }, needy.rule.text).tooShort;
+      if (tooShort) write(redact(`note: ${file}: ${tooShort}`));
     } catch (e) {
       if (e instanceof ScenarioError) problems.push(...e.problems);
       else if (e instanceof LoadtestError && opts.files.length > 1) {

@@ -96,32 +96,34 @@ export function buildStepStats(rec: StepRecorder, info: StepInfo): StepStats {
   };
 }
 
-/** Running figures since the step started (warm-up included), for progress and abort rules. */
+/**
+ * Running figures for progress and abort rules. During the warm-up: the warm-up's own figures, for
+ * display. After it: the judged window so far with buildStepStats' definitions (error_rate over
+ * finished requests, throughput = answered / scheduled), plus the counts abort rules need to judge
+ * what the requests still in flight cannot change (analysis/abort-rules.ts).
+ */
 export function buildProgress(rec: StepRecorder, elapsedMs: number, warmupMs: number, inFlight: number): StepProgress {
-  const w = rec.warm;
-  const j = rec.judged;
-  const sec = Math.max(elapsedMs, 1) / 1000;
-  const completed = w.completed + j.completed;
-  const finished = finishedOf(w) + finishedOf(j);
-  const errors = w.errorCount + j.errorCount;
-  const scheduled = w.sent + w.dropped + j.sent + j.dropped;
-  // Latency over the whole step so far: warm-up and judged histograms together.
-  const h = createHistogram();
-  h.add(w.corrected);
-  h.add(j.corrected);
-  const l = summarize(h);
+  const measuring = elapsedMs >= warmupMs;
+  const t = measuring ? rec.judged : rec.warm;
+  const windowMs = measuring ? elapsedMs - warmupMs : elapsedMs;
+  const sec = Math.max(windowMs, 1) / 1000;
+  const finished = finishedOf(t);
+  const scheduled = t.sent + t.dropped;
+  const l = summarize(t.corrected);
   const metrics: StepMetrics = {};
   latencyMetrics(metrics, l, '');
-  metrics.error_rate = finished > 0 ? errors / finished : 0;
-  metrics.rps = completed / sec;
+  metrics.error_rate = finished > 0 ? t.errorCount / finished : 0;
+  metrics.rps = t.completed / sec;
   metrics.offered_rps = scheduled / sec;
-  metrics.throughput = scheduled > 0 ? completed / scheduled : 0;
-  return {
+  metrics.throughput = finished > 0 ? t.completed / finished : 0;
+  const progress: StepProgress = {
     elapsedMs,
-    phase: elapsedMs < warmupMs ? 'warmup' : 'measure',
+    phase: measuring ? 'measure' : 'warmup',
     metrics,
     offeredRps: scheduled / sec,
-    achievedRps: completed / sec,
+    achievedRps: t.completed / sec,
     inFlight,
   };
+  if (measuring) progress.counts = { scheduled, finished, completed: t.completed, errors: t.errorCount, inFlight: Math.max(0, scheduled - finished) };
+  return progress;
 }

@@ -1,0 +1,85 @@
+// Proportions judged with Wilson's interval, and the histogram count the percentile rules read.
+import { describe, expect, it } from 'vitest';
+import { judgeProportion, samplesToDecide, samplesToProve, wilson } from '../../src/analysis/proportion.js';
+import { createHistogram, encodeHistogram, latencyDistribution } from '../../src/metrics/histogram.js';
+import { mulberry32 } from '../../src/traffic/generator/schedule.js';
+
+describe('wilson', () => {
+  it.each<[number, number, number, number]>([
+    // k, n → published Wilson 95% bounds (Newcombe 1998, table I: 0/10, 1/29, 81/263)
+    [0, 10, 0, 0.2775],
+    [1, 29, 0.0061, 0.1718],
+    [81, 263, 0.2553, 0.3662],
+  ])('%d of %d → [%f, %f]', (k, n, low, high) => {
+    const i = wilson(k, n);
+    expect(i.low).toBeCloseTo(low, 3);
+    expect(i.high).toBeCloseTo(high, 3);
+  });
+
+  it('knows nothing of nothing', () => {
+    expect(wilson(0, 0)).toEqual({ low: 0, high: 1 });
+  });
+});
+
+describe('judgeProportion', () => {
+  it.each<[number, number, number, string]>([
+    [3, 200, 0.01, 'undecided'], // the issue's example: 1.5%, interval 0.5–4.3%
+    [30, 1000, 0.01, 'breached'],
+    [0, 381, 0.01, 'met'],
+    [0, 380, 0.01, 'undecided'],
+    [2, 1000, 0.01, 'met'],
+    [10, 1000, 0.01, 'undecided'],
+  ])('%d of %d against %f → %s', (k, n, limit, certainty) => {
+    expect(judgeProportion(k, n, limit)).toBe(certainty);
+  });
+
+  it('is wrong about as often as it says, at the limit itself (simulated, 4,000 seeded samples)', () => {
+    // True share exactly at the limit: a "met" is a false pass, a "breached" a false fail; each ≤ 2.5% + noise.
+    const rand = mulberry32(42);
+    const n = 2000;
+    let met = 0;
+    let breached = 0;
+    for (let run = 0; run < 4000; run++) {
+      let k = 0;
+      for (let i = 0; i < n; i++) if (rand() < 0.01) k++;
+      const c = judgeProportion(k, n, 0.01);
+      if (c === 'met') met++;
+      else if (c === 'breached') breached++;
+    }
+    expect(met / 4000).toBeLessThan(0.035);
+    expect(breached / 4000).toBeLessThan(0.035);
+  });
+});
+
+describe('samples', () => {
+  it('to prove a share with none seen: z²(1−p)/p', () => {
+    expect(samplesToProve(0.01)).toBe(381);
+    expect(samplesToProve(0.001)).toBe(3838);
+    expect(samplesToProve(1)).toBe(0);
+  });
+
+  it('to decide grows as the share nears the limit', () => {
+    expect(samplesToDecide(0.015, 0.01)).toBeLessThan(samplesToDecide(0.012, 0.01));
+    expect(samplesToDecide(0.01, 0.01)).toBe(Infinity);
+    expect(samplesToDecide(0, 0.01)).toBe(381);
+  });
+});
+
+describe('latencyDistribution', () => {
+  it('counts the requests slower than a threshold from a real histogram', () => {
+    const h = createHistogram();
+    for (let ms = 1; ms <= 1000; ms++) h.recordValue(ms * 1000); // 1 … 1000 ms
+    const d = latencyDistribution(encodeHistogram(h))!;
+    expect(d.count).toBe(1000);
+    expect(d.countAbove(990.6)).toBe(10);
+    // a request of exactly 990 ms does not meet `< 990ms`: its bucket (990.0–990.5 ms) counts as above
+    expect(d.countAbove(990)).toBe(11);
+    expect(d.countAbove(0.5)).toBe(1000);
+    expect(d.countAbove(1001)).toBe(0);
+    expect(d.countAbove(500.3)).toBe(500);
+  });
+
+  it('is undefined for what is not a histogram', () => {
+    expect(latencyDistribution('AAAA')).toBeUndefined();
+  });
+});
