@@ -116,9 +116,14 @@ export class ResponseParser {
   /** Bytes still expected in the current body or chunk. */
   private remaining = 0;
   private chunkDigits = 0;
-  /** A head or trailer section split across chunks, gathered until its end is seen. */
+  /** A head or trailer section split across chunks, gathered here (grown as needed, kept for reuse). */
   private partial: Buffer | null = null;
-  // What the header lines said, while a head (or trailer section) is parsed.
+  private partialLen = 0;
+  /** Where a split block's parse resumes: the offset of its first incomplete line; -1: the status line is not complete yet. */
+  private resume = -1;
+  // What the block's lines said so far (kept between the reads of a split block).
+  private hStatus = 0;
+  private hV11 = false;
   private hLength = -1;
   private hTe = false;
   private hChunked = false;
@@ -134,7 +139,8 @@ export class ResponseParser {
     this.error = null;
     this.state = S.Head;
     this.isHead = isHead;
-    this.partial = null;
+    this.partialLen = 0;
+    this.resume = -1;
   }
 
   /** True while the body runs until the connection closes (no length given). */
@@ -279,7 +285,9 @@ export class ResponseParser {
   private block(chunk: Buffer, pos: number, end: number): number {
     let buf = chunk;
     let start = pos;
-    if (this.partial === null) {
+    let limit = end;
+    const prior = this.partialLen;
+    if (prior === 0) {
       if (this.state === S.Head) {
         // Empty lines before a status line are skipped, as llhttp does: a stray CRLF after a response.
         while (pos < end && (chunk[pos] === CR || chunk[pos] === LF)) pos++;
@@ -287,34 +295,76 @@ export class ResponseParser {
         start = pos;
       }
     } else {
-      buf = Buffer.concat([this.partial, chunk.subarray(pos, end)]);
+      this.gather(chunk, pos, end);
+      buf = this.partial!;
       start = 0;
-      const lf = chunk.indexOf(LF, pos);
-      if (lf < 0 || lf >= end) {
-        // No line can have ended: what was checked stays checked.
-        if (buf.length > MAX_HEAD_BYTES) return this.fail(E_OVERFLOW);
-        this.partial = buf;
-        return NEED_MORE;
-      }
+      limit = this.partialLen;
     }
-    const limit = buf === chunk ? end : buf.length;
     const bound = limit - start > MAX_HEAD_BYTES ? start + MAX_HEAD_BYTES : limit;
-    // Parsed again from its start as more arrives: only a split head pays, and it is at most 16 KiB.
+    // A split block's parse resumes at its first incomplete line: a trickled head costs no more than a whole one.
     const r = this.state === S.Head ? this.head(buf, start, bound) : this.trailers(buf, start, bound);
     if (r === FAILED) return FAILED;
     if (r === NEED_MORE) {
       if (bound < limit) return this.fail(E_OVERFLOW);
-      this.partial = buf === chunk ? Buffer.from(chunk.subarray(pos, end)) : buf;
+      if (prior === 0) this.gather(chunk, pos, end); // the caller may reuse `chunk`: keep a copy
       return NEED_MORE;
     }
-    const prior = this.partial === null ? 0 : this.partial.length;
-    this.partial = null;
+    this.partialLen = 0;
+    this.resume = -1;
     // As an offset into `chunk`.
-    return buf === chunk ? r : pos + (r - prior);
+    return prior === 0 ? r : pos + (r - prior);
+  }
+
+  /** Appends chunk[pos, end) to the gathered block, up to one byte past the limit (enough to know it is exceeded). */
+  private gather(chunk: Buffer, pos: number, end: number): void {
+    const n = Math.min(end - pos, MAX_HEAD_BYTES + 1 - this.partialLen);
+    const need = this.partialLen + n;
+    if (this.partial === null || this.partial.length < need) {
+      const grown = Buffer.allocUnsafe(Math.min(MAX_HEAD_BYTES + 1, Math.max(need, 2 * (this.partial?.length ?? 256))));
+      if (this.partial !== null) this.partial.copy(grown, 0, 0, this.partialLen);
+      this.partial = grown;
+    }
+    chunk.copy(this.partial, this.partialLen, pos, pos + n);
+    this.partialLen = need;
   }
 
   /** Parses a head in buf[start, lim): returns where it ends, NEED_MORE (every complete line was valid) or FAILED. */
   private head(buf: Buffer, start: number, lim: number): number {
+    let line = start + this.resume;
+    if (this.resume < 0) {
+      line = this.statusLine(buf, start, lim);
+      if (line < 0) return line;
+    }
+    const next = this.fields(buf, line, lim, start, false);
+    if (next < 0) return next;
+
+    const st = this.hStatus;
+    if (this.hHintMs > 0) this.keepAliveHintMs = this.hHintMs;
+    if (st < 200) {
+      if (st === 101) return this.fail(E_UPGRADE);
+      return next; // 100 Continue, 103 Early Hints: the state stays Head, the real response follows
+    }
+    this.status = st;
+    // `close` wins over `keep-alive` in any version (llhttp lets a 1.0 keep-alive token win over close).
+    let keepAlive = !this.hClose && (this.hV11 || this.hKeepAlive);
+    this.remaining = 0;
+    this.chunkDigits = 0;
+    if (this.isHead || st === 204 || st === 304) this.state = S.Done;
+    else if (this.hChunked) this.state = S.ChunkSize;
+    else if (this.hTe || this.hLength < 0) {
+      // A coding we do not frame (chunked not last), or no length: the body runs to the connection's end.
+      this.state = S.UntilClose;
+      keepAlive = false;
+    } else if (this.hLength > 0) {
+      this.state = S.Length;
+      this.remaining = this.hLength;
+    } else this.state = S.Done;
+    this.keepAlive = keepAlive;
+    return next;
+  }
+
+  /** The status line at buf[start, lim): returns where the header lines start (the h* fields reset), NEED_MORE or FAILED. */
+  private statusLine(buf: Buffer, start: number, lim: number): number {
     // "HTTP/" major "." minor SP 3DIGIT, then SP or the line's CR: 13 bytes at fixed places.
     if (lim - start < 13) return statusPrefixOk(buf, start, lim) ? NEED_MORE : this.fail(E_STATUS);
     if (
@@ -348,45 +398,21 @@ export class ResponseParser {
     }
     if (i + 1 >= lim) return i < lim && buf[i] !== CR ? this.fail(E_STATUS) : NEED_MORE;
     if (buf[i] !== CR || buf[i + 1] !== LF) return this.fail(E_STATUS);
-
+    this.hStatus = d0 * 100 + d1 * 10 + d2;
+    this.hV11 = v11;
     this.hLength = -1;
     this.hTe = false;
     this.hChunked = false;
     this.hClose = false;
     this.hKeepAlive = false;
     this.hHintMs = 0;
-    const next = this.fields(buf, i + 2, lim, false);
-    if (next < 0) return next;
-
-    const st = d0 * 100 + d1 * 10 + d2;
-    this.status = st;
-    if (this.hHintMs > 0) this.keepAliveHintMs = this.hHintMs;
-    if (st < 200) {
-      if (st === 101) return this.fail(E_UPGRADE);
-      return next; // 100 Continue, 103 Early Hints: the state stays Head, the real response follows
-    }
-    // `close` wins over `keep-alive` in any version (llhttp lets a 1.0 keep-alive token win over close).
-    let keepAlive = !this.hClose && (v11 || this.hKeepAlive);
-    this.remaining = 0;
-    this.chunkDigits = 0;
-    if (this.isHead || st === 204 || st === 304) this.state = S.Done;
-    else if (this.hChunked) this.state = S.ChunkSize;
-    else if (this.hTe || this.hLength < 0) {
-      // A coding we do not frame (chunked not last), or no length: the body runs to the connection's end.
-      this.state = S.UntilClose;
-      keepAlive = false;
-    } else if (this.hLength > 0) {
-      this.state = S.Length;
-      this.remaining = this.hLength;
-    } else this.state = S.Done;
-    this.keepAlive = keepAlive;
-    return next;
+    return i + 2;
   }
 
   /** Parses a non-empty trailer section in buf[start, lim), like head() does a head. */
   private trailers(buf: Buffer, start: number, lim: number): number {
-    this.hClose = false;
-    const next = this.fields(buf, start, lim, true);
+    if (this.resume < 0) this.hClose = false;
+    const next = this.fields(buf, start + (this.resume < 0 ? 0 : this.resume), lim, start, true);
     if (next < 0) return next;
     if (this.hClose) this.keepAlive = false; // llhttp reads connection options in trailers too
     this.state = S.Done;
@@ -395,12 +421,14 @@ export class ResponseParser {
 
   /**
    * Field lines from `line` up to and including the empty line, in buf[line, lim): a token, ':', a
-   * value of VALUE bytes, CRLF. Returns where the empty line ends, NEED_MORE or FAILED. What the
-   * framing fields say is left in the h* fields.
+   * value of VALUE bytes, CRLF. Returns where the empty line ends, FAILED, or NEED_MORE with
+   * `resume` at the first incomplete line (relative to the block's start, `base`). What the framing
+   * fields say is left in the h* fields.
    */
-  private fields(buf: Buffer, line: number, lim: number, trailers: boolean): number {
+  private fields(buf: Buffer, line: number, lim: number, base: number, trailers: boolean): number {
     const err = trailers ? E_TRAILER : E_HEADER;
     for (;;) {
+      this.resume = line - base;
       if (line >= lim) return NEED_MORE;
       if (buf[line] === CR) {
         if (line + 1 >= lim) return NEED_MORE;
