@@ -1,5 +1,5 @@
 // Dev-only: turns llhttp's response test corpus (test/response/*.md in nodejs/llhttp) into the
-// compact fixture test/fixtures/llhttp/response-framing.json — each strict-mode case's input bytes
+// compact file test/output/llhttp/response-framing.json (never committed: it is llhttp's data) — each strict-mode case's input bytes
 // and how llhttp frames them (status, body bytes, where each response ends, keep-alive, error),
 // read off the case's expected callback log. test/unit/http1-llhttp-corpus.test.ts runs the lean
 // client's parser over that fixture. Not part of the suite: it needs a copy of llhttp.
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const FILES = ['sample', 'connection', 'content-length', 'transfer-encoding', 'invalid', 'finish', 'lenient-version', 'pausing', 'pipelining'];
 /** The strict-mode types; the lenient ones (`response-lenient-*`) test flags we do not mirror. */
 const TYPES = new Set(['response', 'response-finish']);
-const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'llhttp', 'response-framing.json');
+const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'output', 'llhttp', 'response-framing.json');
 
 const src = process.argv[2];
 const rev = process.argv[3] ?? 'HEAD';

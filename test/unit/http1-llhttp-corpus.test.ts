@@ -1,8 +1,11 @@
 // llhttp's own response corpus (strict mode) through the lean client's parser: the same framing —
 // status, body bytes, where each response ends, keep-alive, error or not — whole, byte by byte and
 // at every split, except for the differences chosen on purpose (README, "Our own HTTP/1.1 client").
-// The fixture is extracted from llhttp's repository by test/conformance/extract-llhttp-corpus.mjs.
-import { readFileSync } from 'node:fs';
+// The corpus is llhttp's data, so it is not committed: test/conformance/extract-llhttp-corpus.mjs
+// extracts it from a copy of nodejs/llhttp into test/output/llhttp/ (ignored by git), and this file
+// runs when it is there (a developer's conformance check); without it, it is skipped. The issue's
+// framing cases are in http1-response-parser.test.ts's own table, which always runs.
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { everySplit, frameConnection, type Framing } from '../helpers/frame-connection.js';
 
@@ -15,7 +18,8 @@ interface CorpusCase {
   expected: Framing[];
 }
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/llhttp/response-framing.json', import.meta.url), 'utf8')) as {
+const CORPUS = new URL('../output/llhttp/response-framing.json', import.meta.url);
+const fixture = (existsSync(CORPUS) ? JSON.parse(readFileSync(CORPUS, 'utf8')) : { source: '', cases: [] }) as {
   source: string;
   cases: CorpusCase[];
 };
@@ -32,7 +36,7 @@ const DIFFERENCES: Record<string, { ours: Framing[]; why: string }> = {
   },
 };
 
-describe('llhttp response corpus', () => {
+describe.skipIf(fixture.cases.length === 0)('llhttp response corpus (extracted by test/conformance/extract-llhttp-corpus.mjs)', () => {
   it('the fixture holds the strict-mode cases, each named once', () => {
     expect(fixture.cases.length).toBeGreaterThanOrEqual(70);
     expect(new Set(fixture.cases.map((c) => c.name)).size).toBe(fixture.cases.length);
