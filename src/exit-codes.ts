@@ -19,6 +19,8 @@ export const ExitCode = {
    * exceeds --max-regression (or the baseline has nothing to compare). Never a pass.
    */
   GATE_INCONCLUSIVE: 7,
+  /** The very first step already failed its SLOs: the capacity is below anything measured (lower load.start). */
+  BELOW_START: 8,
   /** Interrupted by SIGINT/SIGTERM/SIGHUP; the partial report is written and marked aborted. */
   INTERRUPTED: 130,
 } as const;

@@ -2,7 +2,9 @@
 //   interrupted → 130; failed → 1;
 //   inconclusive capacity → 5 unless a gate was asked for and passed anyway (the load that did pass
 //     already meets --expect-min: the part the generator could not drive does not matter);
-//   a failed gate → 3 (below --expect-min) or 4 (regression against --baseline);
+//   a failed gate → 3 (below --expect-min) or 4 (regression against --baseline), 7 when it could
+//     not decide;
+//   the first step already failed (capacity below anything measured) → 8;
 //   otherwise 0.
 // An inconclusive run never exits 3 or 4: when the generator, not the service, was the limit,
 // blaming the service would be a lie; 5 says "get a trustworthy answer first".
@@ -15,5 +17,6 @@ export function exitCodeFor(result: Pick<RunResult, 'status' | 'capacity' | 'gat
   if (result.status === 'failed') return ExitCode.RUNTIME;
   const gate = gateExitCode(result.gate);
   if (result.capacity.verdict === 'inconclusive') return result.gate?.passed === true ? ExitCode.OK : ExitCode.INCONCLUSIVE;
-  return gate;
+  if (gate !== ExitCode.OK) return gate;
+  return result.capacity.verdict === 'below-start' ? ExitCode.BELOW_START : ExitCode.OK;
 }

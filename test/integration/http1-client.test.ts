@@ -45,6 +45,28 @@ async function serve(
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, seen };
 }
 
+/**
+ * A raw TCP server on 127.0.0.1 port 0 for framings node:http never produces: `answer` gets each
+ * request's socket (every read is taken for one request: the generator's GETs are small).
+ */
+async function serveRaw(answer: (sock: net.Socket) => void): Promise<{ url: string; seen: { connections: number } }> {
+  const seen = { connections: 0 };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    seen.connections++;
+    sockets.add(sock);
+    sock.on('data', () => answer(sock));
+    sock.on('error', () => undefined);
+    sock.on('close', () => sockets.delete(sock));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  stops.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(() => r(undefined)));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
 /** One short step (100 req/s for 600 ms, no warm-up) through the generator; closes it. */
 async function step(spec: GenerateTrafficSpec, rate = 100, durationMs = 600): Promise<StepStats> {
   const g = createGenerator(spec);
@@ -119,6 +141,55 @@ describe.each(['lean', 'undici'] as const)('%s client: response framing', (clien
     const s = await step(genSpec(url, { client }));
     expectAllOk(s, 2);
     expect(s.statusCodes).toEqual({ '201': s.sent });
+  });
+
+  // Framings where the lean client once disagreed with llhttp (issue #11): both clients now count the same.
+  it('stray CRLFs before and after every response: skipped, the connection kept', async () => {
+    const { url, seen } = await serveRaw((sock) => sock.write('\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok\r\n'));
+    const s = await step(genSpec(url, { client, connections: 1 }));
+    expectAllOk(s, 2);
+    expect(seen.connections).toBeLessThanOrEqual(2); // the probe's own connection + ours
+  });
+
+  it('transfer-encoding: gzip,<tab>chunked is chunked: bodies framed, the connection kept', async () => {
+    const { url, seen } = await serveRaw((sock) =>
+      sock.write('HTTP/1.1 200 OK\r\ntransfer-encoding: gzip,\tchunked\r\n\r\n3\r\nabc\r\n2;x="y"\r\nde\r\n0\r\n\r\n'),
+    );
+    const s = await step(genSpec(url, { client, connections: 1, timeoutMs: 1000 }));
+    expectAllOk(s, 5);
+    expect(seen.connections).toBeLessThanOrEqual(2);
+  });
+
+  it.each([
+    ['proxy-connection: close', 'proxy-connection: close\r\n'],
+    ['connection: close, then connection: keep-alive', 'connection: close\r\nconnection: keep-alive\r\n'],
+  ])('%s: the connection is not reused, no request meets its close', async (_name, headers) => {
+    // The server closes 50 ms after answering, and ignores requests meanwhile: a client that reused
+    // the connection would see them cut short (`reset`).
+    const closing = new WeakSet<net.Socket>();
+    const { url, seen } = await serveRaw((sock) => {
+      if (closing.has(sock)) return;
+      closing.add(sock);
+      sock.write(`HTTP/1.1 200 OK\r\n${headers}content-length: 2\r\n\r\nok`);
+      setTimeout(() => sock.end(), 50);
+    });
+    const s = await step(genSpec(url, { client, connections: 4, timeoutMs: 1000 }));
+    expectAllOk(s, 2);
+    expect(seen.connections).toBeGreaterThanOrEqual(s.sent);
+  });
+
+  it('an LF-only server: every request is a protocol error at once, not a timeout', async () => {
+    const { url } = await serveRaw((sock) => sock.write('HTTP/1.1 200 OK\ncontent-length: 2\n\nok'));
+    const g = createGenerator(genSpec(url, { client, timeoutMs: 2000 }));
+    try {
+      // The probe refuses it too: what is not HTTP stops a run before its first step.
+      await expect(g.prepare(AbortSignal.timeout(10_000))).rejects.toThrow(/valid HTTP/);
+      const s = await g.runStep(stepReq(100, 600, 0));
+      expect(s.sent).toBeGreaterThan(20);
+      expect(s.errors, JSON.stringify(s.errors)).toEqual({ protocol: s.sent });
+    } finally {
+      expect(await g.close()).toEqual([]);
+    }
   });
 
   it('connection: close on every response: each request gets its own connection, none fails', async () => {

@@ -114,9 +114,11 @@ describe('exitCodeFor', () => {
   it.each<[string, Pick<RunResult, 'status' | 'capacity' | 'gate'>, number]>([
     ['found, no gate', { status: 'completed', capacity: cap('found') }, 0],
     ['above max, no gate', { status: 'completed', capacity: cap('above-max') }, 0],
-    ['below start, no gate', { status: 'completed', capacity: cap('below-start') }, 0],
+    ['below start, no gate: its own code (the capacity is below anything measured)', { status: 'completed', capacity: cap('below-start') }, 8],
+    ['below start, expect-min failed → 3', { status: 'completed', capacity: cap('below-start'), gate: gate(false) }, 3],
     ['found, expect-min failed', { status: 'completed', capacity: cap('found'), gate: gate(false) }, 3],
     ['found, baseline failed', { status: 'completed', capacity: cap('found'), gate: gate(false, 'baseline capacity') }, 4],
+    ['found, the gate could not decide', { status: 'completed', capacity: cap('found'), gate: { passed: false, checks: [{ name: 'baseline capacity', passed: false, outcome: 'inconclusive', message: '' }] } }, 7],
     ['inconclusive, no gate', { status: 'completed', capacity: cap('inconclusive') }, 5],
     ['inconclusive, gate failed → 5, never blamed on the service', { status: 'completed', capacity: cap('inconclusive'), gate: gate(false) }, 5],
     ['inconclusive, but what passed meets the gate', { status: 'completed', capacity: cap('inconclusive'), gate: gate(true) }, 0],

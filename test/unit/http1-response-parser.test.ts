@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/traffic/generator/classify.js';
 import { FAILED, HttpParseError, MAX_HEAD_BYTES, NEED_MORE, ResponseParser } from '../../src/traffic/generator/http1-response-parser.js';
+import { everySplit, frameConnection, type Framing } from '../helpers/frame-connection.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -39,6 +40,9 @@ describe('ResponseParser: valid responses', () => {
     ['no reason phrase', 'HTTP/1.1 404\r\ncontent-length: 2\r\n\r\nno', false, 404, 2],
     ['empty reason phrase', 'HTTP/1.1 500 \r\ncontent-length: 1\r\n\r\nx', false, 500, 1],
     ['reason phrase with a tab and obs-text', 'HTTP/1.1 200 O\tK \xe9\r\ncontent-length: 1\r\n\r\nx', false, 200, 1],
+    // llhttp takes any byte but CR and LF in a reason phrase.
+    ['control character in the reason', 'HTTP/1.1 200 O\x01K\0\r\ncontent-length: 1\r\n\r\nx', false, 200, 1],
+    ['HTTP/2.0 status line (framed as HTTP/1.0, as llhttp does)', 'HTTP/2.0 200 OK\r\ncontent-length: 1\r\n\r\nx', false, 200, 1],
     ['HTTP/1.0 content-length', 'HTTP/1.0 200 OK\r\ncontent-length: 3\r\n\r\nabc', false, 200, 3],
     ['body containing CRLFCRLF and a status line', 'HTTP/1.1 200 OK\r\ncontent-length: 22\r\n\r\n\r\n\r\nHTTP/1.1 500 X\r\n\r\n', false, 200, 22],
     ['HEAD: content-length but no body', 'HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n', true, 200, 0],
@@ -51,7 +55,6 @@ describe('ResponseParser: valid responses', () => {
     ['chunked, several chunks', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\n\r\n', false, 200, 11],
     ['chunked, empty body', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n', false, 200, 0],
     ['chunked, extensions', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5;a=b\r\nhello\r\n3;x;y="q"\r\nabc\r\n0;last\r\n\r\n', false, 200, 8],
-    ['chunked, whitespace before the extension', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3 ;a=b\r\nabc\r\n0\r\n\r\n', false, 200, 3],
     ['chunked, trailers', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nx-checksum: 1\r\nx-other: two\r\n\r\n', false, 200, 2],
     ['chunked, upper-case hex', `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1F\r\n${'x'.repeat(31)}\r\nA\r\n${'y'.repeat(10)}\r\n0\r\n\r\n`, false, 200, 41],
     ['chunked, lower-case hex', `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1f\r\n${'x'.repeat(31)}\r\nff\r\n${'y'.repeat(255)}\r\n0\r\n\r\n`, false, 200, 286],
@@ -269,7 +272,9 @@ describe('ResponseParser: invalid responses fail', () => {
     ['garbage status line', 'HTTP/1.1 banana\r\n\r\n'],
     ['not HTTP at all', 'SSH-2.0-OpenSSH_9.6\r\n\r\n'],
     ['lower-case protocol', 'http/1.1 200 OK\r\n\r\n'],
-    ['HTTP/2.0', 'HTTP/2.0 200 OK\r\n\r\n'],
+    ['HTTP/3.0', 'HTTP/3.0 200 OK\r\n\r\n'],
+    ['HTTP/0.8', 'HTTP/0.8 200 OK\r\n\r\n'],
+    ['RTSP status line', 'RTSP/1.0 200 OK\r\ncontent-length: 0\r\n\r\n'],
     ['HTTP/1.2', 'HTTP/1.2 200 OK\r\n\r\n'],
     ['HTTP/1.1 without status', 'HTTP/1.1\r\n\r\n'],
     ['status 099', 'HTTP/1.1 099 Weird\r\n\r\n'],
@@ -278,7 +283,7 @@ describe('ResponseParser: invalid responses fail', () => {
     ['status with a letter', 'HTTP/1.1 2x0 OK\r\n\r\n'],
     ['two spaces before the status', 'HTTP/1.1  200 OK\r\n\r\n'],
     ['status glued to the reason', 'HTTP/1.1 200OK\r\n\r\n'],
-    ['control character in the reason', 'HTTP/1.1 200 O\x01K\r\ncontent-length: 0\r\n\r\n'],
+    ['bare CR in the reason', 'HTTP/1.1 200 O\rK\r\ncontent-length: 0\r\n\r\n'],
     ['bare LF ending the status line', 'HTTP/1.1 200 OK\ncontent-length: 0\r\n\r\n'],
     ['header line without colon', 'HTTP/1.1 200 OK\r\nfoo\r\ncontent-length: 0\r\n\r\n'],
     ['space before the colon', 'HTTP/1.1 200 OK\r\ncontent-length : 0\r\n\r\n'],
@@ -307,6 +312,8 @@ describe('ResponseParser: invalid responses fail', () => {
     ['bad chunk size', chunked('zz\r\n')],
     ['empty chunk size', chunked('\r\n')],
     ['chunk size with a sign', chunked('+5\r\nhello\r\n0\r\n\r\n')],
+    // llhttp's strict mode allows no whitespace after a chunk size, not even before a ';'.
+    ['chunked, whitespace before the extension', chunked('3 ;a=b\r\nabc\r\n0\r\n\r\n')],
     ['chunk size ended by a bare LF', chunked('5\nhello\r\n0\r\n\r\n')],
     ['chunk size CR not followed by LF', chunked('5\rXhello\r\n0\r\n\r\n')],
     ['chunk size of 13 hex digits', chunked('1000000000000\r\n')],
@@ -399,6 +406,92 @@ describe('ResponseParser: invalid responses fail', () => {
       expect(p.error).toBeNull();
       expect(r).toBe(interim.length + final.length);
     });
+  });
+});
+
+describe('ResponseParser: frames every response as llhttp does (issue #11)', () => {
+  // Each row: one connection's bytes and what a client must make of them — every response's status,
+  // body bytes, end offset and keep-alive, then an error or an unfinished response. Fed whole, byte
+  // by byte and split in two at every offset (frameConnection begins again after each response, as
+  // the pool does).
+  const ok = (status: number, body: number, end: number, keepAlive = true): Framing => ({ status, body, end, keepAlive });
+  const ERR: Framing = { error: true };
+  const pending = (status: number, body: number, until: 'close' | 'more'): Framing => ({ status, body, pending: until });
+  const CH = 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n';
+  const OK2 = 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok';
+  const N = NEXT.length;
+  /** `raw`, then the next response: both framed, the connection kept. */
+  const kept = (raw: string, status: number, body: number): [string, Framing[]] => [raw + NEXT, [ok(status, body, raw.length), ok(200, 0, raw.length + N)]];
+  /** `raw`, then the next response's bytes, which nobody reads: `raw` closes the connection. */
+  const closes = (raw: string, status: number, body: number): [string, Framing[]] => [raw + NEXT, [ok(status, body, raw.length, false)]];
+
+  type Row = [name: string, input: string, framing: Framing[]];
+  const gzipTab = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,\tchunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+  const closeThenKa = 'HTTP/1.1 200 OK\r\nConnection: close\r\nConnection: keep-alive\r\ncontent-length: 2\r\n\r\nok';
+  const nm304 = 'HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n';
+  const cont = 'HTTP/1.1 100 Continue\r\n\r\n';
+  const proxyClose = 'HTTP/1.1 200 OK\r\nProxy-Connection: close\r\ncontent-length: 2\r\n\r\nok';
+  const rows: Row[] = [
+    // Misframing: the next response would be read wrong.
+    ['transfer-encoding: gzip,<tab>chunked is chunked', gzipTab + NEXT, [ok(200, 3, 66), ok(200, 0, 66 + N)]],
+    // Without the fix, `0\r\n` was taken for chunk data and the parser waited.
+    ['a bare LF inside a chunk extension', `${CH}3;x\nabc\r\n0\r\n\r\n`, [ERR]],
+    ['a bare LF as the last, empty trailer line', `${CH}0\r\n\n${NEXT}`, [ERR]],
+    ['a bare LF ending a trailer field', `${CH}0\r\nx-t: 1\n\r\n${NEXT}`, [ERR]],
+    ['connection: close, then a separate connection: keep-alive (any close wins)', closeThenKa + NEXT, [ok(200, 2, closeThenKa.length, false)]],
+    // Spurious protocol errors: llhttp skips empty lines before a status line.
+    ['a stray CRLF after a 304 with a content-length', `${nm304}\r\n${OK2}`, [ok(304, 0, nm304.length), ok(200, 2, nm304.length + 2 + OK2.length)]],
+    ['stray CRLFs after a complete response', `${OK2}\r\n\r\n${NEXT}`, [ok(200, 2, OK2.length), ok(200, 0, OK2.length + 4 + N)]],
+    ['a stray CRLF at the very start', `\r\n${OK2}`, [ok(200, 2, 2 + OK2.length)]],
+    ['bare CRs and LFs before a status line', `\n\r\r\n${OK2}`, [ok(200, 2, 4 + OK2.length)]],
+    ['a stray CRLF after a 100 Continue', `${cont}\r\n${OK2}`, [ok(200, 2, cont.length + 2 + OK2.length)]],
+    ['only empty lines: nothing is pending', '\r\n\r\n', []],
+    // Versions llhttp accepts, framed as HTTP/1.0 (keep-alive only when asked for).
+    ['HTTP/0.9 status line with a length', `HTTP/0.9 200 OK\r\ncontent-length: 2\r\n\r\nok${NEXT}`, [ok(200, 2, 40, false)]],
+    ['HTTP/0.9 status line without a length: until close', 'HTTP/0.9 200 OK\r\n\r\nbody', [pending(200, 4, 'close')]],
+    ['HTTP/2.0 status line with connection: keep-alive', `HTTP/2.0 200 OK\r\nConnection: keep-alive\r\ncontent-length: 2\r\n\r\nok${NEXT}`, [ok(200, 2, 64), ok(200, 0, 64 + N)]],
+    // Keep-alive.
+    ['proxy-connection: close', proxyClose + NEXT, [ok(200, 2, proxyClose.length, false)]],
+    ['Proxy-Connection: Keep-Alive on HTTP/1.0', ...kept('HTTP/1.0 200 OK\r\nProxy-Connection: Keep-Alive\r\ncontent-length: 0\r\n\r\n', 200, 0)],
+    ['connection: closed is not close', ...kept('HTTP/1.1 200 OK\r\nConnection: closed\r\ncontent-length: 0\r\n\r\n', 200, 0)],
+    ['connection: x-close is not close', ...kept('HTTP/1.1 200 OK\r\nConnection: x-close\r\ncontent-length: 0\r\n\r\n', 200, 0)],
+    ['connection: close in a list, tabs around', ...closes('HTTP/1.1 200 OK\r\nConnection: upgrade,\tclose\t\r\ncontent-length: 0\r\n\r\n', 200, 0)],
+    ['connection: close in the trailers', `${CH}0\r\nConnection: close\r\n\r\n${NEXT}`, [ok(200, 0, CH.length + 24, false)]],
+    // Refused as soon as a line is complete, not when the head's end arrives (it may never).
+    ['an LF-only server', 'HTTP/1.1 200 OK\ncontent-length: 0\n\n', [ERR]],
+    ['a header line ending in a bare LF', 'HTTP/1.1 200 OK\r\ncontent-length: 0\n\n', [ERR]],
+    ['a header line starting with a space', 'HTTP/1.1 200 OK\r\nx-a: 1\r\n x-b: 2', [ERR]],
+    ['a header line starting with a tab', 'HTTP/1.1 200 OK\r\n\tx-b: 2', [ERR]],
+    ['a bare CR ending the headers', 'HTTP/1.1 200 OK\r\nx-a: 1\r\n\rx', [ERR]],
+    ['a peer that does not speak HTTP', 'SSH-2.0-OpenSSH_9.6', [ERR]],
+    ['a control character in a header value, line not complete', 'HTTP/1.1 200 OK\r\nx-a: a\x01', [ERR]],
+    // Lengths with leading zeros.
+    ['a chunk size with 15 leading zeros', ...kept(`${CH}0000000000000003\r\nabc\r\n00000000000000000\r\n\r\n`, 200, 3)],
+    ['a content-length with 20 leading zeros', ...kept(`HTTP/1.1 200 OK\r\ncontent-length: ${'0'.repeat(20)}2\r\n\r\nok`, 200, 2)],
+    ['a chunk size of 13 significant hex digits', `${CH}1000000000000\r\n`, [ERR]],
+    // Chunk extensions, as llhttp's strict grammar has them.
+    ['a quoted chunk extension holding ; and an escaped quote', ...kept(`${CH}3;a="x;\\"y";b\r\nabc\r\n0\r\n\r\n`, 200, 3)],
+    ['an empty chunk extension name before =', ...kept(`${CH}3;=v\r\nabc\r\n0\r\n\r\n`, 200, 3)],
+    ['whitespace after the chunk size', `${CH}3 \r\nabc\r\n0\r\n\r\n`, [ERR]],
+    ['a ; with no extension', `${CH}3;\r\nabc\r\n0\r\n\r\n`, [ERR]],
+    ['a space after the ;', `${CH}3; a\r\nabc\r\n0\r\n\r\n`, [ERR]],
+    ['a CR inside a quoted chunk extension', `${CH}3;a="x\r\nabc\r\n0\r\n\r\n`, [ERR]],
+    ['a bare LF ending the chunk size', `${CH}3\nabc\r\n0\r\n\r\n`, [ERR]],
+    // Transfer-encoding and content-length together, in the order llhttp judges them.
+    ['an empty transfer-encoding, then a content-length: no coding', ...kept('HTTP/1.1 200 OK\r\ntransfer-encoding:\r\ncontent-length: 2\r\n\r\nok', 200, 2)],
+    ['a content-length, then an empty transfer-encoding', `HTTP/1.1 200 OK\r\ncontent-length: 2\r\ntransfer-encoding:\r\n\r\nok`, [ERR]],
+    ['a content-length in the trailers', `${CH}0\r\ncontent-length: 5\r\n\r\n`, [ERR]],
+    ['transfer-encoding: gzip chunked (no comma) is not chunked', `HTTP/1.1 200 OK\r\ntransfer-encoding: gzip chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n`, [pending(200, 13, 'close')]],
+    ['a trailer section with two fields', ...kept(`${CH}1\r\nx\r\n0\r\nx-a: 1\r\nx-b: 2\r\n\r\n`, 200, 1)],
+    // Chosen differences from llhttp (README, "Our own HTTP/1.1 client").
+    ['transfer-encoding: chunked<tab> is chunked (llhttp: until close)', `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\t\r\n\r\n0\r\n\r\n${NEXT}`, [ok(200, 0, 53), ok(200, 0, 53 + N)]],
+    ['HTTP/1.0 connection: keep-alive, close: close wins (llhttp: keep-alive)', ...closes('HTTP/1.0 200 OK\r\nconnection: keep-alive, close\r\ncontent-length: 0\r\n\r\n', 200, 0)],
+    ['the same content-length twice is one length (llhttp: an error)', `HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 2\r\n\r\nok${NEXT}`, [ok(200, 2, 59), ok(200, 0, 59 + N)]],
+  ];
+
+  it.each(rows)('%s', (_name, input, framing) => {
+    const buf = bytes(input);
+    for (const cuts of everySplit(buf)) expect(frameConnection(buf, cuts), `cut at ${JSON.stringify(cuts)}`).toEqual(framing);
   });
 });
 

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { RequestSpec } from '../../scenario/scenario.js';
 import type { InFlightRequest } from './in-flight-request.js';
 import { serializeRequest } from './http1-request.js';
-import { FAILED, NEED_MORE, ResponseParser } from './http1-response-parser.js';
+import { FAILED, NEED_MORE, onlyLineBreaks, ResponseParser } from './http1-response-parser.js';
 import { Ring } from './ring.js';
 
 export interface Http1PoolOptions {
@@ -160,7 +160,9 @@ export class Http1Pool {
   private onData(c: Conn, chunk: Buffer, n: number): boolean {
     const r = c.current;
     if (r === null) {
-      // Bytes nobody asked for: the connection's framing can no longer be trusted.
+      // Empty lines between responses are skipped (as llhttp does); other bytes nobody asked for
+      // mean the connection's framing can no longer be trusted.
+      if (onlyLineBreaks(chunk, 0, n)) return true;
       this.retire(c);
       return false;
     }
@@ -176,8 +178,8 @@ export class Http1Pool {
     c.current = null;
     r.status = c.parser.status;
     r.bytes = c.parser.bodyBytes;
-    // More bytes than the response framed: do not send another request on this connection.
-    if (!c.parser.keepAlive || at < n) this.retire(c);
+    // More bytes than the response framed (other than empty lines): do not send another request on this connection.
+    if (!c.parser.keepAlive || (at < n && !onlyLineBreaks(chunk, at, n))) this.retire(c);
     else this.release(c);
     r.onComplete();
     return true;

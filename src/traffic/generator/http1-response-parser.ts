@@ -1,73 +1,66 @@
 // A minimal HTTP/1.1 response parser for the lean client (http1-pool.ts): it reads the status, the
-// framing headers (content-length, transfer-encoding, connection, keep-alive) and counts body
-// bytes, dropping them as they arrive. It never builds header objects or strings: a load generator
-// only needs to know where a response ends and what its status was. Strict where being lax would
-// misframe the next response on a keep-alive connection (bad status line, CL+TE together,
-// conflicting lengths, bad chunk sizes) and bounded (16 KiB of head, like undici's default).
+// framing headers (content-length, transfer-encoding, connection, proxy-connection, keep-alive) and
+// counts body bytes, dropping them as they arrive. It never builds header objects or strings: a
+// load generator only needs to know where a response ends and what its status was.
+//
+// It frames responses as llhttp's strict mode does (the parser inside undici and node:http), so that
+// `traffic.client: lean` and `undici` count the same: test/unit/http1-llhttp-corpus.test.ts runs
+// llhttp's own response corpus through it, and the README's client section lists where it differs
+// on purpose. Heads and trailer sections are read line by line (http1-head.ts); empty lines before
+// a status line are skipped. Bounded: 16 KiB of head (undici's default), as much per trailer section.
 //
 // Use: begin(isHead) before each request, then execute(chunk, from) per chunk:
 //   >= 0  the response ended at that offset (bytes after it belong to nobody: see the pool);
 //   NEED_MORE  every byte was consumed, the response goes on;
 //   FAILED  the bytes are not valid HTTP/1.x (`error` says which rule broke).
 // A body without length (no content-length, not chunked) ends when the connection closes: eof().
+import { HeadParser } from './http1-head.js';
+import {
+  B,
+  C,
+  CHAR as CHAR_CLASSES,
+  E_CHUNK,
+  E_OVERFLOW,
+  E_TRAILER,
+  E_UPGRADE,
+  FAILED,
+  HEX as HEX_VALUES,
+  type HttpParseError,
+  MAX_HEAD_BYTES,
+  NEED_MORE,
+} from './http1-syntax.js';
 
-/** The head (status line + headers) may not exceed this many bytes. */
-export const MAX_HEAD_BYTES = 16 * 1024;
+export { FAILED, HttpParseError, MAX_HEAD_BYTES, NEED_MORE, onlyLineBreaks } from './http1-syntax.js';
 
-export const NEED_MORE = -1;
-export const FAILED = -2;
+// Module-local aliases: V8 folds a local constant into the hot loops, not an imported binding.
+const CHAR = CHAR_CLASSES;
+const HEX = HEX_VALUES;
 
-/** Why a response was rejected; `code` is what classify.ts maps to the `protocol` error class. */
-export class HttpParseError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'LOADTEST_HTTP_PARSE' | 'LOADTEST_HEADERS_OVERFLOW' = 'LOADTEST_HTTP_PARSE',
-  ) {
-    super(message);
-    this.name = 'HttpParseError';
-  }
-}
-
-// Shared, allocation-free errors: a storm of bad responses must not cost a stack trace each.
-const E_STATUS = new HttpParseError('invalid HTTP status line');
-const E_HEADER = new HttpParseError('invalid HTTP header line');
-const E_OVERFLOW = new HttpParseError(`response head larger than ${MAX_HEAD_BYTES} bytes`, 'LOADTEST_HEADERS_OVERFLOW');
-const E_LENGTH = new HttpParseError('invalid or conflicting content-length');
-const E_TE_CL = new HttpParseError('both transfer-encoding and content-length');
-const E_CHUNK = new HttpParseError('invalid chunk in chunked body');
-const E_UPGRADE = new HttpParseError('unexpected 101 Switching Protocols');
+/** Larger chunk sizes are refused (12 hex digits; leading zeros do not count): nobody sends a 256 TiB chunk. */
+const MAX_CHUNK = 2 ** 48 - 1;
 
 const enum S {
   Head,
   Length,
   ChunkSize,
-  ChunkExt,
+  /** Just past a chunk extension's ';'. */
+  ExtStart,
+  ExtName,
+  ExtValue,
+  ExtQuoted,
+  ExtQuotedPair,
+  ExtQuotedEnd,
   ChunkSizeLf,
   ChunkData,
   ChunkDataCr,
   ChunkDataLf,
   TrailerStart,
-  Trailer,
+  /** A non-empty trailer section, gathered and parsed like a head. */
+  Trailers,
   TrailerEndLf,
   UntilClose,
   Done,
 }
-
-const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
-const lit = (s: string): Uint8Array => Buffer.from(s, 'latin1');
-const H_CONTENT_LENGTH = lit('content-length');
-const H_TRANSFER_ENCODING = lit('transfer-encoding');
-const H_CONNECTION = lit('connection');
-const H_KEEP_ALIVE = lit('keep-alive');
-
-/** tchar (RFC 9110 §5.6.2) lookup: header names are tokens. */
-const TOKEN = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
-
-/** Hex digit value, or 255. */
-const HEX = new Uint8Array(256).fill(255);
-for (let i = 0; i < 10; i++) HEX[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX[65 + i] = HEX[97 + i] = 10 + i;
 
 export class ResponseParser {
   status = 0;
@@ -85,8 +78,10 @@ export class ResponseParser {
   /** Bytes still expected in the current body or chunk. */
   private remaining = 0;
   private chunkDigits = 0;
-  /** A head split across chunks, gathered until its end is seen. */
+  /** A head or trailer section split across chunks, gathered here (grown as needed, kept for reuse). */
   private partial: Buffer | null = null;
+  private partialLen = 0;
+  private readonly lines = new HeadParser();
 
   /** Resets for the next response; `isHead`: the request was HEAD (the response has no body). */
   begin(isHead: boolean): void {
@@ -96,7 +91,8 @@ export class ResponseParser {
     this.error = null;
     this.state = S.Head;
     this.isHead = isHead;
-    this.partial = null;
+    this.partialLen = 0;
+    this.lines.resume = -1;
   }
 
   /** True while the body runs until the connection closes (no length given). */
@@ -116,8 +112,9 @@ export class ResponseParser {
     let pos = from;
     while (pos < end) {
       switch (this.state) {
-        case S.Head: {
-          const r = this.head(chunk, pos, end);
+        case S.Head:
+        case S.Trailers: {
+          const r = this.block(chunk, pos, end);
           if (r < 0) return r;
           pos = r;
           if ((this.state as S) === S.Done) return pos;
@@ -148,47 +145,79 @@ export class ResponseParser {
           const c = chunk[pos++]!;
           const v = HEX[c]!;
           if (v !== 255) {
-            if (++this.chunkDigits > 12) return this.fail(E_CHUNK); // > 2^48: nobody sends that
             this.remaining = this.remaining * 16 + v;
+            if (this.remaining > MAX_CHUNK) return this.fail(E_CHUNK);
+            this.chunkDigits++;
           } else if (this.chunkDigits === 0) return this.fail(E_CHUNK);
-          else if (c === 0x0d) this.state = S.ChunkSizeLf;
-          else if (c === 0x3b || c === 0x20 || c === 0x09) this.state = S.ChunkExt;
+          else if (c === B.CR) this.state = S.ChunkSizeLf;
+          else if (c === B.SEMI) this.state = S.ExtStart;
+          else return this.fail(E_CHUNK); // llhttp's strict mode: no whitespace after the size
+          break;
+        }
+        // Chunk extensions: ignored, but their syntax is checked as llhttp does (no whitespace, a
+        // quoted value may hold ';' but no CR), since a lax skip to the next CR can misframe.
+        case S.ExtStart:
+        case S.ExtName: {
+          const c = chunk[pos++]!;
+          if ((CHAR[c]! & C.TOKEN) !== 0) this.state = S.ExtName;
+          else if (c === B.EQUALS) this.state = S.ExtValue;
+          else if (c === B.SEMI) this.state = S.ExtStart;
+          else if (c === B.CR && this.state === S.ExtName) this.state = S.ChunkSizeLf;
           else return this.fail(E_CHUNK);
           break;
         }
-        case S.ChunkExt: {
-          // Extensions are ignored up to the line's CR.
-          const cr = chunk.indexOf(0x0d, pos);
-          if (cr < 0 || cr >= end) return NEED_MORE;
-          pos = cr + 1;
-          this.state = S.ChunkSizeLf;
+        case S.ExtValue: {
+          const c = chunk[pos++]!;
+          if ((CHAR[c]! & C.TOKEN) !== 0) break;
+          if (c === B.DQUOTE) this.state = S.ExtQuoted;
+          else if (c === B.SEMI) this.state = S.ExtStart;
+          else if (c === B.CR) this.state = S.ChunkSizeLf;
+          else return this.fail(E_CHUNK);
+          break;
+        }
+        case S.ExtQuoted: {
+          const c = chunk[pos++]!;
+          if ((CHAR[c]! & C.QDTEXT) !== 0) break;
+          if (c === B.DQUOTE) this.state = S.ExtQuotedEnd;
+          else if (c === B.BACKSLASH) this.state = S.ExtQuotedPair;
+          else return this.fail(E_CHUNK);
+          break;
+        }
+        case S.ExtQuotedPair:
+          if ((CHAR[chunk[pos++]!]! & C.VALUE) === 0) return this.fail(E_CHUNK);
+          this.state = S.ExtQuoted;
+          break;
+        case S.ExtQuotedEnd: {
+          const c = chunk[pos++]!;
+          if (c === B.SEMI) this.state = S.ExtStart;
+          else if (c === B.CR) this.state = S.ChunkSizeLf;
+          else return this.fail(E_CHUNK);
           break;
         }
         case S.ChunkSizeLf:
-          if (chunk[pos++] !== 0x0a) return this.fail(E_CHUNK);
+          if (chunk[pos++] !== B.LF) return this.fail(E_CHUNK);
           this.chunkDigits = 0;
           this.state = this.remaining === 0 ? S.TrailerStart : S.ChunkData;
           break;
         case S.ChunkDataCr:
-          if (chunk[pos++] !== 0x0d) return this.fail(E_CHUNK);
+          if (chunk[pos++] !== B.CR) return this.fail(E_CHUNK);
           this.state = S.ChunkDataLf;
           break;
         case S.ChunkDataLf:
-          if (chunk[pos++] !== 0x0a) return this.fail(E_CHUNK);
+          if (chunk[pos++] !== B.LF) return this.fail(E_CHUNK);
           this.state = S.ChunkSize;
           break;
-        case S.TrailerStart:
-          this.state = chunk[pos++] === 0x0d ? S.TrailerEndLf : S.Trailer;
-          break;
-        case S.Trailer: {
-          const lf = chunk.indexOf(0x0a, pos);
-          if (lf < 0 || lf >= end) return NEED_MORE;
-          pos = lf + 1;
-          this.state = S.TrailerStart;
+        case S.TrailerStart: {
+          const c = chunk[pos]!;
+          if (c === B.CR) {
+            pos++;
+            this.state = S.TrailerEndLf;
+          } else if (c === B.LF) return this.fail(E_TRAILER); // a bare LF does not end the body: the next response would be read as trailers
+          else this.state = S.Trailers;
           break;
         }
         case S.TrailerEndLf:
-          if (chunk[pos++] !== 0x0a) return this.fail(E_CHUNK);
+          if (chunk[pos++] !== B.LF) return this.fail(E_CHUNK);
           this.state = S.Done;
           return pos;
         case S.Done:
@@ -204,171 +233,89 @@ export class ResponseParser {
     return FAILED;
   }
 
-  /** Finds the end of the head from `pos` (gathering across chunks), parses it; returns where the body starts. */
-  private head(chunk: Buffer, pos: number, end: number): number {
+  /** A head (S.Head) or a trailer section (S.Trailers) from `pos`, gathered across chunks; returns where it ends in `chunk`. */
+  private block(chunk: Buffer, pos: number, end: number): number {
     let buf = chunk;
     let start = pos;
-    if (this.partial !== null) {
-      buf = Buffer.concat([this.partial, chunk.subarray(pos, end)]);
+    let limit = end;
+    const prior = this.partialLen;
+    if (prior === 0) {
+      if (this.state === S.Head) {
+        // Empty lines before a status line are skipped, as llhttp does: a stray CRLF after a response.
+        while (pos < end && (chunk[pos] === B.CR || chunk[pos] === B.LF)) pos++;
+        if (pos === end) return NEED_MORE;
+        start = pos;
+      }
+    } else {
+      this.gather(chunk, pos, end);
+      buf = this.partial!;
       start = 0;
+      limit = this.partialLen;
     }
-    const limit = buf === chunk ? end : buf.length;
-    let at = buf.indexOf(CRLFCRLF, start);
-    if (at + 4 > limit) at = -1; // found only in stale bytes past `end` of a reused buffer
-    if (at < 0) {
-      if (limit - start > MAX_HEAD_BYTES) return this.fail(E_OVERFLOW);
-      this.partial = buf === chunk ? Buffer.from(chunk.subarray(pos, end)) : buf;
+    const bound = limit - start > MAX_HEAD_BYTES ? start + MAX_HEAD_BYTES : limit;
+    // A split block's parse resumes at its first incomplete line: a trickled head costs no more than a whole one.
+    const r = this.state === S.Head ? this.head(buf, start, bound) : this.trailers(buf, start, bound);
+    if (r === FAILED) return FAILED;
+    if (r === NEED_MORE) {
+      if (bound < limit) return this.fail(E_OVERFLOW);
+      if (prior === 0) this.gather(chunk, pos, end); // the caller may reuse `chunk`: keep a copy
       return NEED_MORE;
     }
-    if (at + 4 - start > MAX_HEAD_BYTES) return this.fail(E_OVERFLOW);
-    const prior = this.partial === null ? 0 : this.partial.length;
-    this.partial = null;
-    const err = this.parseHead(buf, start, at + 2);
-    if (err !== null) return this.fail(err);
-    // Where the body starts, as an offset into `chunk`.
-    const next = buf === chunk ? at + 4 : pos + (at + 4 - prior);
-    if (this.status < 200) {
-      if (this.status === 101) return this.fail(E_UPGRADE);
-      this.state = S.Head; // 100 Continue, 103 Early Hints: the real response follows
-      return next;
+    this.partialLen = 0;
+    this.lines.resume = -1;
+    // As an offset into `chunk`.
+    return prior === 0 ? r : pos + (r - prior);
+  }
+
+  /** Appends chunk[pos, end) to the gathered block, up to one byte past the limit (enough to know it is exceeded). */
+  private gather(chunk: Buffer, pos: number, end: number): void {
+    const n = Math.min(end - pos, MAX_HEAD_BYTES + 1 - this.partialLen);
+    const need = this.partialLen + n;
+    if (this.partial === null || this.partial.length < need) {
+      const grown = Buffer.allocUnsafe(Math.min(MAX_HEAD_BYTES + 1, Math.max(need, 2 * (this.partial?.length ?? 256))));
+      if (this.partial !== null) this.partial.copy(grown, 0, 0, this.partialLen);
+      this.partial = grown;
     }
+    chunk.copy(this.partial, this.partialLen, pos, pos + n);
+    this.partialLen = need;
+  }
+
+  /** A head in buf[start, lim): where it ends (the framing decided), NEED_MORE or FAILED. */
+  private head(buf: Buffer, start: number, lim: number): number {
+    const h = this.lines;
+    const next = h.head(buf, start, lim);
+    if (next < 0) return next === FAILED ? this.fail(h.error!) : next;
+    const st = h.status;
+    if (h.hintMs > 0) this.keepAliveHintMs = h.hintMs;
+    if (st < 200) {
+      if (st === 101) return this.fail(E_UPGRADE);
+      return next; // 100 Continue, 103 Early Hints: the state stays Head, the real response follows
+    }
+    this.status = st;
+    // `close` wins over `keep-alive` in any version (llhttp lets a 1.0 keep-alive token win over close).
+    let keepAlive = !h.close && (h.v11 || h.keepAlive);
+    this.remaining = 0;
+    this.chunkDigits = 0;
+    if (this.isHead || st === 204 || st === 304) this.state = S.Done;
+    else if (h.chunked) this.state = S.ChunkSize;
+    else if (h.te || h.length < 0) {
+      // A coding we do not frame (chunked not last), or no length: the body runs to the connection's end.
+      this.state = S.UntilClose;
+      keepAlive = false;
+    } else if (h.length > 0) {
+      this.state = S.Length;
+      this.remaining = h.length;
+    } else this.state = S.Done;
+    this.keepAlive = keepAlive;
     return next;
   }
 
-  /** Parses the status line and headers in buf[start, end) (end is just past the last header's CRLF). */
-  private parseHead(buf: Buffer, start: number, end: number): HttpParseError | null {
-    // "HTTP/1.x SSS" then a space or the line end.
-    if (
-      end - start < 14 ||
-      buf[start] !== 0x48 ||
-      buf[start + 1] !== 0x54 ||
-      buf[start + 2] !== 0x54 ||
-      buf[start + 3] !== 0x50 ||
-      buf[start + 4] !== 0x2f ||
-      buf[start + 5] !== 0x31 ||
-      buf[start + 6] !== 0x2e ||
-      buf[start + 8] !== 0x20
-    ) {
-      return E_STATUS;
-    }
-    const minor = buf[start + 7]! - 48;
-    const d0 = buf[start + 9]! - 48;
-    const d1 = buf[start + 10]! - 48;
-    const d2 = buf[start + 11]! - 48;
-    const after = buf[start + 12];
-    if ((minor !== 0 && minor !== 1) || d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (after !== 0x20 && after !== 0x0d)) {
-      return E_STATUS;
-    }
-    this.status = d0 * 100 + d1 * 10 + d2;
-    let keepAlive = minor === 1;
-    let contentLength = -1;
-    let chunked = false;
-    let te = false;
-    let line = buf.indexOf(0x0a, start + 12) + 1;
-    if (line === 0 || buf[line - 2] !== 0x0d) return E_STATUS;
-    // The status line may carry any reason phrase, but no control characters.
-    for (let i = start + 12; i < line - 2; i++) if (buf[i]! < 0x20 && buf[i] !== 0x09) return E_STATUS;
-    while (line < end) {
-      let colon = -1;
-      let i = line;
-      for (; i < end; i++) {
-        const c = buf[i]!;
-        if (c === 0x3a) {
-          colon = i;
-          break;
-        }
-        if (TOKEN[c] === 0) return E_HEADER;
-      }
-      if (colon <= line) return E_HEADER;
-      const lf = buf.indexOf(0x0a, colon);
-      if (lf < 0 || lf >= end || buf[lf - 1] !== 0x0d) return E_HEADER;
-      // Value: trimmed of spaces and tabs; no control characters.
-      let vs = colon + 1;
-      let ve = lf - 1;
-      for (let k = vs; k < ve; k++) {
-        const c = buf[k]!;
-        if ((c < 0x20 && c !== 0x09) || c === 0x7f) return E_HEADER;
-      }
-      while (vs < ve && (buf[vs] === 0x20 || buf[vs] === 0x09)) vs++;
-      while (ve > vs && (buf[ve - 1] === 0x20 || buf[ve - 1] === 0x09)) ve--;
-      const nameLen = colon - line;
-      if (nameLen === 14 && eqLower(buf, line, H_CONTENT_LENGTH)) {
-        const n = parseLength(buf, vs, ve);
-        if (n < 0 || (contentLength >= 0 && n !== contentLength)) return E_LENGTH;
-        contentLength = n;
-      } else if (nameLen === 17 && eqLower(buf, line, H_TRANSFER_ENCODING)) {
-        te = true;
-        // Chunked only when it is the last coding applied.
-        chunked = ve - vs >= 7 && eqLower(buf, ve - 7, lit7chunked) && (ve - vs === 7 || buf[ve - 8] === 0x20 || buf[ve - 8] === 0x2c);
-      } else if (nameLen === 10 && eqLower(buf, line, H_CONNECTION)) {
-        if (containsLower(buf, vs, ve, 'close')) keepAlive = false;
-        else if (containsLower(buf, vs, ve, 'keep-alive')) keepAlive = true;
-      } else if (nameLen === 10 && eqLower(buf, line, H_KEEP_ALIVE)) {
-        const t = findLower(buf, vs, ve, 'timeout=');
-        if (t >= 0) {
-          const secs = parseLength(buf, t + 8, digitsEnd(buf, t + 8, ve));
-          if (secs > 0) this.keepAliveHintMs = secs * 1000;
-        }
-      }
-      line = lf + 1;
-    }
-    if (te && contentLength >= 0) return E_TE_CL;
-    this.keepAlive = keepAlive;
-    this.remaining = 0;
-    this.chunkDigits = 0;
-    const st = this.status;
-    if (st < 200) this.state = S.Head;
-    else if (this.isHead || st === 204 || st === 304) this.state = S.Done;
-    else if (chunked) this.state = S.ChunkSize;
-    else if (te) {
-      // A coding we do not frame (not chunked last): the body runs to the connection's end.
-      this.state = S.UntilClose;
-      this.keepAlive = false;
-    } else if (contentLength > 0) {
-      this.state = S.Length;
-      this.remaining = contentLength;
-    } else if (contentLength === 0) this.state = S.Done;
-    else {
-      this.state = S.UntilClose;
-      this.keepAlive = false;
-    }
-    return null;
+  /** A non-empty trailer section in buf[start, lim). */
+  private trailers(buf: Buffer, start: number, lim: number): number {
+    const next = this.lines.trailers(buf, start, lim);
+    if (next < 0) return next === FAILED ? this.fail(this.lines.error!) : next;
+    if (this.lines.close) this.keepAlive = false; // llhttp reads connection options in trailers too
+    this.state = S.Done;
+    return next;
   }
-}
-
-const lit7chunked = lit('chunked');
-
-/** buf[at, at + l.length) equals the lower-case literal l, ignoring ASCII case. */
-function eqLower(buf: Buffer, at: number, l: Uint8Array): boolean {
-  for (let i = 0; i < l.length; i++) if ((buf[at + i]! | 0x20) !== l[i]) return false;
-  return true;
-}
-
-function findLower(buf: Buffer, s: number, e: number, needle: string): number {
-  const n = needle.length;
-  outer: for (let i = s; i + n <= e; i++) {
-    for (let k = 0; k < n; k++) if ((buf[i + k]! | 0x20) !== needle.charCodeAt(k)) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-const containsLower = (buf: Buffer, s: number, e: number, needle: string): boolean => findLower(buf, s, e, needle) >= 0;
-
-function digitsEnd(buf: Buffer, s: number, e: number): number {
-  let i = s;
-  while (i < e && buf[i]! >= 48 && buf[i]! <= 57) i++;
-  return i;
-}
-
-/** Decimal digits in buf[s, e) (nothing else), or -1. */
-function parseLength(buf: Buffer, s: number, e: number): number {
-  if (s >= e || e - s > 15) return -1;
-  let n = 0;
-  for (let i = s; i < e; i++) {
-    const d = buf[i]! - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
 }
