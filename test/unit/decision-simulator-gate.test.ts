@@ -9,6 +9,9 @@ import { TARGETS } from '../../src/analysis/simulator/table.js';
 
 const SEEDS = 30;
 
+// gate-mmc's false-pass rate over 1,000 seeds is 2.0% on main 728a269 (target ≤ 1%): the 15% slower
+// M/M/8 passes 5 s steps above its saturation (see decision-simulator.test.ts); these 30 seeds
+// happen to hold none, so the test passes. gate-bucket: 0.3% over 1,000.
 describe('gate: false fail ≤ 5%, false pass ≤ 1%', () => {
   it.each(['gate-mmc', 'gate-bucket'])(
     '%s',
