@@ -61,3 +61,63 @@ export function samplesToDecide(p: number, limit: number, z = DECISION_Z): numbe
   const n = Math.ceil((z * z * v) / (gap * gap));
   return p <= limit ? Math.max(n, samplesToProve(limit, z)) : n;
 }
+
+/**
+ * How much more a share of bad requests varied between slices of a step than independent requests
+ * would (Pearson's dispersion φ over the slices; 1 when they vary no more than chance, or when
+ * there is too little to tell). Requests near capacity come bad in runs — a queue, a rate
+ * limiter's bucket — so an interval counting them as independent would be too narrow; dividing the
+ * counts by φ (a quasi-binomial interval) widens it by √φ.
+ */
+export function dispersion(bad: readonly number[], n: readonly number[]): number {
+  let k = 0;
+  let total = 0;
+  let slices = 0;
+  for (let b = 0; b < n.length; b++) {
+    if (!(n[b]! > 0)) continue;
+    k += bad[b]!;
+    total += n[b]!;
+    slices++;
+  }
+  if (slices < 3 || total <= 0) return 1;
+  const p = k / total;
+  if (p <= 0 || p >= 1) return 1;
+  let chi2 = 0;
+  for (let b = 0; b < n.length; b++) {
+    if (!(n[b]! > 0)) continue;
+    const e = n[b]! * p;
+    chi2 += (bad[b]! - e) ** 2 / (e * (1 - p));
+  }
+  return Math.max(1, chi2 / (slices - 1));
+}
+
+/**
+ * How much more the slices' mean latencies differed than independent requests would make them
+ * (one-way ANOVA's F: between-slice over within-slice variance; 1 when no more than chance). Near
+ * capacity a queue makes successive requests' latencies alike — a slow stretch, then a fast one —
+ * so a step holds fewer independent observations of its tail than it has requests: its
+ * effective size is n / F. Used with dispersion() for percentile rules.
+ */
+export function latencyDispersion(meansMs: readonly number[], sdsMs: readonly number[], counts: readonly number[]): number {
+  let n = 0;
+  let sum = 0;
+  let slices = 0;
+  for (let b = 0; b < counts.length; b++) {
+    if (!(counts[b]! > 1)) continue;
+    n += counts[b]!;
+    sum += counts[b]! * meansMs[b]!;
+    slices++;
+  }
+  if (slices < 3) return 1;
+  const grand = sum / n;
+  let between = 0;
+  let within = 0;
+  for (let b = 0; b < counts.length; b++) {
+    if (!(counts[b]! > 1)) continue;
+    between += counts[b]! * (meansMs[b]! - grand) ** 2;
+    within += (counts[b]! - 1) * sdsMs[b]! ** 2;
+  }
+  const msWithin = within / (n - slices);
+  if (!(msWithin > 0)) return 1;
+  return Math.max(1, between / (slices - 1) / msWithin);
+}

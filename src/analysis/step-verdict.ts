@@ -35,7 +35,8 @@ import type { Breach, SloRule, StepVerdict } from '../slo/slo.js';
 import { evaluateWindows, holds, missingMetrics } from '../slo/evaluate.js';
 import { splitMetricKey } from '../slo/metric-catalog.js';
 import { metricKind } from '../slo/parse.js';
-import { judgeProportion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
+import { dispersion, judgeProportion, latencyDispersion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
+import { latencyRising } from './settled.js';
 
 /** Why a step is inconclusive: the evidence was spoilt ('limited') or too thin to decide ('undecided'). */
 export type InconclusiveKind = 'limited' | 'undecided';
@@ -73,6 +74,9 @@ export interface JudgeOptions {
 /** Most of the judged window a limited generator's sends may run late for its pass to stand. */
 const LATE_SHARE = 0.02;
 
+/** A percentile at or above this share of its threshold is near enough for alike latencies to matter. */
+const NEAR_THRESHOLD = 0.5;
+
 /** Percentile metrics and the share of requests each allows above its threshold. */
 const TAIL: Readonly<Record<string, number>> = { p50: 0.5, p90: 0.1, p95: 0.05, p99: 0.01, p999: 0.001 };
 
@@ -95,16 +99,32 @@ function finished(stats: Pick<StepStats, 'errorCount' | 'errorRate' | 'completed
   return stats.completed + transport;
 }
 
-function proportionRule(rule: SloRule, k: number, n: number, limit: number, value: number, what: string): RuleJudgement {
-  const certainty = judgeProportion(k, n, limit);
+/**
+ * A proportion rule: k bad of n against `limit`, widened by how much more the step's slices varied
+ * than independent requests would (`slices`: bad and n per slice; proportion.ts dispersion).
+ */
+function proportionRule(
+  rule: SloRule,
+  k: number,
+  n: number,
+  limit: number,
+  value: number,
+  what: string,
+  slices?: { bad: readonly number[]; n: readonly number[] },
+  alike = 1,
+): RuleJudgement {
+  const phi = Math.max(slices ? dispersion(slices.bad, slices.n) : 1, alike);
+  const certainty = judgeProportion(k / phi, n / phi, limit);
   if (certainty !== 'undecided') return { rule, certainty, value };
-  const ci = wilson(k, n);
+  const ci = wilson(k / phi, n / phi);
   const needed = samplesToDecide(n > 0 ? k / n : 0, limit);
   const detail =
     k === 0
-      ? `${rule.text}: ${n} requests are too few to show it met (none ${what}; it takes ≥ ${needed})`
-      : `${rule.text}: too close to call — ${k} of ${n} requests ${what} (${pct(k / n)}; 95% interval ${pct(ci.low)}–${pct(ci.high)} around the ${pct(limit)} allowed)`;
-  return { rule, certainty, value, detail, needed };
+      ? `${rule.text}: ${n} requests are too few to show it met (none ${what}; it takes ≥ ${Math.ceil(needed * phi)}` +
+        `${phi > 1.5 ? `: they came slow in runs, as near capacity, worth ≈ ${Math.round(n / phi)} independent ones` : ''})`
+      : `${rule.text}: too close to call — ${k} of ${n} requests ${what} (${pct(k / n)}; 95% interval ${pct(ci.low)}–${pct(ci.high)} around the ${pct(limit)} allowed` +
+        `${phi > 1.5 ? `, widened ×${Math.sqrt(phi).toFixed(1)}: requests came slow or bad in runs, as near capacity` : ''})`;
+  return { rule, certainty, value, detail, needed: Math.ceil(needed * phi) };
 }
 
 /** One rule against the judged window. */
@@ -114,15 +134,20 @@ function judgeRule(rule: SloRule, stats: StepStats, opts: JudgeOptions, minSampl
   if (value === null) return { rule, certainty: 'missing', value };
   const below = rule.op === '<' || rule.op === '<=';
   const key = splitMetricKey(rule.metric);
+  const b = stats.batches;
   if (below && !key.control && key.base === 'error_rate') {
-    if (key.request === undefined) return proportionRule(rule, stats.errorCount, finished(stats), rule.threshold, value, 'failed');
+    if (key.request === undefined) return proportionRule(rule, stats.errorCount, finished(stats), rule.threshold, value, 'failed', b && { bad: b.errors, n: b.finished });
     const r = stats.byRequest.find((x) => x.name === key.request);
     if (r) return proportionRule(rule, r.errors, r.count, rule.threshold, value, 'failed');
   }
   const tail = TAIL[key.base];
   if (below && !key.control && tail !== undefined && key.request === undefined && opts.latency && opts.latency.count > 0) {
     const n = opts.latency.count;
-    return proportionRule(rule, opts.latency.countAbove(rule.threshold), n, tail, value, `were slower than ${rule.threshold}ms`);
+    const slices = b?.above.find((a) => a.thresholdMs === rule.threshold);
+    // Alike latencies matter where the tail reaches toward the threshold; far below it (the rule's
+    // percentile under half its threshold) no run of slow requests carries it across.
+    const alike = b && value >= NEAR_THRESHOLD * rule.threshold ? latencyDispersion(b.latencyMeanMs, b.latencySdMs, b.latencyN) : 1;
+    return proportionRule(rule, opts.latency.countAbove(rule.threshold), n, tail, value, `were slower than ${rule.threshold}ms`, slices && b && { bad: slices.counts, n: b.latencyN }, alike);
   }
   const samples = key.request !== undefined ? (stats.byRequest.find((x) => x.name === key.request)?.count ?? 0) : stats.sent;
   if (samples < minSamples) return { rule, certainty: 'undecided', value, detail: `${rule.text}: only ${samples} requests (load.min_samples is ${minSamples})`, needed: minSamples };
@@ -235,6 +260,13 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
     const spoilt = [...thin, ...(missing.length > 0 ? [`not measured: ${missing.join(', ')}`] : []), ...(stats.partial ? ['the step was cut short before its end'] : [])];
     if (spoilt.length > 0) return inconclusive('limited', [...spoilt, ...undecided.map((j) => j.detail!)]);
     if (undecided.length > 0) return inconclusive('undecided', undecided.map((j) => j.detail!), [], needed);
+    // A pass needs a service that had settled: a latency still climbing would breach given time.
+    const rise = stats.batches && latencyRising(stats.batches.latencyMeanMs, stats.batches.latencyN);
+    if (rise) {
+      return inconclusive('undecided', [
+        `latency still rising through the step (mean ${rise.firstMs.toFixed(1)}ms in its first tenth, ${rise.lastMs.toFixed(1)}ms in its last): the service had not settled at this load; a longer step would decide`,
+      ]);
+    }
     return { verdict: 'pass', breaches: [], inconclusiveReasons: [], notes: [] };
   }
 

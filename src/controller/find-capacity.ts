@@ -129,6 +129,11 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
 
 class Interrupted extends Error {}
 
+/** The whole-step latency thresholds of the SLOs, counted per slice of each step (StepStats.batches). */
+function tailThresholds(rules: readonly SloRule[]): number[] {
+  return [...new Set(rules.filter((r) => /^p(50|90|95|99|999)$/.test(r.metric) && r.op[0] === '<').map((r) => r.threshold))];
+}
+
 interface OneStep {
   result: StepResult;
   /** Set when this step ends the run (abort/guard rule, interruption). */
@@ -173,6 +178,7 @@ async function runOneStep(
       level,
       durationMs,
       warmupMs: scenario.load.warmupMs,
+      tailThresholdsMs: tailThresholds(scenario.slo),
       signal: stepAbort.signal,
       onProgress: (progress: StepProgress) => {
         emit({ type: 'step-progress', index, level, progress });

@@ -105,6 +105,23 @@ export interface StepStats {
   live?: LiveStats;
   /** Base64 HDR histogram (corrected, µs) for later merging/comparison; optional. */
   histogram?: string;
+  /**
+   * Generate mode: the judged window in equal slices by intended send time (traffic/generator/
+   * batches.ts), for the verdict to see how the window varied: finished requests and errors per
+   * slice, the requests with a latency and their mean, and per SLO latency threshold how many were
+   * slower than it.
+   */
+  batches?: StepBatches;
+}
+
+export interface StepBatches {
+  finished: number[];
+  errors: number[];
+  latencyN: number[];
+  latencyMeanMs: number[];
+  /** Standard deviation of the latency within each slice (ms). */
+  latencySdMs: number[];
+  above: Array<{ thresholdMs: number; counts: number[] }>;
 }
 
 /** A live snapshot during a step, for progress display and abort rules. */

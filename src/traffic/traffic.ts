@@ -13,6 +13,11 @@ export interface StepRequest {
   signal: AbortSignal;
   /** Called about every 250–1000 ms with running figures (progress display, abort rules). */
   onProgress?: (p: StepProgress) => void;
+  /**
+   * Generate mode: the SLOs' latency thresholds (ms) whose exceedances the step counts per slice of
+   * its judged window (StepStats.batches), so the verdict can see how the window varied.
+   */
+  tailThresholdsMs?: number[];
 }
 
 export interface Traffic {

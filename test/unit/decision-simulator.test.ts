@@ -26,14 +26,13 @@ const containsTruth = async (name: string) => {
 };
 
 describe('healthy generator: the bracket contains the true capacity in ≥ 95% of answers', () => {
-  it.each(['bucket-uniform', 'cliff-uniform', 'slow-uniform'])('%s', containsTruth, 60_000);
+  it.each(['bucket-uniform', 'cliff-uniform', 'slow-uniform', 'mmc-poisson', 'mmc-uniform', 'slow-poisson'])('%s', containsTruth, 60_000);
 
-  // Not met on main 728a269 (1,000 seeds, README "Decision quality"): mmc-poisson 10%, mmc-uniform
-  //   3.6% (mmc-poisson-noisy 9.8%): each step starts with an idle queue and a 4 s judged window near
-  //   saturation does not reach the steady state, so steps pass above it; bucket-poisson 55%,
-  //   cliff-poisson 60%, slow-poisson 71%: errors and slow requests come in bursts, not
-  //   independently, so the Wilson interval is too narrow and steps near the limit pass or fail on noise.
-  it.fails.each(['mmc-poisson', 'mmc-uniform', 'bucket-poisson', 'cliff-poisson', 'slow-poisson'])('%s (not met yet)', containsTruth, 60_000);
+  // Not met yet (README "Decision quality"): bucket-poisson and cliff-poisson (≈75% on 150 seeds):
+  //   their errors come in rare bursts of 10–25 — a 4 s step near the limit often holds none, and
+  //   passes, while the long-run rate is over 1%; the dispersion between slices cannot see a burst
+  //   that did not happen. A dispersion pooled over the run's steps, or longer steps, would.
+  it.fails.each(['bucket-poisson', 'cliff-poisson'])('%s (not met yet)', containsTruth, 60_000);
 });
 
 describe('healthy generator: at most 1% inconclusive', () => {

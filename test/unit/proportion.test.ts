@@ -1,6 +1,7 @@
 // Proportions judged with Wilson's interval, and the histogram count the percentile rules read.
 import { describe, expect, it } from 'vitest';
-import { judgeProportion, samplesToDecide, samplesToProve, wilson } from '../../src/analysis/proportion.js';
+import { dispersion, judgeProportion, latencyDispersion, samplesToDecide, samplesToProve, wilson } from '../../src/analysis/proportion.js';
+import { latencyRising } from '../../src/analysis/settled.js';
 import { createHistogram, encodeHistogram, latencyDistribution } from '../../src/metrics/histogram.js';
 import { mulberry32 } from '../../src/traffic/generator/schedule.js';
 
@@ -81,5 +82,38 @@ describe('latencyDistribution', () => {
 
   it('is undefined for what is not a histogram', () => {
     expect(latencyDistribution('AAAA')).toBeUndefined();
+  });
+});
+
+describe('dispersion (slices of a step)', () => {
+  it('is 1 when the slices vary as independent requests would, or there is too little to tell', () => {
+    expect(dispersion([2, 1, 2, 1, 2, 1, 2, 1, 2, 1], Array(10).fill(100))).toBe(1);
+    expect(dispersion([0, 0, 0], [100, 100, 100])).toBe(1);
+    expect(dispersion([5, 5], [100, 100])).toBe(1);
+  });
+
+  it('is large when the bad requests came in a run', () => {
+    // 15 errors of 1000, all in one slice: φ ≈ 15
+    expect(dispersion([0, 0, 0, 15, 0, 0, 0, 0, 0, 0], Array(10).fill(100))).toBeGreaterThan(10);
+  });
+});
+
+describe('latencyDispersion (alike latencies)', () => {
+  it('≈ 1 when slice means differ as chance makes them; large when they swing together', () => {
+    const n = Array(10).fill(100);
+    expect(latencyDispersion([20, 21, 19, 20, 22, 18, 20, 21, 19, 20], Array(10).fill(10), n)).toBeLessThan(1.5);
+    // slice means 30 … 97 ms with 20 ms spread inside each slice: a queue swinging near capacity
+    expect(latencyDispersion([30, 53, 53, 97, 84, 57, 61, 70, 33, 37], Array(10).fill(20), n)).toBeGreaterThan(20);
+  });
+});
+
+describe('latencyRising (had the service settled?)', () => {
+  it.each<[string, number[], boolean]>([
+    ['flat', [20, 21, 19, 20, 22, 18, 20, 21, 19, 20], false],
+    ['a queue building through the step', [46, 39, 59, 74, 67, 96, 102, 151, 209, 266], true],
+    ['noisy but not rising', [30, 53, 53, 97, 84, 57, 61, 70, 33, 37], false],
+    ['rising a little (under 25% of the mean)', [20, 20.5, 21, 21.5, 22, 22.5, 23, 23.5, 24, 24.2], false],
+  ])('%s → %s', (_name, means, rising) => {
+    expect(latencyRising(means, Array(10).fill(100)) !== undefined).toBe(rising);
   });
 });

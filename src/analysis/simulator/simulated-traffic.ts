@@ -71,7 +71,8 @@ export function createSimulatedTraffic(o: SimulatedTrafficOptions): SimulatedTra
     pool.clear();
     for (let i = 0; i < o.spec.connections; i++) pool.push(0);
     inFlight.clear();
-    const rec = new StepRecorder(names.length);
+    const rec = new StepRecorder(names.length, step.tailThresholdsMs);
+    rec.batches.window(warmupMs, durationMs - warmupMs);
     const g = o.generator;
     const sendCost = g.kind === 'starved' ? 1000 / g.maxRps : 0;
     let genFree = 0;
@@ -91,7 +92,7 @@ export function createSimulatedTraffic(o: SimulatedTrafficOptions): SimulatedTra
       }
       while (inFlight.size > 0 && inFlight.peek() <= sentAt) inFlight.pop();
       if (inFlight.size >= maxInFlight) {
-        rec.drop(judged, 0);
+        rec.drop(judged, 0, intended);
         continue;
       }
       rec.sent(judged, Math.round((sentAt - intended) * 1000));
@@ -102,16 +103,16 @@ export function createSimulatedTraffic(o: SimulatedTrafficOptions): SimulatedTra
       if (wire >= deadline) {
         // Timed out waiting for a connection: it never reached the service.
         end = deadline;
-        rec.failure(judged, 0, ERR_INDEX.timeout, 0, Math.round((end - intended) * 1000), Math.round((end - sentAt) * 1000));
+        rec.failure(judged, 0, ERR_INDEX.timeout, 0, Math.round((end - intended) * 1000), Math.round((end - sentAt) * 1000), intended);
       } else {
         const done = service.admit(wire);
         if (done > deadline) {
           end = deadline;
-          rec.failure(judged, 0, ERR_INDEX.timeout, 0, Math.round((end - intended) * 1000), Math.round((end - wire) * 1000));
+          rec.failure(judged, 0, ERR_INDEX.timeout, 0, Math.round((end - intended) * 1000), Math.round((end - wire) * 1000), intended);
         } else {
           end = done;
           const status = service.status;
-          rec.response(judged, 0, status, errorStatus[status] === 1, 200, Math.round((end - intended) * 1000), Math.round((end - wire) * 1000));
+          rec.response(judged, 0, status, errorStatus[status] === 1, 200, Math.round((end - intended) * 1000), Math.round((end - wire) * 1000), intended);
         }
         pool.replaceTop(end);
       }

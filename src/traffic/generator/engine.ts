@@ -31,6 +31,8 @@ export interface EngineStep {
   maxInFlight: number;
   /** Progress callback period (0 = none). */
   progressEveryMs: number;
+  /** SLO latency thresholds (ms) whose exceedances are counted per slice of the judged window (batches.ts). */
+  tailThresholdsMs?: number[];
 }
 
 /** Where the engine sends a request; each calls exactly one of r.onComplete / r.onError per request it writes. */
@@ -132,9 +134,11 @@ export class Engine implements RequestSink {
     return new Promise((resolve) => {
       const start = p.startAt - performance.timeOrigin;
       this.rand = mulberry32(p.seed ^ 0x5bd1e995);
+      const rec = new StepRecorder(this.mix.size, p.tailThresholdsMs);
+      rec.batches.window(start + p.warmupMs, p.durationMs - p.warmupMs);
       this.step = {
         p,
-        rec: new StepRecorder(this.mix.size),
+        rec,
         start,
         pacer: new Pacer(this.arrival, p.rate, p.phase, p.seed),
         stopped: false,
@@ -232,7 +236,7 @@ export class Engine implements RequestSink {
     const judged = at >= s.p.warmupMs;
     const name = this.mix.size === 1 ? 0 : this.mix.pick(this.rand());
     if (this.inFlight >= s.p.maxInFlight) {
-      s.rec.drop(judged, name);
+      s.rec.drop(judged, name, s.start + at);
       return;
     }
     const intended = s.start + at;
@@ -271,6 +275,7 @@ export class Engine implements RequestSink {
       r.bytes,
       Math.round((now - r.intended) * 1000),
       Math.round((now - r.wireAt) * 1000),
+      r.intended,
     );
   }
 
@@ -280,7 +285,7 @@ export class Engine implements RequestSink {
     this.inFlight--;
     const now = performance.now();
     const cls = err === TIMEOUT_ERR ? CLS_TIMEOUT : ERR_INDEX[classifyError(err)];
-    r.rec.failure(r.judged, r.name, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.wireAt) * 1000));
+    r.rec.failure(r.judged, r.name, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.wireAt) * 1000), r.intended);
   }
 
   private finishStep(s: RunningStep): void {

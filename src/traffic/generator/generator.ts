@@ -129,6 +129,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
             warmupMs: step.warmupMs,
             maxInFlight: perThreadCap,
             progressEveryMs: PROGRESS_MS,
+            ...(step.tailThresholdsMs ? { tailThresholdsMs: step.tailThresholdsMs } : {}),
           },
           (rec, elapsedMs, inFlight) => {
             latest[k] = { rec, elapsedMs, inFlight };
@@ -165,7 +166,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       completed: r.judged.completed,
       errors: r.judged.errorCount,
     }));
-    const merged = new StepRecorder(names.length);
+    const merged = new StepRecorder(names.length, step.tailThresholdsMs);
     for (const r of recs) merged.mergeFrom(r);
 
     const cpu = cpuB as NodeJS.CpuUsage;

@@ -5,7 +5,7 @@
 // request finishes exactly once as a response, a transport error, a timeout or a drop. Latency
 // histograms hold responses and timeouts (a timeout's latency is a lower bound).
 import { createHistogram, summarize, encodeHistogram, type LatencySummary } from '../../metrics/histogram.js';
-import type { ErrorClass, GeneratorHealth, RequestNameStats, StepMetrics, StepProgress, StepStats } from '../../metrics/step-stats.js';
+import type { ErrorClass, GeneratorHealth, RequestNameStats, StepBatches, StepMetrics, StepProgress, StepStats } from '../../metrics/step-stats.js';
 import { ERROR_CLASSES, type StepRecorder, type Tally } from './step-recorder.js';
 
 export interface StepInfo {
@@ -35,6 +35,19 @@ function errorsOf(t: Tally): Partial<Record<ErrorClass, number>> {
     if (t.errors[i]! > 0) out[c] = t.errors[i]!;
   });
   return out;
+}
+
+function batchesOf(rec: StepRecorder): StepBatches {
+  const b = rec.batches;
+  const n = b.finished.length;
+  return {
+    finished: Array.from(b.finished),
+    errors: Array.from(b.errors),
+    latencyN: Array.from(b.latencyN),
+    latencyMeanMs: Array.from(b.latencyN, (c, i) => (c > 0 ? b.latencySumMs[i]! / c : 0)),
+    latencySdMs: Array.from(b.latencyN, (c, i) => (c > 1 ? Math.sqrt(Math.max(0, (b.latencySqSumMs[i]! - b.latencySumMs[i]! ** 2 / c) / (c - 1))) : 0)),
+    above: b.thresholdsMs.map((thresholdMs, k) => ({ thresholdMs, counts: Array.from(b.above.subarray(k * n, (k + 1) * n)) })),
+  };
 }
 
 /** Requests of a tally that finished one way or another (responses + transport errors + drops). */
@@ -93,6 +106,7 @@ export function buildStepStats(rec: StepRecorder, info: StepInfo): StepStats {
     metrics,
     generator: info.generator,
     histogram: encodeHistogram(t.corrected),
+    ...(rec.batches.counted ? { batches: batchesOf(rec) } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 // thread, and mergeable (mergeFrom) so the main thread can sum the workers.
 import type { ErrorClass } from '../../metrics/step-stats.js';
 import { createHistogram, decodeHistogram, encodeHistogram, mergeInto, type Histogram } from '../../metrics/histogram.js';
+import { Batches, type WireBatches } from './batches.js';
 
 export const ERROR_CLASSES: readonly ErrorClass[] = ['http', 'timeout', 'refused', 'reset', 'dropped', 'dns', 'tls', 'protocol', 'other'];
 export const ERR_INDEX: Readonly<Record<ErrorClass, number>> = Object.fromEntries(
@@ -57,6 +58,7 @@ export interface WireRecorder {
   pending: number;
   peakInFlight: number;
   eventLoopDelayP99Ms: number;
+  batches: WireBatches;
 }
 interface WireTally {
   sent: number;
@@ -85,8 +87,11 @@ export class StepRecorder {
   eventLoopDelayP99Ms = 0;
   /** Set when the step's stats were taken: late callbacks then record nothing. */
   sealed = false;
+  /** The judged window in slices (batches.ts), fed by the intended times the callbacks pass. */
+  batches: Batches;
 
-  constructor(nameCount: number) {
+  constructor(nameCount: number, tailThresholdsMs: readonly number[] = []) {
+    this.batches = new Batches(tailThresholdsMs);
     this.names = [];
     for (let i = 0; i < nameCount; i++) {
       this.names.push({ count: 0, responses: 0, errors: 0, corrected: nameCount > 1 ? createHistogram() : null });
@@ -105,8 +110,8 @@ export class StepRecorder {
     this.lag.recordValue(lagUs);
   }
 
-  /** A send was dropped at the in-flight cap. */
-  drop(judged: boolean, name: number): void {
+  /** A send was dropped at the in-flight cap. `intendedMs`: its intended send time (for the batches). */
+  drop(judged: boolean, name: number, intendedMs = 0): void {
     if (this.sealed) return;
     const t = judged ? this.judged : this.warm;
     t.dropped++;
@@ -116,11 +121,12 @@ export class StepRecorder {
       const n = this.names[name]!;
       n.count++;
       n.errors++;
+      this.batches.add(intendedMs, true, -1);
     }
   }
 
-  /** A response arrived. Latencies in µs. */
-  response(judged: boolean, name: number, status: number, isError: boolean, bytes: number, correctedUs: number, uncorrectedUs: number): void {
+  /** A response arrived. Latencies in µs; `intendedMs`: its intended send time (for the batches). */
+  response(judged: boolean, name: number, status: number, isError: boolean, bytes: number, correctedUs: number, uncorrectedUs: number, intendedMs = 0): void {
     if (this.sealed) return;
     if (!judged) {
       const w = this.warm;
@@ -149,10 +155,11 @@ export class StepRecorder {
     t.corrected.recordValue(correctedUs);
     this.uncorrected.recordValue(uncorrectedUs);
     if (n.corrected !== null) n.corrected.recordValue(correctedUs);
+    this.batches.add(intendedMs, isError, correctedUs);
   }
 
   /** A transport failure (no response). Timeouts also record their latency (a lower bound). */
-  failure(judged: boolean, name: number, cls: number, bytes: number, correctedUs: number, uncorrectedUs: number): void {
+  failure(judged: boolean, name: number, cls: number, bytes: number, correctedUs: number, uncorrectedUs: number, intendedMs = 0): void {
     if (this.sealed) return;
     const t = judged ? this.judged : this.warm;
     t.errors[cls]!++;
@@ -168,6 +175,7 @@ export class StepRecorder {
       this.uncorrected.recordValue(uncorrectedUs);
       if (n.corrected !== null) n.corrected.recordValue(correctedUs);
     }
+    this.batches.add(intendedMs, true, cls === TIMEOUT ? correctedUs : -1);
   }
 
   mergeFrom(o: StepRecorder): void {
@@ -187,6 +195,13 @@ export class StepRecorder {
     this.pending += o.pending;
     this.peakInFlight += o.peakInFlight; // threads peak at about the same time: the sum is an upper bound
     this.eventLoopDelayP99Ms = Math.max(this.eventLoopDelayP99Ms, o.eventLoopDelayP99Ms);
+    if (this.batches.thresholdsMs.length < o.batches.thresholdsMs.length) {
+      // A merged recorder made without thresholds takes the threads' (they all have the same).
+      const b = new Batches(o.batches.thresholdsMs);
+      b.mergeFrom(this.batches);
+      this.batches = b;
+    }
+    this.batches.mergeFrom(o.batches);
   }
 
   toWire(): WireRecorder {
@@ -202,6 +217,7 @@ export class StepRecorder {
       pending: this.pending,
       peakInFlight: this.peakInFlight,
       eventLoopDelayP99Ms: this.eventLoopDelayP99Ms,
+      batches: this.batches.toWire(),
     };
   }
 
@@ -222,6 +238,7 @@ export class StepRecorder {
     r.pending = w.pending;
     r.peakInFlight = w.peakInFlight;
     r.eventLoopDelayP99Ms = w.eventLoopDelayP99Ms;
+    r.batches = Batches.fromWire(w.batches);
     return r;
   }
 }

@@ -1,0 +1,48 @@
+// Had the service settled at this load? A step starts from whatever the last one left (usually an
+// idle service: the generator lets the last step's requests finish), and near capacity a queue
+// takes longer than a short step to reach its steady state — or, past capacity, grows for ever. A
+// step that only looked fine because its queue was still building must not pass. So a would-be pass
+// whose mean latency rose steadily through the judged window (a significant upward trend over its
+// slices, and a material one) is undecided: a longer step would decide. Pure.
+
+/** t-statistic of the slope above which a rise is significant (one-sided, ≈1% with 8 degrees of freedom). */
+export const RISING_T = 3;
+/** A rise across the window smaller than this share of the mean latency is immaterial. */
+export const RISING_SHARE = 0.25;
+
+export interface Rise {
+  /** Mean latency (ms) of the first and the last slice with requests. */
+  firstMs: number;
+  lastMs: number;
+}
+
+/** The rise when the slices' mean latency climbed significantly and materially; undefined otherwise. */
+export function latencyRising(meansMs: readonly number[], counts: readonly number[]): Rise | undefined {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  meansMs.forEach((m, i) => {
+    if (counts[i]! > 0) {
+      xs.push(i);
+      ys.push(m);
+    }
+  });
+  const n = xs.length;
+  if (n < 4) return undefined;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (xs[i]! - mx) ** 2;
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+  }
+  const slope = sxy / sxx;
+  if (!(slope > 0) || !(my > 0)) return undefined;
+  let rss = 0;
+  for (let i = 0; i < n; i++) rss += (ys[i]! - (my + slope * (xs[i]! - mx))) ** 2;
+  const se = Math.sqrt(rss / (n - 2) / sxx);
+  const t = se > 0 ? slope / se : Infinity;
+  const rise = slope * (xs[n - 1]! - xs[0]!);
+  if (t < RISING_T || rise < RISING_SHARE * my) return undefined;
+  return { firstMs: ys[0]!, lastMs: ys[n - 1]! };
+}
