@@ -25,6 +25,11 @@ export interface StepResult extends StepStats {
    * decide (an SLO too close to its limit for the requests measured). Absent in older reports.
    */
   inconclusiveKind?: 'limited' | 'undecided';
+  /**
+   * A re-run of an undecided level: the indexes of the earlier steps at this level whose requests
+   * were pooled with this step's for its verdict (its own figures are its own).
+   */
+  pooledWith?: number[];
 }
 
 export type RunStatus = 'completed' | 'aborted' | 'failed';

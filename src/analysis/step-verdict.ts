@@ -69,7 +69,16 @@ export interface JudgeOptions {
   extraBreaches?: Breach[];
   /** Lets percentile rules be judged as proportions; without it they are judged on the value. */
   latency?: LatencyDistribution;
+  /**
+   * How bursty each rule's bad requests were at nearby levels of this run (rule text → dispersion,
+   * ruleDispersions of steps within NEARBY of this level): a step that happened to catch no burst
+   * is judged with the burstiness its neighbours showed, not as if requests were independent.
+   */
+  nearbyDispersion?: Readonly<Record<string, number>>;
 }
+
+/** Levels within this share of each other are near enough to share what their bursts looked like. */
+export const NEARBY = 0.1;
 
 /** Most of the judged window a limited generator's sends may run late for its pass to stand. */
 const LATE_SHARE = 0.02;
@@ -129,6 +138,7 @@ function proportionRule(
 
 /** One rule against the judged window. */
 function judgeRule(rule: SloRule, stats: StepStats, opts: JudgeOptions, minSamples: number): RuleJudgement {
+  const nearby = opts.nearbyDispersion?.[rule.text] ?? 1;
   const raw = stats.metrics[rule.metric];
   const value = typeof raw === 'number' && !Number.isNaN(raw) ? raw : null;
   if (value === null) return { rule, certainty: 'missing', value };
@@ -136,7 +146,7 @@ function judgeRule(rule: SloRule, stats: StepStats, opts: JudgeOptions, minSampl
   const key = splitMetricKey(rule.metric);
   const b = stats.batches;
   if (below && !key.control && key.base === 'error_rate') {
-    if (key.request === undefined) return proportionRule(rule, stats.errorCount, finished(stats), rule.threshold, value, 'failed', b && { bad: b.errors, n: b.finished });
+    if (key.request === undefined) return proportionRule(rule, stats.errorCount, finished(stats), rule.threshold, value, 'failed', b && { bad: b.errors, n: b.finished }, nearby);
     const r = stats.byRequest.find((x) => x.name === key.request);
     if (r) return proportionRule(rule, r.errors, r.count, rule.threshold, value, 'failed');
   }
@@ -147,7 +157,7 @@ function judgeRule(rule: SloRule, stats: StepStats, opts: JudgeOptions, minSampl
     // Alike latencies matter where the tail reaches toward the threshold; far below it (the rule's
     // percentile under half its threshold) no run of slow requests carries it across.
     const alike = b && value >= NEAR_THRESHOLD * rule.threshold ? latencyDispersion(b.latencyMeanMs, b.latencySdMs, b.latencyN) : 1;
-    return proportionRule(rule, opts.latency.countAbove(rule.threshold), n, tail, value, `were slower than ${rule.threshold}ms`, slices && b && { bad: slices.counts, n: b.latencyN }, alike);
+    return proportionRule(rule, opts.latency.countAbove(rule.threshold), n, tail, value, `were slower than ${rule.threshold}ms`, slices && b && { bad: slices.counts, n: b.latencyN }, Math.max(alike, nearby));
   }
   const samples = key.request !== undefined ? (stats.byRequest.find((x) => x.name === key.request)?.count ?? 0) : stats.sent;
   if (samples < minSamples) return { rule, certainty: 'undecided', value, detail: `${rule.text}: only ${samples} requests (load.min_samples is ${minSamples})`, needed: minSamples };
@@ -323,4 +333,23 @@ export function neediestRule(rules: readonly SloRule[]): { rule: SloRule; sample
     if (!most || samples > most.samples) most = { rule: r, samples };
   }
   return most;
+}
+
+/**
+ * How bursty each proportion rule's bad requests were in a step (rule text → dispersion over its
+ * slices; 1 for rules it cannot say). Read by later steps at nearby levels (JudgeOptions.nearbyDispersion).
+ */
+export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats, 'batches'>): Record<string, number> {
+  const out: Record<string, number> = {};
+  const b = stats.batches;
+  if (!b) return out;
+  for (const r of rules) {
+    if (r.op[0] !== '<') continue;
+    if (r.metric === 'error_rate') out[r.text] = dispersion(b.errors, b.finished);
+    else if (TAIL[r.metric] !== undefined) {
+      const a = b.above.find((x) => x.thresholdMs === r.threshold);
+      if (a) out[r.text] = dispersion(a.counts, b.latencyN);
+    }
+  }
+  return out;
 }

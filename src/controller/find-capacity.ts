@@ -9,11 +9,12 @@ import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js'
 import type { RunEvent, RunListener } from './events.js';
 import { certainBreaches, finalBreaches } from '../analysis/abort-rules.js';
 import { nextStep, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec } from './step-plan.js';
-import { judgeStep, samplesToShowMet } from '../analysis/step-verdict.js';
+import { judgeStep, NEARBY, ruleDispersions, samplesToShowMet } from '../analysis/step-verdict.js';
 import { warnGeneratorNotes } from '../analysis/generator-notes.js';
 import { computeCapacity } from '../analysis/capacity.js';
 import { buildResult } from './build-result.js';
 import { latencyDistribution } from '../metrics/histogram.js';
+import { poolSteps } from '../metrics/pool-steps.js';
 
 export interface FindCapacityOptions {
   /** Aborting ends the run: the current step is cut short and kept (partial), status 'aborted'. */
@@ -81,7 +82,16 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
         break;
       }
       const index = steps.length;
-      const step = await runOneStep(scenario, traffic, index, next, external, emit, warn);
+      // An undecided level re-run is judged on both runs' requests (metrics/pool-steps.ts).
+      const earlier: StepResult[] = [];
+      for (let i = steps.length - 1; i >= 0 && steps[i]!.level === next.level && steps[i]!.inconclusiveKind === 'undecided'; i--) earlier.unshift(steps[i]!);
+      // Burstiness seen at nearby levels (a step that caught no burst is judged with its neighbours' view).
+      const nearbyDispersion: Record<string, number> = {};
+      for (const s of steps) {
+        if (Math.abs(s.level - next.level) > NEARBY * next.level) continue;
+        for (const [rule, phi] of Object.entries(ruleDispersions(scenario.slo, s))) nearbyDispersion[rule] = Math.max(nearbyDispersion[rule] ?? 1, phi);
+      }
+      const step = await runOneStep(scenario, traffic, index, next, external, emit, warn, earlier, nearbyDispersion);
       // The generator's own observations, where they may be why a step did not pass (see
       // generator-notes.ts); said once per run, as the steps after it would repeat them (each step
       // keeps its own in generator.notes).
@@ -148,6 +158,8 @@ async function runOneStep(
   external: AbortSignal | undefined,
   emit: (e: RunEvent) => void,
   warn: (message: string) => void,
+  earlier: readonly StepResult[] = [],
+  nearbyDispersion: Readonly<Record<string, number>> = {},
 ): Promise<OneStep> {
   const stepAbort = new AbortController();
   const onExternal = (): void => stepAbort.abort();
@@ -194,8 +206,10 @@ async function runOneStep(
 
   const interrupted = external?.aborted === true && !safety;
   const partial = stats.partial || interrupted || safety !== undefined;
-  const latency = stats.histogram ? latencyDistribution(stats.histogram) : undefined;
-  const judged = judgeStep({ ...stats, partial }, scenario, { extraBreaches: safety?.breaches ?? [], ...(latency ? { latency } : {}) });
+  const pool = earlier.length > 0 && !partial && stats.generator?.limited !== true;
+  const evidence = pool ? poolSteps(earlier, stats) : stats;
+  const latency = evidence.histogram ? latencyDistribution(evidence.histogram) : undefined;
+  const judged = judgeStep({ ...evidence, partial }, scenario, { extraBreaches: safety?.breaches ?? [], nearbyDispersion, ...(latency ? { latency } : {}) });
   for (const note of judged.notes) warn(`step ${index + 1} (${traffic.describe(level)}): ${note}`);
   // Generate mode: the load of a step is the level it tested; the offered and achieved rates (a
   // Poisson draw, and what came back) are shown beside it. Shift mode: the served rate it measured.
@@ -211,6 +225,7 @@ async function runOneStep(
     breaches: judged.breaches,
     inconclusiveReasons: judged.inconclusiveReasons,
     ...(judged.inconclusiveKind ? { inconclusiveKind: judged.inconclusiveKind } : {}),
+    ...(pool ? { pooledWith: earlier.map((s) => s.index) } : {}),
   };
   if (safety) return { result, stop: safety.reason };
   if (interrupted) return { result, stop: 'interrupted' };

@@ -26,13 +26,12 @@ const containsTruth = async (name: string) => {
 };
 
 describe('healthy generator: the bracket contains the true capacity in ≥ 95% of answers', () => {
-  it.each(['bucket-uniform', 'cliff-uniform', 'slow-uniform', 'mmc-poisson', 'mmc-uniform', 'slow-poisson'])('%s', containsTruth, 60_000);
+  it.each(['bucket-uniform', 'cliff-uniform', 'slow-uniform', 'mmc-poisson', 'mmc-uniform', 'slow-poisson', 'bucket-poisson'])('%s', containsTruth, 60_000);
 
-  // Not met yet (README "Decision quality"): bucket-poisson and cliff-poisson (≈75% on 150 seeds):
-  //   their errors come in rare bursts of 10–25 — a 4 s step near the limit often holds none, and
-  //   passes, while the long-run rate is over 1%; the dispersion between slices cannot see a burst
-  //   that did not happen. A dispersion pooled over the run's steps, or longer steps, would.
-  it.fails.each(['bucket-poisson', 'cliff-poisson'])('%s (not met yet)', containsTruth, 60_000);
+  // Not met yet (README "Decision quality"): cliff-poisson (93% on 150 seeds): its errors come in
+  //   bursts a second long; a step near the limit that caught none, with no neighbour that did,
+  //   still passes.
+  it.fails.each(['cliff-poisson'])('%s (not met yet)', containsTruth, 60_000);
 });
 
 describe('healthy generator: at most 1% inconclusive', () => {
