@@ -337,19 +337,30 @@ export function neediestRule(rules: readonly SloRule[]): { rule: SloRule; sample
 
 /**
  * How bursty each proportion rule's bad requests were in a step (rule text → dispersion over its
- * slices; 1 for rules it cannot say). Read by later steps at nearby levels (JudgeOptions.nearbyDispersion).
+ * slices), for later steps at nearby levels (JudgeOptions.nearbyDispersion). Only from a step whose
+ * share of bad requests was near the rule's limit (at most BORROW_WITHIN times it): that is the
+ * regime a nearby level is judged in; an outage (everything refused for a second) says nothing of it.
  */
 export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats, 'batches'>): Record<string, number> {
   const out: Record<string, number> = {};
   const b = stats.batches;
   if (!b) return out;
+  const near = (bad: readonly number[], n: readonly number[], limit: number): boolean => {
+    const k = bad.reduce((a, x) => a + x, 0);
+    const total = n.reduce((a, x) => a + x, 0);
+    return total > 0 && k / total <= BORROW_WITHIN * limit;
+  };
   for (const r of rules) {
     if (r.op[0] !== '<') continue;
-    if (r.metric === 'error_rate') out[r.text] = dispersion(b.errors, b.finished);
-    else if (TAIL[r.metric] !== undefined) {
+    if (r.metric === 'error_rate') {
+      if (near(b.errors, b.finished, r.threshold)) out[r.text] = dispersion(b.errors, b.finished);
+    } else if (TAIL[r.metric] !== undefined) {
       const a = b.above.find((x) => x.thresholdMs === r.threshold);
-      if (a) out[r.text] = dispersion(a.counts, b.latencyN);
+      if (a && near(a.counts, b.latencyN, TAIL[r.metric]!)) out[r.text] = dispersion(a.counts, b.latencyN);
     }
   }
   return out;
 }
+
+/** A step's burstiness is borrowed only when its bad share was at most this many times the limit. */
+const BORROW_WITHIN = 5;

@@ -130,7 +130,8 @@ describe('target unusable before the first step: fail fast, one line, exit 1', (
     const ok = await runCli('tls-insecure', s.url, { extraTraffic: '  insecure: true' });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.report?.status).toBe('completed');
-    expect(ok.report?.steps.every((st: any) => st.errorCount === 0 && st.verdict === 'pass')).toBe(true);
+    // Short low-rate steps may be too small to show `error_rate < 1%` met (inconclusive), never failed.
+    expect(ok.report?.steps.every((st: any) => st.errorCount === 0 && st.verdict !== 'fail')).toBe(true);
   });
 });
 
@@ -174,7 +175,7 @@ describe('outputs that fail or are not files', () => {
     expect(cli.stderr().trim().split('\n')).toEqual(['loadtest: cannot write the step log /dev/full: ENOSPC']);
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.status).toBe('completed');
-    expect(report.steps).toHaveLength(2);
+    expect(report.steps.length).toBeGreaterThanOrEqual(2); // 20 and 40 rps (a step too small to decide is re-run)
   });
 
   it('a JSON report into a FIFO is written into it, and the FIFO stays a FIFO (never renamed over)', async () => {
@@ -214,11 +215,11 @@ describe('target failing during the steps: the steps fail on error_rate, the run
     // sends past it are dropped, counted as errors, and the step fails (the service was too slow).
     ['hang', 'dropped', {}, { timeout: '2s', extraTraffic: '  max_in_flight: 5' }],
   ];
-  it.each(cases)('%s → %s errors, verdict fail, exit 0 (no gate)', async (fault, cls, extra, run) => {
+  it.each(cases)('%s → %s errors, verdict fail, exit 8 (the first step failed: below anything measured)', async (fault, cls, extra, run) => {
     // The first answer is good so the pre-flight probe passes; everything after is broken.
     const s = await start({ fault, okFirst: 1, ...extra });
     const r = await runCli(`during-${fault}-${cls}`, s.url, { start: 20, step: 20, max: 40, ...run });
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(8);
     expect(r.stderr).not.toMatch(STACK);
     const rep = r.report!;
     expect(rep.status).toBe('completed');
@@ -296,7 +297,7 @@ describe('a target that holds every request at 3000 req/s', () => {
     expect(base.code, base.stderr).toBe(0);
     const s = await start({ fault: 'hang', okFirst: 1 });
     const r = await runCli('hold', s.url, { start: 3_000, step: 1_000, max: 4_000, stepDuration: '4s', timeout: '4s' });
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(8); // the first step failed
     const st = r.report!.steps[0];
     expect(st.generator.peakInFlight).toBeLessThanOrEqual(10_000);
     expect(st.errors.dropped, JSON.stringify(st.errors)).toBeGreaterThan(0);
