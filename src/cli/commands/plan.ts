@@ -49,10 +49,10 @@ export function renderPlan(scenario: Scenario): string[] {
   }
   lines.push(
     l.refine !== undefined
-      ? `refine: bisect between the last pass and the first fail to ±${Math.round(l.refine * 1000) / 10}%: at most ${refine} more step${refine === 1 ? '' : 's'}`
+      ? `refine: bisect between the last pass and the first fail until they are within ${Math.round(l.refine * 1000) / 10}%: at most ${refine} more step${refine === 1 ? '' : 's'}`
       : 'refine: off (the capacity is known to one ramp step)',
     `each step: ${fmtDuration(l.stepDurationMs)} (first ${fmtDuration(l.warmupMs)} warm-up, not judged)`,
-    `worst case: ${worstCaseSteps(l)} steps, ${fmtDuration(worstCaseDurationMs(l))} (a run stops at the first failing step, so usually less)`,
+    `worst case: ${worstCaseSteps(l)} steps, ${fmtDuration(worstCaseDurationMs(l))} (re-runs of inconclusive steps included; a run stops at the first failing step, so usually less)`,
     `SLOs: ${scenario.slo.map((r) => r.text).join(', ') || '(none)'}`,
     ...(needy ? Object.values(stepLengthNotes(l, needy.rule.text)) : []),
   );
