@@ -130,7 +130,7 @@ describe('npm pack → npm i -D ./the.tgz → npx loadtest', () => {
       project,
       90_000,
     );
-    expect(demo.out).toMatch(/^true capacity: +200 rps/m);
+    expect(demo.out).toMatch(/^true capacity: +\d+ rps/m);
     expect(demo.out).toMatch(/^found capacity: \d+ rps/m);
     // 0: within ±10% of the true capacity; 1: not (a machine too busy to drive it). Either way the
     // package ran the demo to its end; its accuracy is demo.test.ts's question.
