@@ -91,33 +91,3 @@ export function dispersion(bad: readonly number[], n: readonly number[]): number
   return Math.max(1, chi2 / (slices - 1));
 }
 
-/**
- * How much more the slices' mean latencies differed than independent requests would make them
- * (one-way ANOVA's F: between-slice over within-slice variance; 1 when no more than chance). Near
- * capacity a queue makes successive requests' latencies alike — a slow stretch, then a fast one —
- * so a step holds fewer independent observations of its tail than it has requests: its
- * effective size is n / F. Used with dispersion() for percentile rules.
- */
-export function latencyDispersion(meansMs: readonly number[], sdsMs: readonly number[], counts: readonly number[]): number {
-  let n = 0;
-  let sum = 0;
-  let slices = 0;
-  for (let b = 0; b < counts.length; b++) {
-    if (!(counts[b]! > 1)) continue;
-    n += counts[b]!;
-    sum += counts[b]! * meansMs[b]!;
-    slices++;
-  }
-  if (slices < 3) return 1;
-  const grand = sum / n;
-  let between = 0;
-  let within = 0;
-  for (let b = 0; b < counts.length; b++) {
-    if (!(counts[b]! > 1)) continue;
-    between += counts[b]! * (meansMs[b]! - grand) ** 2;
-    within += (counts[b]! - 1) * sdsMs[b]! ** 2;
-  }
-  const msWithin = within / (n - slices);
-  if (!(msWithin > 0)) return 1;
-  return Math.max(1, between / (slices - 1) / msWithin);
-}

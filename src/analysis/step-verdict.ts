@@ -35,7 +35,7 @@ import type { Breach, SloRule, StepVerdict } from '../slo/slo.js';
 import { evaluateWindows, holds, missingMetrics } from '../slo/evaluate.js';
 import { splitMetricKey } from '../slo/metric-catalog.js';
 import { metricKind } from '../slo/parse.js';
-import { dispersion, judgeProportion, latencyDispersion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
+import { dispersion, judgeProportion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
 import { latencyRising } from './settled.js';
 
 /** Why a step is inconclusive: the evidence was spoilt ('limited') or too thin to decide ('undecided'). */
@@ -84,7 +84,7 @@ export const NEARBY = 0.1;
 const LATE_SHARE = 0.02;
 
 /** A percentile at or above this share of its threshold is near enough for alike latencies to matter. */
-const NEAR_THRESHOLD = 0.5;
+export const NEAR_THRESHOLD = 0.5;
 
 /** Percentile metrics and the share of requests each allows above its threshold. */
 const TAIL: Readonly<Record<string, number>> = { p50: 0.5, p90: 0.1, p95: 0.05, p99: 0.01, p999: 0.001 };
@@ -154,9 +154,11 @@ function judgeRule(rule: SloRule, stats: StepStats, opts: JudgeOptions, minSampl
   if (below && !key.control && tail !== undefined && key.request === undefined && opts.latency && opts.latency.count > 0) {
     const n = opts.latency.count;
     const slices = b?.above.find((a) => a.thresholdMs === rule.threshold);
-    // Alike latencies matter where the tail reaches toward the threshold; far below it (the rule's
-    // percentile under half its threshold) no run of slow requests carries it across.
-    const alike = b && value >= NEAR_THRESHOLD * rule.threshold ? latencyDispersion(b.latencyMeanMs, b.latencySdMs, b.latencyN) : 1;
+    // Slow requests in runs: near its threshold (the rule's percentile at least half of it), a tail
+    // that came in runs is judged by how the near-tail — requests slower than half the threshold,
+    // many more of them — spread over the slices; far below it no run carries it across.
+    const nearTail = b?.above.find((a) => a.thresholdMs === rule.threshold * NEAR_THRESHOLD);
+    const alike = b && nearTail && value >= NEAR_THRESHOLD * rule.threshold ? dispersion(nearTail.counts, b.latencyN) : 1;
     return proportionRule(rule, opts.latency.countAbove(rule.threshold), n, tail, value, `were slower than ${rule.threshold}ms`, slices && b && { bad: slices.counts, n: b.latencyN }, Math.max(alike, nearby));
   }
   const samples = key.request !== undefined ? (stats.byRequest.find((x) => x.name === key.request)?.count ?? 0) : stats.sent;

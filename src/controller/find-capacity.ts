@@ -9,7 +9,7 @@ import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js'
 import type { RunEvent, RunListener } from './events.js';
 import { certainBreaches, finalBreaches } from '../analysis/abort-rules.js';
 import { nextStep, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec } from './step-plan.js';
-import { judgeStep, NEARBY, ruleDispersions, samplesToShowMet } from '../analysis/step-verdict.js';
+import { judgeStep, NEAR_THRESHOLD, NEARBY, ruleDispersions, samplesToShowMet } from '../analysis/step-verdict.js';
 import { warnGeneratorNotes } from '../analysis/generator-notes.js';
 import { computeCapacity } from '../analysis/capacity.js';
 import { buildResult } from './build-result.js';
@@ -139,9 +139,13 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
 
 class Interrupted extends Error {}
 
-/** The whole-step latency thresholds of the SLOs, counted per slice of each step (StepStats.batches). */
+/**
+ * The whole-step latency thresholds of the SLOs, and half of each (the near-tail the verdict reads
+ * runs of slow requests from), counted per slice of each step (StepStats.batches).
+ */
 function tailThresholds(rules: readonly SloRule[]): number[] {
-  return [...new Set(rules.filter((r) => /^p(50|90|95|99|999)$/.test(r.metric) && r.op[0] === '<').map((r) => r.threshold))];
+  const t = rules.filter((r) => /^p(50|90|95|99|999)$/.test(r.metric) && r.op[0] === '<').map((r) => r.threshold);
+  return [...new Set([...t, ...t.map((x) => x * NEAR_THRESHOLD)])];
 }
 
 interface OneStep {

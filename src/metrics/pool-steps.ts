@@ -23,7 +23,6 @@ function poolBatches(all: Array<StepBatches | undefined>): StepBatches | undefin
     errors: bs.flatMap((b) => b.errors),
     latencyN: bs.flatMap((b) => b.latencyN),
     latencyMeanMs: bs.flatMap((b) => b.latencyMeanMs),
-    latencySdMs: bs.flatMap((b) => b.latencySdMs),
     above: thresholds.map((thresholdMs) => ({ thresholdMs, counts: bs.flatMap((b) => b.above.find((a) => a.thresholdMs === thresholdMs)?.counts ?? b.finished.map(() => 0)) })),
   };
 }

@@ -119,8 +119,6 @@ export interface StepBatches {
   errors: number[];
   latencyN: number[];
   latencyMeanMs: number[];
-  /** Standard deviation of the latency within each slice (ms). */
-  latencySdMs: number[];
   above: Array<{ thresholdMs: number; counts: number[] }>;
 }
 

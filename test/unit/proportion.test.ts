@@ -1,6 +1,6 @@
 // Proportions judged with Wilson's interval, and the histogram count the percentile rules read.
 import { describe, expect, it } from 'vitest';
-import { dispersion, judgeProportion, latencyDispersion, samplesToDecide, samplesToProve, wilson } from '../../src/analysis/proportion.js';
+import { dispersion, judgeProportion, samplesToDecide, samplesToProve, wilson } from '../../src/analysis/proportion.js';
 import { latencyRising } from '../../src/analysis/settled.js';
 import { createHistogram, encodeHistogram, latencyDistribution } from '../../src/metrics/histogram.js';
 import { mulberry32 } from '../../src/traffic/generator/schedule.js';
@@ -95,15 +95,6 @@ describe('dispersion (slices of a step)', () => {
   it('is large when the bad requests came in a run', () => {
     // 15 errors of 1000, all in one slice: φ ≈ 15
     expect(dispersion([0, 0, 0, 15, 0, 0, 0, 0, 0, 0], Array(10).fill(100))).toBeGreaterThan(10);
-  });
-});
-
-describe('latencyDispersion (alike latencies)', () => {
-  it('≈ 1 when slice means differ as chance makes them; large when they swing together', () => {
-    const n = Array(10).fill(100);
-    expect(latencyDispersion([20, 21, 19, 20, 22, 18, 20, 21, 19, 20], Array(10).fill(10), n)).toBeLessThan(1.5);
-    // slice means 30 … 97 ms with 20 ms spread inside each slice: a queue swinging near capacity
-    expect(latencyDispersion([30, 53, 53, 97, 84, 57, 61, 70, 33, 37], Array(10).fill(20), n)).toBeGreaterThan(20);
   });
 });
 

@@ -16,7 +16,6 @@ export interface WireBatches {
   above: number[];
   latencyN: number[];
   latencySumMs: number[];
-  latencySqSumMs: number[];
 }
 
 export class Batches {
@@ -24,7 +23,6 @@ export class Batches {
   readonly errors = new Float64Array(BATCHES);
   readonly latencyN = new Float64Array(BATCHES);
   readonly latencySumMs = new Float64Array(BATCHES);
-  readonly latencySqSumMs = new Float64Array(BATCHES);
   readonly above: Float64Array;
   private readonly thresholdsUs: Float64Array;
   /** Window start and slice length, in the caller's clock (ms); a slice of 0 disables the counts. */
@@ -52,9 +50,7 @@ export class Batches {
     if (isError) this.errors[b]!++;
     if (latencyUs < 0) return;
     this.latencyN[b]!++;
-    const ms = latencyUs / 1000;
-    this.latencySumMs[b]! += ms;
-    this.latencySqSumMs[b]! += ms * ms;
+    this.latencySumMs[b]! += latencyUs / 1000;
     const t = this.thresholdsUs;
     for (let k = 0; k < t.length; k++) if (latencyUs > t[k]!) this.above[k * BATCHES + b]!++;
   }
@@ -65,7 +61,6 @@ export class Batches {
       this.errors[b]! += o.errors[b]!;
       this.latencyN[b]! += o.latencyN[b]!;
       this.latencySumMs[b]! += o.latencySumMs[b]!;
-      this.latencySqSumMs[b]! += o.latencySqSumMs[b]!;
     }
     if (o.above.length === this.above.length) for (let i = 0; i < this.above.length; i++) this.above[i]! += o.above[i]!;
   }
@@ -78,7 +73,6 @@ export class Batches {
       above: Array.from(this.above),
       latencyN: Array.from(this.latencyN),
       latencySumMs: Array.from(this.latencySumMs),
-      latencySqSumMs: Array.from(this.latencySqSumMs),
     };
   }
 
@@ -89,7 +83,6 @@ export class Batches {
     r.above.set(w.above);
     r.latencyN.set(w.latencyN);
     r.latencySumMs.set(w.latencySumMs);
-    r.latencySqSumMs.set(w.latencySqSumMs);
     return r;
   }
 

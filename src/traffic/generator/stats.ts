@@ -45,7 +45,6 @@ function batchesOf(rec: StepRecorder): StepBatches {
     errors: Array.from(b.errors),
     latencyN: Array.from(b.latencyN),
     latencyMeanMs: Array.from(b.latencyN, (c, i) => (c > 0 ? b.latencySumMs[i]! / c : 0)),
-    latencySdMs: Array.from(b.latencyN, (c, i) => (c > 1 ? Math.sqrt(Math.max(0, (b.latencySqSumMs[i]! - b.latencySumMs[i]! ** 2 / c) / (c - 1))) : 0)),
     above: b.thresholdsMs.map((thresholdMs, k) => ({ thresholdMs, counts: Array.from(b.above.subarray(k * n, (k + 1) * n)) })),
   };
 }
