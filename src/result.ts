@@ -30,6 +30,8 @@ export interface StepResult extends StepStats {
    * were pooled with this step's for its verdict (its own figures are its own).
    */
   pooledWith?: number[];
+  /** Undecided steps: about how many requests (at this step's burstiness) would decide it. */
+  samplesNeeded?: number;
 }
 
 export type RunStatus = 'completed' | 'aborted' | 'failed';

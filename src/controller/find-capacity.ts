@@ -75,7 +75,13 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
       if (external?.aborted) throw new Interrupted();
       const next = nextStep(
         plan,
-        steps.map((s) => ({ level: s.level, verdict: s.verdict, ...(s.inconclusiveKind ? { kind: s.inconclusiveKind } : {}) })),
+        steps.map((s) => ({
+          level: s.level,
+          verdict: s.verdict,
+          ...(s.inconclusiveKind ? { kind: s.inconclusiveKind } : {}),
+          // A re-run pools its requests with this step's: pointless when it needs many times more.
+          ...(s.samplesNeeded !== undefined && s.samplesNeeded > HOPELESS * s.sent ? { hopeless: true } : {}),
+        })),
       );
       if ('done' in next) {
         stopReason = next.reason;
@@ -138,6 +144,9 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
 }
 
 class Interrupted extends Error {}
+
+/** An undecided step needing more than this many times its requests is not re-run (a re-run adds 2×). */
+const HOPELESS = 4;
 
 /**
  * The whole-step latency thresholds of the SLOs, and half of each (the near-tail the verdict reads
@@ -230,6 +239,7 @@ async function runOneStep(
     inconclusiveReasons: judged.inconclusiveReasons,
     ...(judged.inconclusiveKind ? { inconclusiveKind: judged.inconclusiveKind } : {}),
     ...(pool ? { pooledWith: earlier.map((s) => s.index) } : {}),
+    ...(judged.samplesNeeded !== undefined ? { samplesNeeded: judged.samplesNeeded } : {}),
   };
   if (safety) return { result, stop: safety.reason };
   if (interrupted) return { result, stop: 'interrupted' };

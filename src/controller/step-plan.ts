@@ -27,6 +27,8 @@ export interface PlanHistoryEntry {
   verdict: StepVerdict;
   /** Inconclusive steps: spoilt evidence ('limited', the default) or too thin to decide ('undecided'). */
   kind?: 'limited' | 'undecided';
+  /** An undecided step that a re-run twice as long could not decide either (it needs far more requests): not re-run. */
+  hopeless?: boolean;
 }
 
 /** A capacity bracket of levels: the truth lies in [low, high); null = no pass / no fail yet. */
@@ -162,7 +164,7 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
   if (history.length >= worstCaseSteps(plan)) return { done: true, reason: Math.min(fail, ceiling) === Infinity ? 'max-reached' : bounded };
   const refined = history.some((h) => h.verdict === 'fail');
   const last = history[history.length - 1]!;
-  if (last.verdict === 'inconclusive') {
+  if (last.verdict === 'inconclusive' && last.hopeless !== true) {
     let attempts = 0;
     for (let i = history.length - 1; i >= 0 && history[i]!.verdict === 'inconclusive' && history[i]!.level === last.level; i--) attempts++;
     if (attempts <= (plan.inconclusiveRetries ?? DEFAULT_INCONCLUSIVE_RETRIES)) {
@@ -193,6 +195,9 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
     }
   }
   if ((b - a) / a <= MIN_GAP) return { done: true, reason: bounded };
+  // Undecided levels split the bracket: once every part is within refine, probing them again adds
+  // nothing (they lie where the SLO is too close to its limit to tell, which is the capacity).
+  if (undecided.length > 0 && (b - a) / a <= plan.refine && (plan.decided?.(bracket) ?? true)) return { done: true, reason: bounded };
   const mid = roundLevel(plan.unit, (a + b) / 2);
   // Rounding can land on a bound when they are one unit apart: the bracket is as tight as levels go.
   if (mid <= a || mid >= b) return { done: true, reason: bounded };
