@@ -1,7 +1,10 @@
 // The CI gate end to end, through the real CLI against the real demo service (capacity W/S by
-// construction): a baseline run; the same service again with --baseline passes (within noise, exit 0);
-// the service slowed to half its workers fails the gate with the regression exit code (4), and
-// --expect-min above what it serves fails with below-min (3). JUnit, Markdown, HTML and history are
+// construction): a baseline run; the same service again with --baseline passes, or — when its
+// brackets cannot tell — is inconclusive (exit 7), never a regression; the service slowed to half its
+// workers fails the gate with the regression exit code (4), and --expect-min above what it serves
+// fails with below-min (3). Default Poisson arrivals; refine 5% keeps the file short (the README
+// asks a quarter of the allowed drop, 2.5%, of a baseline meant to catch −15%: here the slowed
+// service drops 50%). JUnit, Markdown, HTML and history are
 // written by the same run and checked for the gate's verdict. Short steps keep the file near a minute.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +23,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// 4 workers × 20 ms = 200 rps; the ramp brackets it in 5 steps and refines to 10% (2 more).
+// 4 workers × 20 ms: 200 rps at most, ≈ 172 rps for p99 < 100ms under Poisson arrivals.
 const SCENARIO = join(dir, 'gate.yaml');
 writeFileSync(
   SCENARIO,
@@ -28,7 +31,6 @@ writeFileSync(
 target: \${DEMO_TARGET}
 traffic:
   request: { path: / }
-  arrival: uniform
   timeout: 2s
 load:
   start: 80
@@ -36,7 +38,7 @@ load:
   max: 400
   step_duration: 2500ms
   warmup: 1s
-  refine: 10%
+  refine: 5%
 slo:
   - p99 < 100ms
   - throughput > 98%
@@ -62,7 +64,7 @@ function runOnce(target: string, json: string, extra: string[]): Promise<Outcome
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const deadline = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 110_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(deadline);
@@ -106,31 +108,32 @@ describe('CI gate against the demo service', () => {
     expect(baseline.code, baseline.stderr + baseline.stdout).toBe(0);
     const cap = baseline.result.capacity;
     expect(cap.verdict).toBe('found');
-    // True capacity 200 rps, found to ±10% (refine) with a step of slack for a loaded machine; the
-    // slowed run below (100 rps) must then lie beyond the combined resolution.
-    expect(cap.maxServableLoad).toBeGreaterThanOrEqual(160);
-    expect(cap.maxServableLoad).toBeLessThanOrEqual(240);
+    // True capacity ≈ 172 rps for its SLOs (at most 200), with slack for a loaded machine.
+    expect(cap.maxServableLoad).toBeGreaterThanOrEqual(140);
+    expect(cap.maxServableLoad).toBeLessThanOrEqual(200);
     expect(baseline.result.gate).toBeUndefined();
   });
 
-  it('the same service again passes the gate', async () => {
+  it('the same service again passes the gate, or cannot tell (exit 7): never a regression', async () => {
     const junit = join(dir, 'same.xml');
     const md = join(dir, 'same.md');
     const same = await run(4, 'same', ['--baseline', join(dir, 'baseline.json'), '--junit', junit, '--markdown', md, '--history', join(dir, 'history')]);
     const gate = same.result.gate!;
+    const capacity = check(same.result, 'baseline capacity')!;
+    expect(['pass', 'inconclusive'], JSON.stringify(gate, null, 2)).toContain(capacity.outcome);
+    expect(readdirSync(join(dir, 'history'))).toHaveLength(1);
+    if (capacity.outcome === 'inconclusive') {
+      expect(same.code, JSON.stringify(gate, null, 2) + same.stderr).toBe(7);
+      expect(capacity.message).toMatch(/^cannot tell: capacity .* vs baseline .*: the brackets allow a change of .*straddles the allowed 10% drop/);
+      return;
+    }
     expect(same.code, JSON.stringify(gate, null, 2) + same.stderr).toBe(0);
     expect(gate.passed).toBe(true);
-    const capacity = check(same.result, 'baseline capacity')!;
-    // The same capacity, or one step of resolution away: never a regression.
-    expect(['within-noise', 'pass']).toContain(capacity.outcome);
-    if (same.result.capacity.maxServableLoad === baseline.result.capacity.maxServableLoad) {
-      expect(capacity).toMatchObject({ outcome: 'within-noise', message: expect.stringMatching(/^capacity unchanged: [\d.]+ rps, as in the baseline$/) });
-    }
+    expect(capacity.message).toMatch(/^capacity [\d.]+ rps \(failed at [\d.]+\) vs baseline [\d.]+ rps \(failed at [\d.]+\): the brackets allow a change of .*: within the allowed 10% drop in every case/);
     // capacity + baseline capacity + latency p50/p99; a passing run has no failure anywhere.
     expect(readFileSync(junit, 'utf8')).toMatch(/<testsuite name="gate-demo gate" id="1" tests="4" failures="0" errors="0"/);
     expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites name="loadtest: gate-demo" tests="\d+" failures="0" errors="0"/);
     expect(readFileSync(md, 'utf8')).toContain('### Gate: passed');
-    expect(readdirSync(join(dir, 'history'))).toHaveLength(1);
   });
 
   it('a slowed service (half the workers) fails with the regression exit code', async () => {
@@ -141,7 +144,7 @@ describe('CI gate against the demo service', () => {
     expect(slow.result.gate!.passed).toBe(false);
     const capacity = check(slow.result, 'baseline capacity')!;
     expect(capacity.outcome).toBe('fail');
-    expect(capacity.message).toMatch(/^capacity regressed: [\d.]+ rps vs baseline [\d.]+ rps \(-\d+%\), more than the allowed 10% drop/);
+    expect(capacity.message).toMatch(/^capacity regressed: capacity (< )?[\d.]+ rps \((failed at [\d.]+|nothing passed)\) vs baseline [\d.]+ rps \(failed at [\d.]+\): the brackets allow a change of .*: a drop of more than the allowed 10% in every case/);
     // The terminal says why, in words.
     expect(slow.stdout).toContain('capacity regressed');
     expect(readFileSync(junit, 'utf8')).toMatch(/<testcase classname="gate-demo.gate" name="baseline capacity" time="0.000">\s*<failure message="capacity regressed:/);
