@@ -8,18 +8,8 @@ import { AD_HOC_DEFAULTS as D, adHocScenario, type AdHocFlags } from '../scenari
 import { loadScenarioDocument } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 
-export interface AdHocRunFlags {
-  url?: string;
-  slo?: string[];
-  start?: string;
-  max?: string;
-  step?: string;
-  factor?: string;
-  stepDuration?: string;
-  refine?: string;
-  method?: string;
-  header?: string[];
-  body?: string;
+/** The run command's ad-hoc flags: the scenario's (AdHocFlags, `--url` optional here) and what to do with it. */
+export interface AdHocRunFlags extends Partial<AdHocFlags> {
   /** Print the scenario as YAML and exit 0, sending nothing (with a file too). */
   printScenario?: boolean;
   set?: string[];

@@ -3,9 +3,8 @@
 // on top; --print-scenario writes a YAML file that loads back to the same scenario. Through the
 // functions and through the CLI in process (the commands registered as main() registers them).
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerCommands } from '../../src/cli/commands.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 import { LoadtestError, ScenarioError, UsageError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { AD_HOC_DEFAULTS, adHocScenario, splitUrl, type AdHocFlags } from '../../src/scenario/ad-hoc.js';
@@ -19,25 +18,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Runs `loadtest <args>` in process, mapping a thrown error to its exit code and lines as main() does. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string[] }> {
-  let out = '';
-  const program = new Command('loadtest').exitOverride().configureOutput({ writeOut: (s) => void (out += s), writeErr: () => {} });
-  let code: number = ExitCode.OK;
-  registerCommands(program, (c) => (code = c));
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'loadtest', ...args]);
-    return { code, out, err: [] };
-  } catch (e) {
-    if (e instanceof LoadtestError) return { code: e.exitCode, out, err: [`loadtest: ${e.message}`, ...e.details.map((l) => `  ${l}`)] };
-    if (e instanceof CommanderError) return { code: e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE, out, err: [e.message] };
-    throw e;
-  }
-}
+const cli = cliInProcess;
 
 const traffic = (s: Scenario) => s.traffic as GenerateTrafficSpec;
 const problems = (f: () => unknown): string[] => {

@@ -1,10 +1,9 @@
 // `--set` through the CLI, in process: the commands registered as main() registers them, the flag
 // collected by commander (repeatable, in order), the lines main() would print and the exit codes.
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerCommands } from '../../src/cli/commands.js';
-import { LoadtestError, ScenarioError, UsageError } from '../../src/errors.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
+import { ScenarioError, UsageError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { loadScenario } from '../../src/scenario/load-scenario.js';
 import { scenarioSummary } from '../../src/controller/build-result.js';
@@ -15,33 +14,8 @@ import { Chalk } from 'chalk';
 const fixtures = join(import.meta.dirname, '../fixtures');
 const minimal = join(fixtures, 'valid/minimal.yaml');
 
-interface CliResult {
-  /** What main() would exit with. */
-  code: number;
-  out: string;
-  /** What main() would print on stderr for a thrown error: `loadtest: message` and its detail lines. */
-  err: string[];
-}
 
-/** Runs `loadtest <args>` in process, mapping a thrown error to its exit code as main() does. */
-async function cli(...args: string[]): Promise<CliResult> {
-  let out = '';
-  const program = new Command('loadtest').exitOverride().configureOutput({ writeOut: (s) => void (out += s), writeErr: () => {} });
-  let code: number = ExitCode.OK;
-  registerCommands(program, (c) => (code = c));
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'loadtest', ...args]);
-    return { code, out, err: [] };
-  } catch (e) {
-    if (e instanceof LoadtestError) return { code: e.exitCode, out, err: [`loadtest: ${e.message}`, ...e.details.map((l) => `  ${l}`)] };
-    if (e instanceof CommanderError) return { code: e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE, out, err: [e.message] };
-    throw e;
-  }
-}
+const cli = cliInProcess;
 
 afterEach(() => {
   vi.restoreAllMocks();
