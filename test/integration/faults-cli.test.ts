@@ -78,9 +78,11 @@ load:
   step_duration: ${o.stepDuration ?? '1s'}
   warmup: 0s
 ${o.extraLoad ?? ''}
+# SLOs a small step can show (30 rps × 1 s; a p99 rule would need 381 requests), while the faults
+# make most requests fail.
 slo:
-  - error_rate < 1%
-  - p99 < 2s
+  - error_rate < 5%
+  - mean < 2s
 ${o.abort ? `abort:\n  - ${o.abort}\n` : ''}report:
   json: ${reportPath}
   log: ${join(dir, 'steps.jsonl')}
@@ -159,7 +161,7 @@ describe('outputs that fail or are not files', () => {
     const file = join(dir, 'scenario.yaml');
     writeFileSync(
       file,
-      `name: outputs\ntarget: ${target}\ntraffic:\n  requests: [{ name: home, path: / }]\nload: { start: 20, step: 20, max: 40, step_duration: 1s, warmup: 0s }\nslo: [error_rate < 1%]\n`,
+      `name: outputs\ntarget: ${target}\ntraffic:\n  requests: [{ name: home, path: / }]\nload: { start: 20, step: 20, max: 40, step_duration: 1s, warmup: 0s }\nslo: [error_rate < 20%]\n`,
     );
     return file;
   }

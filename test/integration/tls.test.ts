@@ -38,7 +38,7 @@ traffic:
   timeout: 2s
   workers: 1${opts.insecure ? '\n  insecure: true' : ''}
 load: { start: 20, step: 20, max: 40, step_duration: 1s, warmup: 0s }
-slo: [error_rate < 1%]
+slo: [error_rate < 20%]   # loose: 20 rps × 1 s steps hold too few requests to show 1%
 report:
   json: ${join(dir, 'report.json')}
   log: ${join(dir, 'steps.jsonl')}
