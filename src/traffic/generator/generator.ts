@@ -2,6 +2,7 @@
 // judged window's StepStats. One thread runs the Engine in the main thread; more threads run one
 // Engine per worker (each with its own pool, its share of the rate and a disjoint uniform phase)
 // and the main thread merges their recorders. It also judges its own health (health.ts).
+import { randomInt } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { GeneratorHealth, StepStats } from '../../metrics/step-stats.js';
@@ -38,6 +39,8 @@ export interface GeneratorOptions {
   thresholds?: Partial<HealthThresholds>;
   /** Cores assumed by `workers: auto` (default: os.availableParallelism()). */
   cores?: number;
+  /** Seed of the run's schedules (default: random per generator). */
+  seed?: number;
 }
 
 interface Handle {
@@ -55,6 +58,9 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
   let closing: Promise<string[]> | null = null;
   let lastStepThreads: ThreadCounts[] = [];
   let stepCount = 0;
+  // Each run draws its own Poisson schedules (runs back to back are independent samples); the
+  // seed can be fixed (opts.seed) to repeat a run's schedules exactly.
+  const runSeed = opts.seed ?? randomInt(0x7fffffff);
 
   function handles(n: number): Handle[] {
     if (n === 1) return [(main ??= new Engine(spec))];
@@ -72,7 +78,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     // Workers get a moment to receive the message so none starts behind its schedule.
     const startAt = performance.timeOrigin + performance.now() + (n > 1 ? 30 : 0);
     const startedAt = new Date(Date.now() + (n > 1 ? 30 : 0)).toISOString();
-    const seedBase = (0x9e3779b9 + ++stepCount * 7919) >>> 0;
+    const seedBase = (runSeed + 0x9e3779b9 + ++stepCount * 7919) >>> 0;
     const perThreadCap = Math.max(1, Math.ceil(spec.maxInFlight / n));
     const latest: Array<{ rec: StepRecorder; elapsedMs: number; inFlight: number } | null> = hs.map(() => null);
 
