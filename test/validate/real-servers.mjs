@@ -92,11 +92,11 @@ async function startHaproxy(backendPort) {
   return url;
 }
 
-function scenario(name, target, extra = '') {
+function scenario(name, target, refine = '5%') {
   const f = join(dir, `${name}.yaml`);
   writeFileSync(
     f,
-    `name: ${name}\ntarget: ${target}\ntraffic:\n  request: { path: / }\n  timeout: 2s\nload: { start: 50, factor: 1.5, max: 2000, step_duration: 5s, warmup: 1s, refine: 5%${extra} }\nslo: [error_rate < 1%, p99 < 200ms]\n`,
+    `name: ${name}\ntarget: ${target}\ntraffic:\n  request: { path: / }\n  timeout: 2s\nload: { start: 50, factor: 1.5, max: 2000, step_duration: 5s, warmup: 1s, refine: ${refine} }\nslo: [error_rate < 1%, p99 < 200ms]\n`,
   );
   return f;
 }
@@ -189,10 +189,10 @@ try {
   if (ONLY.has('gate')) {
     const urls = { 400: await startNginx('gate400', 400), 340: await startNginx('gate340', 340), 300: await startNginx('gate300', 300) };
     const base = join(dir, 'baseline.json');
-    describeRun('gate baseline 400', run(scenario('gate', urls[400], ', refine: 2.5%'), base), limitReqTruth(400));
+    describeRun('gate baseline 400', run(scenario('gate', urls[400], '2.5%'), base), limitReqTruth(400));
     for (const [rate, times] of [[400, RUNS], [340, RUNS], [300, 2]]) {
       for (let i = 0; i < times; i++) {
-        const r = run(scenario('gate', urls[rate], ', refine: 2.5%'), join(dir, `gate-${rate}-${i}.json`), ['--baseline', base, '--max-regression', '10%']);
+        const r = run(scenario('gate', urls[rate], '2.5%'), join(dir, `gate-${rate}-${i}.json`), ['--baseline', base, '--max-regression', '10%']);
         describeRun(`gate ${rate} vs baseline 400 #${i + 1}`, r, limitReqTruth(rate));
       }
     }
