@@ -7,8 +7,10 @@
 
 /** t-statistic of the slope above which a rise is significant (one-sided, ≈1% with 8 degrees of freedom). */
 export const RISING_T = 3;
-/** A rise across the window smaller than this share of the mean latency is immaterial. */
+/** A rise across the window smaller than this share of the mean latency is immaterial … */
 export const RISING_SHARE = 0.25;
+/** … and so is one under a millisecond (0.3 → 0.5 ms is +60% and means nothing). */
+export const RISING_MIN_MS = 1;
 
 export interface Rise {
   /** Mean latency (ms) of the first and the last slice with requests. */
@@ -43,6 +45,6 @@ export function latencyRising(meansMs: readonly number[], counts: readonly numbe
   const se = Math.sqrt(rss / (n - 2) / sxx);
   const t = se > 0 ? slope / se : Infinity;
   const rise = slope * (xs[n - 1]! - xs[0]!);
-  if (t < RISING_T || rise < RISING_SHARE * my) return undefined;
+  if (t < RISING_T || rise < Math.max(RISING_SHARE * my, RISING_MIN_MS)) return undefined;
   return { firstMs: ys[0]!, lastMs: ys[n - 1]! };
 }

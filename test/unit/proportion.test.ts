@@ -104,6 +104,7 @@ describe('latencyRising (had the service settled?)', () => {
     ['a queue building through the step', [46, 39, 59, 74, 67, 96, 102, 151, 209, 266], true],
     ['noisy but not rising', [30, 53, 53, 97, 84, 57, 61, 70, 33, 37], false],
     ['rising a little (under 25% of the mean)', [20, 20.5, 21, 21.5, 22, 22.5, 23, 23.5, 24, 24.2], false],
+    ['rising under a millisecond (0.3 → 0.5 ms)', [0.3, 0.32, 0.34, 0.36, 0.38, 0.4, 0.42, 0.44, 0.47, 0.5], false],
   ])('%s → %s', (_name, means, rising) => {
     expect(latencyRising(means, Array(10).fill(100)) !== undefined).toBe(rising);
   });
