@@ -40,9 +40,9 @@ describe('loadtest demo', () => {
     expect(r.scenario.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(r.capacity.verdict).toBe('found');
     // The truth (≈ 373) lies in the bracket, or the capacity is within ±10% of it (exit 0 says one holds).
-    const low = r.capacity.maxServableLoad!;
-    const high = r.capacity.firstFailingLoad!;
-    expect((low <= 373 && 373 < high) || Math.abs(low / 373 - 1) <= 0.1, `[${low}, ${high})`).toBe(true);
+    const found = r.capacity.maxServableLoad!;
+    const failed = r.capacity.firstFailingLoad!;
+    expect((found <= 373 && 373 < failed) || Math.abs(found / 373 - 1) <= 0.1, `[${found}, ${failed})`).toBe(true);
     expect(r.capacity.firstFailingLoad!).toBeGreaterThan(r.capacity.maxServableLoad!);
     expect(r.capacity.limitedBy.length).toBeGreaterThan(0);
     expect(r.capacity.summary).toMatch(/^max servable load: \d+ rps \(\d+ failed: \+\d+%\), limited by /);
