@@ -54,19 +54,19 @@ afterAll(async () => {
 
 describe('loadtest run', () => {
   it('exit 0 when every step passes; exit 7 with --expect-min above the plan’s max (cannot tell: raise load.max)', async () => {
-    // 200 rps × 1.5 s judged = 300 samples per step: enough that one scheduling hiccup on a busy box
-    // does not become the generator's send-lag p99 (which would make the step inconclusive).
-    const file = scenario('short', demo.url, '{ start: 200, step: 100, max: 300, step_duration: 2s, warmup: 500ms }');
+    // Half the demo's 400 rps at most: far enough below its capacity that every step is clearly met
+    // (steps are stretched to hold the 381+ requests `p99 < 100ms` needs to be shown met).
+    const file = scenario('short', demo.url, '{ start: 100, step: 100, max: 200, step_duration: 2s, warmup: 500ms }');
     const ok = spawnCli(['run', file, '--json', join(dir, 'ok.json')], { deadlineMs: 60_000 });
     expect((await ok.exited).code, ok.stdout() + ok.stderr()).toBe(0);
     const r0 = report(join(dir, 'ok.json'));
-    expect(r0.capacity).toMatchObject({ verdict: 'above-max', maxServableLoad: 300 });
+    expect(r0.capacity).toMatchObject({ verdict: 'above-max', maxServableLoad: 200 });
     expect(r0.gate).toBeUndefined();
-    expect(ok.stdout()).toContain("max servable load: ≥ 300 rps (every step up to the plan's max passed)");
+    expect(ok.stdout()).toContain("max servable load: ≥ 200 rps (every step up to the plan's max passed)");
     // the step log defaults to next to the JSON report
     expect(existsSync(join(dir, 'ok.steps.jsonl'))).toBe(true);
 
-    // Every step passed up to 300: whether 1000 can be served was never measured — not a fail, not a pass.
+    // Every step passed up to 200: whether 1000 can be served was never measured — not a fail, not a pass.
     const below = spawnCli(['run', file, '--json', join(dir, 'below.json'), '--expect-min', '1000', '--quiet'], { deadlineMs: 60_000 });
     expect((await below.exited).code, below.stdout() + below.stderr()).toBe(7);
     const r = report(join(dir, 'below.json'));
@@ -75,7 +75,7 @@ describe('loadtest run', () => {
     expect(r.gate?.checks[0]?.message).toMatch(/raise it to at least 1000 rps/);
     // --quiet: no step lines, just the verdict (and the failed gate)
     expect(below.stdout()).not.toMatch(/^step /m);
-    expect(below.stdout()).toMatch(/^max servable load: ≥ 300 rps/m);
+    expect(below.stdout()).toMatch(/^max servable load: ≥ 200 rps/m);
   });
 
   it('exit 2 for an invalid scenario, with file:line:col, and nothing sent', async () => {
