@@ -91,3 +91,47 @@ export function dispersion(bad: readonly number[], n: readonly number[]): number
   return Math.max(1, chi2 / (slices - 1));
 }
 
+/** Fewest groups a variance–time scale needs for its dispersion to be worth reading. */
+const MIN_GROUPS = 5;
+
+/**
+ * How much more the share of bad requests varies over a whole window than independent requests
+ * would: the dispersion a window-level interval needs. Slices are short, and near capacity bad
+ * requests are correlated over longer spans than a slice (a queue's excursions, a rate limiter's
+ * one-second memory), so the slices' own dispersion understates it (a simulated error cliff: 3 at
+ * slice scale, 35 over the window). The variance–time method: merge neighbouring slices into groups
+ * of m = 1, 2, 4, … (while at least MIN_GROUPS remain) and take the dispersion at each scale; when
+ * it still grows at the largest scale, the correlation outlasts the groups, and the growth (its
+ * exponent over the last two doublings, capped at 1) is carried on to the whole window. Noisy
+ * where there are few slices, so never below the largest dispersion seen at any scale.
+ */
+export function windowDispersion(bad: readonly number[], n: readonly number[]): number {
+  const scales: Array<{ m: number; groups: number; phi: number }> = [];
+  for (let m = 1; Math.floor(n.length / m) >= MIN_GROUPS; m *= 2) {
+    const groups = Math.floor(n.length / m);
+    const gb: number[] = [];
+    const gn: number[] = [];
+    for (let g = 0; g < groups; g++) {
+      let kb = 0;
+      let kn = 0;
+      for (let i = g * m; i < (g + 1) * m; i++) {
+        kb += bad[i]!;
+        kn += n[i]!;
+      }
+      gb.push(kb);
+      gn.push(kn);
+    }
+    scales.push({ m, groups, phi: dispersion(gb, gn) });
+  }
+  if (scales.length === 0) return dispersion(bad, n);
+  let envelope = 1;
+  for (const s of scales) {
+    envelope = Math.max(envelope, s.phi);
+    s.phi = envelope;
+  }
+  const last = scales[scales.length - 1]!;
+  const base = scales[Math.max(0, scales.length - 3)]!;
+  if (base === last || last.phi <= base.phi) return last.phi;
+  const beta = Math.min(1, Math.log(last.phi / base.phi) / Math.log(last.m / base.m));
+  return last.phi * Math.pow(last.groups, beta);
+}

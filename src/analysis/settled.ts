@@ -18,16 +18,26 @@ export interface Rise {
   lastMs: number;
 }
 
+/** The trend is read over at most this many groups of slices (its t threshold assumes about 8 degrees of freedom). */
+export const TREND_GROUPS = 10;
+
 /** The rise when the slices' mean latency climbed significantly and materially; undefined otherwise. */
 export function latencyRising(meansMs: readonly number[], counts: readonly number[]): Rise | undefined {
+  const per = Math.max(1, Math.ceil(meansMs.length / TREND_GROUPS));
   const xs: number[] = [];
   const ys: number[] = [];
-  meansMs.forEach((m, i) => {
-    if (counts[i]! > 0) {
-      xs.push(i);
-      ys.push(m);
+  for (let g = 0; g * per < meansMs.length; g++) {
+    let n = 0;
+    let sum = 0;
+    for (let i = g * per; i < Math.min(meansMs.length, (g + 1) * per); i++) {
+      n += counts[i]!;
+      sum += meansMs[i]! * counts[i]!;
     }
-  });
+    if (n > 0) {
+      xs.push(g);
+      ys.push(sum / n);
+    }
+  }
   const n = xs.length;
   if (n < 4) return undefined;
   const mx = xs.reduce((a, b) => a + b, 0) / n;

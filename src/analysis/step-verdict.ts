@@ -35,7 +35,7 @@ import type { Breach, SloRule, StepVerdict } from '../slo/slo.js';
 import { evaluateWindows, holds, missingMetrics } from '../slo/evaluate.js';
 import { splitMetricKey } from '../slo/metric-catalog.js';
 import { metricKind } from '../slo/parse.js';
-import { dispersion, judgeProportion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
+import { windowDispersion, judgeProportion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
 import { latencyRising } from './settled.js';
 
 /** Why a step is inconclusive: the evidence was spoilt ('limited') or too thin to decide ('undecided'). */
@@ -122,7 +122,7 @@ function proportionRule(
   slices?: { bad: readonly number[]; n: readonly number[] },
   alike = 1,
 ): RuleJudgement {
-  const phi = Math.max(slices ? dispersion(slices.bad, slices.n) : 1, alike);
+  const phi = Math.max(slices ? windowDispersion(slices.bad, slices.n) : 1, alike);
   const certainty = judgeProportion(k / phi, n / phi, limit);
   if (certainty !== 'undecided') return { rule, certainty, value };
   const ci = wilson(k / phi, n / phi);
@@ -158,7 +158,7 @@ function judgeRule(rule: SloRule, stats: StepStats, opts: JudgeOptions, minSampl
     // that came in runs is judged by how the near-tail — requests slower than half the threshold,
     // many more of them — spread over the slices; far below it no run carries it across.
     const nearTail = b?.above.find((a) => a.thresholdMs === rule.threshold * NEAR_THRESHOLD);
-    const alike = b && nearTail && value >= NEAR_THRESHOLD * rule.threshold ? dispersion(nearTail.counts, b.latencyN) : 1;
+    const alike = b && nearTail && value >= NEAR_THRESHOLD * rule.threshold ? windowDispersion(nearTail.counts, b.latencyN) : 1;
     return proportionRule(rule, opts.latency.countAbove(rule.threshold), n, tail, value, `were slower than ${rule.threshold}ms`, slices && b && { bad: slices.counts, n: b.latencyN }, Math.max(alike, nearby));
   }
   const samples = key.request !== undefined ? (stats.byRequest.find((x) => x.name === key.request)?.count ?? 0) : stats.sent;
@@ -355,10 +355,10 @@ export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats
   for (const r of rules) {
     if (r.op[0] !== '<') continue;
     if (r.metric === 'error_rate') {
-      if (near(b.errors, b.finished, r.threshold)) out[r.text] = dispersion(b.errors, b.finished);
+      if (near(b.errors, b.finished, r.threshold)) out[r.text] = windowDispersion(b.errors, b.finished);
     } else if (TAIL[r.metric] !== undefined) {
       const a = b.above.find((x) => x.thresholdMs === r.threshold);
-      if (a && near(a.counts, b.latencyN, TAIL[r.metric]!)) out[r.text] = dispersion(a.counts, b.latencyN);
+      if (a && near(a.counts, b.latencyN, TAIL[r.metric]!)) out[r.text] = windowDispersion(a.counts, b.latencyN);
     }
   }
   return out;

@@ -26,14 +26,10 @@ const containsTruth = async (name: string) => {
 };
 
 describe('healthy generator: the bracket contains the true capacity in ≥ 95% of answers', () => {
-  it.each(['bucket-uniform', 'cliff-uniform', 'slow-uniform', 'slow-poisson', 'bucket-poisson'])('%s', containsTruth, 60_000);
-
-  // Not met yet (README "Decision quality", 150 seeds): cliff-poisson (88%): its errors come in
-  //   bursts a second long; a step near the limit that caught none, with no neighbour that did,
-  //   still passes. mmc-poisson (67%), mmc-uniform (73%): each step starts from an idle queue, and
-  //   near saturation an M/M/8 queue takes longer than a 4 s window to reach its steady state, so a
-  //   step a little above the true capacity can pass before its tail has grown.
-  it.fails.each(['cliff-poisson', 'mmc-poisson', 'mmc-uniform'])('%s (not met yet)', containsTruth, 60_000);
+  // Under the plan users get by default (30 s steps, 5 s warm-up; cases.ts PLANS). With 5 s steps
+  // (`--plan ci`) the M/M/8 queue is missed more often: near saturation it takes longer than a
+  // 4 s window to reach its steady state (README "Decision quality").
+  it.each(['bucket-uniform', 'cliff-uniform', 'slow-uniform', 'slow-poisson', 'bucket-poisson', 'cliff-poisson', 'mmc-poisson', 'mmc-uniform'])('%s', containsTruth, 120_000);
 });
 
 describe('healthy generator: at most 1% inconclusive', () => {
@@ -43,7 +39,7 @@ describe('healthy generator: at most 1% inconclusive', () => {
       const s = await stats(name);
       expect(s.inconclusive / s.runs).toBeLessThanOrEqual(TARGETS.inconclusiveHealthy);
     },
-    60_000,
+    180_000,
   );
 });
 
@@ -55,6 +51,6 @@ describe('starved generator: never a capacity, always inconclusive naming the ge
       expect(s.answers).toBe(0);
       expect(s.generatorNamed).toBe(s.runs);
     },
-    60_000,
+    180_000,
   );
 });

@@ -1,6 +1,6 @@
 // Proportions judged with Wilson's interval, and the histogram count the percentile rules read.
 import { describe, expect, it } from 'vitest';
-import { dispersion, judgeProportion, samplesToDecide, samplesToProve, wilson } from '../../src/analysis/proportion.js';
+import { dispersion, judgeProportion, samplesToDecide, samplesToProve, wilson, windowDispersion } from '../../src/analysis/proportion.js';
 import { latencyRising } from '../../src/analysis/settled.js';
 import { createHistogram, encodeHistogram, latencyDistribution } from '../../src/metrics/histogram.js';
 import { mulberry32 } from '../../src/traffic/generator/schedule.js';
@@ -98,6 +98,39 @@ describe('dispersion (slices of a step)', () => {
   });
 });
 
+describe('windowDispersion (the whole window, from its slices)', () => {
+  const n40 = Array<number>(40).fill(100);
+  /** 40 slices: `bad` per slice repeated in runs of `run` slices (values cycle through `levels`). */
+  const runs = (run: number, levels: number[]): number[] => Array.from({ length: 40 }, (_, i) => levels[Math.floor(i / run) % levels.length]!);
+
+  it('stays near 1 for independent requests (binomial counts at every scale)', () => {
+    // A fixed pseudo-random binomial(100, 2%) draw per slice.
+    let s = 7;
+    const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const bad = n40.map((n) => Array.from({ length: n }, () => (rand() < 0.02 ? 1 : 0) as number).reduce((a, b) => a + b, 0));
+    expect(windowDispersion(bad, n40)).toBeLessThan(3);
+  });
+
+  it.each<[string, number[], number]>([
+    // Bad requests in runs longer than a slice: the slices alone see little of it.
+    ['runs of 8 slices (a one-second burst in 100 ms slices)', runs(8, [6, 0]), 20],
+    ['runs of 4 slices', runs(4, [6, 0]), 8],
+  ])('%s: well above the slices’ own dispersion', (_name, bad, atLeast) => {
+    expect(windowDispersion(bad, n40)).toBeGreaterThan(atLeast);
+    expect(windowDispersion(bad, n40)).toBeGreaterThan(2 * dispersion(bad, n40));
+  });
+
+  it('is never below the largest dispersion seen at any scale, and 1 with nothing bad', () => {
+    const bad = [0, 0, 0, 15, ...Array<number>(36).fill(0)];
+    expect(windowDispersion(bad, n40)).toBeGreaterThanOrEqual(dispersion(bad, n40));
+    expect(windowDispersion(Array<number>(40).fill(0), n40)).toBe(1);
+  });
+
+  it('falls back to the slices’ dispersion with too few slices for two scales', () => {
+    expect(windowDispersion([0, 0, 0, 15, 0, 0, 0, 0, 0], Array(9).fill(100))).toBe(dispersion([0, 0, 0, 15, 0, 0, 0, 0, 0], Array(9).fill(100)));
+  });
+});
+
 describe('latencyRising (had the service settled?)', () => {
   it.each<[string, number[], boolean]>([
     ['flat', [20, 21, 19, 20, 22, 18, 20, 21, 19, 20], false],
@@ -107,5 +140,8 @@ describe('latencyRising (had the service settled?)', () => {
     ['rising under a millisecond (0.3 → 0.5 ms)', [0.3, 0.32, 0.34, 0.36, 0.38, 0.4, 0.42, 0.44, 0.47, 0.5], false],
   ])('%s → %s', (_name, means, rising) => {
     expect(latencyRising(means, Array(10).fill(100)) !== undefined).toBe(rising);
+    // The same trend in 40 finer slices is read over 10 groups of 4: the same answer.
+    const fine = means.flatMap((m) => [m, m, m, m]);
+    expect(latencyRising(fine, Array(40).fill(25)) !== undefined).toBe(rising);
   });
 });

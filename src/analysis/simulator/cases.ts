@@ -55,8 +55,16 @@ export const DEFAULT_NOISE: Noise = { jitterMs: 0.3, pausesPerSec: 0.1, pauseMs:
 export const STARVED: GeneratorSpec = { kind: 'starved', maxRps: 250, coreShare: 0.5 };
 const STARVED_CONNECTIONS = 8;
 
-/** The plan every case runs: a realistic CI plan (about a minute per run). */
-export const PLAN = { start: 50, factor: 1.5, max: 2000, stepDuration: '5s', warmup: '1s', refine: '5%' };
+/**
+ * The plans a case can run. `default` is what a user gets who writes only start, factor, max and
+ * refine: the loader's default steps (30 s, of which 5 s warm-up) — the figures the README states.
+ * `ci` is a hurried CI plan (5 s steps, 1 s warm-up), to show what short steps cost.
+ */
+export const PLANS = {
+  default: { start: 50, factor: 1.5, max: 2000, refine: '5%' },
+  ci: { start: 50, factor: 1.5, max: 2000, refine: '5%', stepDuration: '5s', warmup: '1s' },
+} as const;
+export type PlanName = keyof typeof PLANS;
 
 export interface SimCase {
   name: string;
@@ -64,6 +72,8 @@ export interface SimCase {
   arrival: 'poisson' | 'uniform';
   generator: GeneratorSpec;
   noise: boolean;
+  /** The load plan (default: the loader's default step length). */
+  plan?: PlanName;
 }
 
 export function allCases(): SimCase[] {
@@ -93,7 +103,9 @@ export function serviceSpecOf(c: SimCase, scale = 1): ServiceSpec {
 }
 
 /** The scenario YAML a user would write for this case. */
-export function scenarioYaml(c: SimCase, refine = PLAN.refine): string {
+export function scenarioYaml(c: SimCase, refine?: string): string {
+  const plan = PLANS[c.plan ?? 'default'];
+  const steps = 'stepDuration' in plan ? `, step_duration: ${plan.stepDuration}, warmup: ${plan.warmup}` : '';
   const connections = c.generator.kind === 'starved' ? `\n  connections: ${STARVED_CONNECTIONS}` : '';
   return `name: ${c.name}
 target: http://127.0.0.1:9
@@ -101,7 +113,7 @@ traffic:
   request: { path: / }
   arrival: ${c.arrival}
   timeout: ${c.service.timeout}${connections}
-load: { start: ${PLAN.start}, factor: ${PLAN.factor}, max: ${PLAN.max}, step_duration: ${PLAN.stepDuration}, warmup: ${PLAN.warmup}, refine: ${refine} }
+load: { start: ${plan.start}, factor: ${plan.factor}, max: ${plan.max}${steps}, refine: ${refine ?? plan.refine} }
 slo: [${c.service.slo.join(', ')}]
 `;
 }

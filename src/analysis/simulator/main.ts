@@ -1,10 +1,10 @@
 // `npm run validate-decisions`: how often the capacity search's answers are wrong, measured by
 // driving the real findCapacity and decision code against simulated services of known capacity
 // (see the README's "Decision quality"). Prints Markdown tables on stdout, progress on stderr.
-//   node dist/analysis/simulator/main.js [--seeds N] [--case NAME]... [--noise] [--misses]
+//   node dist/analysis/simulator/main.js [--seeds N] [--case NAME]... [--plan default|ci] [--noise] [--misses]
 // Dev tooling: not exported from the package's index.
 import { pathToFileURL } from 'node:url';
-import { allCases, gateCases, type SimCase } from './cases.js';
+import { allCases, gateCases, PLANS, type PlanName, type SimCase } from './cases.js';
 import { runCase, runGate, type GateStats } from './run-case.js';
 import { caseTable, gateTable, missList, type CaseRow } from './table.js';
 
@@ -14,6 +14,8 @@ export interface ValidateOptions {
   cases: string[];
   /** Measurement noise (jitter and pauses) on every service. */
   noise: boolean;
+  /** The load plan every case runs (cases.ts PLANS; default: the loader's default steps). */
+  plan?: PlanName;
   log?: (line: string) => void;
 }
 
@@ -24,17 +26,18 @@ export interface Validation {
   misses: string;
 }
 
-export function selectCases(names: readonly string[], noise: boolean): { cases: SimCase[]; gates: SimCase[] } {
+export function selectCases(names: readonly string[], noise: boolean, plan: PlanName = 'default'): { cases: SimCase[]; gates: SimCase[] } {
   const want = (c: SimCase) => names.length === 0 || names.includes(c.name);
   const withNoise = (c: SimCase): SimCase => (noise && !c.noise ? { ...c, name: `${c.name}-noisy`, noise: true } : c);
-  const cases = allCases().filter(want).map(withNoise);
-  const gates = gateCases().filter(want).map(withNoise);
+  const withPlan = (c: SimCase): SimCase => ({ ...c, plan });
+  const cases = allCases().filter(want).map(withNoise).map(withPlan);
+  const gates = gateCases().filter(want).map(withNoise).map(withPlan);
   return { cases, gates };
 }
 
 export async function validateDecisions(o: ValidateOptions): Promise<Validation> {
   const log = o.log ?? (() => undefined);
-  const { cases, gates } = selectCases(o.cases, o.noise);
+  const { cases, gates } = selectCases(o.cases, o.noise, o.plan);
   const rows: CaseRow[] = [];
   for (const c of cases) {
     const t0 = Date.now();
@@ -55,7 +58,7 @@ export async function validateDecisions(o: ValidateOptions): Promise<Validation>
 
 /** Flags → options; a bad flag is one line on stderr and exit code 2. */
 export function parseArgs(argv: readonly string[]): ValidateOptions & { misses: boolean } {
-  const o = { seeds: 1000, cases: [] as string[], noise: false, misses: false };
+  const o = { seeds: 1000, cases: [] as string[], noise: false, misses: false, plan: 'default' as PlanName };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--seeds') {
@@ -67,9 +70,13 @@ export function parseArgs(argv: readonly string[]): ValidateOptions & { misses: 
       const known = [...allCases(), ...gateCases()].map((c) => c.name);
       if (!name || !known.includes(name)) throw new Error(`--case: expected one of ${known.join(', ')}, found '${name ?? ''}'`);
       o.cases.push(name);
+    } else if (a === '--plan') {
+      const name = argv[++i];
+      if (!name || !(name in PLANS)) throw new Error(`--plan: expected one of ${Object.keys(PLANS).join(', ')}, found '${name ?? ''}'`);
+      o.plan = name as PlanName;
     } else if (a === '--noise') o.noise = true;
     else if (a === '--misses') o.misses = true;
-    else throw new Error(`unknown flag '${a}' (flags: --seeds N, --case NAME, --noise, --misses)`);
+    else throw new Error(`unknown flag '${a}' (flags: --seeds N, --case NAME, --plan default|ci, --noise, --misses)`);
   }
   return o;
 }

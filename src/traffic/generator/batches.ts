@@ -6,7 +6,7 @@
 // by how much. And a latency still rising from slice to slice means the service had not settled.
 // Fixed-size arrays (no per-request memory), mergeable across threads, serialisable.
 
-export const BATCHES = 10;
+export const BATCHES = 40;
 
 export interface WireBatches {
   thresholdsMs: number[];
