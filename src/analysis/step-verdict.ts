@@ -70,11 +70,13 @@ export interface JudgeOptions {
   /** Lets percentile rules be judged as proportions; without it they are judged on the value. */
   latency?: LatencyDistribution;
   /**
-   * How bursty each rule's bad requests were at nearby levels of this run (rule text → dispersion,
-   * ruleDispersions of steps within NEARBY of this level): a step that happened to catch no burst
-   * is judged with the burstiness its neighbours showed, not as if requests were independent.
+   * How bursty each rule's bad requests were at nearby levels of this run (rule text → each nearby
+   * step's dispersion, ruleDispersions of steps within NEARBY of this level). A step's own
+   * dispersion rests on a few groups of slices and is noisy; its neighbours measured the same
+   * regime, so the rule is judged with the mean of theirs and its own — and a step that happened
+   * to catch no burst is not judged as if requests were independent.
    */
-  nearbyDispersion?: Readonly<Record<string, number>>;
+  nearbyDispersion?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** Levels within this share of each other are near enough to share what their bursts looked like. */
@@ -109,20 +111,10 @@ function finished(stats: Pick<StepStats, 'errorCount' | 'errorRate' | 'completed
 }
 
 /**
- * A proportion rule: k bad of n against `limit`, widened by how much more the step's slices varied
- * than independent requests would (`slices`: bad and n per slice; proportion.ts dispersion).
+ * A proportion rule: k bad of n against `limit`, its interval widened by φ, how much more the share
+ * varies between windows than independent requests would (a quasi-binomial interval: counts / φ).
  */
-function proportionRule(
-  rule: SloRule,
-  k: number,
-  n: number,
-  limit: number,
-  value: number,
-  what: string,
-  slices?: { bad: readonly number[]; n: readonly number[] },
-  alike = 1,
-): RuleJudgement {
-  const phi = Math.max(slices ? windowDispersion(slices.bad, slices.n) : 1, alike);
+function proportionRule(rule: SloRule, k: number, n: number, limit: number, value: number, what: string, phi = 1): RuleJudgement {
   const certainty = judgeProportion(k / phi, n / phi, limit);
   if (certainty !== 'undecided') return { rule, certainty, value };
   const ci = wilson(k / phi, n / phi);
@@ -136,30 +128,48 @@ function proportionRule(
   return { rule, certainty, value, detail, needed: Math.ceil(needed * phi) };
 }
 
+/**
+ * How much more a proportion rule's share varied over the step's window than independent requests
+ * would (proportion.ts windowDispersion of its slices); undefined for other rules or without slices.
+ * A percentile near its threshold (at least NEAR_THRESHOLD of it) takes the larger of its own and
+ * the near-tail's — requests slower than half the threshold, many more of them, whose runs show
+ * where the few over the threshold cannot yet; far below it no run carries the tail across.
+ */
+function ownDispersion(rule: SloRule, stats: Pick<StepStats, 'batches' | 'metrics'>): number | undefined {
+  const b = stats.batches;
+  const key = splitMetricKey(rule.metric);
+  if (!b || key.control || key.request !== undefined || rule.op[0] !== '<') return undefined;
+  if (key.base === 'error_rate') return windowDispersion(b.errors, b.finished);
+  if (TAIL[key.base] === undefined) return undefined;
+  const at = b.above.find((a) => a.thresholdMs === rule.threshold);
+  const own = at ? windowDispersion(at.counts, b.latencyN) : 1;
+  const value = stats.metrics[rule.metric];
+  const nearTail = b.above.find((a) => a.thresholdMs === rule.threshold * NEAR_THRESHOLD);
+  const alike = nearTail && typeof value === 'number' && value >= NEAR_THRESHOLD * rule.threshold ? windowDispersion(nearTail.counts, b.latencyN) : 1;
+  return Math.max(own, alike);
+}
+
 /** One rule against the judged window. */
 function judgeRule(rule: SloRule, stats: StepStats, opts: JudgeOptions, minSamples: number): RuleJudgement {
-  const nearby = opts.nearbyDispersion?.[rule.text] ?? 1;
   const raw = stats.metrics[rule.metric];
   const value = typeof raw === 'number' && !Number.isNaN(raw) ? raw : null;
   if (value === null) return { rule, certainty: 'missing', value };
   const below = rule.op === '<' || rule.op === '<=';
   const key = splitMetricKey(rule.metric);
-  const b = stats.batches;
+  // The step's own dispersion pooled with its neighbours' (JudgeOptions.nearbyDispersion).
+  const phiOf = (own: number): number => {
+    const all = [own, ...(opts.nearbyDispersion?.[rule.text] ?? [])];
+    return all.reduce((a, b) => a + b, 0) / all.length;
+  };
   if (below && !key.control && key.base === 'error_rate') {
-    if (key.request === undefined) return proportionRule(rule, stats.errorCount, finished(stats), rule.threshold, value, 'failed', b && { bad: b.errors, n: b.finished }, nearby);
+    if (key.request === undefined) return proportionRule(rule, stats.errorCount, finished(stats), rule.threshold, value, 'failed', phiOf(ownDispersion(rule, stats) ?? 1));
     const r = stats.byRequest.find((x) => x.name === key.request);
     if (r) return proportionRule(rule, r.errors, r.count, rule.threshold, value, 'failed');
   }
   const tail = TAIL[key.base];
   if (below && !key.control && tail !== undefined && key.request === undefined && opts.latency && opts.latency.count > 0) {
     const n = opts.latency.count;
-    const slices = b?.above.find((a) => a.thresholdMs === rule.threshold);
-    // Slow requests in runs: near its threshold (the rule's percentile at least half of it), a tail
-    // that came in runs is judged by how the near-tail — requests slower than half the threshold,
-    // many more of them — spread over the slices; far below it no run carries it across.
-    const nearTail = b?.above.find((a) => a.thresholdMs === rule.threshold * NEAR_THRESHOLD);
-    const alike = b && nearTail && value >= NEAR_THRESHOLD * rule.threshold ? windowDispersion(nearTail.counts, b.latencyN) : 1;
-    return proportionRule(rule, opts.latency.countAbove(rule.threshold), n, tail, value, `were slower than ${rule.threshold}ms`, slices && b && { bad: slices.counts, n: b.latencyN }, Math.max(alike, nearby));
+    return proportionRule(rule, opts.latency.countAbove(rule.threshold), n, tail, value, `were slower than ${rule.threshold}ms`, phiOf(ownDispersion(rule, stats) ?? 1));
   }
   const samples = key.request !== undefined ? (stats.byRequest.find((x) => x.name === key.request)?.count ?? 0) : stats.sent;
   if (samples < minSamples) return { rule, certainty: 'undecided', value, detail: `${rule.text}: only ${samples} requests (load.min_samples is ${minSamples})`, needed: minSamples };
@@ -343,23 +353,22 @@ export function neediestRule(rules: readonly SloRule[]): { rule: SloRule; sample
  * share of bad requests was near the rule's limit (at most BORROW_WITHIN times it): that is the
  * regime a nearby level is judged in; an outage (everything refused for a second) says nothing of it.
  */
-export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats, 'batches'>): Record<string, number> {
+export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats, 'batches' | 'metrics'>): Record<string, number> {
   const out: Record<string, number> = {};
   const b = stats.batches;
   if (!b) return out;
-  const near = (bad: readonly number[], n: readonly number[], limit: number): boolean => {
-    const k = bad.reduce((a, x) => a + x, 0);
+  const share = (bad: readonly number[], n: readonly number[]): number => {
     const total = n.reduce((a, x) => a + x, 0);
-    return total > 0 && k / total <= BORROW_WITHIN * limit;
+    return total > 0 ? bad.reduce((a, x) => a + x, 0) / total : Infinity;
   };
   for (const r of rules) {
-    if (r.op[0] !== '<') continue;
-    if (r.metric === 'error_rate') {
-      if (near(b.errors, b.finished, r.threshold)) out[r.text] = windowDispersion(b.errors, b.finished);
-    } else if (TAIL[r.metric] !== undefined) {
-      const a = b.above.find((x) => x.thresholdMs === r.threshold);
-      if (a && near(a.counts, b.latencyN, TAIL[r.metric]!)) out[r.text] = windowDispersion(a.counts, b.latencyN);
-    }
+    const key = splitMetricKey(r.metric);
+    const limit = key.base === 'error_rate' ? r.threshold : TAIL[key.base];
+    if (limit === undefined) continue;
+    const at = key.base === 'error_rate' ? { bad: b.errors, n: b.finished } : { bad: b.above.find((x) => x.thresholdMs === r.threshold)?.counts, n: b.latencyN };
+    if (!at.bad || share(at.bad, at.n) > BORROW_WITHIN * limit) continue;
+    const phi = ownDispersion(r, stats);
+    if (phi !== undefined) out[r.text] = phi;
   }
   return out;
 }

@@ -92,10 +92,10 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
       const earlier: StepResult[] = [];
       for (let i = steps.length - 1; i >= 0 && steps[i]!.level === next.level && steps[i]!.inconclusiveKind === 'undecided'; i--) earlier.unshift(steps[i]!);
       // Burstiness seen at nearby levels (a step that caught no burst is judged with its neighbours' view).
-      const nearbyDispersion: Record<string, number> = {};
+      const nearbyDispersion: Record<string, number[]> = {};
       for (const s of steps) {
         if (Math.abs(s.level - next.level) > NEARBY * next.level) continue;
-        for (const [rule, phi] of Object.entries(ruleDispersions(scenario.slo, s))) nearbyDispersion[rule] = Math.max(nearbyDispersion[rule] ?? 1, phi);
+        for (const [rule, phi] of Object.entries(ruleDispersions(scenario.slo, s))) (nearbyDispersion[rule] ??= []).push(phi);
       }
       const step = await runOneStep(scenario, traffic, index, next, external, emit, warn, earlier, nearbyDispersion);
       // The generator's own observations, where they may be why a step did not pass (see
@@ -172,7 +172,7 @@ async function runOneStep(
   emit: (e: RunEvent) => void,
   warn: (message: string) => void,
   earlier: readonly StepResult[] = [],
-  nearbyDispersion: Readonly<Record<string, number>> = {},
+  nearbyDispersion: Readonly<Record<string, readonly number[]>> = {},
 ): Promise<OneStep> {
   const stepAbort = new AbortController();
   const onExternal = (): void => stepAbort.abort();
