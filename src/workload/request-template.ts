@@ -82,10 +82,13 @@ export interface RenderedParts {
 
 /** One rendering of the parts (a fresh body Buffer: the client may hold it until written). */
 export function renderParts(p: RequestParts, scratch: OutBuffer, rt: TemplateRuntime): RenderedParts {
-  const str = (t: ByteTemplate): string => scratch.buf.toString('latin1', 0, t.fill(scratch, 0, rt));
+  const str = (t: ByteTemplate): string => {
+    const n = t.fill(scratch, 0, rt); // first: it may grow scratch.buf
+    return scratch.buf.toString('latin1', 0, n);
+  };
+  const path = str(p.path);
   const headers: string[] = [];
   for (const [k, t] of p.headers) headers.push(k, str(t));
-  const path = str(p.path);
   let body: Buffer | null = null;
   if (p.body !== null) {
     const n = p.body.fill(scratch, 0, rt);

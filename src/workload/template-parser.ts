@@ -66,7 +66,7 @@ export function parseTemplate(text: string, scope: TemplateScope, opts: { json?:
     i = p.at + 2;
     const r = resolveExpr(expr, scope, opts.json === true);
     if (!r.ok) {
-      problems.push({ offset: open, message: `${r.error} in '${source}'` });
+      problems.push({ offset: open, message: `${r.error} in '${source}'${r.hint ?? ''}` });
       continue;
     }
     if (literal !== '') parts.push(literal);

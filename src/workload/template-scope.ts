@@ -40,8 +40,9 @@ const FUNCTIONS: Record<string, string> = {
 };
 const BUILTINS = [...Object.keys(VALUES), ...Object.keys(FUNCTIONS)];
 
-type Resolved = { ok: true; value: HoleValue; json: boolean } | { ok: false; error: string };
-const fail = (error: string): Resolved => ({ ok: false, error });
+/** A failure's `hint` (did you mean …) goes after the quoted hole. */
+type Resolved = { ok: true; value: HoleValue; json: boolean } | { ok: false; error: string; hint?: string };
+const fail = (error: string, hint?: string): Resolved => (hint === undefined ? { ok: false, error } : { ok: false, error, hint });
 
 /** The hole an expression makes; `json`: inside json(…) (or in a body that asks for JSON escaping). */
 export function resolveExpr(e: Expr, scope: TemplateScope, json: boolean): Resolved {
@@ -55,7 +56,7 @@ export function resolveExpr(e: Expr, scope: TemplateScope, json: boolean): Resol
       if (v) return { ok: true, value: v, json };
       if (FUNCTIONS[e.name]) return fail(`${e.name} is a function: write ${FUNCTIONS[e.name]}`);
       if (scope.has(e.name)) return { ok: true, value: { kind: 'var', name: e.name }, json };
-      return fail(`unknown name '${e.name}'${suggest(e.name, scope)}`);
+      return fail(`unknown name '${e.name}'`, suggest(e.name, scope));
     }
     case 'call':
       return resolveCall(e, scope, json);
@@ -100,7 +101,7 @@ function resolveCall(e: Extract<Expr, { type: 'call' }>, scope: TemplateScope, j
       return resolveExpr(args[0]!, scope, true);
     }
     default:
-      return fail(`unknown function '${name}'${suggest(name, scope)}`);
+      return fail(`unknown function '${name}'`, suggest(name, scope));
   }
 }
 
