@@ -6,7 +6,7 @@ import { HINTS, KEYS } from './fields.js';
 import type { GenerateTrafficSpec, RequestSpec } from './scenario.js';
 import { describeValue, parseDuration, parseStatusRange, parseTarget, type Parsed } from './values.js';
 import type { MapView, Reader, YNode } from './yaml-reader.js';
-import { literalText, readTemplate } from './read-template.js';
+import { literalText, readJsonBodyTemplate, readTemplate } from './read-template.js';
 import type { RequestTemplate, TemplatePart } from '../workload/template.js';
 
 export const GENERATE_DEFAULTS = {
@@ -238,12 +238,14 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
       const data = r.plain(b, m.p('body'));
       if (data === undefined) ok = false;
       else {
-        body = JSON.stringify(data);
         if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
         // Holes in its strings land inside JSON strings: JSON-escaped, always.
-        const parts = readTemplate(r, b, m.p('body'), body, { json: true });
-        if (parts === undefined) ok = false;
-        else if (parts) template.body = parts;
+        const t = readJsonBodyTemplate(r, b, m.p('body'), data);
+        if (t === undefined) ok = false;
+        else {
+          body = t.text;
+          if (t.parts) template.body = t.parts;
+        }
       }
     } else {
       body = r.text(b, m.p('body'), 'a string (or a mapping/list, sent as JSON)');
