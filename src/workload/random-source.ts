@@ -50,11 +50,14 @@ export class Rng {
   constructor(seed?: Uint8Array) {
     const s = seed ?? randomBytes(16);
     const v = new DataView(s.buffer, s.byteOffset, 16);
-    this.a = v.getUint32(0) | 0;
-    this.b = v.getUint32(4) | 0;
-    this.c = v.getUint32(8) | 0;
-    this.d = v.getUint32(12) | 0;
+    // Each word mixed with its index (murmur3's finalizer): a seed of four equal words would
+    // otherwise start with correlated draws (the second equal to the first).
+    this.a = fmix32(v.getUint32(0) ^ 0x9e3779b9);
+    this.b = fmix32(v.getUint32(4) ^ 0x3c6ef372);
+    this.c = fmix32(v.getUint32(8) ^ 0xdaa66d2b);
+    this.d = fmix32(v.getUint32(12) ^ 0x78dde6e4);
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1; // the all-zero state is a fixed point
+    for (let i = 0; i < 8; i++) this.u32();
   }
 
   /** A uniform 32-bit unsigned integer. */
@@ -82,3 +85,11 @@ export class Rng {
 }
 
 const rotl = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}

@@ -116,6 +116,12 @@ describe('value sources', () => {
     if (max - min < 10) expect([lo, hi]).toEqual([min, max]);
   });
 
+  it('a seed of equal bytes still starts with independent draws', () => {
+    const rng = new Rng(seed(0x5a));
+    const draws = Array.from({ length: 8 }, () => rng.u32());
+    expect(new Set(draws).size).toBe(8);
+  });
+
   it('random.int(1, 3) is uniform (each value within 3% of a third over 30,000 draws)', () => {
     const rng = new Rng();
     const n = [0, 0, 0];
