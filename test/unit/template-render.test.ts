@@ -75,7 +75,7 @@ describe('encoders', () => {
 });
 
 describe('value sources', () => {
-  it.each([0, 7, 10, 99, 100, -1, -42, 1234567890, 2 ** 53 - 1, -(2 ** 53 - 1)])('writeInt(%d)', (n) => {
+  it.each([0, 7, 9, 10, 99, 100, -1, -42, 999_999_999, 1_000_000_000, 1234567890, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 2 ** 53 - 1, -(2 ** 53 - 1)])('writeInt(%d)', (n) => {
     const b = Buffer.alloc(32);
     expect(b.toString('latin1', 0, writeInt(b, 0, n))).toBe(String(n));
   });
