@@ -69,6 +69,16 @@ describe('templates in a scenario', () => {
     expect(lines.join('\n')).not.toContain('sekret-token');
   });
 
+  it('plan: a secret templated header shows as *** (its literal part may be the credential)', () => {
+    const s = parseScenario(
+      "name: x\ntarget: http://a\ntraffic: { request: { path: /, headers: { x-key: { value: 'k-s3cr3t-{{ seq }}', secret: true }, x-id: '{{ seq }}' } } }\nload: { start: 1, step: 1, max: 2 }\nslo: [p99 < 1s]\n",
+      'x.yaml',
+      {},
+    );
+    const samples = renderPlan(s).filter((l) => l.startsWith('    GET'));
+    expect(samples).toEqual(['    GET /  x-key: ***  x-id: 2', '    GET /  x-key: ***  x-id: 4', '    GET /  x-key: ***  x-id: 6']);
+  });
+
   it('a scenario without templates shows no samples', () => {
     const s = parseScenario('name: x\ntarget: http://a\ntraffic: { request: { path: / } }\nload: { start: 1, step: 1, max: 2 }\nslo: [p99 < 1s]\n', 'x.yaml', {});
     expect(renderPlan(s).some((l) => l.startsWith('sample requests'))).toBe(false);

@@ -60,7 +60,7 @@ export function renderPlan(scenario: Scenario): string[] {
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
   if (scenario.overrides?.length) lines.push(`overrides: ${formatSetFlags(scenario.overrides)}`);
-  if (scenario.traffic.kind === 'generate') lines.push(...sampleRequestLines(scenario.traffic.requests));
+  if (scenario.traffic.kind === 'generate') lines.push(...sampleRequestLines(scenario.traffic.requests, scenario.secrets));
   return lines;
 }
 
