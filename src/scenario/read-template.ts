@@ -21,6 +21,8 @@ export const REQUEST_SCOPE: TemplateScope = EMPTY_SCOPE;
  */
 export function readTemplate(r: Reader, node: YNode, path: string, text: string, opts: { json?: boolean; scope?: TemplateScope } = {}): TemplatePart[] | null | undefined {
   if (!text.includes('{{')) return null;
+  // A `{{` that only a ${VAR} brought in is the variable's text (a token, say), not a hole.
+  if (isScalar(node) && typeof node.value === 'string' && !node.value.includes('{{')) return null;
   const { parts, problems } = parseTemplate(text, opts.scope ?? REQUEST_SCOPE, { json: opts.json === true });
   // Offsets are exact when the scalar is the text as written (no ${VAR} substituted before the hole,
   // not a structured body serialized as JSON); otherwise the problem points at the value's start.

@@ -36,6 +36,13 @@ describe('templates in a scenario', () => {
     expect(load({ TOKEN: 'from-env-123' }).secrets).toContain('Bearer from-env-123');
   });
 
+  it('a {{ that only a ${VAR} brought in is literal text, not a hole', () => {
+    const s = parseScenario("name: x\ntarget: http://a\ntraffic: { request: { path: /, headers: { x-t: '${T}' } } }\nload: { start: 1, step: 1, max: 2 }\nslo: [p99 < 1s]\n", 'x.yaml', { T: 'a{{b}}' });
+    const r = (s.traffic as GenerateTrafficSpec).requests[0]!;
+    expect(r.headers['x-t']).toBe('a{{b}}');
+    expect(r.template).toBeUndefined();
+  });
+
   it('a structured body: the JSON text, every hole JSON-escaped, its string arguments as written', () => {
     const d = requests()[3]!;
     // The holes as written (their quotes not JSON-escaped): the template text the reports show.
