@@ -17,6 +17,11 @@ export type * from './scenario/scenario.js';
 export { loadScenario, parseScenario } from './scenario/load-scenario.js';
 export { scenarioJsonSchema } from './scenario/json-schema.js';
 
+// Request templates (a RequestSpec built by hand gets its `template` from parseTemplate)
+export type * from './workload/template.js';
+export { parseTemplate, type ParsedTemplate, type TemplateProblem } from './workload/template-parser.js';
+export { EMPTY_SCOPE, scopeOf, type TemplateScope } from './workload/template-scope.js';
+
 // SLOs
 export type { SloRule, Breach, Comparator, StepVerdict } from './slo/slo.js';
 export { parseSlo, SloSyntaxError } from './slo/parse.js';

@@ -65,7 +65,7 @@ const defs: Record<string, Schema> = {
     {
       name: described('unique name, used in reports and per-request SLOs such as p99{name}; default "METHOD path"', { type: 'string', pattern: '^[^{}]+$' }),
       method: described('HTTP method', { type: 'string' }, { default: 'GET', examples: ['GET', 'POST', 'PUT', 'DELETE'] }),
-      path: described('path and query, beginning with /', { type: 'string', pattern: '^(/|\\$\\{)' }),
+      path: described("path and query, beginning with /; may hold templates such as {{ seq }} or {{ random.int(1, 100) }}", { type: 'string', pattern: '^(/|\\$\\{)' }),
       headers: described('request headers; a value may be { value, secret: true } to mask it in every output', {
         type: ['object', 'null'],
         additionalProperties: {
@@ -75,7 +75,7 @@ const defs: Record<string, Schema> = {
           ],
         },
       }),
-      body: described('request body; a mapping or list is sent as JSON (with content-type: application/json)', { type: ['string', 'object', 'array'] }),
+      body: described('request body; a mapping or list is sent as JSON (with content-type: application/json); may hold templates ({{ json(…) }} escapes for a JSON string)', { type: ['string', 'object', 'array'] }),
       weight: described('relative weight in the mix', orEnv({ type: 'number', exclusiveMinimum: 0 }), { default: 1 }),
     },
     ['path'],

@@ -6,6 +6,8 @@ import { HINTS, KEYS } from './fields.js';
 import type { GenerateTrafficSpec, RequestSpec } from './scenario.js';
 import { describeValue, parseDuration, parseStatusRange, parseTarget, type Parsed } from './values.js';
 import type { MapView, Reader, YNode } from './yaml-reader.js';
+import { literalText, readJsonBodyTemplate, readTemplate } from './read-template.js';
+import type { RequestTemplate, TemplatePart } from '../workload/template.js';
 
 export const GENERATE_DEFAULTS = {
   arrival: 'poisson',
@@ -176,16 +178,22 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
     }
   }
   let reqPath: string | undefined;
+  const template: RequestTemplate = {};
   if (m.require('path', 'the path and query to request, beginning with /')) {
     reqPath = r.text(m.get('path'), m.p('path'), 'a path beginning with /');
-    if (reqPath !== undefined && !reqPath.startsWith('/')) {
+    // `{{ … }}` holes: checked here; the literal characters around them are checked as a plain path's.
+    const parts = reqPath === undefined ? null : readTemplate(r, m.get('path'), m.p('path'), reqPath);
+    if (parts) template.path = parts;
+    const literal = parts ? literalText(parts) : reqPath;
+    if (parts === undefined) reqPath = undefined;
+    else if (reqPath !== undefined && !reqPath.startsWith('/')) {
       const hint = /^https?:\/\//.test(reqPath) ? " (the origin goes in 'target'; give only the path here)" : '';
       r.reportAt(m.get('path'), m.p('path'), `expected a path beginning with /, found '${reqPath}'${hint}`);
       reqPath = undefined;
-    } else if (reqPath !== undefined && /\s/.test(reqPath)) {
+    } else if (reqPath !== undefined && /\s/.test(literal!)) {
       r.reportAt(m.get('path'), m.p('path'), `a path cannot contain spaces (encode them as %20), found '${reqPath}'`);
       reqPath = undefined;
-    } else if (reqPath !== undefined && /[\0-\x1f\x7f]/.test(reqPath)) {
+    } else if (reqPath !== undefined && /[\0-\x1f\x7f]/.test(literal!)) {
       r.reportAt(m.get('path'), m.p('path'), `a path cannot contain control characters, found ${JSON.stringify(reqPath)}`);
       reqPath = undefined;
     }
@@ -193,8 +201,8 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
   if (reqPath === undefined) ok = false;
   let name = `${method} ${reqPath ?? ''}`;
   // Non-ASCII characters go on the wire percent-encoded as UTF-8 (as browsers send them); the
-  // default name keeps them readable.
-  if (reqPath !== undefined) reqPath = reqPath.replace(/[^\x00-\x7f]+/gu, (s) => encodeURIComponent(s));
+  // default name keeps them readable. (A templated path's literal parts are encoded when laid out.)
+  if (reqPath !== undefined && !template.path) reqPath = reqPath.replace(/[^\x00-\x7f]+/gu, (s) => encodeURIComponent(s));
   let named = false;
   if (m.has('name')) {
     const v = r.text(m.get('name'), m.p('name'), undefined, false);
@@ -218,7 +226,9 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
   const hn = m.get('headers');
   if (m.has('headers') && !(isScalar(hn) && hn.value === null)) {
     const hm = r.map(m.get('headers'), m.p('headers'), 'any', m.keyOffset('headers'));
-    if (!hm || !readHeaders(r, hm, headers)) ok = false;
+    const headerTemplates: Record<string, TemplatePart[]> = {};
+    if (!hm || !readHeaders(r, hm, headers, headerTemplates)) ok = false;
+    if (Object.keys(headerTemplates).length > 0) template.headers = headerTemplates;
   }
   let body: string | undefined;
   if (m.has('body')) {
@@ -228,12 +238,26 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
       const data = r.plain(b, m.p('body'));
       if (data === undefined) ok = false;
       else {
-        body = JSON.stringify(data);
         if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+        // Holes in its strings land inside JSON strings: JSON-escaped, always.
+        const t = readJsonBodyTemplate(r, b, m.p('body'), data);
+        if (t === undefined) ok = false;
+        else {
+          body = t.text;
+          if (t.parts) template.body = t.parts;
+        }
       }
     } else {
       body = r.text(b, m.p('body'), 'a string (or a mapping/list, sent as JSON)');
-      if (body === undefined) ok = false;
+      const parts = body === undefined ? undefined : readTemplate(r, b, m.p('body'), body);
+      if (parts === undefined) ok = false;
+      else if (parts) template.body = parts;
+    }
+    // A templated body's length varies: ours is computed per request.
+    const framing = Object.keys(headers).find((k) => /^(content-length|transfer-encoding)$/i.test(k));
+    if (template.body && framing !== undefined) {
+      r.report(m.p('headers'), `'${framing}' cannot be set for a templated body: its content-length is computed for each request`, m.keyOffset('headers'));
+      ok = false;
     }
   }
   if (!ok) {
@@ -242,11 +266,12 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
   }
   const spec: RequestSpec = { name, method, path: reqPath!, headers, weight };
   if (body !== undefined) spec.body = body;
+  if (template.path || template.headers || template.body) spec.template = template;
   return { spec, m };
 }
 
 /** Header values: a string, or `{ value, secret: true }` to mask it in every output. */
-function readHeaders(r: Reader, hm: MapView, out: Record<string, string>): boolean {
+function readHeaders(r: Reader, hm: MapView, out: Record<string, string>, templates: Record<string, TemplatePart[]>): boolean {
   let ok = true;
   for (const name of hm.keys()) {
     const path = hm.p(name);
@@ -266,6 +291,7 @@ function readHeaders(r: Reader, hm: MapView, out: Record<string, string>): boole
       const secret = v.has('secret') ? r.boolean(v.get('secret'), v.p('secret')) : false;
       if (value !== undefined && !safeHeaderValue(r, v.get('value'), v.p('value'), value)) ok = false;
       else if (value === undefined || secret === undefined) ok = false;
+      else if (!headerTemplate(r, v.get('value'), v.p('value'), name, value, templates)) ok = false;
       else {
         out[name] = value;
         if (secret && value !== '') r.secrets.add(value);
@@ -274,9 +300,21 @@ function readHeaders(r: Reader, hm: MapView, out: Record<string, string>): boole
     }
     const value = r.text(n, path, "a string or { value: '...', secret: true }");
     if (value === undefined || !safeHeaderValue(r, n, path, value)) ok = false;
+    else if (!headerTemplate(r, n, path, name, value, templates)) ok = false;
     else out[name] = value;
   }
   return ok;
+}
+
+/**
+ * A header value's holes. Its whole text (literal parts and the holes' quoted options) has passed
+ * safeHeaderValue, so a random.pick option cannot hold CR, LF or NUL either; the other values the
+ * sender makes are digits, hex and [A-Za-z0-9].
+ */
+function headerTemplate(r: Reader, node: YNode, path: string, name: string, value: string, templates: Record<string, TemplatePart[]>): boolean {
+  const parts = readTemplate(r, node, path, value);
+  if (parts) templates[name] = parts;
+  return parts !== undefined;
 }
 
 /** A line break or NUL would end the header early and let the value forge others (the value is not quoted: it may be a secret). */

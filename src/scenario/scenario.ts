@@ -3,6 +3,7 @@
 // loads in requests/s (generate) or multiples of the fair share (shift). YAML spelling lives only
 // in src/scenario/ (snake_case keys there, camelCase here).
 import type { SloRule } from '../slo/slo.js';
+import type { RequestTemplate } from '../workload/template.js';
 
 export interface Scenario {
   name: string;
@@ -41,6 +42,12 @@ export interface RequestSpec {
   body?: string;
   /** Relative weight in the mix; > 0. */
   weight: number;
+  /**
+   * The fields with `{{ … }}` holes, parsed and checked at load time (src/workload/); absent when
+   * none has one. `path`, `headers` and `body` above then hold the template text as written (the
+   * request's default name, what `plan` and the reports show).
+   */
+  template?: RequestTemplate;
 }
 
 export interface GenerateTrafficSpec {

@@ -2,14 +2,24 @@
 // to a core with taskset and measure it alone. Driven over IPC: {type:'step', ...} → {type:'result', ...}.
 import { performance } from 'node:perf_hooks';
 import { createGenerator } from '../../dist/traffic/generator/generator.js';
+import { parseTemplate } from '../../dist/workload/template-parser.js';
+import { EMPTY_SCOPE } from '../../dist/workload/template-scope.js';
 
 const [target, connections, workers] = [process.argv[2], Number(process.argv[3] ?? 50), process.argv[4] ?? '1'];
 /** Optional health thresholds (JSON), e.g. relaxed ones for a noisy shared machine. */
 const thresholds = process.argv[5] ? JSON.parse(process.argv[5]) : undefined;
+/** A request path template to send instead of the static `/` (the templated-vs-static case). */
+const template = process.env.LOADTEST_BENCH_PATH_TEMPLATE;
+const request = { name: 'get', method: 'GET', path: '/', headers: {}, weight: 1 };
+if (template) {
+  const { parts, problems } = parseTemplate(template, EMPTY_SCOPE);
+  if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
+  Object.assign(request, { path: template, template: { path: parts } });
+}
 const spec = {
   kind: 'generate',
   target,
-  requests: [{ name: 'get', method: 'GET', path: '/', headers: {}, weight: 1 }],
+  requests: [request],
   arrival: 'uniform',
   maxInFlight: 100_000,
   timeoutMs: 5000,

@@ -40,6 +40,8 @@ http {
     listen 127.0.0.1:${port};
     root ${dir}/www;
     location / { index index.html; }
+    # Templated paths (/r/<seq>?u=…) get the same small page as /, so both cases cost nginx the same.
+    location /r/ { try_files /index.html =404; }
   }
 }
 `;

@@ -1,8 +1,9 @@
 // `npm run bench`: generator performance against nginx, with wrk and autocannon measured in the
 // same run as the yardstick. nginx is pinned to core 0; every measured process (our generator in a
 // child process, wrk, autocannon) to core 1. Prints a table and writes test/output/bench.json.
-//   node test/bench/run.mjs [--quick] [--runs N]
+//   node test/bench/run.mjs [--quick] [--runs N] [--only templates]
 // --quick shortens everything (fewer repeats, shorter steps, RSS at 20 s and 60 s instead of 1 and 5 min).
+// --only templates: just the templated-vs-static CPU comparison (and the machine's figures).
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -12,6 +13,8 @@ import { autocannonMax, run, summary, wrkAtRate, wrkMax } from './tools.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const onlyArg = args.indexOf('--only');
+const only = onlyArg >= 0 ? args[onlyArg + 1] : null;
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 2 : 3;
 const SERVER_CORE = 0;
@@ -22,14 +25,20 @@ const T = quick
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const log = (...a) => console.error('[bench]', ...a);
 
-/** A generator child pinned to the load core; `client`: the HTTP client it uses (lean, our default, or undici). */
-async function startGen(url, thresholds = null, connections = 50, client = 'lean') {
+/** The templated request of the templated-vs-static comparison (README "Realistic traffic"). */
+const TEMPLATED_PATH = '/r/{{ seq }}?u={{ random.int(1, 1000000) }}';
+
+/**
+ * A generator child pinned to the load core; `client`: the HTTP client it uses (lean, our default,
+ * or undici); `pathTemplate`: a templated path to send instead of the static `/`.
+ */
+async function startGen(url, thresholds = null, connections = 50, client = 'lean', pathTemplate = null) {
   const args = [url, String(connections), '1', ...(thresholds ? [JSON.stringify(thresholds)] : [])];
   const child = fork(fileURLToPath(new URL('./gen-child.mjs', import.meta.url)), args, {
     execPath: 'taskset',
     execArgv: ['-c', String(LOAD_CORE), process.execPath],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, LOADTEST_BENCH_CLIENT: client },
+    env: { ...process.env, LOADTEST_BENCH_CLIENT: client, ...(pathTemplate ? { LOADTEST_BENCH_PATH_TEMPLATE: pathTemplate } : {}) },
   });
   await new Promise((resolve, reject) => {
     child.once('message', (m) => (m.type === 'ready' ? resolve() : reject(new Error('bad child'))));
@@ -126,12 +135,12 @@ function brief(r) {
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** CPU per 1,000 requests and peak RSS at a rate, in a fresh child (peak RSS is per process). */
-async function cpuAndRss(url, rate, client = 'lean') {
-  const g = await startGen(url, null, 50, client);
+async function cpuAndRss(url, rate, client = 'lean', pathTemplate = null) {
+  const g = await startGen(url, null, 50, client, pathTemplate);
   try {
     await g.step(Math.min(rate, 2000), 1000, 500);
     const r = await g.step(rate, T.acc, T.warm);
-    return { rate, cpuMsPer1k: r.generator.cpuUsPerRequest, peakRssMb: r.maxRssMb, sustained: sustained(r), cpuPercent: r.generator.cpuPercent };
+    return { rate, cpuMsPer1k: r.generator.cpuUsPerRequest, peakRssMb: r.maxRssMb, sustained: sustained(r), cpuPercent: r.generator.cpuPercent, errors: r.errorCount };
   } finally {
     await g.close();
   }
@@ -212,6 +221,12 @@ async function main() {
   const out = { tool: `loadtest ${pkg.version}`, date: new Date().toISOString(), machine };
   try {
     const url = nginx.url;
+    if (only === 'templates') {
+      out.templates = await templatedVsStatic(url);
+      out.machine.loadavgAtEnd = loadavg().map((x) => round(x, 2));
+      out.machine.loadCoreShareAtEnd = await coreShare();
+      return finish(out, templatesTable(out));
+    }
     log(`nginx at ${url} on core ${SERVER_CORE}; measuring on core ${LOAD_CORE}; ${quick ? 'quick' : 'full'}, ${RUNS} runs`);
     const wrk = [];
     const ac = [];
@@ -303,6 +318,8 @@ async function main() {
       runs: lat,
     };
 
+    out.templates = await templatedVsStatic(url);
+
     log(`memory: 10k req/s for ${T.mem[1] / 1000} s`);
     out.memory = await memory(url);
     out.machine.loadavgAtEnd = loadavg().map((x) => round(x, 2));
@@ -310,10 +327,57 @@ async function main() {
   } finally {
     await nginx.stop();
   }
+  finish(out, table(out));
+}
+
+function finish(out, text) {
   mkdirSync(`${root}/test/output`, { recursive: true });
-  writeFileSync(`${root}/test/output/bench.json`, JSON.stringify(out, null, 2) + '\n');
-  console.log(table(out));
-  console.log(`\nJSON: test/output/bench.json`);
+  const name = only ? `bench-${only}.json` : 'bench.json';
+  writeFileSync(`${root}/test/output/${name}`, JSON.stringify(out, null, 2) + '\n');
+  console.log(text);
+  console.log(`\nJSON: test/output/${name}`);
+}
+
+/**
+ * CPU per request at 10k req/s: the templated path against the static `/`, in the same run, the
+ * two alternating (static, templated, static, …) so a neighbour's load falls on both alike.
+ */
+async function templatedVsStatic(url) {
+  const rate = 10_000;
+  const stat = [];
+  const tmpl = [];
+  for (let i = 0; i < RUNS; i++) {
+    log(`cpu at ${rate} req/s, static request, run ${i + 1}`);
+    stat.push(await cpuAndRss(url, rate));
+    log(`cpu at ${rate} req/s, templated path ${TEMPLATED_PATH}, run ${i + 1}`);
+    tmpl.push(await cpuAndRss(url, rate, 'lean', TEMPLATED_PATH));
+  }
+  const s = summary(stat.map((r) => r.cpuMsPer1k));
+  const t = summary(tmpl.map((r) => r.cpuMsPer1k));
+  return { rate, path: TEMPLATED_PATH, staticCpuUsPerRequest: s, templatedCpuUsPerRequest: t, ratio: t.median / s.median, staticRuns: stat, templatedRuns: tmpl };
+}
+
+function templatesTable(o) {
+  const f = (s, d = 0) => `${round(s.median, d)} (${round(s.min, d)}–${round(s.max, d)})`;
+  const m = o.machine;
+  return [
+    `loadtest generator benchmark (templates only) — ${o.date}`,
+    `machine: ${m.cpu}, ${m.cores} cores, node ${m.node}; load average ${m.loadavgAtStart.join(' ')} → ${m.loadavgAtEnd?.join(' ')}; load-core share ${m.loadCoreShareAtStart} → ${m.loadCoreShareAtEnd}`,
+    `figures: median (min–max) of ${m.runs} runs${m.quick ? ' (--quick)' : ''}`,
+    '',
+    '| figure | value | goal |',
+    '|---|---|---|',
+    ...templateRows(o, f),
+  ].join('\n');
+}
+
+function templateRows(o, f) {
+  const t = o.templates;
+  return [
+    `| CPU per request at 10k req/s: static \`/\` | ${f(t.staticCpuUsPerRequest, 1)} µs | |`,
+    `| CPU per request at 10k req/s: \`${t.path}\` | ${f(t.templatedCpuUsPerRequest, 1)} µs | |`,
+    `| templated / static (medians) | ${t.ratio.toFixed(2)}× | ≤ 1.3× |`,
+  ];
 }
 
 function table(o) {
@@ -350,6 +414,7 @@ function table(o) {
     `| p50 / p99 at 5k req/s, ours corrected | ${f(l.oursP50, 3)} / ${f(l.oursP99, 3)} ms | |`,
     `| p50 / p99 at 5k req/s, ours uncorrected (from the write) | ${f(l.oursP50Uncorrected, 3)} / ${f(l.oursP99Uncorrected, 3)} ms | p50 within 0.2 ms of wrk |`,
     `| p50 / p99, wrk -c50 with delay() at ${round(l.wrkRps.median, 0)} req/s | ${f(l.wrkP50, 3)} / ${f(l.wrkP99, 3)} ms | |`,
+    ...templateRows(o, f),
     `| RSS at 10k req/s: ${o.memory.samples.map((s) => `${s.atMs / 1000} s`).join(' / ')} | ${o.memory.samples.map((s) => `${round(s.rssMb)} MB`).join(' / ')} (${o.memory.growthPct.toFixed(1)}%) | flat |`,
   );
   return lines.join('\n');

@@ -256,6 +256,21 @@ describe('invalid fixtures', () => {
       ]
     `);
   });
+  it('bad-templates (each hole at its {{, quoted; the literal parts checked as a plain path)', () => {
+    expect(problems('bad-templates.yaml')).toMatchInlineSnapshot(`
+      [
+        "bad-templates.yaml:5:17: traffic.requests[0].path: unknown name 'sq' in '{{ sq }}', did you mean 'seq'?",
+        "bad-templates.yaml:5:28: traffic.requests[0].path: random.int(5, 1): the lower bound 5 is above the upper bound 1 in '{{ random.int(5, 1) }}'",
+        "bad-templates.yaml:6:16: traffic.requests[1].path: unknown function 'random.foo' in '{{ random.foo(1) }}', did you mean 'random.int'?",
+        "bad-templates.yaml:7:28: traffic.requests[1].headers.x-id: random.string(n) takes one length, found 0 arguments in '{{ random.string() }}'",
+        "bad-templates.yaml:7:58: traffic.requests[1].headers.x-b: unclosed '{{' (expected '}}') in '{{ uuid'",
+        "bad-templates.yaml:11:37: traffic.requests[2].body: random.pick(a, b, …) takes at least one value, found none in '{{ json(random.pick()) }}'",
+        "bad-templates.yaml:14:7: traffic.requests[3].headers: 'content-length' cannot be set for a templated body: its content-length is computed for each request",
+        "bad-templates.yaml:18:13: traffic.requests[4].body: random.int(a, b) takes two whole numbers, found 1 argument in '{{ random.int(1) }}'",
+        "bad-templates.yaml:19:13: traffic.requests[5].path: a path cannot contain spaces (encode them as %20), found '/sp ace/{{ seq }}'",
+      ]
+    `);
+  });
   it('duplicate-request-names', () => {
     expect(problems('duplicate-request-names.yaml')).toMatchInlineSnapshot(`
       [

@@ -1,5 +1,5 @@
 // `loadtest plan <scenario>`: what a run would do, sending nothing — the ramp levels, the most
-// refine steps a bisection could add, and the worst-case duration.
+// refine steps a bisection could add, the worst-case duration, and samples of templated requests.
 import type { Command } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
@@ -12,6 +12,7 @@ import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
 import { formatSetFlags } from '../../scenario/overrides.js';
+import { sampleRequestLines } from '../../workload/sample-requests.js';
 
 /** Ramps longer than this are folded: the first FOLD_HEAD steps, a count, the last FOLD_TAIL. */
 const FOLD_ABOVE = 12;
@@ -59,6 +60,7 @@ export function renderPlan(scenario: Scenario): string[] {
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
   if (scenario.overrides?.length) lines.push(`overrides: ${formatSetFlags(scenario.overrides)}`);
+  if (scenario.traffic.kind === 'generate') lines.push(...sampleRequestLines(scenario.traffic.requests, scenario.secrets));
   return lines;
 }
 

@@ -16,6 +16,9 @@ import { Http1Pool } from './http1-pool.js';
 import { Ring } from './ring.js';
 import { createTicker, type Ticker } from './ticker.js';
 import { ERR_INDEX, StepRecorder } from './step-recorder.js';
+import { createTemplateRuntime, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { SeqSource } from '../../workload/random-source.js';
+import { compileRequestParts, renderParts } from '../../workload/request-template.js';
 
 /** What one engine is asked to do for one step. Times in ms. */
 export interface EngineStep {
@@ -42,7 +45,7 @@ interface Transport {
 }
 
 /** undici's Pool behind the Transport interface (`traffic.client: undici`). */
-function undiciTransport(spec: GenerateTrafficSpec, connections: number): Transport {
+function undiciTransport(spec: GenerateTrafficSpec, connections: number, rt: TemplateRuntime): Transport {
   const pool = new Pool(spec.target, {
     connections,
     pipelining: 1,
@@ -57,8 +60,14 @@ function undiciTransport(spec: GenerateTrafficSpec, connections: number): Transp
     for (const [k, v] of Object.entries(r.headers)) flat.push(k, v);
     return { path: r.path, method: r.method, headers: flat.length > 0 ? flat : null, body: r.body === undefined ? null : Buffer.from(r.body) };
   });
+  // Templated requests: undici takes a path string, header strings and a body per request.
+  const parts = spec.requests.map((r) => (r.template ? compileRequestParts(r) : null));
+  const scratch = new OutBuffer();
   return {
-    dispatch: (r) => void pool.dispatch(opts[r.name] as never, r as never),
+    dispatch: (r) => {
+      const p = parts[r.name];
+      void pool.dispatch((p ? renderParts(p, scratch, rt) : opts[r.name]) as never, r as never);
+    },
     destroy: () => pool.destroy().catch(() => undefined),
   };
 }
@@ -114,13 +123,15 @@ export class Engine implements RequestSink {
   private readonly ticker: Ticker;
   private closed = false;
 
-  constructor(spec: GenerateTrafficSpec, connections = spec.connections) {
+  /** `seq`: this thread's share of the run's `{{ seq }}` counter (random-source.ts); a private one by default. */
+  constructor(spec: GenerateTrafficSpec, connections = spec.connections, seq: SeqSource = new SeqSource()) {
     this.timeoutMs = spec.timeoutMs;
     this.arrival = spec.arrival;
+    const templates = createTemplateRuntime(seq);
     this.transport =
       spec.client === 'undici'
-        ? undiciTransport(spec, connections)
-        : new Http1Pool(spec.target, spec.requests, { connections, rejectUnauthorized: !spec.insecure });
+        ? undiciTransport(spec, connections, templates)
+        : new Http1Pool(spec.target, spec.requests, { connections, rejectUnauthorized: !spec.insecure, templates });
     this.mix = createMix(spec.requests);
     this.errorStatus = errorStatusTable(spec.errorStatuses);
     this.eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });

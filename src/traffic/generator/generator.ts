@@ -16,6 +16,7 @@ import { buildProgress, buildStepStats } from './stats.js';
 import { StepRecorder } from './step-recorder.js';
 import { WorkerEngine } from './worker-client.js';
 import { chooseWorkers } from './workers.js';
+import { createSeqCounter, SeqSource } from '../../workload/random-source.js';
 
 const PROGRESS_MS = 500;
 
@@ -61,10 +62,14 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
   // Each run draws its own Poisson schedules (runs back to back are independent samples); the
   // seed can be fixed (opts.seed) to repeat a run's schedules exactly.
   const runSeed = opts.seed ?? randomInt(0x7fffffff);
+  // `{{ seq }}` is unique across the run's threads: one counter, shared; the main thread's share
+  // serves the probe and the main-thread engine.
+  const seqCounter = createSeqCounter();
+  const mainSeq = new SeqSource(seqCounter);
 
   function handles(n: number): Handle[] {
-    if (n === 1) return [(main ??= new Engine(spec))];
-    while (workers.length < n) workers.push(new WorkerEngine(spec, spec.connections));
+    if (n === 1) return [(main ??= new Engine(spec, spec.connections, mainSeq))];
+    while (workers.length < n) workers.push(new WorkerEngine(spec, spec.connections, seqCounter));
     return workers.slice(0, n);
   }
 
@@ -226,7 +231,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     get lastStepThreads() {
       return lastStepThreads;
     },
-    prepare: (signal) => probeTarget(spec, signal),
+    prepare: (signal) => probeTarget(spec, signal, mainSeq),
     describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} rps`,
     runStep,
     close,

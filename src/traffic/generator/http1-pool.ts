@@ -13,7 +13,9 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { RequestSpec } from '../../scenario/scenario.js';
 import type { InFlightRequest } from './in-flight-request.js';
-import { serializeRequest } from './http1-request.js';
+import { compileTemplatedRequest, serializeRequest } from './http1-request.js';
+import { OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { renderWire, type WireRequest } from '../../workload/request-template.js';
 import { FAILED, NEED_MORE, onlyLineBreaks, ResponseParser } from './http1-response-parser.js';
 import { Ring } from './ring.js';
 
@@ -24,6 +26,8 @@ export interface Http1PoolOptions {
   rejectUnauthorized: boolean;
   /** Idle connections older than this are closed rather than reused when the server gave no hint, ms. */
   keepAliveMs?: number;
+  /** What fills templated requests' holes (required when a request has a template). */
+  templates?: TemplateRuntime;
 }
 
 /** A connection closed by the server before the response ended (classified as `reset`). */
@@ -53,10 +57,16 @@ class Conn {
   };
   /** Set right after construction (the socket's read callback needs the connection first). */
   socket!: net.Socket;
+  /** Where this connection's templated requests are filled, reused from one request to the next. */
+  out: OutBuffer | null = null;
 }
 
 export class Http1Pool {
   private readonly requests: Buffer[];
+  /** Per request: its byte template when it has holes, else null (its Buffer in `requests` is sent). */
+  private readonly wire: Array<WireRequest | null>;
+  private readonly templated: boolean;
+  private readonly scratch = new OutBuffer();
   private readonly isHead: boolean[];
   private readonly idle = new Ring<Conn>(64);
   private readonly pending = new Ring<InFlightRequest>();
@@ -79,7 +89,10 @@ export class Http1Pool {
     this.port = origin.port ? Number(origin.port) : this.secure ? 443 : 80;
     this.servername = net.isIP(this.host) === 0 ? this.host : undefined;
     this.keepAliveMs = opts.keepAliveMs ?? 30_000;
-    this.requests = requests.map((r) => serializeRequest(origin, r));
+    this.wire = requests.map((r) => compileTemplatedRequest(origin, r));
+    this.templated = this.wire.some((w) => w !== null);
+    if (this.templated && !opts.templates) throw new Error('templated requests need a template runtime');
+    this.requests = requests.map((r, i) => (this.wire[i] ? Buffer.alloc(0) : serializeRequest(origin, r)));
     this.isHead = requests.map((r) => r.method === 'HEAD');
   }
 
@@ -154,7 +167,17 @@ export class Http1Pool {
     c.current = r;
     c.parser.begin(this.isHead[r.name] === true);
     r.onWire(c.abort, now);
-    c.socket.write(this.requests[r.name]!);
+    const w = this.templated ? this.wire[r.name] : null;
+    c.socket.write(w ? this.render(c, w) : this.requests[r.name]!);
+  }
+
+  /** Fills a templated request into the connection's buffer (the previous request on it was answered, so its bytes are gone). */
+  private render(c: Conn, w: WireRequest): Buffer {
+    // Bytes still queued in the socket (a response that came before its request was all written)
+    // may point into the buffer: that rare request gets a new one.
+    if (c.out === null || c.socket.writableLength > 0) c.out = new OutBuffer(Buffer.allocUnsafe(Math.max(256, w.head.maxBytes)));
+    const n = renderWire(w, c.out, this.scratch, this.opts.templates!);
+    return c.out.buf.subarray(0, n);
   }
 
   private onData(c: Conn, chunk: Buffer, n: number): boolean {

@@ -1,6 +1,8 @@
 // Requests for the lean client, serialized once per scenario request: the hot path writes the same
-// Buffer again and again, with no string building or header objects per request.
+// Buffer again and again, with no string building or header objects per request. A templated
+// request is laid out once as a byte template instead (compileTemplatedRequest), filled per send.
 import type { RequestSpec } from '../../scenario/scenario.js';
+import { compileWireRequest, withPlaceholders, type WireRequest } from '../../workload/request-template.js';
 
 /** Methods whose requests carry a content-length even when empty (as undici and browsers send them). */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -32,4 +34,14 @@ export function serializeRequest(origin: URL, r: RequestSpec): Buffer {
   head += '\r\n';
   const h = Buffer.from(head, 'latin1');
   return body === null || body.length === 0 ? h : Buffer.concat([h, body]);
+}
+
+/**
+ * A templated request for the lean client (workload/request-template.ts), after the same checks as
+ * serializeRequest on its literal parts (every hole stands in as "0"); null when it has no holes.
+ */
+export function compileTemplatedRequest(origin: URL, r: RequestSpec): WireRequest | null {
+  if (!r.template) return null;
+  serializeRequest(origin, withPlaceholders(r));
+  return compileWireRequest(origin, r);
 }

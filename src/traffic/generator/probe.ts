@@ -8,6 +8,9 @@ import type { GenerateTrafficSpec, RequestSpec } from '../../scenario/scenario.j
 import { classifyError } from './classify.js';
 import { Http1Pool } from './http1-pool.js';
 import { InFlightRequest } from './in-flight-request.js';
+import { createTemplateRuntime, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { SeqSource } from '../../workload/random-source.js';
+import { compileRequestParts, renderParts } from '../../workload/request-template.js';
 
 /** One line saying what went wrong reaching the target and what to do. */
 export function probeFailureMessage(target: string, err: unknown, timeoutMs: number): string {
@@ -35,8 +38,8 @@ export function probeFailureMessage(target: string, err: unknown, timeoutMs: num
   }
 }
 
-/** Sends the first request of the mix once; any HTTP response (any status) passes. */
-export async function probeTarget(spec: GenerateTrafficSpec, signal: AbortSignal): Promise<void> {
+/** Sends the first request of the mix once (a templated one filled in, taking a `seq` number); any HTTP response (any status) passes. */
+export async function probeTarget(spec: GenerateTrafficSpec, signal: AbortSignal, seq: SeqSource = new SeqSource()): Promise<void> {
   const r = spec.requests[0];
   if (!r) throw new LoadtestError('traffic.requests is empty: nothing to send');
   const timeoutMs = Math.min(spec.timeoutMs, 10_000);
@@ -44,7 +47,7 @@ export async function probeTarget(spec: GenerateTrafficSpec, signal: AbortSignal
   const both = AbortSignal.any([signal, timeout]);
   try {
     // Through the client the steps will use: what passes here, the generator can talk to.
-    await (spec.client === 'undici' ? sendWithUndici : sendWithLean)(spec, r, both, timeoutMs);
+    await (spec.client === 'undici' ? sendWithUndici : sendWithLean)(spec, r, both, timeoutMs, createTemplateRuntime(seq));
   } catch (err) {
     if (signal.aborted) throw new LoadtestError(`interrupted while checking target ${spec.target}`);
     const e = timeout.aborted ? Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }) : err;
@@ -52,22 +55,23 @@ export async function probeTarget(spec: GenerateTrafficSpec, signal: AbortSignal
   }
 }
 
-async function sendWithUndici(spec: GenerateTrafficSpec, r: RequestSpec, signal: AbortSignal, timeoutMs: number): Promise<void> {
+async function sendWithUndici(spec: GenerateTrafficSpec, r: RequestSpec, signal: AbortSignal, timeoutMs: number, rt: TemplateRuntime): Promise<void> {
   const client = new Client(spec.target, {
     connect: { rejectUnauthorized: !spec.insecure, timeout: timeoutMs },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
   try {
-    const res = await client.request({ path: r.path, method: r.method as 'GET', headers: r.headers, body: r.body ?? null, signal });
+    const req = r.template ? renderParts(compileRequestParts(r), new OutBuffer(), rt) : { path: r.path, headers: r.headers, body: r.body ?? null };
+    const res = await client.request({ path: req.path, method: r.method as 'GET', headers: req.headers, body: req.body, signal });
     await res.body.dump();
   } finally {
     await client.destroy().catch(() => undefined);
   }
 }
 
-async function sendWithLean(spec: GenerateTrafficSpec, r: RequestSpec, signal: AbortSignal, timeoutMs: number): Promise<void> {
-  const pool = new Http1Pool(spec.target, [r], { connections: 1, rejectUnauthorized: !spec.insecure });
+async function sendWithLean(spec: GenerateTrafficSpec, r: RequestSpec, signal: AbortSignal, timeoutMs: number, rt: TemplateRuntime): Promise<void> {
+  const pool = new Http1Pool(spec.target, [r], { connections: 1, rejectUnauthorized: !spec.insecure, templates: rt });
   try {
     await new Promise<void>((resolve, reject) => {
       const now = performance.now();

@@ -32,8 +32,8 @@ export class WorkerEngine {
   readonly ready: Promise<void>;
   private markReady: () => void = () => undefined;
 
-  constructor(spec: GenerateTrafficSpec, connections: number) {
-    const init: WorkerInit = { spec, connections };
+  constructor(spec: GenerateTrafficSpec, connections: number, seqCounter: SharedArrayBuffer) {
+    const init: WorkerInit = { spec, connections, seqCounter };
     this.ready = new Promise<void>((resolve) => (this.markReady = resolve));
     this.worker = new Worker(resolveWorkerFile(), { workerData: init });
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));

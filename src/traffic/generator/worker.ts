@@ -3,10 +3,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
 import { Engine, type EngineStep } from './engine.js';
+import { SeqSource } from '../../workload/random-source.js';
 
 export interface WorkerInit {
   spec: GenerateTrafficSpec;
   connections: number;
+  /** The run's `{{ seq }}` counter, shared with every thread (random-source.ts). */
+  seqCounter: SharedArrayBuffer;
 }
 
 export type ToWorker = { type: 'step'; step: EngineStep } | { type: 'stop' } | { type: 'close' };
@@ -20,7 +23,7 @@ export type FromWorker =
 if (parentPort) {
   const port = parentPort;
   const init = workerData as WorkerInit;
-  const engine = new Engine(init.spec, init.connections);
+  const engine = new Engine(init.spec, init.connections, new SeqSource(init.seqCounter));
   const post = (m: FromWorker) => port.postMessage(m);
   post({ type: 'ready' });
   port.on('message', (m: ToWorker) => {
