@@ -85,6 +85,7 @@ describe('scenario JSON Schema', () => {
     const sections: Array<[readonly string[], S]> = [
       [KEYS.root, p],
       [KEYS.traffic, traffic],
+      [KEYS.data, p.data.additionalProperties.properties],
       [KEYS.request, schema.$defs.request.properties],
       [KEYS.header, schema.$defs.request.properties.headers.additionalProperties.anyOf[1].properties],
       [KEYS.shift, shift],
