@@ -54,7 +54,7 @@ function checkLine(text: string, columns: string[], known: Set<string>): { messa
     // V8: "Unexpected token } in JSON at position 12" (or "… (line 1 column 13)"): the position becomes the column.
     const m = String((e as Error).message);
     const pos = /at position (\d+)/.exec(m);
-    const why = m.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+    const why = m.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
     return { message: `not valid JSON: ${why}`, ...(pos ? { col: Number(pos[1]) + 1 } : {}) };
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
