@@ -16,8 +16,13 @@ export const DATA_ORDERS: readonly DataOrder[] = ['sequential', 'random', 'uniqu
 /** What a feeder's name must look like: it is the first part of `{{ users.email }}`. */
 export const DATA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Names templates use for their own values (`{{ seq }}`, `{{ random.int(1, 9) }}`, …): not feeder names. */
-export const RESERVED_DATA_NAMES = ['seq', 'random', 'uuid', 'now'] as const;
+/** Names templates use for their own values, not free for data (with an example of each use). */
+export const RESERVED_DATA_NAMES: Readonly<Record<string, string>> = {
+  seq: '{{ seq }}',
+  random: '{{ random.int(1, 100) }}',
+  uuid: '{{ uuid }}',
+  now: '{{ now.ms }}',
+};
 
 /** The feeders, {} when `data:` is empty, undefined when anything is wrong (problems recorded). */
 export function readData(r: Reader, root: MapView): Record<string, DataSpec> | undefined {
@@ -40,15 +45,16 @@ function readOne(r: Reader, data: MapView, name: string, path: string, base: str
   if (!DATA_NAME.test(name)) {
     r.report(path, `'${name}' cannot name data: templates refer to it as {{ ${name}.<column> }}, so use letters, digits and _ (not first a digit)`, data.keyOffset(name));
     ok = false;
-  } else if ((RESERVED_DATA_NAMES as readonly string[]).includes(name)) {
-    r.report(path, `'${name}' is a name templates use for their own values ({{ ${name} }}); choose another name for this data`, data.keyOffset(name));
+  } else if (Object.hasOwn(RESERVED_DATA_NAMES, name)) {
+    r.report(path, `'${name}' is a name templates use for their own values (${RESERVED_DATA_NAMES[name]}); choose another name for this data`, data.keyOffset(name));
     ok = false;
   }
   const m = r.map(data.get(name), path, KEYS.data, data.keyOffset(name), HINTS.data);
   if (!m) return undefined;
   const formats = (['csv', 'jsonl'] as const).filter((k) => m.has(k));
   if (formats.length !== 1) {
-    if (formats.length === 0 && (m.wasMisspelled('csv') || m.wasMisspelled('jsonl'))) return undefined;
+    // An unknown key was reported with a suggestion or a hint (`cvs:`, `file:`): that says it.
+    if (formats.length === 0 && m.rejected > 0) return undefined;
     r.report(path, formats.length === 0 ? 'give the file as csv: <path> or jsonl: <path>' : 'give either csv: or jsonl:, not both', formats.length === 0 ? m.anchor : m.keyOffset(formats[1]!));
     return undefined;
   }
