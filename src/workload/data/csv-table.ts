@@ -203,8 +203,12 @@ export class CsvTable implements Table {
     // An escaped field shrinks when unescaped: e - s is an upper bound, and the exact length is
     // only known after the copy; refuse when the upper bound does not fit (rare: such fields are short).
     if (at < 0 || at + (e - s) > out.length) return -1;
-    if (this.esc[c] === 0) return this.buf.copy(out, at, s, e);
-    return this.copyUnescaped(s, e, out, at);
+    if (this.esc[c] === 1) return this.copyUnescaped(s, e, out, at);
+    // Short fields (the usual ids and emails) copy faster in a loop than through a native call.
+    if (e - s > 64) return this.buf.copy(out, at, s, e);
+    const b = this.buf;
+    for (let i = s; i < e; i++) out[at++] = b[i]!;
+    return e - s;
   }
 
   private copyUnescaped(s: number, e: number, out: Uint8Array, at: number): number {
