@@ -18,7 +18,7 @@ export { loadScenario, parseScenario } from './scenario/load-scenario.js';
 export { scenarioJsonSchema } from './scenario/json-schema.js';
 
 // Data feeders (`data:`): open in one thread, share() to worker_threads, attachFeeder there
-export { openFeeder, attachFeeder, exhaustedMessage, DataFileError, type Feeder, type SharedFeeder, type FeederOptions } from './workload/data/feeder.js';
+export { openFeeder, attachFeeder, exhaustedMessage, DataFileError, type Feeder, type FeederSpec, type SharedFeeder, type FeederOptions } from './workload/data/feeder.js';
 
 // SLOs
 export type { SloRule, Breach, Comparator, StepVerdict } from './slo/slo.js';

@@ -85,5 +85,5 @@ function readOne(r: Reader, data: MapView, name: string, path: string, base: str
     for (const p of scanned.problems) r.reportAt(node, m.p(format), formatDataProblem(file, p));
     return undefined;
   }
-  return { name, format, file, order };
+  return { name, format, file, order, columns: scanned.table.columns, rows: scanned.table.rows };
 }

@@ -49,6 +49,12 @@ export interface DataSpec {
   file: string;
   /** Default 'sequential'. */
   order: DataOrder;
+  /**
+   * What the file held when the scenario was loaded: its column names (CSV header, or every JSONL
+   * key) — for templates to check `{{ users.email }}` at load time — and its number of rows.
+   */
+  columns: string[];
+  rows: number;
 }
 
 export interface RequestSpec {

@@ -7,15 +7,15 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attachFeeder, DataFileError, exhaustedMessage, openFeeder, type Feeder } from '../../src/workload/data/feeder.js';
-import type { DataOrder, DataSpec } from '../../src/scenario/scenario.js';
+import { attachFeeder, DataFileError, exhaustedMessage, openFeeder, type Feeder, type FeederSpec } from '../../src/workload/data/feeder.js';
+import type { DataOrder } from '../../src/scenario/scenario.js';
 import { transpileSrc } from '../helpers/transpile-src.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadtest-feeder-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A CSV file `id,email` with rows 0..n-1; returns its spec. */
-function idsCsv(n: number, order: DataOrder, name = 'users'): DataSpec {
+function idsCsv(n: number, order: DataOrder, name = 'users'): FeederSpec {
   const file = join(dir, `${name}-${n}.csv`);
   const lines = ['id,email'];
   for (let i = 0; i < n; i++) lines.push(`${i},u${i}@example.com`);

@@ -40,9 +40,9 @@ describe('a scenario with data loads', () => {
     const s = await loadScenario(file, { env: { DATA: join(tmp, 'ok/shared') } });
     const dir = join(tmp, 'ok');
     expect(s.data).toEqual({
-      users: { name: 'users', format: 'csv', file: join(dir, 'data/users.csv'), order: 'unique' },
-      events: { name: 'events', format: 'jsonl', file: join(dir, 'data/events.jsonl'), order: 'random' },
-      plain: { name: 'plain', format: 'csv', file: join(dir, 'shared/plain.csv'), order: 'sequential' },
+      users: { name: 'users', format: 'csv', file: join(dir, 'data/users.csv'), order: 'unique', columns: ['id', 'email'], rows: 2 },
+      events: { name: 'events', format: 'jsonl', file: join(dir, 'data/events.jsonl'), order: 'random', columns: ['kind', 'sku'], rows: 2 },
+      plain: { name: 'plain', format: 'csv', file: join(dir, 'shared/plain.csv'), order: 'sequential', columns: ['x'], rows: 1 },
     });
     // The path is a file path, not a secret: it stays readable even from ${ENV}.
     expect(s.secrets).toEqual([]);

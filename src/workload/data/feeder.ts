@@ -81,8 +81,14 @@ export function scanDataFile(format: DataFormat, file: string): ScanResult {
   return format === 'csv' ? scanCsv(bytes, file) : scanJsonl(bytes, file);
 }
 
-/** Opens a feeder in this thread: reads and checks its file (a DataFileError when it cannot be used). */
-export function openFeeder(spec: DataSpec, opts: FeederOptions = {}): Feeder {
+/** What openFeeder needs of a DataSpec (the columns and rows it reads from the file again). */
+export type FeederSpec = Pick<DataSpec, 'name' | 'format' | 'file' | 'order'>;
+
+/**
+ * Opens a feeder in this thread: reads and checks its file again (it may have changed since the
+ * scenario was loaded; a DataFileError when it cannot be used).
+ */
+export function openFeeder(spec: FeederSpec, opts: FeederOptions = {}): Feeder {
   const scanned = scanDataFile(spec.format, spec.file);
   if (!scanned.ok) throw new DataFileError(spec.name, scanned.problems, spec.file);
   return attachFeeder({ name: spec.name, order: spec.order, table: scanned.table, cursor: new SharedArrayBuffer(4) }, opts);
