@@ -51,14 +51,6 @@ function readOne(r: Reader, data: MapView, name: string, path: string, base: str
   }
   const m = r.map(data.get(name), path, KEYS.data, data.keyOffset(name), HINTS.data);
   if (!m) return undefined;
-  const formats = (['csv', 'jsonl'] as const).filter((k) => m.has(k));
-  if (formats.length !== 1) {
-    // An unknown key was reported with a suggestion or a hint (`cvs:`, `file:`): that says it.
-    if (formats.length === 0 && m.rejected > 0) return undefined;
-    r.report(path, formats.length === 0 ? 'give the file as csv: <path> or jsonl: <path>' : 'give either csv: or jsonl:, not both', formats.length === 0 ? m.anchor : m.keyOffset(formats[1]!));
-    return undefined;
-  }
-  const format = formats[0]!;
   let order: DataOrder = 'sequential';
   if (m.has('order')) {
     const v = r.value(m.get('order'), m.p('order'));
@@ -70,6 +62,14 @@ function readOne(r: Reader, data: MapView, name: string, path: string, base: str
       ok = false;
     }
   }
+  const formats = (['csv', 'jsonl'] as const).filter((k) => m.has(k));
+  if (formats.length !== 1) {
+    // An unknown key was reported with a suggestion or a hint (`cvs:`, `file:`): that says it.
+    if (formats.length === 0 && m.rejected > 0) return undefined;
+    r.report(path, formats.length === 0 ? 'give the file as csv: <path> or jsonl: <path>' : 'give either csv: or jsonl:, not both', formats.length === 0 ? m.anchor : m.keyOffset(formats[1]!));
+    return undefined;
+  }
+  const format = formats[0]!;
   const node = m.get(format);
   const written = r.text(node, m.p(format), 'the path of a data file', false);
   if (written === undefined) return undefined;
