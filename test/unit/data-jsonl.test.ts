@@ -1,6 +1,7 @@
 // JSON Lines feeder tables: columns are the union of every line's keys (first appearance first),
 // values are stringified, and a bad line is reported with its line (and column, where JSON.parse
 // says one).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JsonlTable, scanJsonl, stringifyValue } from '../../src/workload/data/jsonl-table.js';
 import type { DataProblem } from '../../src/workload/data/table.js';
@@ -90,5 +91,21 @@ describe('JSON Lines: bytes for templates', () => {
   it('rows and columns out of range throw', () => {
     expect(() => t.value(2, 0)).toThrow(RangeError);
     expect(() => t.value(0, 2)).toThrow(RangeError);
+  });
+});
+
+describe('JSON Lines: any file of objects reads back (property)', () => {
+  const key = fc.constantFrom('id', 'email', 'name', 'tags', 'n', 'ok', 'é', 'a b');
+  const value = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }));
+  const objects = fc.array(fc.dictionary(key, value, { minKeys: 1, maxKeys: 4 }), { minLength: 1, maxLength: 15 });
+  it('columns are the keys in order of first appearance; values stringified', () => {
+    fc.assert(
+      fc.property(objects, fc.boolean(), (objs, crlf) => {
+        const columns = [...new Set(objs.flatMap((o) => Object.keys(o)))];
+        const rows = objs.map((o) => columns.map((c) => stringifyValue(o[c])));
+        expect(read(objs.map((o) => JSON.stringify(o)).join(crlf ? '\r\n' : '\n'))).toEqual([columns, ...rows]);
+      }),
+      { numRuns: 300, seed: 5 },
+    );
   });
 });
