@@ -10,6 +10,7 @@ import { ScenarioError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { openFeeder } from '../../src/workload/data/feeder.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
+import { renderPlan } from '../../src/cli/commands/plan.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'loadtest-data-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -53,6 +54,18 @@ describe('a scenario with data loads', () => {
   it('no data: no data field; `data:` with nothing under it: none either', () => {
     expect(parseScenario(HEAD + TAIL, 'x.yaml', {}).data).toBeUndefined();
     expect(parseScenario(HEAD + 'data:\n' + TAIL, 'x.yaml', {}).data).toBeUndefined();
+  });
+
+  it('`loadtest plan` lists each feeder; a unique one the ramp could use up says so', async () => {
+    const file = project('plan', 'data:\n  users: { csv: users.csv, order: unique }\n  skus: { jsonl: skus.jsonl }\n', {
+      'users.csv': 'id,email\n1,a@x\n2,b@x\n',
+      'skus.jsonl': '{"sku":1}\n',
+    });
+    const lines = hide(renderPlan(await loadScenario(file, { env: {} }))).filter((l) => l.startsWith('data '));
+    expect(lines).toEqual([
+      'data users: <tmp>/plan/users.csv (csv, 2 rows: id, email), order unique; the ramp sends up to 1090 requests: at one row each, the rows run out and the run stops early',
+      'data skus: <tmp>/plan/skus.jsonl (jsonl, 1 row: sku), order sequential',
+    ]);
   });
 
   it('`loadtest validate` accepts it', async () => {
