@@ -156,3 +156,22 @@ describe('CSV: any table written per RFC 4180 reads back as written (property)',
     );
   });
 });
+
+describe('CSV: row offsets sized from a sample of the file', () => {
+  it('long rows first, short rows after (the estimate is exceeded): every row indexed', () => {
+    const long = Array.from({ length: 100 }, (_, i) => `${i},${'x'.repeat(1000)}`);
+    const short = Array.from({ length: 100_000 }, (_, i) => `${100 + i},y`);
+    const r = scanCsv(shared(['id,v', ...long, ...short].join('\n')), 'grow.csv');
+    if (!r.ok) throw new Error('scan failed');
+    const t = new CsvTable(r.table);
+    expect(t.rows).toBe(100_100);
+    expect([t.value(0, 0), t.value(99, 1).length, t.value(100, 0), t.value(100_099, 0), t.value(100_099, 1)]).toEqual(['0', 1000, '100', '100099', 'y']);
+  });
+  it('many blank lines: offsets copied down to the rows there are', () => {
+    const r = scanCsv(shared('id\n' + '\n'.repeat(200_000) + '1\n'), 'blank.csv');
+    if (!r.ok) throw new Error('scan failed');
+    expect(r.table.rows).toBe(1);
+    expect(r.table.rowStarts.byteLength).toBe(8);
+    expect(new CsvTable(r.table).value(0, 0)).toBe('1');
+  });
+});

@@ -24,7 +24,7 @@ export function scanCsv(bytes: SharedArrayBuffer, file: string): ScanResult {
   const n = b.length;
   const loc = new Locator(b);
   const problems = new ProblemList('rows with the wrong number of fields');
-  const starts = new OffsetList();
+  const starts = new OffsetList(b);
   let header: { start: number; end: number; fields: number } | undefined;
   let i = bomLength(b);
   const fail = (offset: number, message: string): ScanResult => ({ ok: false, problems: [...problems.done(), { ...loc.locate(offset), message }] });

@@ -17,7 +17,7 @@ export function scanJsonl(bytes: SharedArrayBuffer, file: string): ScanResult {
   const n = b.length;
   const loc = new Locator(b);
   const problems = new ProblemList('lines with problems');
-  const starts = new OffsetList();
+  const starts = new OffsetList(b);
   const columns: string[] = [];
   const known = new Set<string>();
   let i = bomLength(b);

@@ -28,7 +28,7 @@ export interface SharedTable {
   rows: number;
   /** The file's bytes, exactly as read (BOM included). */
   bytes: SharedArrayBuffer;
-  /** Uint32 × (rows + 1): where row r begins; the last entry is the end of the data. */
+  /** Uint32 × (at least rows + 1): where row r begins; entry `rows` is the end of the data. */
   rowStarts: SharedArrayBuffer;
 }
 
@@ -109,23 +109,44 @@ export function formatDataProblem(file: string, p: DataProblem): string {
   return `${displayPath(file)}${where}: ${p.message}`;
 }
 
-/** Growable Uint32 list of row starts, copied into an exact-size SharedArrayBuffer at the end. */
+/**
+ * Growable Uint32 list of row starts, kept in a SharedArrayBuffer from the start and sized from a
+ * sample of the file, so a large file is not indexed through a chain of discarded, doubling arrays.
+ */
 export class OffsetList {
-  private a = new Uint32Array(1024);
+  private sab: SharedArrayBuffer;
+  private a: Uint32Array;
   length = 0;
+  constructor(bytes: Uint8Array) {
+    this.sab = new SharedArrayBuffer(estimateRows(bytes) * 4);
+    this.a = new Uint32Array(this.sab);
+  }
   push(v: number): void {
     if (this.length === this.a.length) {
-      const b = new Uint32Array(this.a.length * 2);
+      this.sab = new SharedArrayBuffer(Math.ceil(this.a.length * 1.5 + 16) * 4);
+      const b = new Uint32Array(this.sab);
       b.set(this.a);
       this.a = b;
     }
     this.a[this.length++] = v;
   }
+  /** The offsets; a few unused entries may follow them (readers index by row count, never by length). */
   toShared(): SharedArrayBuffer {
+    if (this.a.length - this.length <= this.a.length / 8) return this.sab;
     const sab = new SharedArrayBuffer(this.length * 4);
     new Uint32Array(sab).set(this.a.subarray(0, this.length));
     return sab;
   }
+}
+
+/** Rows (plus one) expected in a file, from the line ends in its first 64 KiB, with 5% to spare. */
+function estimateRows(b: Uint8Array): number {
+  const sample = Math.min(b.length, 64 * 1024);
+  let lines = 1;
+  for (let i = 0; i < sample; i++) if (b[i] === 0x0a) lines++;
+  if (sample === b.length) return lines + 1;
+  // Never more than one row per 2 bytes ("x\n"): a sample of blank lines must not reserve 4× the file.
+  return Math.min(Math.ceil((lines / sample) * b.length * 1.05) + 16, Math.ceil(b.length / 2) + 2);
 }
 
 /**
