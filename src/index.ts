@@ -21,6 +21,8 @@ export { scenarioJsonSchema } from './scenario/json-schema.js';
 export type * from './workload/template.js';
 export { parseTemplate, type ParsedTemplate, type TemplateProblem } from './workload/template-parser.js';
 export { EMPTY_SCOPE, scopeOf, type TemplateScope } from './workload/template-scope.js';
+// Data feeders (`data:`): open in one thread, share() to worker_threads, attachFeeder there
+export { openFeeder, attachFeeder, exhaustedMessage, DataFileError, type Feeder, type FeederSpec, type SharedFeeder, type FeederOptions } from './workload/data/feeder.js';
 
 // SLOs
 export type { SloRule, Breach, Comparator, StepVerdict } from './slo/slo.js';

@@ -3,8 +3,10 @@
 // covers exactly these).
 
 export const KEYS = {
-  root: ['name', 'target', 'traffic', 'metrics', 'load', 'slo', 'abort', 'guard', 'report', 'gate'],
+  root: ['name', 'target', 'data', 'traffic', 'metrics', 'load', 'slo', 'abort', 'guard', 'report', 'gate'],
   traffic: ['requests', 'request', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'client', 'shift'],
+  /** One feeder under `data:` (its name is the key). */
+  data: ['csv', 'jsonl', 'order'],
   request: ['name', 'method', 'path', 'headers', 'body', 'weight'],
   header: ['value', 'secret'],
   shift: ['haproxy', 'command', 'limits', 'journal'],
@@ -39,6 +41,14 @@ export const HINTS = {
     rps: 'the load is set under load: (start, step or factor, max)',
     thresholds: "SLO rules go under 'slo'",
     duration: "step length is load.step_duration",
+    payload: 'data files go under data:, one per name, e.g. data: { users: { csv: data/users.csv } }',
+    feeders: 'data files go under data:, one per name, e.g. data: { users: { csv: data/users.csv } }',
+  },
+  data: {
+    file: 'give the file as csv: <path> or jsonl: <path>',
+    path: 'give the file as csv: <path> or jsonl: <path>',
+    format: 'the format is the key: csv: <path> or jsonl: <path>',
+    type: 'the format is the key: csv: <path> or jsonl: <path>',
   },
   traffic: {
     url: "the origin is the top-level 'target'; each request has a 'path'",

@@ -172,6 +172,20 @@ export function scenarioJsonSchema(): Schema {
   );
 
   const path = (d: string) => described(d, { type: 'string', minLength: 1 });
+  const feeder = object(KEYS.data, {
+    csv: path('CSV file (RFC 4180) whose first row names the columns, e.g. id,email; relative to the scenario file'),
+    jsonl: path('JSON Lines file, one object per line (columns: every key seen); relative to the scenario file'),
+    order: described(
+      'how rows are handed out: sequential (in file order, wrapping around), random (with replacement), unique (each row at most once; the run stops when none is left)',
+      { enum: ['sequential', 'random', 'unique'] },
+      { default: 'sequential' },
+    ),
+  });
+  const data = described('data feeders by name; a template reads a column as {{ name.column }}', {
+    type: ['object', 'null'],
+    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    additionalProperties: { ...feeder, anyOf: [{ required: ['csv'] }, { required: ['jsonl'] }] },
+  });
   const report = object(KEYS.report, {
     json: path('JSON report'),
     junit: path('JUnit XML report'),
@@ -192,6 +206,7 @@ export function scenarioJsonSchema(): Schema {
     {
       name: described('scenario name, used in reports', { type: 'string', minLength: 1 }),
       target: described('generate mode: origin to send requests to, http(s)://host[:port] without a path', { type: 'string', pattern: '^(https?://[^/?#]+/?|\\$\\{.*)$' }),
+      data,
       traffic,
       metrics,
       load,
@@ -210,7 +225,7 @@ export function scenarioJsonSchema(): Schema {
   });
   const modes: Schema = {
     if: { required: ['traffic'], properties: { traffic: { required: ['shift'] } } },
-    then: { properties: { target: false, load: levels('share') } },
+    then: { properties: { target: false, data: false, load: levels('share') } },
     else: {
       required: ['target'],
       properties: {

@@ -3,11 +3,12 @@
 // metrics source decide which SLO metrics are measurable).
 import { capabilities, type SourceCapabilities } from '../slo/metric-catalog.js';
 import { GENERATE_TRAFFIC_KEYS, HINTS, KEYS } from './fields.js';
+import { readData } from './read-data.js';
 import { readLoad } from './read-load.js';
 import { readRules } from './read-slos.js';
 import { readMetrics, readShiftTraffic } from './read-shift.js';
 import { readGenerateTraffic } from './read-traffic.js';
-import type { GateSpec, MetricsSourceSpec, ReportSpec, Scenario } from './scenario.js';
+import type { DataSpec, GateSpec, MetricsSourceSpec, ReportSpec, Scenario } from './scenario.js';
 import { parsePercent } from './values.js';
 import type { MapView, Reader } from './yaml-reader.js';
 
@@ -35,6 +36,10 @@ export function readScenario(r: Reader, root: MapView): Scenario | undefined {
         r.report(traffic.p(k), 'not used with traffic.shift: live traffic is shifted, not generated', traffic.keyOffset(k));
         trafficOk = false;
       }
+    }
+    if (root.has('data')) {
+      r.report('data', 'not used with traffic.shift: data feeds the requests loadtest generates', root.keyOffset('data'));
+      trafficOk = false;
     }
     if (root.has('target')) {
       r.report('target', 'not used with traffic.shift: live traffic reaches the servers through the load balancer', root.keyOffset('target'));
@@ -66,6 +71,9 @@ export function readScenario(r: Reader, root: MapView): Scenario | undefined {
     }
   }
 
+  // Read in generate mode only (in shift mode its presence is the problem, reported above).
+  const data: Record<string, DataSpec> | undefined = mode === 'generate' && root.has('data') ? readData(r, root) : {};
+
   const load = readLoad(r, root, mode);
 
   let slo = readRules(r, root, 'slo', caps);
@@ -83,12 +91,13 @@ export function readScenario(r: Reader, root: MapView): Scenario | undefined {
   const gate = readGate(r, root);
 
   if (
-    name === undefined || !trafficOk || !trafficSpec || !load || !slo || !abort || !guard || !report || !gate || r.problems.length > 0
+    name === undefined || !trafficOk || !trafficSpec || !data || !load || !slo || !abort || !guard || !report || !gate || r.problems.length > 0
   ) {
     return undefined;
   }
   const scenario: Scenario = { name, traffic: trafficSpec, load, slo, abort, guard, report, gate, secrets: [...r.secrets] };
   if (metrics && mode === 'shift') scenario.metrics = metrics;
+  if (Object.keys(data).length > 0) scenario.data = data;
   return scenario;
 }
 

@@ -12,6 +12,12 @@ export interface Scenario {
   /** `--set` overrides applied on top of the file, as given (`load.max=800`), in order; absent when none. */
   overrides?: string[];
   traffic: GenerateTrafficSpec | ShiftTrafficSpec;
+  /**
+   * Data feeders by name (`data:`; generate mode), in the order written; absent when none. Their
+   * files were read and checked when the scenario was loaded; open one with openFeeder
+   * (src/workload/data/feeder.ts).
+   */
+  data?: Record<string, DataSpec>;
   /** Live metrics source (shift mode). Generate mode measures its own traffic and ignores this. */
   metrics?: MetricsSourceSpec;
   load: LoadSpec;
@@ -30,6 +36,26 @@ export interface Scenario {
   gate: GateSpec;
   /** Values to mask as `***` in every output (secret headers, URL credentials, values from ${ENV}). */
   secrets: string[];
+}
+
+/** How a feeder hands out rows: in file order (wrapping), at random (with replacement), or each at most once. */
+export type DataOrder = 'sequential' | 'random' | 'unique';
+
+/** One `data:` entry: `users: { csv: data/users.csv, order: unique }`. */
+export interface DataSpec {
+  /** The key under `data:`, as templates name it (`{{ users.email }}`). */
+  name: string;
+  format: 'csv' | 'jsonl';
+  /** Absolute path (a relative path in the file is relative to the scenario file's folder). */
+  file: string;
+  /** Default 'sequential'. */
+  order: DataOrder;
+  /**
+   * What the file held when the scenario was loaded: its column names (CSV header, or every JSONL
+   * key) — for templates to check `{{ users.email }}` at load time — and its number of rows.
+   */
+  columns: string[];
+  rows: number;
 }
 
 export interface RequestSpec {

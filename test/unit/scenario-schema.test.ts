@@ -85,6 +85,7 @@ describe('scenario JSON Schema', () => {
     const sections: Array<[readonly string[], S]> = [
       [KEYS.root, p],
       [KEYS.traffic, traffic],
+      [KEYS.data, p.data.additionalProperties.properties],
       [KEYS.request, schema.$defs.request.properties],
       [KEYS.header, schema.$defs.request.properties.headers.additionalProperties.anyOf[1].properties],
       [KEYS.shift, shift],
@@ -120,6 +121,9 @@ describe('scenario JSON Schema', () => {
     ['generate with windows', { name: 'x', target: 'http://h', traffic: {}, load: { start: 1, max: 2, window: '5s' }, slo: ['p99 < 1ms'] }],
     ['shift with a target', { name: 'x', target: 'http://h', traffic: { shift: {} }, load: { start: '1x', max: '2x' }, slo: ['error_rate < 1%'] }],
     ['an x- key below the top level', { name: 'x', target: 'http://h', traffic: { 'x-a': 1 }, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] }],
+    ['data in shift mode', { name: 'x', data: { users: { csv: 'u.csv' } }, traffic: { shift: {} }, load: { start: '1x', max: '2x' }, slo: ['error_rate < 1%'] }],
+    ['data without a file', { name: 'x', target: 'http://h', data: { users: { order: 'unique' } }, traffic: {}, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] }],
+    ['data with an unknown order', { name: 'x', target: 'http://h', data: { users: { csv: 'u.csv', order: 'uniqe' } }, traffic: {}, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] }],
     ['shift with an rps level', { name: 'x', traffic: { shift: {} }, load: { start: 100, max: '2x' }, slo: ['error_rate < 1%'] }],
   ])('rejects: %s', (_n, doc) => {
     expect(validate(schema, doc)).not.toEqual([]);
@@ -128,6 +132,11 @@ describe('scenario JSON Schema', () => {
   it('the validator itself accepts minimal documents of both modes', () => {
     expect(validate(schema, { name: 'x', target: 'http://h', traffic: {}, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] })).toEqual([]);
     expect(validate(schema, { name: 'x', traffic: { shift: {} }, load: { start: '1x', max: '2x' }, slo: ['error_rate < 1%'] })).toEqual([]);
+  });
+
+  it('accepts data feeders (generate mode)', () => {
+    const data = { users: { csv: 'data/users.csv', order: 'unique' }, events: { jsonl: 'data/events.jsonl' } };
+    expect(validate(schema, { name: 'x', target: 'http://h', data, traffic: {}, load: { start: 1, max: 2 }, slo: ['p99 < 1ms'] })).toEqual([]);
   });
 });
 

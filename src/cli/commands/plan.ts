@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
-import type { Scenario } from '../../scenario/scenario.js';
+import type { DataSpec, Scenario } from '../../scenario/scenario.js';
+import { displayPath } from '../../workload/data/table.js';
 import { maxRefineSteps, plannedRamp, stepDurationFor, stepLengthNotes, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
 import { neediestRule } from '../../analysis/step-verdict.js';
 import { describeTarget } from '../../scenario/describe-target.js';
@@ -61,7 +62,18 @@ export function renderPlan(scenario: Scenario): string[] {
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
   if (scenario.overrides?.length) lines.push(`overrides: ${formatSetFlags(scenario.overrides)}`);
   if (scenario.traffic.kind === 'generate') lines.push(...sampleRequestLines(scenario.traffic.requests, scenario.secrets));
+  // Requests the ramp sends (refine steps aside): what a unique feeder needs at one row a request.
+  const rampRequests = Math.round(ramp.reduce((n, level) => n + (level * stepDurationFor(l, level)) / 1000, 0));
+  for (const d of Object.values(scenario.data ?? {})) lines.push(feederLine(d, l.unit === 'rps' ? rampRequests : undefined));
   return lines;
+}
+
+/** `data users: data/users.csv (csv, 1000 rows: id, email), order unique` and, for unique, whether the ramp could use them up. */
+export function feederLine(d: DataSpec, rampRequests: number | undefined): string {
+  const cols = d.columns.length > 6 ? `${d.columns.slice(0, 6).join(', ')}, … ${d.columns.length - 6} more` : d.columns.join(', ');
+  const line = `data ${d.name}: ${displayPath(d.file)} (${d.format}, ${d.rows} row${d.rows === 1 ? '' : 's'}: ${cols}), order ${d.order}`;
+  if (d.order !== 'unique' || rampRequests === undefined || rampRequests <= d.rows) return line;
+  return `${line}; the ramp sends up to ${rampRequests} requests: at one row each, the rows run out and the run stops early`;
 }
 
 export async function planCommand(file: string, overrides: readonly string[] = []): Promise<number> {
