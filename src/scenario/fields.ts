@@ -4,9 +4,10 @@
 
 export const KEYS = {
   root: ['name', 'target', 'traffic', 'metrics', 'load', 'slo', 'abort', 'guard', 'report', 'gate'],
-  traffic: ['requests', 'request', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'client', 'shift'],
+  traffic: ['requests', 'request', 'replay', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'client', 'shift'],
   request: ['name', 'method', 'path', 'headers', 'body', 'weight'],
   header: ['value', 'secret'],
+  replay: ['file', 'format', 'methods', 'mode', 'name', 'headers'],
   shift: ['haproxy', 'command', 'limits', 'journal'],
   haproxy: ['socket', 'address', 'backend', 'servers'],
   command: ['servers', 'pool', 'get_weight', 'set_weight'],

@@ -47,7 +47,13 @@ export interface GenerateTrafficSpec {
   kind: 'generate';
   /** Origin of the target: scheme://host[:port], no path. */
   target: string;
+  /**
+   * The weighted mix. Names are unique among written requests; replayed requests (`replay`) all
+   * share the replay's name, and the generator records requests of one name together.
+   */
   requests: RequestSpec[];
+  /** Set when the mix comes from an access log (`traffic.replay`). */
+  replay?: ReplaySpec;
   arrival: 'poisson' | 'uniform';
   /** Past this many requests in flight a send is dropped and counted as a `dropped` error. */
   maxInFlight: number;
@@ -168,4 +174,36 @@ export interface GateSpec {
   maxRegression?: number;
   /** Allowed latency increase at a shared load (fraction). */
   maxLatencyRegression?: number;
+}
+
+/** Access-log formats `traffic.replay.format` reads (workload/replay/log-formats.ts). */
+export type ReplayLogFormat = 'combined' | 'haproxy' | 'jsonl';
+
+/**
+ * `traffic.replay`: the request mix built from an access log. Its distinct requests are the
+ * generator's `requests` (weight = how often the log has each, most frequent first), all under one
+ * name (`name`), so stats stay one histogram however many paths the log has. This keeps what the
+ * log held, for `plan`, `validate` and the run's warnings.
+ */
+export interface ReplaySpec {
+  /** The log's path as shown in messages (relative to the working directory when it was given relative). */
+  file: string;
+  format: ReplayLogFormat;
+  /** Played as a weighted mix at the step's rate (recorded-order playback is not supported yet). */
+  mode: 'mix';
+  /** Methods replayed; other requests in the log are left out (counted in `excluded`). */
+  methods: string[];
+  /** The request name every replayed request is recorded under (`p99{replay}`). */
+  name: string;
+  /** Non-blank lines read. */
+  lines: number;
+  /** Lines that record no request; the first of them, for the message. */
+  skipped: number;
+  firstSkipped?: { line: number; text: string; why: string };
+  /** Requests left out by method, per method. */
+  excluded: Record<string, number>;
+  /** Requests kept (the mix's total weight). */
+  requests: number;
+  /** Distinct (method, path+query) in the mix. */
+  distinct: number;
 }

@@ -10,7 +10,7 @@ import { Pool } from 'undici';
 import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
 import { classifyError, errorStatusTable } from './classify.js';
 import { InFlightRequest as Req, TIMEOUT_ERR, type RequestSink } from './in-flight-request.js';
-import { createMix, type Mix } from './mix.js';
+import { createMix, requestNames, type Mix } from './mix.js';
 import { mulberry32, Pacer } from './schedule.js';
 import { Http1Pool } from './http1-pool.js';
 import { Ring } from './ring.js';
@@ -102,6 +102,9 @@ interface RunningStep {
 export class Engine implements RequestSink {
   private readonly transport: Transport;
   private readonly mix: Mix;
+  /** Request index → the index of its name in the recorder (requests sharing a name share stats). */
+  private readonly nameOf: Uint32Array;
+  private readonly nameCount: number;
   private readonly errorStatus: Uint8Array;
   private readonly timeoutMs: number;
   private readonly arrival: 'uniform' | 'poisson';
@@ -122,6 +125,9 @@ export class Engine implements RequestSink {
         ? undiciTransport(spec, connections)
         : new Http1Pool(spec.target, spec.requests, { connections, rejectUnauthorized: !spec.insecure });
     this.mix = createMix(spec.requests);
+    const { names, nameOf } = requestNames(spec.requests);
+    this.nameOf = nameOf;
+    this.nameCount = names.length;
     this.errorStatus = errorStatusTable(spec.errorStatuses);
     this.eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
     this.ticker = createTicker(this.tick, spec.preciseTicks !== false);
@@ -134,7 +140,7 @@ export class Engine implements RequestSink {
     return new Promise((resolve) => {
       const start = p.startAt - performance.timeOrigin;
       this.rand = mulberry32(p.seed ^ 0x5bd1e995);
-      const rec = new StepRecorder(this.mix.size, p.tailThresholdsMs);
+      const rec = new StepRecorder(this.nameCount, p.tailThresholdsMs);
       rec.batches.window(start + p.warmupMs, p.durationMs - p.warmupMs);
       this.step = {
         p,
@@ -236,7 +242,7 @@ export class Engine implements RequestSink {
     const judged = at >= s.p.warmupMs;
     const name = this.mix.size === 1 ? 0 : this.mix.pick(this.rand());
     if (this.inFlight >= s.p.maxInFlight) {
-      s.rec.drop(judged, name, s.start + at);
+      s.rec.drop(judged, this.nameOf[name]!, s.start + at);
       return;
     }
     const intended = s.start + at;
@@ -269,7 +275,7 @@ export class Engine implements RequestSink {
     const st = r.status;
     r.rec.response(
       r.judged,
-      r.name,
+      this.nameOf[r.name]!,
       st,
       this.errorStatus[st < 1000 ? st : 0] === 1,
       r.bytes,
@@ -285,7 +291,7 @@ export class Engine implements RequestSink {
     this.inFlight--;
     const now = performance.now();
     const cls = err === TIMEOUT_ERR ? CLS_TIMEOUT : ERR_INDEX[classifyError(err)];
-    r.rec.failure(r.judged, r.name, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.wireAt) * 1000), r.intended);
+    r.rec.failure(r.judged, this.nameOf[r.name]!, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.wireAt) * 1000), r.intended);
   }
 
   private finishStep(s: RunningStep): void {

@@ -1,0 +1,148 @@
+// An access log on disk → the distinct requests it records with their counts (the replay mix).
+// Read in 1 MiB chunks, synchronously (it runs once, while the scenario loads): memory grows with
+// the number of DISTINCT requests, not with the file's length — a 10 GB log of 50k distinct paths
+// needs what 50k keys need.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { PARSERS, type LogFormat } from './log-formats.js';
+
+export interface ReplayEntry {
+  method: string;
+  /** Path and query, as sent (plain ASCII, see request-target.ts). */
+  target: string;
+  count: number;
+}
+
+export interface ReplayLog {
+  file: string;
+  format: LogFormat;
+  /** Non-blank lines read (blank lines are ignored). */
+  lines: number;
+  /** Lines that record no request (see log-formats.ts). */
+  skipped: number;
+  firstSkipped?: { line: number; text: string; why: string };
+  /** Requests left out because of their method (traffic.replay.methods), by method. */
+  excluded: Record<string, number>;
+  /** Requests kept: the sum of the entries' counts. */
+  requests: number;
+  /** Distinct (method, target), most frequent first (ties in order of first appearance). */
+  entries: ReplayEntry[];
+}
+
+export interface LogProblem {
+  /** Where in the log (1-based); absent for a problem with the file as a whole. */
+  line?: number;
+  col?: number;
+  message: string;
+}
+
+export type ReadLogResult = { ok: true; log: ReplayLog } | { ok: false; problems: LogProblem[] };
+
+const CHUNK = 1 << 20;
+/** Malformed JSON lines listed before the rest are only counted. */
+const MAX_LISTED = 5;
+const SAMPLE_CHARS = 80;
+
+export function readReplayLog(file: string, format: LogFormat, methods: ReadonlySet<string>): ReadLogResult {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    return { ok: false, problems: [{ message: `cannot read access log ${file}: ${ioReason(e)}` }] };
+  }
+  const parse = PARSERS[format];
+  const counts = new Map<string, number>();
+  const excluded: Record<string, number> = {};
+  const problems: LogProblem[] = [];
+  let malformed = 0;
+  let lines = 0;
+  let skipped = 0;
+  let requests = 0;
+  let firstSkipped: ReplayLog['firstSkipped'];
+  let lineNo = 0;
+  const onLine = (raw: string) => {
+    lineNo++;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') return;
+    lines++;
+    const r = parse(line);
+    if (r.kind === 'request') {
+      if (!methods.has(r.method)) {
+        excluded[r.method] = (excluded[r.method] ?? 0) + 1;
+        return;
+      }
+      requests++;
+      const key = `${r.method} ${r.target}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    } else if (r.kind === 'skip') {
+      skipped++;
+      firstSkipped ??= { line: lineNo, text: sample(line), why: r.why };
+    } else {
+      if (++malformed <= MAX_LISTED) problems.push({ line: lineNo, col: r.col, message: r.message });
+    }
+  };
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    const dec = new StringDecoder('utf8');
+    let carry = '';
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      const text = carry + dec.write(buf.subarray(0, n));
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        onLine(text.slice(start, nl));
+        start = nl + 1;
+      }
+      carry = text.slice(start);
+    }
+    carry += dec.end();
+    if (carry !== '') onLine(carry);
+  } catch (e) {
+    return { ok: false, problems: [{ message: `cannot read access log ${file}: ${ioReason(e)}` }] };
+  } finally {
+    closeSync(fd);
+  }
+  if (malformed > MAX_LISTED) problems.push({ line: problems[MAX_LISTED - 1]!.line!, message: `… and ${malformed - MAX_LISTED} more lines that are not JSON objects` });
+  if (problems.length > 0) return { ok: false, problems };
+  if (requests === 0) return { ok: false, problems: [{ message: noRequestMessage(file, format, lines, skipped, firstSkipped, excluded, methods) }] };
+
+  const entries: ReplayEntry[] = [];
+  for (const [key, count] of counts) {
+    const sp = key.indexOf(' ');
+    entries.push({ method: key.slice(0, sp), target: key.slice(sp + 1), count });
+  }
+  entries.sort((a, b) => b.count - a.count); // stable: ties keep first appearance
+  const log: ReplayLog = { file, format, lines, skipped, excluded, requests, entries };
+  if (firstSkipped) log.firstSkipped = firstSkipped;
+  return { ok: true, log };
+}
+
+function noRequestMessage(
+  file: string,
+  format: LogFormat,
+  lines: number,
+  skipped: number,
+  first: ReplayLog['firstSkipped'],
+  excluded: Record<string, number>,
+  methods: ReadonlySet<string>,
+): string {
+  if (lines === 0) return `access log ${file} is empty: nothing to replay`;
+  const ex = Object.entries(excluded);
+  if (ex.length > 0) {
+    const found = ex.map(([m, n]) => `${m} ${n.toLocaleString('en-US')}`).join(', ');
+    return `access log ${file} has no ${[...methods].join('/')} request to replay (found ${found}); traffic.replay.methods chooses the methods replayed`;
+  }
+  const where = first ? ` (line ${first.line}: ${first.why}: ${JSON.stringify(first.text)})` : '';
+  return `access log ${file} has no usable line: all ${lines.toLocaleString('en-US')} ${lines === 1 ? 'line was' : 'lines were'} skipped${where}; is it in ${format} format?`;
+}
+
+function sample(line: string): string {
+  const one = line.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return one.length > SAMPLE_CHARS ? one.slice(0, SAMPLE_CHARS) + '…' : one;
+}
+
+function ioReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
+}
