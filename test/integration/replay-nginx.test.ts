@@ -113,12 +113,25 @@ describe('access-log replay against nginx', () => {
 
   it('one step reproduces every ≥ 1% path within 1 pp, as nginx logged it', async () => {
     const report = join(dir, 'report.json');
+    const before = nginx.accessLog().length;
     const c = spawnCli(['run', join(dir, 'replay.yaml'), '--json', report], { deadlineMs: 100_000 });
     const { code } = await c.exited;
     // The verdict depends on two shared cores; what is checked is what nginx received.
     expect([0, 5, 8].includes(code ?? -1), `${code}\n${c.stdout()}\n${c.stderr()}`).toBe(true);
     const result = JSON.parse(readFileSync(report, 'utf8'));
     expect(result.steps.length).toBeGreaterThanOrEqual(1);
+    expect(result.scenario.replay).toEqual({
+      file: logFile,
+      format: 'combined',
+      methods: ['GET', 'HEAD'],
+      name: 'replay',
+      lines: USABLE + POSTS + JUNK,
+      skipped: JUNK,
+      requests: USABLE,
+      distinct: HEAD.length + TAIL_PATHS,
+    });
+    // One name for every replayed request: one set of per-request stats, not one per path.
+    expect(result.steps[0].byRequest.map((b: { name: string }) => b.name)).toEqual(['replay']);
     // Skipped lines and methods left out are in the run's record, credentials masked.
     expect(result.warnings.join('\n')).toContain(`access.log: ${JUNK} of ${(USABLE + POSTS + JUNK).toLocaleString('en-US')} lines skipped (first at line 18:`);
     expect(result.warnings.join('\n')).toContain('sig=***');
@@ -126,7 +139,7 @@ describe('access-log replay against nginx', () => {
     expect(c.stdout() + c.stderr()).not.toContain('LEAKED-SIG');
 
     const seen = new Map<string, number>();
-    for (const l of nginx.accessLog()) seen.set(l, (seen.get(l) ?? 0) + 1);
+    for (const l of nginx.accessLog().slice(before)) seen.set(l, (seen.get(l) ?? 0) + 1);
     const n = [...seen.values()].reduce((a, b) => a + b, 0);
     expect(n).toBeGreaterThan(20_000);
     expect(seen.has('POST /api/cart')).toBe(false);
@@ -145,5 +158,18 @@ describe('access-log replay against nginx', () => {
     const tail = [...seen].filter(([k]) => k.startsWith('GET /item/'));
     expect(Math.abs(tail.reduce((a, [, c]) => a + c, 0) / n - (TAIL_PATHS * 3) / USABLE)).toBeLessThanOrEqual(0.01);
     expect(tail.length).toBeGreaterThan(TAIL_PATHS * 0.97);
+  });
+
+  it('the undici client replays the same requests (a short step)', async () => {
+    const before = nginx.accessLog().length;
+    const c = spawnCli(['run', join(dir, 'replay.yaml'), '--set', 'traffic.client=undici', '--set', 'traffic.workers=1', '--set', 'load.start=500', '--set', 'load.max=500', '--set', 'load.step_duration=3s', '--json', join(dir, 'undici.json')], { deadlineMs: 60_000 });
+    const { code } = await c.exited;
+    expect([0, 5, 8].includes(code ?? -1), `${code}\n${c.stdout()}\n${c.stderr()}`).toBe(true);
+    const lines = nginx.accessLog().slice(before);
+    expect(lines.length).toBeGreaterThan(1000);
+    const known = new Set([...HEAD.map(([m, t]) => `${m} ${t}`), ...Array.from({ length: TAIL_PATHS }, (_, p) => `GET /item/${p}?ref=tail`)]);
+    expect(lines.filter((l) => !known.has(l))).toEqual([]);
+    expect(lines).toContain('GET /api/cart?token=SECRET-T0K3N-42&id=7');
+    expect(lines).toContain('HEAD /health');
   });
 });
