@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPlan } from '../../src/cli/commands/plan.js';
 import { ScenarioError } from '../../src/errors.js';
@@ -76,6 +77,22 @@ describe('readReplayLog', () => {
     writeFileSync(join(dir, 'crlf.log'), `${line('GET', '/x')}\r\n${line('GET', '/y')}`);
     const r = readReplayLog(join(dir, 'crlf.log'), 'combined', new Set(['GET']));
     expect(r.ok && r.log.entries.map((e) => e.target)).toEqual(['/x', '/y']);
+  });
+
+  it('an overlong line is skipped unread, across chunks or within one', () => {
+    const long = 'x'.repeat(3 * 1024 * 1024); // 3 MiB: spans read chunks
+    writeFileSync(join(dir, 'long.log'), `${line('GET', '/a')}\n${long}\n${line('GET', '/b')}\n${'y'.repeat(70_000)}\n${line('GET', '/c')}\n${long}`);
+    const r = readReplayLog(join(dir, 'long.log'), 'combined', new Set(['GET']));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.log).toMatchObject({ lines: 6, skipped: 3, requests: 3, firstSkipped: { line: 2, why: 'longer than 64 KiB' } });
+    expect(r.log.entries.map((e) => e.target)).toEqual(['/a', '/b', '/c']);
+  });
+
+  it('a gzip-compressed log says so', () => {
+    writeFileSync(join(dir, 'gz.log'), gzipSync(line('GET', '/a')));
+    const r = readReplayLog(join(dir, 'gz.log'), 'combined', new Set(['GET']));
+    expect(r).toEqual({ ok: false, problems: [{ message: `access log ${join(dir, 'gz.log')} is gzip-compressed; decompress it first (zcat ${join(dir, 'gz.log')} > access.log)` }] });
   });
 
   it('a log larger than one read chunk (lines cut across chunks)', () => {

@@ -42,6 +42,7 @@ const CHUNK = 1 << 20;
 /** Malformed JSON lines listed before the rest are only counted. */
 const MAX_LISTED = 5;
 const SAMPLE_CHARS = 80;
+const MAX_LINE = 64 * 1024;
 
 export function readReplayLog(file: string, format: LogFormat, methods: ReadonlySet<string>): ReadLogResult {
   let fd: number;
@@ -81,23 +82,41 @@ export function readReplayLog(file: string, format: LogFormat, methods: Readonly
       if (++malformed <= MAX_LISTED) problems.push({ line: lineNo, col: r.col, message: r.message });
     }
   };
+  // A line longer than this is no access-log line (a binary file, a dump): skipped unread, so a
+  // file without line breaks cannot fill the memory.
+  let overlong = false;
+  const skipOverlong = () => {
+    lineNo++;
+    lines++;
+    skipped++;
+    firstSkipped ??= { line: lineNo, text: '', why: `longer than ${MAX_LINE / 1024} KiB` };
+    overlong = false;
+  };
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
+    const n0 = readSync(fd, buf, 0, CHUNK, null);
+    if (n0 >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+      return { ok: false, problems: [{ message: `access log ${file} is gzip-compressed; decompress it first (zcat ${file} > access.log)` }] };
+    }
     const dec = new StringDecoder('utf8');
     let carry = '';
-    for (;;) {
-      const n = readSync(fd, buf, 0, CHUNK, null);
-      if (n === 0) break;
+    for (let n = n0; n > 0; n = readSync(fd, buf, 0, CHUNK, null)) {
       const text = carry + dec.write(buf.subarray(0, n));
       let start = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        onLine(text.slice(start, nl));
+        if (overlong || nl - start > MAX_LINE) skipOverlong();
+        else onLine(text.slice(start, nl));
         start = nl + 1;
       }
       carry = text.slice(start);
+      if (carry.length > MAX_LINE) {
+        overlong = true;
+        carry = '';
+      }
     }
     carry += dec.end();
-    if (carry !== '') onLine(carry);
+    if (overlong) skipOverlong();
+    else if (carry !== '') onLine(carry);
   } catch (e) {
     return { ok: false, problems: [{ message: `cannot read access log ${file}: ${ioReason(e)}` }] };
   } finally {
