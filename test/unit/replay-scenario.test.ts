@@ -116,6 +116,16 @@ describe('traffic.replay in a scenario', () => {
     expect(t.replay).toMatchObject({ file: join(dir, 'shop.log'), format: 'combined', mode: 'mix', methods: ['GET', 'HEAD'], name: 'replay', lines: 4, skipped: 0, requests: 3, distinct: 2, excluded: { DELETE: 1 } });
   });
 
+  it.each([
+    ['haproxy', ['Feb  6 12:14:14 lb haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] fe be/s1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 "GET /h?x=1 HTTP/1.1"', 'Feb  6 12:14:15 lb haproxy[14389]: Proxy fe started.']],
+    ['jsonl', ['{"time":"2025-10-10T13:55:36Z","method":"GET","uri":"/h","args":"x=1","status":200}', '{"msg":"reloaded"}']],
+  ])('format %s through the scenario', (format, lines) => {
+    write(`f.${format}`, lines);
+    const t = load(`{ file: f.${format}, format: ${format} }`).traffic as GenerateTrafficSpec;
+    expect(t.requests.map((r) => `${r.method} ${r.path} ${r.weight}`)).toEqual(['GET /h?x=1 1']);
+    expect(t.replay).toMatchObject({ lines: 2, skipped: 1, firstSkipped: { line: 2 } });
+  });
+
   it('methods, name and headers; p99{name} is a known request', () => {
     write('m.log', [line('GET', '/a'), line('post', '/lower'), line('POST', '/b')]);
     const s = load('{ file: m.log, format: combined, methods: [get, post], name: prod, headers: { host: shop.example.com } }', '');

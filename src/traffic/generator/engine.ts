@@ -240,6 +240,7 @@ export class Engine implements RequestSink {
   /** `at`: the request's slot (its intended send time), ms from the step's start. */
   private send(s: RunningStep, at: number, now: number): void {
     const judged = at >= s.p.warmupMs;
+    // The request's index in the mix (what the clients send); its stats go to nameOf[index].
     const name = this.mix.size === 1 ? 0 : this.mix.pick(this.rand());
     if (this.inFlight >= s.p.maxInFlight) {
       s.rec.drop(judged, this.nameOf[name]!, s.start + at);
