@@ -1,6 +1,7 @@
 // `traffic.replay: { file, format, methods, mode, name, headers }` → the request mix of an access
-// log (workload/replay/), read while the scenario loads so a missing file, a malformed JSON line
-// (file:line:col in the log) or a log with no usable line is reported with every other problem.
+// log (workload/replay/), and with `mode: ordered` its timed sequence, read while the scenario loads
+// so a missing file, a malformed JSON line (file:line:col in the log) or a log with no usable line
+// is reported with every other problem.
 import { isAbsolute, join, dirname } from 'node:path';
 import { isScalar, isSeq } from 'yaml';
 import { didYouMean } from './did-you-mean.js';
@@ -47,15 +48,19 @@ export function readReplay(r: Reader, traffic: MapView, readHeaders: ReadHeaders
   }
   if (format === undefined) ok = false;
 
+  let mode: ReplaySpec['mode'] = 'mix';
   if (m.has('mode')) {
-    const v = r.text(m.get('mode'), m.p('mode'), 'mix', false);
-    if (v === 'ordered') {
-      r.reportAt(m.get('mode'), m.p('mode'), "mode 'ordered' (the log's own order and timing) is not supported yet; 'mix' replays its requests as a weighted mix at each step's rate");
+    const v = r.text(m.get('mode'), m.p('mode'), 'mix or ordered', false);
+    if (v === 'mix' || v === 'ordered') mode = v;
+    else {
+      if (v !== undefined) r.reportAt(m.get('mode'), m.p('mode'), `expected mix or ordered, found '${v}'${didYouMean(v, ['mix', 'ordered'])}`);
       ok = false;
-    } else if (v !== undefined && v !== 'mix') {
-      r.reportAt(m.get('mode'), m.p('mode'), `expected mix, found '${v}'${didYouMean(v, ['mix', 'ordered'])}`);
-      ok = false;
-    } else if (v === undefined) ok = false;
+    }
+  }
+  if (mode === 'ordered' && traffic.has('arrival')) {
+    // The log's own times are the schedule: a Poisson or uniform process would replace them.
+    r.report(traffic.p('arrival'), "not used with traffic.replay.mode: ordered: the log's own times (scaled to each step's rate) are the schedule", traffic.keyOffset('arrival'));
+    ok = false;
   }
 
   let methods: string[] = [...DEFAULT_REPLAY_METHODS];
@@ -101,7 +106,7 @@ export function readReplay(r: Reader, traffic: MapView, readHeaders: ReadHeaders
   if (!ok || file === undefined || format === undefined) return undefined;
   // Relative to the scenario file: the scenario and its log travel together.
   const shown = isAbsolute(file) ? file : join(dirname(r.file), file);
-  const res = readReplayLog(shown, format, new Set(methods));
+  const res = readReplayLog(shown, format, new Set(methods), mode === 'ordered');
   if (!res.ok) {
     for (const p of res.problems) {
       if (p.line === undefined) r.reportAt(m.get('file'), m.p('file'), p.message);
@@ -113,7 +118,7 @@ export function readReplay(r: Reader, traffic: MapView, readHeaders: ReadHeaders
   const spec: ReplaySpec = {
     file: shown,
     format,
-    mode: 'mix',
+    mode,
     methods,
     name,
     lines: log.lines,
@@ -123,6 +128,7 @@ export function readReplay(r: Reader, traffic: MapView, readHeaders: ReadHeaders
     distinct: log.entries.length,
   };
   if (log.firstSkipped) spec.firstSkipped = log.firstSkipped;
+  if (log.trace) spec.trace = log.trace;
   // One headers object for all: thousands of requests, one set of headers.
   const requests: RequestSpec[] = log.entries.map((e) => ({ name, method: e.method, path: e.target, headers, weight: e.count }));
   return { spec, requests };

@@ -189,8 +189,12 @@ export interface ReplaySpec {
   /** The log's path as shown in messages (relative to the working directory when it was given relative). */
   file: string;
   format: ReplayLogFormat;
-  /** Played as a weighted mix at the step's rate (recorded-order playback is not supported yet). */
-  mode: 'mix';
+  /**
+   * `mix`: a weighted mix at the step's rate, with the scenario's arrival process. `ordered`: the
+   * log's requests in their recorded order at their recorded times, time-scaled so the log's mean
+   * rate becomes the step's rate (its bursts and lulls kept), looping when it runs out.
+   */
+  mode: 'mix' | 'ordered';
   /** Methods replayed; other requests in the log are left out (counted in `excluded`). */
   methods: string[];
   /** The request name every replayed request is recorded under (`p99{replay}`). */
@@ -206,4 +210,22 @@ export interface ReplaySpec {
   requests: number;
   /** Distinct (method, path+query) in the mix. */
   distinct: number;
+  /** `mode: ordered`: the log as a timed sequence. */
+  trace?: ReplayTrace;
+}
+
+/**
+ * A log's requests in recorded time order: entry i sends request `index[i]` (an index into the
+ * spec's `requests`) at `atMs[i]` ms of log time from the first. Requests logged within one tick of
+ * the log's clock (1 s in nginx's `$time_local`) are spread evenly over it, in log order.
+ */
+export interface ReplayTrace {
+  index: Uint32Array;
+  atMs: Float64Array;
+  /** Log time of one loop: first to last entry plus one tick of the log's clock; > 0. */
+  spanMs: number;
+  /** The log's own mean rate: entries per second of span. */
+  recordedRps: number;
+  /** The log clock's tick (ms): 1000 for whole seconds, 1 for milliseconds. */
+  resolutionMs: number;
 }

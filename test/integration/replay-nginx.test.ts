@@ -17,6 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, spawnCli } from '../helpers/cli-process.js';
+import { loadScenario } from '../../src/scenario/load-scenario.js';
+import type { GenerateTrafficSpec } from '../../src/scenario/scenario.js';
+import { createGenerator } from '../../src/traffic/generator/generator.js';
 import { startNginx, type NginxServer } from '../helpers/nginx-server.js';
 
 /** Head of the distribution: [method, target, lines]; 12,000 usable lines in all. */
@@ -175,5 +178,47 @@ describe('access-log replay against nginx', () => {
     expect(lines.filter((l) => !known.has(l))).toEqual([]);
     expect(lines).toContain('GET /api/cart?token=SECRET-T0K3N-42&id=7');
     expect(lines).toContain('HEAD /health');
+  });
+});
+
+// mode: ordered — a 4,000-line log of 40 s (100 requests a second, nginx's whole-second times): its
+// first 20 s are /a?i=0…9, its last 20 s /b?i=0…9. Played at 400 rps by two threads for 10 s, the
+// scaled schedule is deterministic: exactly one pass, each entry once, in the log's order, so nginx
+// must see exactly 200 of each request, the /a's before the /b's (responses finish on several
+// connections, so only the boundary may interleave).
+describe('ordered replay against nginx', () => {
+  it('plays the log once per pass, in recorded order, time-scaled to the step rate', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const t = `10/Oct/2025:13:00:${String(Math.floor(i / 100)).padStart(2, '0')} +0000`;
+      lines.push(`10.0.0.${i % 7} - - [${t}] "GET /${i < 2000 ? 'a' : 'b'}?i=${i % 10} HTTP/1.1" 200 1 "-" "x"`);
+    }
+    writeFileSync(join(dir, 'ordered.log'), lines.join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'ordered.yaml'),
+      `name: ordered\ntarget: ${nginx.url}\ntraffic:\n  replay: { file: ordered.log, format: combined, mode: ordered }\n  workers: 2\nload: { start: 400, step: 100, max: 400, step_duration: 10s, warmup: 0s }\nslo: [p99 < 1s]\n`,
+    );
+    const s = await loadScenario(join(dir, 'ordered.yaml'));
+    const spec = s.traffic as GenerateTrafficSpec;
+    expect(spec.replay?.trace).toMatchObject({ spanMs: 40_000, recordedRps: 100, resolutionMs: 1000 });
+    const before = nginx.accessLog().length;
+    const g = createGenerator(spec);
+    try {
+      const st = await g.runStep({ index: 0, level: 400, durationMs: 10_000, warmupMs: 0, signal: new AbortController().signal });
+      expect(st.sent + st.generator.dropped).toBe(4000);
+      expect(st.generator.workers).toBe(2);
+    } finally {
+      await g.close();
+    }
+    const seen = nginx.accessLog().slice(before);
+    expect(seen).toHaveLength(4000);
+    const counts = new Map<string, number>();
+    for (const l of seen) counts.set(l, (counts.get(l) ?? 0) + 1);
+    expect(Object.fromEntries(counts)).toEqual(Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`GET /${k < 10 ? 'a' : 'b'}?i=${k % 10}`, 200])));
+    // Order: all /a before all /b, but for responses that crossed near the boundary.
+    const firstB = seen.findIndex((l) => l.startsWith('GET /b'));
+    const lastA = seen.length - 1 - [...seen].reverse().findIndex((l) => l.startsWith('GET /a'));
+    expect(firstB).toBeGreaterThan(1950);
+    expect(lastA).toBeLessThan(2050);
   });
 });

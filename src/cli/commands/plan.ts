@@ -28,7 +28,7 @@ export function renderPlan(scenario: Scenario): string[] {
   const refine = maxRefineSteps(l);
   const lines = [
     `scenario: ${scenario.name} → ${describeTarget(scenario)} (${scenario.traffic.kind})`,
-    ...(scenario.traffic.kind === 'generate' && scenario.traffic.replay ? describeReplay(scenario.traffic.replay, scenario.traffic.requests) : []),
+    ...(scenario.traffic.kind === 'generate' && scenario.traffic.replay ? describeReplay(scenario.traffic.replay, scenario.traffic.requests, 10, ramp[0]) : []),
     `ramp (${ramp.length} steps, ${l.factor !== undefined ? `×${l.factor}` : `+${l.step}`} from ${l.start} to ${l.max}${unit}):`,
   ];
   const width = Math.max(...ramp.map((level) => `${level}${unit}`.length));

@@ -14,6 +14,8 @@ import { createMix, requestNames, type Mix } from './mix.js';
 import { mulberry32, Pacer } from './schedule.js';
 import { Http1Pool } from './http1-pool.js';
 import { Ring } from './ring.js';
+import { TracePacer } from '../../workload/replay/trace-pacer.js';
+import type { ReplayTrace } from '../../scenario/scenario.js';
 import { createTicker, type Ticker } from './ticker.js';
 import { ERR_INDEX, StepRecorder } from './step-recorder.js';
 
@@ -33,6 +35,9 @@ export interface EngineStep {
   progressEveryMs: number;
   /** SLO latency thresholds (ms) whose exceedances are counted per slice of the judged window (batches.ts). */
   tailThresholdsMs?: number[];
+  /** This engine's thread among `threads` (an ordered replay plays every threads-th entry from `thread`). */
+  thread?: number;
+  threads?: number;
 }
 
 /** Where the engine sends a request; each calls exactly one of r.onComplete / r.onError per request it writes. */
@@ -89,7 +94,10 @@ interface RunningStep {
   rec: StepRecorder;
   /** Local (this thread's performance.now()) start. */
   start: number;
-  pacer: Pacer;
+  /** The arrival schedule: Poisson or uniform, or the replayed log's own times. */
+  pacer: { nextAt: number; advance(): void };
+  /** `traffic.replay.mode: ordered`: the same object as `pacer`, which also says which request is next. */
+  trace: TracePacer | null;
   stopped: boolean;
   sendingDone: boolean;
   drainDeadline: number;
@@ -105,6 +113,7 @@ export class Engine implements RequestSink {
   /** Request index → the index of its name in the recorder (requests sharing a name share stats). */
   private readonly nameOf: Uint32Array;
   private readonly nameCount: number;
+  private readonly replayTrace: ReplayTrace | undefined;
   private readonly errorStatus: Uint8Array;
   private readonly timeoutMs: number;
   private readonly arrival: 'uniform' | 'poisson';
@@ -128,6 +137,7 @@ export class Engine implements RequestSink {
     const { names, nameOf } = requestNames(spec.requests);
     this.nameOf = nameOf;
     this.nameCount = names.length;
+    this.replayTrace = spec.replay?.trace;
     this.errorStatus = errorStatusTable(spec.errorStatuses);
     this.eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
     this.ticker = createTicker(this.tick, spec.preciseTicks !== false);
@@ -142,11 +152,14 @@ export class Engine implements RequestSink {
       this.rand = mulberry32(p.seed ^ 0x5bd1e995);
       const rec = new StepRecorder(this.nameCount, p.tailThresholdsMs);
       rec.batches.window(start + p.warmupMs, p.durationMs - p.warmupMs);
+      const threads = p.threads ?? 1;
+      const trace = this.replayTrace ? new TracePacer(this.replayTrace, p.rate * threads, p.thread ?? 0, threads) : null;
       this.step = {
         p,
         rec,
         start,
-        pacer: new Pacer(this.arrival, p.rate, p.phase, p.seed),
+        pacer: trace ?? new Pacer(this.arrival, p.rate, p.phase, p.seed),
+        trace,
         stopped: false,
         sendingDone: false,
         drainDeadline: start + p.durationMs + this.timeoutMs + 2 * MAX_TICK_MS,
@@ -241,7 +254,7 @@ export class Engine implements RequestSink {
   private send(s: RunningStep, at: number, now: number): void {
     const judged = at >= s.p.warmupMs;
     // The request's index in the mix (what the clients send); its stats go to nameOf[index].
-    const name = this.mix.size === 1 ? 0 : this.mix.pick(this.rand());
+    const name = s.trace !== null ? s.trace.request : this.mix.size === 1 ? 0 : this.mix.pick(this.rand());
     if (this.inFlight >= s.p.maxInFlight) {
       s.rec.drop(judged, this.nameOf[name]!, s.start + at);
       return;

@@ -137,6 +137,8 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
             warmupMs: step.warmupMs,
             maxInFlight: perThreadCap,
             progressEveryMs: PROGRESS_MS,
+            thread: k,
+            threads: n,
             ...(step.tailThresholdsMs ? { tailThresholdsMs: step.tailThresholdsMs } : {}),
           },
           (rec, elapsedMs, inFlight) => {

@@ -3,6 +3,7 @@
 // masks credential-like query values (report/redact.ts, rule 5) — and `topRequests` masks them
 // itself, so no caller can forget.
 import { maskQueryCredentials } from '../../report/redact.js';
+import { fmtDuration } from '../../report/terminal-format.js';
 import type { ReplaySpec, RequestSpec } from '../../scenario/scenario.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -35,11 +36,17 @@ export function topRequests(r: ReplaySpec, requests: readonly RequestSpec[], top
 }
 
 /** The plan's lines for a replay. */
-export function describeReplay(r: ReplaySpec, requests: readonly RequestSpec[], top = 10): string[] {
+export function describeReplay(r: ReplaySpec, requests: readonly RequestSpec[], top = 10, firstLevel?: number): string[] {
   const lines = [
-    `replay: ${r.file} (${r.format}, weighted mix): ${n(r.lines)} lines read, ${n(r.skipped)} skipped`,
+    `replay: ${r.file} (${r.format}, ${r.mode === 'ordered' ? 'recorded order' : 'weighted mix'}): ${n(r.lines)} lines read, ${n(r.skipped)} skipped`,
     `  ${n(r.requests)} ${r.methods.join('/')} requests, ${n(r.distinct)} distinct, all recorded as '${r.name}' (p99{${r.name}})`,
   ];
+  const t = r.trace;
+  if (t) {
+    const rate = t.recordedRps >= 10 ? t.recordedRps.toFixed(0) : t.recordedRps.toPrecision(3);
+    const speed = firstLevel !== undefined ? `; at ${firstLevel} rps it plays ${fmtSpeed(firstLevel / t.recordedRps)}, one pass every ${fmtDuration((t.spanMs * t.recordedRps) / firstLevel)}` : '';
+    lines.push(`  played in recorded order, looping: ${fmtDuration(t.spanMs)} of log at ${rate} rps (times to ${t.resolutionMs === 1 ? 'the millisecond' : 'the second, spread evenly within each'})${speed}`);
+  }
   const skipped = skippedNote(r);
   if (skipped) lines.push(`  ${skipped}`);
   const excluded = excludedNote(r);
@@ -48,6 +55,10 @@ export function describeReplay(r: ReplaySpec, requests: readonly RequestSpec[], 
   lines.push(`  top ${rows.length} by share${r.distinct > rows.length ? ` (${pct(rows.reduce((a, x) => a + x.share, 0))} of the requests)` : ''}:`);
   for (const row of rows) lines.push(`  ${pct(row.share).padStart(8)}  ${row.text}`);
   return lines;
+}
+
+function fmtSpeed(x: number): string {
+  return x >= 1 ? `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}× faster` : `${(1 / x).toFixed(1)}× slower`;
 }
 
 function pct(x: number): string {

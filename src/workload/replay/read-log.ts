@@ -4,7 +4,9 @@
 // needs what 50k keys need.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import type { ReplayTrace } from '../../scenario/scenario.js';
 import { PARSERS, type LogFormat } from './log-formats.js';
+import { buildTrace } from './trace-pacer.js';
 
 export interface ReplayEntry {
   method: string;
@@ -27,6 +29,8 @@ export interface ReplayLog {
   requests: number;
   /** Distinct (method, target), most frequent first (ties in order of first appearance). */
   entries: ReplayEntry[];
+  /** With `ordered`: every kept request in recorded time order (indexes into `entries`). */
+  trace?: ReplayTrace;
 }
 
 export interface LogProblem {
@@ -44,7 +48,8 @@ const MAX_LISTED = 5;
 const SAMPLE_CHARS = 80;
 const MAX_LINE = 64 * 1024;
 
-export function readReplayLog(file: string, format: LogFormat, methods: ReadonlySet<string>): ReadLogResult {
+/** `ordered`: also keep every request's time, in order (12 bytes a line), for `mode: ordered`. */
+export function readReplayLog(file: string, format: LogFormat, methods: ReadonlySet<string>, ordered = false): ReadLogResult {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -52,7 +57,11 @@ export function readReplayLog(file: string, format: LogFormat, methods: Readonly
     return { ok: false, problems: [{ message: `cannot read access log ${file}: ${ioReason(e)}` }] };
   }
   const parse = PARSERS[format];
-  const counts = new Map<string, number>();
+  const keyId = new Map<string, number>();
+  const counts: number[] = [];
+  const lineIds: number[] = [];
+  const lineTimes: number[] = [];
+  let resolutionMs = 1;
   const excluded: Record<string, number> = {};
   const problems: LogProblem[] = [];
   let malformed = 0;
@@ -66,7 +75,7 @@ export function readReplayLog(file: string, format: LogFormat, methods: Readonly
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return;
     lines++;
-    const r = parse(line);
+    const r = parse(line, ordered);
     if (r.kind === 'request') {
       if (!methods.has(r.method)) {
         excluded[r.method] = (excluded[r.method] ?? 0) + 1;
@@ -74,7 +83,19 @@ export function readReplayLog(file: string, format: LogFormat, methods: Readonly
       }
       requests++;
       const key = `${r.method} ${r.target}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      let id = keyId.get(key);
+      if (id === undefined) {
+        id = counts.length;
+        keyId.set(key, id);
+        counts.push(0);
+      }
+      counts[id]!++;
+      if (ordered) {
+        lineIds.push(id);
+        lineTimes.push(r.timeMs!);
+        // The coarsest clock in the file decides how finely its times can be trusted.
+        if (r.resolutionMs! > resolutionMs) resolutionMs = r.resolutionMs!;
+      }
     } else if (r.kind === 'skip') {
       skipped++;
       firstSkipped ??= { line: lineNo, text: sample(line), why: r.why };
@@ -126,14 +147,20 @@ export function readReplayLog(file: string, format: LogFormat, methods: Readonly
   if (problems.length > 0) return { ok: false, problems };
   if (requests === 0) return { ok: false, problems: [{ message: noRequestMessage(file, format, lines, skipped, firstSkipped, excluded, methods) }] };
 
-  const entries: ReplayEntry[] = [];
-  for (const [key, count] of counts) {
+  const byId: Array<ReplayEntry & { id: number }> = [];
+  for (const [key, id] of keyId) {
     const sp = key.indexOf(' ');
-    entries.push({ method: key.slice(0, sp), target: key.slice(sp + 1), count });
+    byId.push({ method: key.slice(0, sp), target: key.slice(sp + 1), count: counts[id]!, id });
   }
-  entries.sort((a, b) => b.count - a.count); // stable: ties keep first appearance
+  byId.sort((a, b) => b.count - a.count); // stable: ties keep first appearance
+  const entries: ReplayEntry[] = byId.map(({ method, target, count }) => ({ method, target, count }));
   const log: ReplayLog = { file, format, lines, skipped, excluded, requests, entries };
   if (firstSkipped) log.firstSkipped = firstSkipped;
+  if (ordered) {
+    const rank = new Uint32Array(byId.length);
+    byId.forEach((e, i) => (rank[e.id] = i));
+    log.trace = buildTrace(Uint32Array.from(lineIds, (id) => rank[id]!), lineTimes, resolutionMs);
+  }
   return { ok: true, log };
 }
 
