@@ -94,7 +94,7 @@ export function scenarioJsonSchema(): Schema {
           file: described('the access log, relative to the scenario file', { type: 'string', minLength: 1 }),
           format: described('combined (nginx/Apache), haproxy (option httplog) or jsonl (one JSON object per line)', { enum: ['combined', 'haproxy', 'jsonl'] }),
           methods: described('methods replayed; others are left out (a log has no bodies)', { type: 'array', items: { type: 'string' }, minItems: 1 }, { default: ['GET', 'HEAD'] }),
-          mode: described('mix: a weighted mix at the step\'s rate (ordered playback is not supported yet)', { enum: ['mix'] }, { default: 'mix' }),
+          mode: described('mix: a weighted mix at the step\'s rate; ordered: the log\'s own order and times, scaled to the step\'s rate', { enum: ['mix', 'ordered'] }, { default: 'mix' }),
           name: described('the request name replayed requests are recorded under, as in p99{replay}', { type: 'string', pattern: '^[^{}]+$' }, { default: 'replay' }),
           headers: described('headers added to every replayed request; a value may be { value, secret: true }', {
             type: ['object', 'null'],

@@ -167,6 +167,39 @@ describe('traffic.replay in a scenario', () => {
   });
 });
 
+describe('mode: ordered', () => {
+  const at = (sec: number, target: string) => `10.0.0.1 - - [10/Oct/2025:13:55:${String(sec).padStart(2, '0')} +0000] "GET ${target} HTTP/1.1" 200 12 "-" "x"`;
+
+  it('the trace: time order (a line logged late is put back in place), ties spread over their second', () => {
+    // Logged when they ENDED: /slow started at :00 but was written after the :01 lines.
+    write('ord.log', [at(1, '/x'), at(1, '/y'), at(0, '/slow'), at(3, '/x'), 'junk']);
+    const t = load('{ file: ord.log, format: combined, mode: ordered }').traffic as GenerateTrafficSpec;
+    const r = t.replay!;
+    expect(r.mode).toBe('ordered');
+    expect(t.requests.map((q) => q.path)).toEqual(['/x', '/y', '/slow']);
+    expect(Array.from(r.trace!.index, (i) => t.requests[i]!.path)).toEqual(['/slow', '/x', '/y', '/x']);
+    expect(Array.from(r.trace!.atMs)).toEqual([0, 1000, 1500, 3000]);
+    expect(r.trace).toMatchObject({ spanMs: 4000, recordedRps: 1, resolutionMs: 1000 });
+  });
+
+  it('plan says how it plays', () => {
+    write('ord2.log', Array.from({ length: 50 }, (_, i) => at(Math.floor(i / 10), `/p${i % 3}`)));
+    const out = renderPlan(load('{ file: ord2.log, format: combined, mode: ordered }'));
+    expect(out).toContain(`replay: ${join(dir, 'ord2.log')} (combined, recorded order): 50 lines read, 0 skipped`);
+    expect(out).toContain('  played in recorded order, looping: 5s of log at 10 rps (times to the second, spread evenly within each); at 100 rps it plays 10× faster, one pass every 0.5s');
+  });
+
+  it('jsonl lines without a time are skipped in ordered mode (and replayed in mix mode)', () => {
+    write('t.jsonl', ['{"ts":1760104536.25,"path":"/a"}', '{"path":"/no-time"}', '{"time":"2025-10-10T13:55:37.5Z","path":"/b"}']);
+    const o = load('{ file: t.jsonl, format: jsonl, mode: ordered }').traffic as GenerateTrafficSpec;
+    expect(o.replay).toMatchObject({ skipped: 1, requests: 2, firstSkipped: { line: 2, why: 'no time this format can read (mode: ordered needs one)' } });
+    expect(Array.from(o.replay!.trace!.atMs)).toEqual([0, 1250]);
+    expect(o.replay!.trace!.resolutionMs).toBe(1);
+    const m = load('{ file: t.jsonl, format: jsonl }').traffic as GenerateTrafficSpec;
+    expect(m.replay).toMatchObject({ skipped: 0, requests: 3 });
+  });
+});
+
 describe('traffic.replay problems', () => {
   it('a missing log: one line at the file key', () => {
     expect(problems('{ file: nope.log, format: combined }')).toEqual([
@@ -208,11 +241,12 @@ describe('traffic.replay problems', () => {
     expect(p[5]).toBe('worse.jsonl:5:1: … and 4 more lines that are not JSON objects');
   });
 
-  it('keys: format, mode ordered (not supported yet), methods, name, replay beside requests', () => {
+  it('keys: format, mode, arrival with ordered, methods, name, replay beside requests', () => {
     expect(problems('{ file: x.log, format: nginx }')).toEqual(["scenario.yaml:4:34: traffic.replay.format: expected combined, haproxy, jsonl, found 'nginx'"]);
     expect(problems('{ file: x.log }')).toEqual(["scenario.yaml:4:3: traffic.replay.format: missing required key 'format': the log's format: combined, haproxy, jsonl"]);
-    expect(problems('{ file: x.log, format: combined, mode: ordered }')).toEqual([
-      "scenario.yaml:4:50: traffic.replay.mode: mode 'ordered' (the log's own order and timing) is not supported yet; 'mix' replays its requests as a weighted mix at each step's rate",
+    expect(problems('{ file: x.log, format: combined, mode: orderd }')).toEqual(["scenario.yaml:4:50: traffic.replay.mode: expected mix or ordered, found 'orderd', did you mean 'ordered'?"]);
+    expect(problems('{ file: x.log, format: combined, mode: ordered }', '  arrival: uniform\n')).toEqual([
+      "scenario.yaml:5:3: traffic.arrival: not used with traffic.replay.mode: ordered: the log's own times (scaled to each step's rate) are the schedule",
     ]);
     expect(problems('{ file: x.log, format: combined, methods: [] }')).toEqual(['scenario.yaml:4:53: traffic.replay.methods: expected at least one method, e.g. [GET, HEAD]']);
     expect(problems('{ file: x.log, format: combined, name: "a{b}" }')).toEqual([

@@ -13,6 +13,12 @@
 //             as a request line (`"GET /p HTTP/1.1"`); or `request` as an object holding these keys
 //             (Caddy). A target may be absolute (`https://host/p`).
 //
+// Times (only asked for by `mode: ordered`): combined's `[10/Oct/2025:13:55:36 +0000]` (whole
+// seconds), HAProxy's accept date `[06/Feb/2009:12:14:14.655]` (ms, local time read as UTC: only
+// differences matter), JSON's `time`, `timestamp`, `@timestamp`, `ts`, `msec`, `time_iso8601`,
+// `time_local`, `start_time` or `date` (epoch s or ms, ISO 8601, or nginx's time_local). A request
+// without a readable time is skipped in ordered mode.
+//
 // A line that records no request (a TCP log line, `"-"`, a TLS handshake on a plain port, `<BADREQ>`,
 // `OPTIONS *`, a JSON object without a target) is *skipped* with a reason; only a line that is not
 // JSON at all in a JSON Lines file is an *error* (the file is not what the scenario says it is).
