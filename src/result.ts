@@ -119,6 +119,8 @@ export interface RunResult {
     replay?: {
       file: string;
       format: string;
+      /** `mix` (weighted mix) or `ordered` (recorded order, time-scaled). */
+      mode: string;
       methods: string[];
       /** The request name the replayed requests were recorded under. */
       name: string;

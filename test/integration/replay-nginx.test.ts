@@ -130,6 +130,7 @@ describe('access-log replay against nginx', () => {
     expect(result.scenario.replay).toEqual({
       file: logFile,
       format: 'combined',
+      mode: 'mix',
       methods: ['GET', 'HEAD'],
       name: 'replay',
       lines: USABLE + POSTS + JUNK,
