@@ -115,6 +115,21 @@ export interface RunResult {
       warmupMs: number;
       refine?: number;
     };
+    /** Generate mode with `traffic.replay`: the log the mix came from and what it held. */
+    replay?: {
+      file: string;
+      format: string;
+      /** `mix` (weighted mix) or `ordered` (recorded order, time-scaled). */
+      mode: string;
+      methods: string[];
+      /** The request name the replayed requests were recorded under. */
+      name: string;
+      lines: number;
+      skipped: number;
+      /** Requests in the mix (their total weight) and how many distinct ones. */
+      requests: number;
+      distinct: number;
+    };
   };
   startedAt: string;
   finishedAt: string;

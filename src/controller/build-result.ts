@@ -43,6 +43,10 @@ export function scenarioSummary(scenario: Scenario): RunResult['scenario'] {
   };
   if (scenario.file !== undefined) summary.file = scenario.file;
   if (scenario.overrides !== undefined && scenario.overrides.length > 0) summary.overrides = [...scenario.overrides];
+  const r = scenario.traffic.kind === 'generate' ? scenario.traffic.replay : undefined;
+  if (r) {
+    summary.replay = { file: r.file, format: r.format, mode: r.mode, methods: [...r.methods], name: r.name, lines: r.lines, skipped: r.skipped, requests: r.requests, distinct: r.distinct };
+  }
   return summary;
 }
 

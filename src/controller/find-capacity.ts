@@ -2,6 +2,7 @@
 // the step, repeat; then compute the capacity. It emits events and returns the RunResult; it never
 // prints and never exits. Traffic is always closed (weights put back) before it returns.
 import type { Traffic } from '../traffic/traffic.js';
+import { replayNotes } from '../workload/replay/describe-replay.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { StepStats, StepProgress } from '../metrics/step-stats.js';
 import type { Breach, SloRule } from '../slo/slo.js';
@@ -67,6 +68,8 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
     plannedSteps: worstCaseSteps(plan),
     worstCaseMs: worstCaseDurationMs(plan),
   });
+  // What a replayed log could not give (skipped lines, methods left out) belongs in the run's record.
+  if (scenario.traffic.kind === 'generate' && scenario.traffic.replay) for (const w of replayNotes(scenario.traffic.replay)) warn(w);
 
   try {
     if (external?.aborted) throw new Interrupted();

@@ -8,7 +8,10 @@
 //   2. the password part of URL userinfo (`scheme://user:PASSWORD@host`), listed or not;
 //   3. the value after a credential-carrying header name (`authorization: …`, `cookie=…`,
 //      `"x-api-key":"…"`) in free text, listed or not;
-//   4. in objects (redactDeep): the whole string value of a key that names such a header.
+//   4. in objects (redactDeep): the whole string value of a key that names such a header;
+//   5. the value of a query parameter whose name looks like a credential (`?token=…`, `&api_key=…`,
+//      `&X-Amz-Signature=…`, see CREDENTIAL_PARAM): replayed access logs carry them by the thousand,
+//      far too many to list, so they are recognised by shape. The requests sent keep the real values.
 
 /** Replaces secrets in a text with `***`. Pure; cheap when there is nothing to mask. */
 export type Redactor = (text: string) => string;
@@ -34,6 +37,26 @@ const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'<>]*:)([^\s/@"'<>]+)(@)/
 // runs to the end of the line, or to the closing quote when it was quoted.
 const HEADER_IN_TEXT =
   /((?:proxy-)?authorization|(?:set-)?cookie|x-(?:[a-z0-9]+-)*(?:api-?key|token|secret|auth)|api-?key)(["']?\s*[:=]\s*)(?:"((?:[^"\\\r\n]|\\.)*)"|'([^'\r\n]*)'|([^\r\n]+))/gi;
+
+/**
+ * Query parameter names whose values are credentials: a name ending in one of these words (any
+ * case, any prefix: `access_token`, `apiKey`, `X-Amz-Signature`, `client_secret`, `oauth`), or
+ * one of the short names. Masking a harmless value (`monkey=`) costs nothing; missing a token leaks it.
+ */
+const CREDENTIAL_PARAM_NAME = '[A-Za-z0-9_.\\-\\[\\]%]*?(?:token|key|secret|passw(?:or)?d|pwd|sig|signature|auth|authori[sz]ation|credentials?|jwt|session[_-]?id|sessid)';
+/** `?name=value` / `&name=value` / `;name=value`: the value runs to the next `&`, `#`, quote, space or `<>`. */
+const QUERY_CREDENTIAL = new RegExp(`([?&;](?:${CREDENTIAL_PARAM_NAME}|sid|pass|pw|code|otp)=)([^&#;\\s"'<>]+)`, 'gi');
+
+/** True for a query parameter name whose value is a credential (token, api_key, sig, password, …). */
+export function isCredentialParam(name: string): boolean {
+  QUERY_CREDENTIAL.lastIndex = 0;
+  return QUERY_CREDENTIAL.test(`?${name}=x`);
+}
+
+/** A request target with the values of credential-like query parameters masked (rule 5 alone). */
+export function maskQueryCredentials(text: string): string {
+  return text.includes('=') ? text.replace(QUERY_CREDENTIAL, (_m, head: string, v: string) => (v === MASK ? head + v : head + MASK)) : text;
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -73,6 +96,7 @@ export function createRedactor(secrets: readonly string[]): Redactor {
       out = out.replace(listed, MASK);
     }
     if (out.includes('://')) out = out.replace(URL_PASSWORD, `$1${MASK}$3`);
+    out = maskQueryCredentials(out);
     out = out.replace(HEADER_IN_TEXT, (_m, name: string, sep: string, dq?: string, sq?: string) => {
       if (dq !== undefined) return `${name}${sep}"${MASK}"`;
       if (sq !== undefined) return `${name}${sep}'${MASK}'`;

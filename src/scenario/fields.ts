@@ -4,11 +4,12 @@
 
 export const KEYS = {
   root: ['name', 'target', 'data', 'traffic', 'metrics', 'load', 'slo', 'abort', 'guard', 'report', 'gate'],
-  traffic: ['requests', 'request', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'client', 'shift'],
+  traffic: ['requests', 'request', 'replay', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'client', 'shift'],
   /** One feeder under `data:` (its name is the key). */
   data: ['csv', 'jsonl', 'order'],
   request: ['name', 'method', 'path', 'headers', 'body', 'weight'],
   header: ['value', 'secret'],
+  replay: ['file', 'format', 'methods', 'mode', 'name', 'headers'],
   shift: ['haproxy', 'command', 'limits', 'journal'],
   haproxy: ['socket', 'address', 'backend', 'servers'],
   command: ['servers', 'pool', 'get_weight', 'set_weight'],

@@ -88,6 +88,25 @@ export function scenarioJsonSchema(): Schema {
     {
       requests: described('weighted mix of requests (generate mode)', { type: 'array', items: ref('request'), minItems: 1 }),
       request: described('a single request (shortcut for a one-entry requests list)', ref('request')),
+      replay: described(
+        'the request mix of an access log: its GET/HEAD requests (by default) with their real frequencies, as a weighted mix at each step\'s rate',
+        object(KEYS.replay, {
+          file: described('the access log, relative to the scenario file', { type: 'string', minLength: 1 }),
+          format: described('combined (nginx/Apache), haproxy (option httplog) or jsonl (one JSON object per line)', { enum: ['combined', 'haproxy', 'jsonl'] }),
+          methods: described('methods replayed; others are left out (a log has no bodies)', { type: 'array', items: { type: 'string' }, minItems: 1 }, { default: ['GET', 'HEAD'] }),
+          mode: described('mix: a weighted mix at the step\'s rate; ordered: the log\'s own order and times, scaled to the step\'s rate', { enum: ['mix', 'ordered'] }, { default: 'mix' }),
+          name: described('the request name replayed requests are recorded under, as in p99{replay}', { type: 'string', pattern: '^[^{}]+$' }, { default: 'replay' }),
+          headers: described('headers added to every replayed request; a value may be { value, secret: true }', {
+            type: ['object', 'null'],
+            additionalProperties: {
+              anyOf: [
+                { type: ['string', 'number'] },
+                object(KEYS.header, { value: { type: ['string', 'number'] }, secret: orEnv({ type: 'boolean' }) }, ['value']),
+              ],
+            },
+          }),
+        }, ['file', 'format']),
+      ),
       arrival: described('send schedule: poisson (random gaps) or uniform (even gaps)', { enum: ['poisson', 'uniform'] }, { default: 'poisson' }),
       max_in_flight: described('past this many requests in flight a send is dropped and counted as an error', orEnv({ type: 'integer', minimum: 1 }), { default: 10000 }),
       timeout: described('request timeout', orEnv(ref('duration')), { default: '10s' }),

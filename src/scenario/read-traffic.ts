@@ -3,7 +3,8 @@
 import { isMap, isScalar, isSeq } from 'yaml';
 import { didYouMean } from './did-you-mean.js';
 import { HINTS, KEYS } from './fields.js';
-import type { GenerateTrafficSpec, RequestSpec } from './scenario.js';
+import { readReplay } from './read-replay.js';
+import type { GenerateTrafficSpec, ReplaySpec, RequestSpec } from './scenario.js';
 import { describeValue, parseDuration, parseStatusRange, parseTarget, type Parsed } from './values.js';
 import type { MapView, Reader, YNode } from './yaml-reader.js';
 import { literalText, readJsonBodyTemplate, readTemplate } from './read-template.js';
@@ -49,7 +50,19 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
   if (target === undefined) ok = false;
   if (!traffic) return undefined;
 
-  const requests = readRequests(r, traffic, names);
+  let replay: ReplaySpec | undefined;
+  let requests: RequestSpec[] | undefined;
+  if (traffic.has('replay')) {
+    for (const k of ['requests', 'request']) {
+      if (traffic.has(k)) r.report(traffic.p(k), `give either 'replay' (requests from an access log) or '${k}', not both`, traffic.keyOffset(k));
+    }
+    // The name is known before the log is read, so `p99{replay}` is checked even when the log is wrong.
+    const read = readReplay(r, traffic, readHeaders, names);
+    if (read && !traffic.has('requests') && !traffic.has('request')) {
+      replay = read.spec;
+      requests = read.requests;
+    }
+  } else requests = readRequests(r, traffic, names);
   if (!requests) ok = false;
   if (requests && auth) for (const q of requests) if (!hasHeader(q.headers, 'authorization')) q.headers.authorization = auth;
 
@@ -66,6 +79,7 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
     insecure: GENERATE_DEFAULTS.insecure,
     client: GENERATE_DEFAULTS.client,
   };
+  if (replay) spec.replay = replay;
   const set = <T>(key: string, read: () => T | undefined, assign: (v: T) => void) => {
     if (!traffic.has(key)) return;
     const v = read();
@@ -127,7 +141,9 @@ function readRequests(r: Reader, traffic: MapView, names: string[]): RequestSpec
     return undefined;
   }
   if (!hasList && !hasOne) {
-    if (!traffic.wasMisspelled('requests') && !traffic.wasMisspelled('request')) r.report(traffic.p('requests'), "missing required key 'requests': the requests to send, e.g. [{ path: / }]", traffic.anchor);
+    if (!traffic.wasMisspelled('requests') && !traffic.wasMisspelled('request') && !traffic.wasMisspelled('replay')) {
+      r.report(traffic.p('requests'), "missing required key 'requests': the requests to send, e.g. [{ path: / }] (or 'replay' to replay an access log)", traffic.anchor);
+    }
     return undefined;
   }
   let nodes: Array<{ node: YNode; path: string }>;
@@ -271,7 +287,7 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
 }
 
 /** Header values: a string, or `{ value, secret: true }` to mask it in every output. */
-function readHeaders(r: Reader, hm: MapView, out: Record<string, string>, templates: Record<string, TemplatePart[]>): boolean {
+export function readHeaders(r: Reader, hm: MapView, out: Record<string, string>, templates: Record<string, TemplatePart[]> = {}): boolean {
   let ok = true;
   for (const name of hm.keys()) {
     const path = hm.p(name);

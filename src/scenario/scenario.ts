@@ -80,7 +80,13 @@ export interface GenerateTrafficSpec {
   kind: 'generate';
   /** Origin of the target: scheme://host[:port], no path. */
   target: string;
+  /**
+   * The weighted mix. Names are unique among written requests; replayed requests (`replay`) all
+   * share the replay's name, and the generator records requests of one name together.
+   */
   requests: RequestSpec[];
+  /** Set when the mix comes from an access log (`traffic.replay`). */
+  replay?: ReplaySpec;
   arrival: 'poisson' | 'uniform';
   /** Past this many requests in flight a send is dropped and counted as a `dropped` error. */
   maxInFlight: number;
@@ -201,4 +207,58 @@ export interface GateSpec {
   maxRegression?: number;
   /** Allowed latency increase at a shared load (fraction). */
   maxLatencyRegression?: number;
+}
+
+/** Access-log formats `traffic.replay.format` reads (workload/replay/log-formats.ts). */
+export type ReplayLogFormat = 'combined' | 'haproxy' | 'jsonl';
+
+/**
+ * `traffic.replay`: the request mix built from an access log. Its distinct requests are the
+ * generator's `requests` (weight = how often the log has each, most frequent first), all under one
+ * name (`name`), so stats stay one histogram however many paths the log has. This keeps what the
+ * log held, for `plan`, `validate` and the run's warnings.
+ */
+export interface ReplaySpec {
+  /** The log's path as shown in messages (relative to the working directory when it was given relative). */
+  file: string;
+  format: ReplayLogFormat;
+  /**
+   * `mix`: a weighted mix at the step's rate, with the scenario's arrival process. `ordered`: the
+   * log's requests in their recorded order at their recorded times, time-scaled so the log's mean
+   * rate becomes the step's rate (its bursts and lulls kept), looping when it runs out.
+   */
+  mode: 'mix' | 'ordered';
+  /** Methods replayed; other requests in the log are left out (counted in `excluded`). */
+  methods: string[];
+  /** The request name every replayed request is recorded under (`p99{replay}`). */
+  name: string;
+  /** Non-blank lines read. */
+  lines: number;
+  /** Lines that record no request; the first of them, for the message. */
+  skipped: number;
+  firstSkipped?: { line: number; text: string; why: string };
+  /** Requests left out by method, per method. */
+  excluded: Record<string, number>;
+  /** Requests kept (the mix's total weight). */
+  requests: number;
+  /** Distinct (method, path+query) in the mix. */
+  distinct: number;
+  /** `mode: ordered`: the log as a timed sequence. */
+  trace?: ReplayTrace;
+}
+
+/**
+ * A log's requests in recorded time order: entry i sends request `index[i]` (an index into the
+ * spec's `requests`) at `atMs[i]` ms of log time from the first. Requests logged within one tick of
+ * the log's clock (1 s in nginx's `$time_local`) are spread evenly over it, in log order.
+ */
+export interface ReplayTrace {
+  index: Uint32Array;
+  atMs: Float64Array;
+  /** Log time of one loop: first to last entry plus one tick of the log's clock; > 0. */
+  spanMs: number;
+  /** The log's own mean rate: entries per second of span. */
+  recordedRps: number;
+  /** The log clock's tick (ms): 1000 for whole seconds, 1 for milliseconds. */
+  resolutionMs: number;
 }

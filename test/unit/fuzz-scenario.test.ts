@@ -20,12 +20,14 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 
 const env = { TARGET: 'http://127.0.0.1:1', API_TOKEN: 't' };
+/** Parsed as if written in scenarios/, so the files examples name (replay's access log) are found. */
+const AS_FILE = join(import.meta.dirname, '../../scenarios/fuzz.yaml');
 
 /** The property: a Scenario, or a ScenarioError in which every problem has a position or a path. */
 function check(text: string): void {
   let result: unknown;
   try {
-    result = parseScenario(text, 'fuzz.yaml', env);
+    result = parseScenario(text, AS_FILE, env);
   } catch (e) {
     if (!(e instanceof ScenarioError)) throw new Error(`not a ScenarioError for input:\n${text}\n---\n${(e as Error).stack}`);
     expect(e.problems.length).toBeGreaterThan(0);
@@ -108,7 +110,7 @@ function applyTree(doc: unknown, op: TreeOp): void {
 
 describe('fuzz: parseScenario never crashes', () => {
   it('the seeds are valid', () => {
-    for (const s of seeds) expect(() => parseScenario(s, 'seed.yaml', env)).not.toThrow();
+    for (const s of seeds) expect(() => parseScenario(s, AS_FILE, env)).not.toThrow();
   });
 
   it(`character-level mutations (${RUNS} runs)`, () => {

@@ -14,6 +14,7 @@ import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
 import { formatSetFlags } from '../../scenario/overrides.js';
 import { sampleRequestLines } from '../../workload/sample-requests.js';
+import { describeReplay } from '../../workload/replay/describe-replay.js';
 
 /** Ramps longer than this are folded: the first FOLD_HEAD steps, a count, the last FOLD_TAIL. */
 const FOLD_ABOVE = 12;
@@ -29,6 +30,7 @@ export function renderPlan(scenario: Scenario): string[] {
   const refine = maxRefineSteps(l);
   const lines = [
     `scenario: ${scenario.name} → ${describeTarget(scenario)} (${scenario.traffic.kind})`,
+    ...(scenario.traffic.kind === 'generate' && scenario.traffic.replay ? describeReplay(scenario.traffic.replay, scenario.traffic.requests, 10, ramp[0]) : []),
     `ramp (${ramp.length} steps, ${l.factor !== undefined ? `×${l.factor}` : `+${l.step}`} from ${l.start} to ${l.max}${unit}):`,
   ];
   const width = Math.max(...ramp.map((level) => `${level}${unit}`.length));

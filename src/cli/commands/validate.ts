@@ -12,6 +12,7 @@ import type { Scenario } from '../../scenario/scenario.js';
 import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
+import { replayNotes } from '../../workload/replay/describe-replay.js';
 import { toOverrides } from '../../scenario/load-scenario.js';
 
 export interface ValidateOptions {
@@ -45,6 +46,7 @@ export async function validateCommand(opts: ValidateOptions): Promise<number> {
       const needy = scenario.traffic.kind === 'generate' ? neediestRule(scenario.slo) : undefined;
       const tooShort = needy && stepLengthNotes({ ...scenario.load, samplesToProve: needy.samples }, needy.rule.text).tooShort;
       if (tooShort) write(redact(`note: ${file}: ${tooShort}`));
+      if (scenario.traffic.kind === 'generate' && scenario.traffic.replay) for (const n of replayNotes(scenario.traffic.replay)) write(redact(`note: ${file}: ${n}`));
     } catch (e) {
       if (e instanceof ScenarioError) problems.push(...e.problems);
       else if (e instanceof LoadtestError && opts.files.length > 1) {

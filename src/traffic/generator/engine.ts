@@ -10,10 +10,12 @@ import { Pool } from 'undici';
 import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
 import { classifyError, errorStatusTable } from './classify.js';
 import { InFlightRequest as Req, TIMEOUT_ERR, type RequestSink } from './in-flight-request.js';
-import { createMix, type Mix } from './mix.js';
+import { createMix, requestNames, type Mix } from './mix.js';
 import { mulberry32, Pacer } from './schedule.js';
 import { Http1Pool } from './http1-pool.js';
 import { Ring } from './ring.js';
+import { TracePacer } from '../../workload/replay/trace-pacer.js';
+import type { ReplayTrace } from '../../scenario/scenario.js';
 import { createTicker, type Ticker } from './ticker.js';
 import { ERR_INDEX, StepRecorder } from './step-recorder.js';
 import { createTemplateRuntime, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
@@ -36,6 +38,9 @@ export interface EngineStep {
   progressEveryMs: number;
   /** SLO latency thresholds (ms) whose exceedances are counted per slice of the judged window (batches.ts). */
   tailThresholdsMs?: number[];
+  /** This engine's thread among `threads` (an ordered replay plays every threads-th entry from `thread`). */
+  thread?: number;
+  threads?: number;
 }
 
 /** Where the engine sends a request; each calls exactly one of r.onComplete / r.onError per request it writes. */
@@ -98,7 +103,10 @@ interface RunningStep {
   rec: StepRecorder;
   /** Local (this thread's performance.now()) start. */
   start: number;
-  pacer: Pacer;
+  /** The arrival schedule: Poisson or uniform, or the replayed log's own times. */
+  pacer: { nextAt: number; advance(): void };
+  /** `traffic.replay.mode: ordered`: the same object as `pacer`, which also says which request is next. */
+  trace: TracePacer | null;
   stopped: boolean;
   sendingDone: boolean;
   drainDeadline: number;
@@ -111,6 +119,10 @@ interface RunningStep {
 export class Engine implements RequestSink {
   private readonly transport: Transport;
   private readonly mix: Mix;
+  /** Request index → the index of its name in the recorder (requests sharing a name share stats). */
+  private readonly nameOf: Uint32Array;
+  private readonly nameCount: number;
+  private readonly replayTrace: ReplayTrace | undefined;
   private readonly errorStatus: Uint8Array;
   private readonly timeoutMs: number;
   private readonly arrival: 'uniform' | 'poisson';
@@ -133,6 +145,10 @@ export class Engine implements RequestSink {
         ? undiciTransport(spec, connections, templates)
         : new Http1Pool(spec.target, spec.requests, { connections, rejectUnauthorized: !spec.insecure, templates });
     this.mix = createMix(spec.requests);
+    const { names, nameOf } = requestNames(spec.requests);
+    this.nameOf = nameOf;
+    this.nameCount = names.length;
+    this.replayTrace = spec.replay?.trace;
     this.errorStatus = errorStatusTable(spec.errorStatuses);
     this.eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
     this.ticker = createTicker(this.tick, spec.preciseTicks !== false);
@@ -145,13 +161,16 @@ export class Engine implements RequestSink {
     return new Promise((resolve) => {
       const start = p.startAt - performance.timeOrigin;
       this.rand = mulberry32(p.seed ^ 0x5bd1e995);
-      const rec = new StepRecorder(this.mix.size, p.tailThresholdsMs);
+      const rec = new StepRecorder(this.nameCount, p.tailThresholdsMs);
       rec.batches.window(start + p.warmupMs, p.durationMs - p.warmupMs);
+      const threads = p.threads ?? 1;
+      const trace = this.replayTrace ? new TracePacer(this.replayTrace, p.rate * threads, p.thread ?? 0, threads) : null;
       this.step = {
         p,
         rec,
         start,
-        pacer: new Pacer(this.arrival, p.rate, p.phase, p.seed),
+        pacer: trace ?? new Pacer(this.arrival, p.rate, p.phase, p.seed),
+        trace,
         stopped: false,
         sendingDone: false,
         drainDeadline: start + p.durationMs + this.timeoutMs + 2 * MAX_TICK_MS,
@@ -245,9 +264,10 @@ export class Engine implements RequestSink {
   /** `at`: the request's slot (its intended send time), ms from the step's start. */
   private send(s: RunningStep, at: number, now: number): void {
     const judged = at >= s.p.warmupMs;
-    const name = this.mix.size === 1 ? 0 : this.mix.pick(this.rand());
+    // The request's index in the mix (what the clients send); its stats go to nameOf[index].
+    const name = s.trace !== null ? s.trace.request : this.mix.size === 1 ? 0 : this.mix.pick(this.rand());
     if (this.inFlight >= s.p.maxInFlight) {
-      s.rec.drop(judged, name, s.start + at);
+      s.rec.drop(judged, this.nameOf[name]!, s.start + at);
       return;
     }
     const intended = s.start + at;
@@ -280,7 +300,7 @@ export class Engine implements RequestSink {
     const st = r.status;
     r.rec.response(
       r.judged,
-      r.name,
+      this.nameOf[r.name]!,
       st,
       this.errorStatus[st < 1000 ? st : 0] === 1,
       r.bytes,
@@ -296,7 +316,7 @@ export class Engine implements RequestSink {
     this.inFlight--;
     const now = performance.now();
     const cls = err === TIMEOUT_ERR ? CLS_TIMEOUT : ERR_INDEX[classifyError(err)];
-    r.rec.failure(r.judged, r.name, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.wireAt) * 1000), r.intended);
+    r.rec.failure(r.judged, this.nameOf[r.name]!, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.wireAt) * 1000), r.intended);
   }
 
   private finishStep(s: RunningStep): void {

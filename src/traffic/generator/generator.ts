@@ -10,6 +10,7 @@ import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
 import type { StepRequest, Traffic } from '../traffic.js';
 import { Engine, type EngineProgress, type EngineStep } from './engine.js';
 import { connectionNote, judgeGeneratorHealth, type HealthThresholds } from '../../analysis/generator-health.js';
+import { requestNames } from './mix.js';
 import { probeTarget } from './probe.js';
 import { splitRate } from './schedule.js';
 import { buildProgress, buildStepStats } from './stats.js';
@@ -51,7 +52,8 @@ interface Handle {
 }
 
 export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOptions = {}): GeneratorTraffic {
-  const names = spec.requests.map((r) => r.name);
+  // Requests sharing a name (a replayed log's) are recorded together.
+  const { names } = requestNames(spec.requests);
   const cores = opts.cores ?? availableParallelism();
   let main: Engine | null = null;
   const workers: WorkerEngine[] = [];
@@ -140,6 +142,8 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
             warmupMs: step.warmupMs,
             maxInFlight: perThreadCap,
             progressEveryMs: PROGRESS_MS,
+            thread: k,
+            threads: n,
             ...(step.tailThresholdsMs ? { tailThresholdsMs: step.tailThresholdsMs } : {}),
           },
           (rec, elapsedMs, inFlight) => {

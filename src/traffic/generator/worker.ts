@@ -24,6 +24,9 @@ if (parentPort) {
   const port = parentPort;
   const init = workerData as WorkerInit;
   const engine = new Engine(init.spec, init.connections, new SeqSource(init.seqCounter));
+  // The engine keeps what it built (serialized requests, the mix); the cloned spec's request list —
+  // 100k objects, ~33 MB, for a replayed log of 100k distinct paths — is not needed any more.
+  init.spec.requests = [];
   const post = (m: FromWorker) => port.postMessage(m);
   post({ type: 'ready' });
   port.on('message', (m: ToWorker) => {
