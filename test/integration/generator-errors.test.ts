@@ -187,7 +187,10 @@ describe('too few connections', () => {
       const a = await few.runStep(stepReq(100, 1000, 200));
       expect(a.generator!.peakInFlight).toBeGreaterThan(2);
       expect(a.generator!.notes?.[0]).toMatch(/^up to \d+ requests were in flight over 2 connections: .*raise traffic\.connections/);
-      expect(a.generator!.limited).toBe(false); // a note, not a limit
+      // A note, not a limit — unless the machine was so busy that sends ran over 3 ms late while
+      // requests queued: then the generator's own backlog is a limit (generator-health.ts).
+      if (a.generator!.sendLagP99Ms <= 3) expect(a.generator!.limited).toBe(false);
+      else expect(a.generator!.reasons.join(' ')).toMatch(/backlog/);
       // The wait is in corrected latency only: from the write, each request took ~100 ms.
       expect(a.latencyMs.p50).toBeGreaterThan(a.latencyUncorrectedMs!.p50 + 50);
       const b = await many.runStep(stepReq(100, 1000, 200));

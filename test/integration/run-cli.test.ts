@@ -188,9 +188,15 @@ slo: [mean < 250ms]
       const run = spawnCli(['run', file, '--json', join(dir, 'few.json')], { deadlineMs: 60_000 });
       await run.exited;
       const r = report(join(dir, 'few.json'));
-      // 10 rps passes (or, a tiny step, is undecided and re-run); 30 rps fails.
+      // 10 rps passes (or, a tiny step, is undecided and re-run); 30 rps fails — or, on a busy
+      // machine whose sends ran over 3 ms late while requests queued for the 2 connections, is
+      // inconclusive naming the generator's backlog (generator-health.ts): never a pass.
       const last = r.steps.at(-1)!;
-      expect([last.level, last.verdict], run.stdout() + run.stderr()).toEqual([30, 'fail']);
+      expect(last.level, run.stdout() + run.stderr()).toBe(30);
+      if (last.verdict !== 'fail') {
+        expect(last.verdict, run.stdout() + run.stderr()).toBe('inconclusive');
+        expect(last.generator?.reasons?.join(' ')).toMatch(/generator backlog/);
+      }
       expect(r.steps.filter((s) => s.level === 10).every((s) => s.verdict !== 'fail')).toBe(true);
       expect(last.latencyUncorrectedMs.p50).toBeLessThan(150);
       const warnings = r.warnings.filter((w) => w.includes('over 2 connections'));
