@@ -6,6 +6,7 @@ import { isAbsolute, join, dirname } from 'node:path';
 import { isScalar, isSeq } from 'yaml';
 import { didYouMean } from './did-you-mean.js';
 import { KEYS } from './fields.js';
+import { readRequestName } from './read-request-name.js';
 import type { ReplaySpec, RequestSpec } from './scenario.js';
 import type { MapView, Reader } from './yaml-reader.js';
 import { LOG_FORMATS, type LogFormat } from '../workload/replay/log-formats.js';
@@ -86,12 +87,9 @@ export function readReplay(r: Reader, traffic: MapView, readHeaders: ReadHeaders
 
   let name: string = DEFAULT_REPLAY_NAME;
   if (m.has('name')) {
-    const v = r.text(m.get('name'), m.p('name'), undefined, false);
+    const v = readRequestName(r, m);
     if (v === undefined) ok = false;
-    else if (v.trim() === '' || /[{}]/.test(v)) {
-      r.reportAt(m.get('name'), m.p('name'), `expected a non-empty name without '{' or '}' (it is used as p99{name}), found '${v}'`);
-      ok = false;
-    } else name = v.trim();
+    else name = v;
   }
   names.push(name);
 

@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq } from 'yaml';
 import { didYouMean } from './did-you-mean.js';
 import { HINTS, KEYS } from './fields.js';
 import { readReplay } from './read-replay.js';
+import { readRequestName } from './read-request-name.js';
 import type { GenerateTrafficSpec, ReplaySpec, RequestSpec } from './scenario.js';
 import { describeValue, parseDuration, parseStatusRange, parseTarget, type Parsed } from './values.js';
 import type { MapView, Reader, YNode } from './yaml-reader.js';
@@ -221,13 +222,10 @@ function readRequest(r: Reader, node: YNode, path: string, names: string[]): { s
   if (reqPath !== undefined && !template.path) reqPath = reqPath.replace(/[^\x00-\x7f]+/gu, (s) => encodeURIComponent(s));
   let named = false;
   if (m.has('name')) {
-    const v = r.text(m.get('name'), m.p('name'), undefined, false);
+    const v = readRequestName(r, m);
     if (v === undefined) ok = false;
-    else if (v.trim() === '' || /[{}]/.test(v)) {
-      r.reportAt(m.get('name'), m.p('name'), `expected a non-empty name without '{' or '}' (it is used as p99{name}), found '${v}'`);
-      ok = false;
-    } else {
-      name = v.trim();
+    else {
+      name = v;
       named = true;
     }
   }

@@ -1,5 +1,6 @@
-// A real nginx on loopback for integration tests: a temp dir with its config, one worker, an
-// access log of request URIs (one per line, written as each request ends), `/r/…` answered 200.
+// A real nginx on loopback for integration tests that check what the server itself saw: a temp dir
+// with its config, one worker, an access log (one line per request as it ends: the request URI, or
+// `logFormat`), every path answered 200 by nginx itself. The readiness probe is not in the log.
 // Stopped by pid (graceful QUIT, then KILL); the temp dir is removed by stop().
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 
 export interface TestNginx {
   url: string;
-  /** The request URIs nginx logged so far, in order. */
+  /** The lines nginx logged so far, in order (request URIs unless `logFormat` says otherwise). */
   accessLog(): string[];
   stop(): Promise<void>;
 }
@@ -22,7 +23,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startNginx(): Promise<TestNginx> {
+export interface NginxOptions {
+  /** nginx `log_format` of each access-log line (default `$request_uri`). */
+  logFormat?: string;
+}
+
+export async function startNginx(o: NginxOptions = {}): Promise<TestNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'loadtest-nginx-'));
   // Run as root, nginx's worker drops to `nobody`: it must be able to reach the temp dir.
   chmodSync(dir, 0o755);
@@ -37,8 +43,8 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
 http {
-  log_format uri '$request_uri';
-  access_log ${log} uri;
+  log_format lines '${o.logFormat ?? '$request_uri'}';
+  access_log ${log} lines;
   keepalive_timeout 120;
   keepalive_requests 100000000;
   client_body_temp_path ${dir}/tmp_body;
@@ -90,6 +96,8 @@ http {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // The readiness probe is not part of any test's traffic.
+  writeFileSync(log, '');
   return {
     url,
     accessLog: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []),

@@ -20,7 +20,7 @@ import { killAll, spawnCli } from '../helpers/cli-process.js';
 import { loadScenario } from '../../src/scenario/load-scenario.js';
 import type { GenerateTrafficSpec } from '../../src/scenario/scenario.js';
 import { createGenerator } from '../../src/traffic/generator/generator.js';
-import { startNginx, type NginxServer } from '../helpers/nginx-server.js';
+import { startNginx, type TestNginx } from '../helpers/nginx.js';
 
 /** Head of the distribution: [method, target, lines]; 12,000 usable lines in all. */
 const HEAD: Array<[string, string, number]> = [
@@ -43,7 +43,7 @@ const POSTS = 150;
 const JUNK = 50;
 
 let dir: string;
-let nginx: NginxServer;
+let nginx: TestNginx;
 let logFile: string;
 
 function mulberry32(seed: number): () => number {
@@ -77,7 +77,7 @@ function accessLog(): string[] {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'loadtest-replay-it-'));
-  nginx = await startNginx();
+  nginx = await startNginx({ logFormat: '$request_method $request_uri' });
   const lines = accessLog();
   expect(lines.length).toBeGreaterThanOrEqual(10_000);
   logFile = join(dir, 'access.log');
