@@ -104,8 +104,10 @@ const MIN_GROUPS = 5;
  * it still grows at the largest scale, the correlation outlasts the groups, and the growth (its
  * exponent over the last two doublings, capped at 1) is carried on to the whole window. Noisy
  * where there are few slices, so never below the largest dispersion seen at any scale.
+ * `extrapolate: false` stops at the largest scale measured (for a share far from its limit, where
+ * a run of bad requests is an outage, not the burstiness near a limit: it need not be projected).
  */
-export function windowDispersion(bad: readonly number[], n: readonly number[]): number {
+export function windowDispersion(bad: readonly number[], n: readonly number[], extrapolate = true): number {
   const scales: Array<{ m: number; groups: number; phi: number }> = [];
   for (let m = 1; Math.floor(n.length / m) >= MIN_GROUPS; m *= 2) {
     const groups = Math.floor(n.length / m);
@@ -131,7 +133,10 @@ export function windowDispersion(bad: readonly number[], n: readonly number[]): 
   }
   const last = scales[scales.length - 1]!;
   const base = scales[Math.max(0, scales.length - 3)]!;
-  if (base === last || last.phi <= base.phi) return last.phi;
+  if (!extrapolate || base === last || last.phi <= base.phi) return last.phi;
   const beta = Math.min(1, Math.log(last.phi / base.phi) / Math.log(last.m / base.m));
-  return last.phi * Math.pow(last.groups, beta);
+  // At most the whole window as one run (all bad or all good: worth one independent request). An
+  // outage filling half a step must still fail it.
+  const total = n.reduce((a, x) => a + x, 0);
+  return Math.max(last.phi, Math.min(total, last.phi * Math.pow(last.groups, beta)));
 }

@@ -139,14 +139,25 @@ function ownDispersion(rule: SloRule, stats: Pick<StepStats, 'batches' | 'metric
   const b = stats.batches;
   const key = splitMetricKey(rule.metric);
   if (!b || key.control || key.request !== undefined || rule.op[0] !== '<') return undefined;
-  if (key.base === 'error_rate') return windowDispersion(b.errors, b.finished);
-  if (TAIL[key.base] === undefined) return undefined;
+  const limit = key.base === 'error_rate' ? rule.threshold : TAIL[key.base];
+  if (limit === undefined) return undefined;
+  // A share far above its limit (an outage, a step well past capacity) is judged with the runs it
+  // showed, not projected to the whole window: half a step of refused connections is a breach.
+  const far = (bad: readonly number[], n: readonly number[]) => shareOf(bad, n) > BORROW_WITHIN * limit;
+  if (key.base === 'error_rate') return windowDispersion(b.errors, b.finished, !far(b.errors, b.finished));
   const at = b.above.find((a) => a.thresholdMs === rule.threshold);
+  if (at && far(at.counts, b.latencyN)) return windowDispersion(at.counts, b.latencyN, false);
   const own = at ? windowDispersion(at.counts, b.latencyN) : 1;
   const value = stats.metrics[rule.metric];
   const nearTail = b.above.find((a) => a.thresholdMs === rule.threshold * NEAR_THRESHOLD);
   const alike = nearTail && typeof value === 'number' && value >= NEAR_THRESHOLD * rule.threshold ? windowDispersion(nearTail.counts, b.latencyN) : 1;
   return Math.max(own, alike);
+}
+
+/** Share of bad requests over a step's slices (Infinity without requests). */
+function shareOf(bad: readonly number[], n: readonly number[]): number {
+  const total = n.reduce((a, x) => a + x, 0);
+  return total > 0 ? bad.reduce((a, x) => a + x, 0) / total : Infinity;
 }
 
 /** One rule against the judged window. */
@@ -357,16 +368,12 @@ export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats
   const out: Record<string, number> = {};
   const b = stats.batches;
   if (!b) return out;
-  const share = (bad: readonly number[], n: readonly number[]): number => {
-    const total = n.reduce((a, x) => a + x, 0);
-    return total > 0 ? bad.reduce((a, x) => a + x, 0) / total : Infinity;
-  };
   for (const r of rules) {
     const key = splitMetricKey(r.metric);
     const limit = key.base === 'error_rate' ? r.threshold : TAIL[key.base];
     if (limit === undefined) continue;
     const at = key.base === 'error_rate' ? { bad: b.errors, n: b.finished } : { bad: b.above.find((x) => x.thresholdMs === r.threshold)?.counts, n: b.latencyN };
-    if (!at.bad || share(at.bad, at.n) > BORROW_WITHIN * limit) continue;
+    if (!at.bad || shareOf(at.bad, at.n) > BORROW_WITHIN * limit) continue;
     const phi = ownDispersion(r, stats);
     if (phi !== undefined) out[r.text] = phi;
   }

@@ -126,6 +126,15 @@ describe('windowDispersion (the whole window, from its slices)', () => {
     expect(windowDispersion(Array<number>(40).fill(0), n40)).toBe(1);
   });
 
+  it('never counts a window as worth less than one request (an outage over half the window)', () => {
+    const n = Array<number>(40).fill(4);
+    const bad = n.map((x, i) => (i >= 10 && i < 30 ? x : 0));
+    const phi = windowDispersion(bad, n);
+    expect(phi).toBeLessThanOrEqual(160);
+    // 80 of 160 failed: even worth one request, a share of 50% is above 1%.
+    expect(judgeProportion(80 / phi, 160 / phi, 0.01)).toBe('breached');
+  });
+
   it('falls back to the slices’ dispersion with too few slices for two scales', () => {
     expect(windowDispersion([0, 0, 0, 15, 0, 0, 0, 0, 0], Array(9).fill(100))).toBe(dispersion([0, 0, 0, 15, 0, 0, 0, 0, 0], Array(9).fill(100)));
   });

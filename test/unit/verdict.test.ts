@@ -122,3 +122,25 @@ describe('judgeStep', () => {
     expect(samplesToShowMet(texts.map(parseSlo))).toBe(n);
   });
 });
+
+describe('judgeStep: bad requests in runs (the window dispersion)', () => {
+  const five: VerdictScenario = { ...generate, slo: [parseSlo('error_rate < 5%')] };
+  /** 40 slices of `per` requests; slices from..to (exclusive) all failed. */
+  const outage = (per: number, from: number, to: number): StepStats => {
+    const finished = Array<number>(40).fill(per);
+    const errors = finished.map((x, i) => (i >= from && i < to ? x : 0));
+    const n = 40 * per;
+    const k = errors.reduce((a, b) => a + b, 0);
+    return stats({ error_rate: k / n }, { sent: n, batches: { finished, errors, latencyN: finished, latencyMeanMs: finished.map(() => 5), above: [] } });
+  };
+
+  it.each<[string, StepStats, string]>([
+    // The target died for 0.6 s of a 1.2 s window: 77 of 180 refused, in one run. Projected to the
+    // whole window that run is worth under one request, and 43% could not be told from 5%.
+    ['an outage over 40% of the window fails: a share far above the limit is a breach', outage(4.5, 12, 29), 'fail'],
+    // Near the limit the same projection is what keeps a lucky window from passing.
+    ['a single run of errors below the limit (2.5% of 1600, all in one slice) is undecided, not met', outage(40, 20, 21), 'inconclusive'],
+  ])('%s', (_name, s, verdict) => {
+    expect(judgeStep(s, five).verdict).toBe(verdict);
+  });
+});
