@@ -85,7 +85,12 @@ export function computeCapacity(steps: readonly CapacityStep[], ctx: CapacityCon
       summary: `max servable load: ≥ ${formatLevel(best, ctx.levelUnit)} (every step up to the plan's max passed)`,
     };
   }
-  const why = ctx.stopReason === 'interrupted' ? 'the run was interrupted' : ctx.stopReason === 'error' ? 'the run failed' : 'the run ended';
+  const why =
+    ctx.stopReason === 'interrupted'
+      ? 'the run was interrupted'
+      : ctx.stopReason === 'data-exhausted'
+        ? 'a unique data feeder ran out'
+        : ctx.stopReason === 'error' ? 'the run failed' : 'the run ended';
   const floor = best ? `; at least ${formatLevel(best, ctx.levelUnit)} passed` : ' before any step had a verdict';
   return { ...base, verdict: 'unknown', summary: `max servable load: unknown (${why}${floor})` };
 }

@@ -329,7 +329,18 @@ export function readHeaders(r: Reader, hm: MapView, out: Record<string, string>,
  */
 function headerTemplate(r: Reader, node: YNode, path: string, name: string, value: string, templates: Record<string, TemplatePart[]>): boolean {
   const parts = readTemplate(r, node, path, value);
-  if (parts) templates[name] = parts;
+  if (parts) {
+    // A data column's values were checked in the file at load time: one that a header cannot carry is refused now, not mid-run.
+    for (const p of parts) {
+      if (typeof p === 'string' || p.value.kind !== 'var') continue;
+      const why = r.templateScope.headerProblem?.(p.value.name);
+      if (why !== undefined) {
+        r.reportAt(node, path, `${why} in '${p.source}'`);
+        return false;
+      }
+    }
+    templates[name] = parts;
+  }
   return parts !== undefined;
 }
 

@@ -56,6 +56,8 @@ export interface DataSpec {
    */
   columns: string[];
   rows: number;
+  /** Columns with a value a header cannot carry (CR, LF, NUL, past U+00FF): the first such row, by column; absent when none. */
+  headerUnsafe?: Record<string, string>;
 }
 
 export interface RequestSpec {

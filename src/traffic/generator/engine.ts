@@ -18,7 +18,9 @@ import { TracePacer } from '../../workload/replay/trace-pacer.js';
 import type { ReplayTrace } from '../../scenario/scenario.js';
 import { createTicker, type Ticker } from './ticker.js';
 import { ERR_INDEX, StepRecorder } from './step-recorder.js';
-import { createTemplateRuntime, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { columnResolver, createTemplateRuntime, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { exhaustedMessage, type Feeder } from '../../workload/data/feeder.js';
+import { applyRows, RequestData } from '../../workload/request-data.js';
 import { SeqSource } from '../../workload/random-source.js';
 import { compileRequestParts, renderParts } from '../../workload/request-template.js';
 
@@ -66,11 +68,13 @@ function undiciTransport(spec: GenerateTrafficSpec, connections: number, rt: Tem
     return { path: r.path, method: r.method, headers: flat.length > 0 ? flat : null, body: r.body === undefined ? null : Buffer.from(r.body) };
   });
   // Templated requests: undici takes a path string, header strings and a body per request.
-  const parts = spec.requests.map((r) => (r.template ? compileRequestParts(r) : null));
+  const columns = columnResolver(rt.feeders);
+  const parts = spec.requests.map((r) => (r.template ? compileRequestParts(r, columns) : null));
   const scratch = new OutBuffer();
   return {
     dispatch: (r) => {
       const p = parts[r.name];
+      if (p) applyRows(rt, r.rows);
       void pool.dispatch((p ? renderParts(p, scratch, rt) : opts[r.name]) as never, r as never);
     },
     destroy: () => pool.destroy().catch(() => undefined),
@@ -134,12 +138,21 @@ export class Engine implements RequestSink {
   private step: RunningStep | null = null;
   private readonly ticker: Ticker;
   private closed = false;
+  /** The rows each request draws from the data feeders; null when no request uses data. */
+  private readonly data: RequestData | null;
+  /** Told once per step when a `unique` feeder has run out (this engine stopped its step). */
+  onExhausted: ((message: string) => void) | null = null;
 
-  /** `seq`: this thread's share of the run's `{{ seq }}` counter (random-source.ts); a private one by default. */
-  constructor(spec: GenerateTrafficSpec, connections = spec.connections, seq: SeqSource = new SeqSource()) {
+  /**
+   * `seq`: this thread's share of the run's `{{ seq }}` counter (random-source.ts); a private one by
+   * default. `feeders`: this thread's feeders (attached to the run's shared ones), in `data:` order.
+   */
+  constructor(spec: GenerateTrafficSpec, connections = spec.connections, seq: SeqSource = new SeqSource(), feeders: readonly Feeder[] = []) {
     this.timeoutMs = spec.timeoutMs;
     this.arrival = spec.arrival;
-    const templates = createTemplateRuntime(seq);
+    const templates = createTemplateRuntime(seq, undefined, feeders);
+    const data = new RequestData(feeders, spec.requests);
+    this.data = data.any ? data : null;
     this.transport =
       spec.client === 'undici'
         ? undiciTransport(spec, connections, templates)
@@ -247,7 +260,8 @@ export class Engine implements RequestSink {
     const pacer = s.pacer;
     const end = s.stopped ? 0 : s.p.durationMs;
     const t = now - s.start;
-    while (slotOf(pacer.nextAt) <= t && pacer.nextAt < end) {
+    // `s.stopped` too: a send may stop the step (a data feeder ran out).
+    while (!s.stopped && slotOf(pacer.nextAt) <= t && pacer.nextAt < end) {
       this.send(s, slotOf(pacer.nextAt), now);
       pacer.advance();
       now = performance.now();
@@ -270,8 +284,20 @@ export class Engine implements RequestSink {
       s.rec.drop(judged, this.nameOf[name]!, s.start + at);
       return;
     }
+    let rows: number[] | null = null;
+    if (this.data !== null) {
+      const drawn = this.data.draw(name);
+      if (drawn === undefined) {
+        // A `unique` feeder has no row left: this request is not sent, and the run stops.
+        this.stop();
+        this.onExhausted?.(exhaustedMessage(this.data.exhausted!));
+        return;
+      }
+      rows = drawn;
+    }
     const intended = s.start + at;
     const r = new Req(this, s.rec, name, judged, intended, now, now + this.timeoutMs);
+    r.rows = rows;
     this.inFlight++;
     if (this.inFlight > s.rec.peakInFlight) s.rec.peakInFlight = this.inFlight;
     s.rec.sent(judged, Math.round((now - intended) * 1000));

@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import type { RequestSpec } from '../../scenario/scenario.js';
 import type { InFlightRequest } from './in-flight-request.js';
 import { compileTemplatedRequest, serializeRequest } from './http1-request.js';
-import { OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { columnResolver, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { applyRows } from '../../workload/request-data.js';
 import { renderWire, type WireRequest } from '../../workload/request-template.js';
 import { FAILED, NEED_MORE, onlyLineBreaks, ResponseParser } from './http1-response-parser.js';
 import { Ring } from './ring.js';
@@ -89,7 +90,8 @@ export class Http1Pool {
     this.port = origin.port ? Number(origin.port) : this.secure ? 443 : 80;
     this.servername = net.isIP(this.host) === 0 ? this.host : undefined;
     this.keepAliveMs = opts.keepAliveMs ?? 30_000;
-    this.wire = requests.map((r) => compileTemplatedRequest(origin, r));
+    const columns = opts.templates ? columnResolver(opts.templates.feeders) : undefined;
+    this.wire = requests.map((r) => compileTemplatedRequest(origin, r, columns));
     this.templated = this.wire.some((w) => w !== null);
     if (this.templated && !opts.templates) throw new Error('templated requests need a template runtime');
     this.requests = requests.map((r, i) => (this.wire[i] ? Buffer.alloc(0) : serializeRequest(origin, r)));
@@ -168,6 +170,7 @@ export class Http1Pool {
     c.parser.begin(this.isHead[r.name] === true);
     r.onWire(c.abort, now);
     const w = this.templated ? this.wire[r.name] : null;
+    if (w) applyRows(this.opts.templates!, r.rows);
     c.socket.write(w ? this.render(c, w) : this.requests[r.name]!);
   }
 

@@ -27,6 +27,8 @@ export class InFlightRequest {
   finished = false;
   /** When the request was written on a connection (the uncorrected latency's start). */
   wireAt: number;
+  /** The data rows it fills its columns from (workload/request-data.ts), or null. */
+  rows: number[] | null = null;
 
   constructor(
     readonly sink: RequestSink,
