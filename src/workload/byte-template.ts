@@ -99,11 +99,12 @@ export class ByteTemplate {
   /** Writes the template at out.buf[pos…]; returns the end. Grows out.buf (keeping [0, pos)) when needed. */
   fill(out: OutBuffer, pos: number, rt: TemplateRuntime): number {
     const bounded = this.maxBytes >= 0;
-    if (bounded) out.ensure(pos + this.maxBytes, pos);
     const statics = this.statics;
     const holes = this.holes;
-    let buf = out.buf;
     let s = statics[0]!;
+    // Unbounded (a data column): room for each part is made as it comes, the first static too.
+    out.ensure(pos + (bounded ? this.maxBytes : s.length), pos);
+    let buf = out.buf;
     if (s.length > 0) pos = copyInto(s, buf, pos);
     for (let i = 0; i < holes.length; i++) {
       const h = holes[i]!;
