@@ -29,6 +29,8 @@ export function sampleRequestLines(
   if (templated.length === 0) return [];
   const feeders = Object.values(data).map((d) => openFeeder(d, { seed: 1 }));
   const rt = createTemplateRuntime(new SeqSource(), new Rng(new Uint8Array(16).fill(0x5a)), feeders);
+  // A session's captured values exist only in a run: shown by name (`/items/captured.item_id`).
+  rt.lookup = (name) => `captured.${name}`;
   const draws = new RequestData(feeders, templated);
   const columns = columnResolver(feeders);
   const scratch = new OutBuffer();

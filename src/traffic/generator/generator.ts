@@ -8,6 +8,8 @@ import { performance } from 'node:perf_hooks';
 import type { GeneratorHealth, StepStats } from '../../metrics/step-stats.js';
 import type { DataSpec, GenerateTrafficSpec } from '../../scenario/scenario.js';
 import { openFeeder } from '../../workload/data/feeder.js';
+import { LoadtestError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
 import type { StepRequest, Traffic } from '../traffic.js';
 import { Engine, type EngineProgress, type EngineStep } from './engine.js';
 import { connectionNote, judgeGeneratorHealth, type HealthThresholds } from '../../analysis/generator-health.js';
@@ -55,6 +57,10 @@ interface Handle {
 }
 
 export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOptions = {}): GeneratorTraffic {
+  if (spec.sessions) {
+    // Parsed and checked (validate, plan), not run yet: sending the steps as independent requests would measure something else.
+    throw new LoadtestError('traffic.sessions is checked by validate and plan, but this version cannot run sessions yet', ExitCode.USAGE);
+  }
   // Requests sharing a name (a replayed log's) are recorded together.
   const { names } = requestNames(spec.requests);
   const cores = opts.cores ?? availableParallelism();
