@@ -41,11 +41,13 @@ export class ByteHole {
   ) {}
 }
 
-/** What fills holes, one per thread. `lookup` answers VAR holes that are not data columns (sessions: later). */
+/** What fills holes, one per thread. `lookup` answers VAR holes that are not data columns (a session's captures). */
 export interface TemplateRuntime {
   seq: SeqSource;
   rng: Rng;
   lookup: ((name: string) => string) | null;
+  /** The captured values of the request being filled (its session's), set before each fill; the default lookup reads them. */
+  vars: Map<string, string> | null;
   /** This thread's feeders (attached to the run's shared ones), in `data:` order. */
   feeders: readonly Feeder[];
   /** Per feeder, the row of the request being filled (set from its draw before each fill). */
@@ -403,5 +405,11 @@ export class ByteTemplateBuilder {
 
 /** A thread's runtime: its own random generator, `seq` from the run's shared counter, its feeders. */
 export function createTemplateRuntime(seq: SeqSource, rng: Rng = new Rng(), feeders: readonly Feeder[] = []): TemplateRuntime {
-  return { seq, rng, lookup: null, feeders, rows: new Int32Array(feeders.length) };
+  const rt: TemplateRuntime = { seq, rng, lookup: null, vars: null, feeders, rows: new Int32Array(feeders.length) };
+  rt.lookup = (name) => {
+    const v = rt.vars?.get(name);
+    if (v === undefined) throw new Error(`no value for {{ ${name} }}`);
+    return v;
+  };
+  return rt;
 }

@@ -8,8 +8,6 @@ import { performance } from 'node:perf_hooks';
 import type { GeneratorHealth, StepStats } from '../../metrics/step-stats.js';
 import type { DataSpec, GenerateTrafficSpec } from '../../scenario/scenario.js';
 import { openFeeder } from '../../workload/data/feeder.js';
-import { LoadtestError } from '../../errors.js';
-import { ExitCode } from '../../exit-codes.js';
 import type { StepRequest, Traffic } from '../traffic.js';
 import { Engine, type EngineProgress, type EngineStep } from './engine.js';
 import { connectionNote, judgeGeneratorHealth, type HealthThresholds } from '../../analysis/generator-health.js';
@@ -57,10 +55,6 @@ interface Handle {
 }
 
 export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOptions = {}): GeneratorTraffic {
-  if (spec.sessions) {
-    // Parsed and checked (validate, plan), not run yet: sending the steps as independent requests would measure something else.
-    throw new LoadtestError('traffic.sessions is checked by validate and plan, but this version cannot run sessions yet', ExitCode.USAGE);
-  }
   // Requests sharing a name (a replayed log's) are recorded together.
   const { names } = requestNames(spec.requests);
   const cores = opts.cores ?? availableParallelism();
@@ -250,7 +244,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     };
     const note = connectionNote({ ...measured, peakInFlight: merged.peakInFlight });
     if (note !== undefined) generator.notes = [note];
-    const stats = buildStepStats(merged, { level: step.level, startedAt, windowMs, partial, names, generator });
+    const stats = buildStepStats(merged, { level: step.level, startedAt, windowMs, partial, names, generator, ...(spec.sessions ? { sessions: true } : {}) });
     if (dataExhausted !== undefined) stats.dataExhausted = dataExhausted;
     return stats;
   }
@@ -271,7 +265,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       return lastStepThreads;
     },
     prepare: (signal) => probeTarget(spec, signal, mainSeq, feeders),
-    describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} rps`,
+    describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} ${spec.sessions ? 'sessions/s' : 'rps'}`,
     runStep,
     close,
   } satisfies GeneratorTraffic;

@@ -170,8 +170,22 @@ export class Http1Pool {
     c.parser.begin(this.isHead[r.name] === true);
     r.onWire(c.abort, now);
     const w = this.templated ? this.wire[r.name] : null;
-    if (w) applyRows(this.opts.templates!, r.rows);
-    c.socket.write(w ? this.render(c, w) : this.requests[r.name]!);
+    let bytes: Buffer;
+    if (w) {
+      const rt = this.opts.templates!;
+      applyRows(rt, r.rows);
+      rt.vars = r.session?.vars ?? null;
+      try {
+        bytes = this.render(c, w);
+      } catch (err) {
+        // A captured value that cannot be sent where it goes (a line break in a header value).
+        c.current = null;
+        this.release(c);
+        r.onError(err as Error);
+        return;
+      }
+    } else bytes = this.requests[r.name]!;
+    c.socket.write(bytes);
   }
 
   /** Fills a templated request into the connection's buffer (the previous request on it was answered, so its bytes are gone). */
@@ -193,6 +207,7 @@ export class Http1Pool {
       return false;
     }
     const at = c.parser.execute(chunk, 0, n);
+    if (r.tee !== null) r.tee.add(at >= 0 ? chunk.subarray(0, at) : chunk.subarray(0, n));
     if (at === NEED_MORE) return true;
     if (at === FAILED) {
       c.current = null;
