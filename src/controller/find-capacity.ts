@@ -145,6 +145,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
     levelUnit: scenario.load.unit,
     max: scenario.load.max,
     mode: scenario.traffic.kind,
+    ...(scenario.traffic.kind === 'generate' && scenario.traffic.sessions ? { sessions: true } : {}),
   });
   const result = buildResult({ scenario, status, stopReason, error, started, finished, capacity, steps, warnings });
   emit({ type: 'run-end', result });
