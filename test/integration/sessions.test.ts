@@ -17,6 +17,8 @@ let notFound: string[] = [];
 let creates = 0;
 /** Reads whose x-where header (captured from the create's location) did not name the item read. */
 let wrongWhere: string[] = [];
+let brokenHits = 0;
+let afterBroken = 0;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -50,6 +52,8 @@ beforeAll(async () => {
         res.setHeader('content-type', 'application/json');
         return res.end(JSON.stringify(it));
       }
+      if (req.url === '/broken') brokenHits++;
+      if (req.url === '/after-broken') afterBroken++;
       res.statusCode = 400;
       res.end();
     });
@@ -129,6 +133,43 @@ report: { json: out.json }
       expect(Math.max(...reads)).toBeLessThanOrEqual(2);
       expect(reads.filter((n) => n === 2).length).toBeGreaterThan(items.size * 0.8);
       expect(out).toContain('sessions/s');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a failed step ends its session (counted); its later steps are never sent', async () => {
+    brokenHits = 0;
+    afterBroken = 0;
+    const dir = mkdtempSync(join(tmpdir(), 'loadtest-sessions-'));
+    try {
+      writeFileSync(
+        join(dir, 'broken.yaml'),
+        `name: broken sessions
+target: ${url}
+traffic:
+  workers: 1
+  error_status: ">=400"
+  sessions:
+    - name: doomed
+      steps:
+        - { name: broken, path: /broken }
+        - { name: after, path: /after-broken }
+load: { start: 50, step: 50, max: 50, step_duration: 1s, warmup: 200ms }
+slo: [error_rate < 1%]
+report: { json: out.json }
+`,
+      );
+      const cli = spawnCli(['run', 'broken.yaml'], { cwd: dir, deadlineMs: 60_000 });
+      await cli.exited;
+      const out = cli.stdout() + cli.stderr();
+      const report = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { steps: Array<{ sessions: { started: number; completed: number; failed: number } }> };
+      const ss = report.steps[0]!.sessions;
+      expect(ss.started, out).toBeGreaterThan(20);
+      expect(ss.failed).toBe(ss.started);
+      expect(ss.completed).toBe(0);
+      expect(brokenHits).toBeGreaterThan(20);
+      expect(afterBroken).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
