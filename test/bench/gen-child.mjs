@@ -26,10 +26,19 @@ if (template) {
   if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
   Object.assign(request, { path: template, template: { path: parts } });
 }
+/** 2-step sessions (`/?step=1` then `/?step=2`, no think time) instead of single requests: the rate is then sessions/s. */
+const sessions = process.env.LOADTEST_BENCH_SESSIONS === '1';
+const requests = sessions
+  ? [
+      { name: 'one', method: 'GET', path: '/?step=1', headers: {}, weight: 1 },
+      { name: 'two', method: 'GET', path: '/?step=2', headers: {}, weight: 1 },
+    ]
+  : [request];
 const spec = {
   kind: 'generate',
   target,
-  requests: [request],
+  requests,
+  ...(sessions ? { sessions: [{ name: 's', weight: 1, steps: [{ request: 0, captures: [] }, { request: 1, captures: [] }] }] } : {}),
   arrival: 'uniform',
   maxInFlight: 100_000,
   timeoutMs: 5000,

@@ -35,7 +35,7 @@ const FEEDER_CSV = `${root}/test/output/bench-users.csv`;
  * A generator child pinned to the load core; `client`: the HTTP client it uses (lean, our default,
  * or undici); `pathTemplate`: a templated path to send instead of the static `/`.
  */
-async function startGen(url, thresholds = null, connections = 50, client = 'lean', pathTemplate = null, dataCsv = null) {
+async function startGen(url, thresholds = null, connections = 50, client = 'lean', pathTemplate = null, dataCsv = null, sessions = false) {
   const args = [url, String(connections), '1', ...(thresholds ? [JSON.stringify(thresholds)] : [])];
   const child = fork(fileURLToPath(new URL('./gen-child.mjs', import.meta.url)), args, {
     execPath: 'taskset',
@@ -46,6 +46,7 @@ async function startGen(url, thresholds = null, connections = 50, client = 'lean
       LOADTEST_BENCH_CLIENT: client,
       ...(pathTemplate ? { LOADTEST_BENCH_PATH_TEMPLATE: pathTemplate } : {}),
       ...(dataCsv ? { LOADTEST_BENCH_DATA_CSV: dataCsv } : {}),
+      ...(sessions ? { LOADTEST_BENCH_SESSIONS: '1' } : {}),
     },
   });
   await new Promise((resolve, reject) => {
@@ -143,8 +144,8 @@ function brief(r) {
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** CPU per 1,000 requests and peak RSS at a rate, in a fresh child (peak RSS is per process). */
-async function cpuAndRss(url, rate, client = 'lean', pathTemplate = null, dataCsv = null) {
-  const g = await startGen(url, null, 50, client, pathTemplate, dataCsv);
+async function cpuAndRss(url, rate, client = 'lean', pathTemplate = null, dataCsv = null, sessions = false) {
+  const g = await startGen(url, null, 50, client, pathTemplate, dataCsv, sessions);
   try {
     await g.step(Math.min(rate, 2000), 1000, 500);
     const r = await g.step(rate, T.acc, T.warm);
@@ -355,6 +356,7 @@ async function templatedVsStatic(url) {
   const stat = [];
   const tmpl = [];
   const feed = [];
+  const sess = [];
   mkdirSync(`${root}/test/output`, { recursive: true });
   const rows = Array.from({ length: 100_000 }, (_, i) => `${i + 1},user${i + 1}@example.com`);
   writeFileSync(FEEDER_CSV, `id,email\n${rows.join('\n')}\n`);
@@ -365,10 +367,13 @@ async function templatedVsStatic(url) {
     tmpl.push(await cpuAndRss(url, rate, 'lean', TEMPLATED_PATH));
     log(`cpu at ${rate} req/s, feeder path ${FEEDER_PATH}, run ${i + 1}`);
     feed.push(await cpuAndRss(url, rate, 'lean', FEEDER_PATH, FEEDER_CSV));
+    log(`cpu at ${rate} req/s as ${rate / 2} 2-step sessions/s, run ${i + 1}`);
+    sess.push(await cpuAndRss(url, rate / 2, 'lean', null, null, true));
   }
   const s = summary(stat.map((r) => r.cpuMsPer1k));
   const t = summary(tmpl.map((r) => r.cpuMsPer1k));
   const d = summary(feed.map((r) => r.cpuMsPer1k));
+  const e = summary(sess.map((r) => r.cpuMsPer1k));
   return {
     rate,
     path: TEMPLATED_PATH,
@@ -378,6 +383,9 @@ async function templatedVsStatic(url) {
     feederPath: FEEDER_PATH,
     feederCpuUsPerRequest: d,
     feederRatio: d.median / s.median,
+    sessionsCpuUsPerRequest: e,
+    sessionsRatio: e.median / s.median,
+    sessionRuns: sess,
     staticRuns: stat,
     templatedRuns: tmpl,
     feederRuns: feed,
@@ -406,6 +414,12 @@ function templateRows(o, f) {
     `| templated / static (medians) | ${t.ratio.toFixed(2)}× | ≤ 1.3× |`,
     `| CPU per request at 10k req/s: \`${t.feederPath}\` (100k-row CSV feeder) | ${f(t.feederCpuUsPerRequest, 1)} µs | |`,
     `| feeder path / static (medians) | ${t.feederRatio.toFixed(2)}× | ≤ 1.3× |`,
+    ...(t.sessionsCpuUsPerRequest
+      ? [
+          `| CPU per request at 10k req/s as 5k 2-step sessions/s | ${f(t.sessionsCpuUsPerRequest, 1)} µs | |`,
+          `| 2-step sessions / static (medians, per request) | ${t.sessionsRatio.toFixed(2)}× | |`,
+        ]
+      : []),
   ];
 }
 

@@ -343,8 +343,11 @@ export class Engine implements RequestSink {
     if (run.step >= steps.length) return this.endSession(r.rec, run, 1);
     if (s.sendingDone) return this.endSession(r.rec, run, 3);
     const think = steps[run.step]!.think;
-    // The next step's intended time: this response's end plus the think time (its latency counts from there).
-    const due = think ? now + think.minMs + this.rand() * (think.maxMs - think.minMs) : now;
+    // The next step's intended time: this response's end plus the think time, rounded up to the
+    // 1 ms send slot as arrivals are (its latency counts from there). The slot's tick sends it:
+    // waking the loop for each response instead cost 1.44× the CPU per request of a plain mix.
+    const ready = think ? now + think.minMs + this.rand() * (think.maxMs - think.minMs) : now;
+    const due = s.start + slotOf(ready - s.start);
     this.thinking.push(due, run);
     if (due < this.nextWake) this.schedule(Math.max(0, due - performance.now()));
   }
