@@ -14,6 +14,8 @@ export interface CapacityContext {
   /** load.max of the plan (plan units), for the above-max line. */
   max: number;
   mode: 'generate' | 'shift';
+  /** Generate mode with `traffic.sessions`: levels are sessions/s. */
+  sessions?: boolean;
 }
 
 /** Requests/s as people write them: 812, 1.5k is not used (precision matters here), 12.5 below 100. */
@@ -22,7 +24,8 @@ export function formatRps(rps: number): string {
   return rps >= 100 ? String(Math.round(rps)) : String(Math.round(rps * 10) / 10);
 }
 
-function formatLevel(step: CapacityStep, unit: 'rps' | 'share'): string {
+function formatLevel(step: CapacityStep, unit: 'rps' | 'share' | 'sessions'): string {
+  if (unit === 'sessions') return `${formatRps(step.load)} sessions/s`;
   if (unit === 'rps') return `${formatRps(step.load)} rps`;
   return `${formatRps(step.load)} rps (${step.level}x fair share)`;
 }
@@ -31,7 +34,9 @@ function unique(xs: string[]): string[] {
   return [...new Set(xs)];
 }
 
-export function computeCapacity(steps: readonly CapacityStep[], ctx: CapacityContext): Capacity {
+export function computeCapacity(steps: readonly CapacityStep[], given: CapacityContext): Capacity {
+  // Only how levels are written differs with sessions (the capacity is still the level that passed).
+  const ctx = { ...given, levelUnit: given.sessions && given.levelUnit === 'rps' ? ('sessions' as const) : given.levelUnit };
   // A partial step that passed never happens (verdict.ts makes it inconclusive), but be explicit.
   const passes = steps.filter((s) => s.verdict === 'pass' && !s.partial);
   const fails = steps.filter((s) => s.verdict === 'fail');
@@ -42,7 +47,7 @@ export function computeCapacity(steps: readonly CapacityStep[], ctx: CapacityCon
     maxServableLoad: best ? best.load : null,
     level: best ? best.level : null,
     unit: 'rps',
-    levelUnit: ctx.levelUnit,
+    levelUnit: given.levelUnit,
     limitedBy: firstFail ? unique(firstFail.breaches.map((b) => b.slo)) : [],
     resolution: best && firstFail && best.load > 0 ? (firstFail.load - best.load) / best.load : null,
     firstFailingLoad: firstFail ? firstFail.load : null,
@@ -85,7 +90,12 @@ export function computeCapacity(steps: readonly CapacityStep[], ctx: CapacityCon
       summary: `max servable load: ≥ ${formatLevel(best, ctx.levelUnit)} (every step up to the plan's max passed)`,
     };
   }
-  const why = ctx.stopReason === 'interrupted' ? 'the run was interrupted' : ctx.stopReason === 'error' ? 'the run failed' : 'the run ended';
+  const why =
+    ctx.stopReason === 'interrupted'
+      ? 'the run was interrupted'
+      : ctx.stopReason === 'data-exhausted'
+        ? 'a unique data feeder ran out'
+        : ctx.stopReason === 'error' ? 'the run failed' : 'the run ended';
   const floor = best ? `; at least ${formatLevel(best, ctx.levelUnit)} passed` : ' before any step had a verdict';
   return { ...base, verdict: 'unknown', summary: `max servable load: unknown (${why}${floor})` };
 }

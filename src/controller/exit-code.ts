@@ -1,5 +1,7 @@
 // The exit code of a finished run: a pure function of its result (README "Exit codes").
 //   interrupted → 130; failed → 1;
+//   stopped because a `unique` data feeder ran out → 5 (the search was cut short by the test data:
+//     no trustworthy answer; give more rows or shorter steps);
 //   inconclusive capacity → 5 unless a gate was asked for and passed anyway (the load that did pass
 //     already meets --expect-min: the part the generator could not drive does not matter);
 //   a failed gate → 3 (below --expect-min) or 4 (regression against --baseline), 7 when it could
@@ -12,8 +14,8 @@ import { ExitCode } from '../exit-codes.js';
 import type { RunResult } from '../result.js';
 import { gateExitCode } from '../analysis/gate.js';
 
-export function exitCodeFor(result: Pick<RunResult, 'status' | 'capacity' | 'gate'>): number {
-  if (result.status === 'aborted') return ExitCode.INTERRUPTED;
+export function exitCodeFor(result: Pick<RunResult, 'status' | 'capacity' | 'gate'> & Partial<Pick<RunResult, 'stopReason'>>): number {
+  if (result.status === 'aborted') return result.stopReason === 'data-exhausted' ? ExitCode.INCONCLUSIVE : ExitCode.INTERRUPTED;
   if (result.status === 'failed') return ExitCode.RUNTIME;
   const gate = gateExitCode(result.gate);
   if (result.capacity.verdict === 'inconclusive') return result.gate?.passed === true ? ExitCode.OK : ExitCode.INCONCLUSIVE;

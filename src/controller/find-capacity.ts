@@ -113,6 +113,11 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
       if (step.stop) {
         stopReason = step.stop;
         if (step.stop === 'interrupted') status = 'aborted';
+        if (step.stop === 'data-exhausted') {
+          // Cut short by the test data, not by the service or a signal: the run stops with its report.
+          status = 'aborted';
+          error = step.result.dataExhausted;
+        }
         break;
       }
     }
@@ -140,6 +145,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
     levelUnit: scenario.load.unit,
     max: scenario.load.max,
     mode: scenario.traffic.kind,
+    ...(scenario.traffic.kind === 'generate' && scenario.traffic.sessions ? { sessions: true } : {}),
   });
   const result = buildResult({ scenario, status, stopReason, error, started, finished, capacity, steps, warnings });
   emit({ type: 'run-end', result });
@@ -221,7 +227,7 @@ async function runOneStep(
   checkSafety((rules) => finalBreaches(rules, stats.metrics));
 
   const interrupted = external?.aborted === true && !safety;
-  const partial = stats.partial || interrupted || safety !== undefined;
+  const partial = stats.partial || interrupted || safety !== undefined || stats.dataExhausted !== undefined;
   const pool = earlier.length > 0 && !partial && stats.generator?.limited !== true;
   const evidence = pool ? poolSteps(earlier, stats) : stats;
   const latency = evidence.histogram ? latencyDistribution(evidence.histogram) : undefined;
@@ -246,5 +252,6 @@ async function runOneStep(
   };
   if (safety) return { result, stop: safety.reason };
   if (interrupted) return { result, stop: 'interrupted' };
+  if (stats.dataExhausted !== undefined) return { result, stop: 'data-exhausted' };
   return { result };
 }

@@ -76,8 +76,15 @@ export interface StepStats {
   startedAt: string;
   /** Length of the judged window (after warm-up), ms. */
   durationMs: number;
-  /** True when the step was cut short (abort rule, interruption). */
+  /** True when the step was cut short (abort rule, interruption, a data feeder ran out). */
   partial: boolean;
+  /**
+   * `traffic.sessions`: the sessions that arrived in the judged window, by outcome, and their rate
+   * (the level's unit); `achievedRps` stays requests/s.
+   */
+  sessions?: { started: number; completed: number; failed: number; cut: number; startedPerSecond: number; completedPerSecond: number };
+  /** Set when a `unique` data feeder ran out during the step (the step stopped there): the line saying so. */
+  dataExhausted?: string;
   /** Scheduled sends per second in the judged window. */
   offeredRps: number;
   /** Responses received (any status) per second in the judged window. */

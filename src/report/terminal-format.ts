@@ -37,7 +37,8 @@ export function fmtDuration(ms: number): string {
 
 export function describePlan(scenario: Scenario, plannedSteps: number, worstCaseMs: number): string {
   const l = scenario.load;
-  const unit = l.unit === 'rps' ? ' rps' : 'x';
+  const sessions = scenario.traffic.kind === 'generate' && scenario.traffic.sessions !== undefined;
+  const unit = l.unit === 'rps' ? (sessions ? ' sessions/s' : ' rps') : 'x';
   const how = l.factor !== undefined ? `×${l.factor}` : `+${l.step}${unit}`;
   const refine = l.refine !== undefined ? `, refine to ${Math.round(l.refine * 1000) / 10}%` : '';
   return (
@@ -203,8 +204,9 @@ export function renderStepLine(step: StepResult, c: ChalkInstance, width = Infin
 function stepColumns(step: StepResult, layout: StepLayout): string {
   const cols = [`step ${String(step.index + 1).padStart(2)}`];
   if (layout.phase) cols.push(step.phase.padEnd(6));
-  cols.push(`${formatRps(step.load).padStart(6)} rps`);
-  if (layout.achieved) cols.push(`${layout.achieved === 'full' ? 'achieved' : '→'} ${formatRps(step.achievedRps).padStart(6)}`);
+  // Sessions: the level counts sessions/s; what came back is still counted in requests/s.
+  cols.push(`${formatRps(step.load).padStart(6)} ${step.sessions ? 'sessions/s' : 'rps'}`);
+  if (layout.achieved) cols.push(`${layout.achieved === 'full' ? 'achieved' : '→'} ${formatRps(step.achievedRps).padStart(6)}${step.sessions ? ' req/s' : ''}`);
   if (layout.p50) cols.push(`p50 ${fmtMs(stepLatency(step, 'p50')).padStart(7)}`);
   cols.push(`p99 ${fmtMs(stepLatency(step, 'p99')).padStart(7)}`, `err ${fmtPct(step.errorRate).padStart(6)}`);
   return cols.join('  ');
@@ -230,10 +232,11 @@ export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?:
   const lines: string[] = [];
   const steps = [...result.steps].sort((a, b) => a.level - b.level || a.index - b.index);
   const width = opts.width ?? Infinity;
+  const sessions = steps.some((s) => s.sessions !== undefined);
   if (steps.length > 0 && opts.table !== false) {
     const all: Array<{ head: string; right: boolean; cell: (s: StepResult) => string }> = [
-      { head: 'load rps', right: true, cell: (s) => formatRps(s.load) },
-      { head: 'achieved', right: true, cell: (s) => formatRps(s.achievedRps) },
+      { head: sessions ? 'sessions/s' : 'load rps', right: true, cell: (s) => formatRps(s.load) },
+      { head: sessions ? 'req/s' : 'achieved', right: true, cell: (s) => formatRps(s.achievedRps) },
       { head: 'p50', right: true, cell: (s) => fmtMs(stepLatency(s, 'p50')) },
       { head: 'p99', right: true, cell: (s) => fmtMs(stepLatency(s, 'p99')) },
       { head: 'errors', right: true, cell: (s) => fmtPct(s.errorRate) },
@@ -264,7 +267,8 @@ export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?:
   const cap = result.capacity;
   const colour = cap.verdict === 'found' || cap.verdict === 'above-max' ? c.green : cap.verdict === 'inconclusive' ? c.yellow : c.red;
   lines.push(colour.bold(cap.summary));
-  if (result.status === 'aborted') lines.push(c.yellow(`run interrupted after ${result.steps.length} step(s); the report is partial and marked aborted`));
+  if (result.status === 'aborted' && result.stopReason === 'data-exhausted') lines.push(c.yellow(result.error ?? 'a data feeder ran out; the run stops here'));
+  else if (result.status === 'aborted') lines.push(c.yellow(`run interrupted after ${result.steps.length} step(s); the report is partial and marked aborted`));
   if (result.status === 'failed') lines.push(c.red(`run failed: ${result.error ?? 'unknown error'}`));
   for (const check of result.gate?.checks ?? []) {
     const mark = check.passed ? c.green('✓') : c.red('✗');

@@ -4,10 +4,14 @@
 
 export const KEYS = {
   root: ['name', 'target', 'data', 'traffic', 'metrics', 'load', 'slo', 'abort', 'guard', 'report', 'gate'],
-  traffic: ['requests', 'request', 'replay', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'client', 'shift'],
+  traffic: ['requests', 'request', 'replay', 'sessions', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'client', 'shift'],
   /** One feeder under `data:` (its name is the key). */
   data: ['csv', 'jsonl', 'order'],
   request: ['name', 'method', 'path', 'headers', 'body', 'weight'],
+  /** One entry of `traffic.sessions`. */
+  session: ['name', 'weight', 'steps'],
+  /** A request step of a session (a request without weight, plus its captures). */
+  sessionStep: ['name', 'method', 'path', 'headers', 'body', 'capture'],
   header: ['value', 'secret'],
   replay: ['file', 'format', 'methods', 'mode', 'name', 'headers'],
   shift: ['haproxy', 'command', 'limits', 'journal'],

@@ -107,6 +107,41 @@ export function scenarioJsonSchema(): Schema {
           }),
         }, ['file', 'format']),
       ),
+      sessions: described(
+        'user sessions: each arrival starts one (picked by weight) and runs its steps in order; a step may capture values from its response for later steps ({{ item_id }})',
+        {
+          type: 'array',
+          minItems: 1,
+          items: object(
+            KEYS.session,
+            {
+              name: described('the session name, used in reports', { type: 'string', pattern: '^[^{}]+$' }),
+              weight: described('relative weight among sessions', orEnv({ type: 'number', exclusiveMinimum: 0 }), { default: 1 }),
+              steps: described('requests in order, and think times between them', {
+                type: 'array',
+                minItems: 1,
+                items: {
+                  anyOf: [
+                    object(['think'], { think: described('a pause before the next step: 20ms, or a range 10ms-50ms', { type: ['string', 'number'] }) }, ['think']),
+                    object(
+                      KEYS.sessionStep,
+                      {
+                        ...Object.fromEntries(Object.entries((defs.request as { properties: Record<string, Schema> }).properties).filter(([k]) => k !== 'weight')),
+                        capture: described('values for later steps: json.<path> (json.items[0].id), header.<name>, status, or { regex: <pattern> }', {
+                          type: 'object',
+                          additionalProperties: { anyOf: [{ type: 'string' }, object(['regex'], { regex: { type: 'string' } }, ['regex'])] },
+                        }),
+                      },
+                      ['path'],
+                    ),
+                  ],
+                },
+              }),
+            },
+            ['name', 'steps'],
+          ),
+        },
+      ),
       arrival: described('send schedule: poisson (random gaps) or uniform (even gaps)', { enum: ['poisson', 'uniform'] }, { default: 'poisson' }),
       max_in_flight: described('past this many requests in flight a send is dropped and counted as an error', orEnv({ type: 'integer', minimum: 1 }), { default: 10000 }),
       timeout: described('request timeout', orEnv(ref('duration')), { default: '10s' }),

@@ -4,6 +4,7 @@
 // file's key in the scenario, quoting the data file's own line (`users.csv:7: …`).
 import { dirname, resolve } from 'node:path';
 import { scanDataFile } from '../workload/data/feeder.js';
+import { headerUnsafeColumns } from '../workload/data/data-scope.js';
 import { formatDataProblem } from '../workload/data/table.js';
 import { didYouMean } from './did-you-mean.js';
 import { HINTS, KEYS } from './fields.js';
@@ -24,8 +25,11 @@ export const RESERVED_DATA_NAMES: Readonly<Record<string, string>> = {
   now: '{{ now.ms }}',
 };
 
-/** The feeders, {} when `data:` is empty, undefined when anything is wrong (problems recorded). */
-export function readData(r: Reader, root: MapView): Record<string, DataSpec> | undefined {
+/**
+ * The feeders, {} when `data:` is empty, undefined when anything is wrong (problems recorded).
+ * `good`/`broken`: what could and could not be read, for the templates' scope either way.
+ */
+export function readData(r: Reader, root: MapView, seen: { good: Record<string, DataSpec>; broken: string[] } = { good: {}, broken: [] }): Record<string, DataSpec> | undefined {
   const m = root.child('data', 'any');
   if (!m) return undefined;
   const base = dirname(resolve(r.file));
@@ -34,8 +38,11 @@ export function readData(r: Reader, root: MapView): Record<string, DataSpec> | u
   for (const name of m.keys()) {
     const path = m.p(name);
     const spec = readOne(r, m, name, path, base);
-    if (spec) out[name] = spec;
-    else ok = false;
+    if (spec) out[name] = seen.good[name] = spec;
+    else {
+      ok = false;
+      seen.broken.push(name);
+    }
   }
   return ok ? out : undefined;
 }
@@ -85,5 +92,8 @@ function readOne(r: Reader, data: MapView, name: string, path: string, base: str
     for (const p of scanned.problems) r.reportAt(node, m.p(format), formatDataProblem(file, p));
     return undefined;
   }
-  return { name, format, file, order, columns: scanned.table.columns, rows: scanned.table.rows };
+  const spec: DataSpec = { name, format, file, order, columns: scanned.table.columns, rows: scanned.table.rows };
+  const unsafe = headerUnsafeColumns(scanned.table);
+  if (Object.keys(unsafe).length > 0) spec.headerUnsafe = unsafe;
+  return spec;
 }

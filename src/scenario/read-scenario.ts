@@ -4,6 +4,7 @@
 import { capabilities, type SourceCapabilities } from '../slo/metric-catalog.js';
 import { GENERATE_TRAFFIC_KEYS, HINTS, KEYS } from './fields.js';
 import { readData } from './read-data.js';
+import { dataScope } from '../workload/data/data-scope.js';
 import { readLoad } from './read-load.js';
 import { readRules } from './read-slos.js';
 import { readMetrics, readShiftTraffic } from './read-shift.js';
@@ -25,6 +26,12 @@ export function readScenario(r: Reader, root: MapView): Scenario | undefined {
   const hasTraffic = root.require('traffic', 'what load to apply: requests to generate, or traffic.shift for live traffic');
   const traffic = hasTraffic ? root.child('traffic', KEYS.traffic, HINTS.traffic) : undefined;
   const mode: 'generate' | 'shift' = traffic?.has('shift') ? 'shift' : 'generate';
+
+  // Read in generate mode only (in shift mode its presence is the problem, reported below), and
+  // before the requests: their templates may use its columns (`{{ users.email }}`).
+  const seen = { good: {} as Record<string, DataSpec>, broken: [] as string[] };
+  const data: Record<string, DataSpec> | undefined = mode === 'generate' && root.has('data') ? readData(r, root, seen) : {};
+  r.templateScope = dataScope(seen.good, seen.broken);
 
   let trafficSpec: Scenario['traffic'] | undefined;
   let metrics: MetricsSourceSpec | undefined;
@@ -71,8 +78,6 @@ export function readScenario(r: Reader, root: MapView): Scenario | undefined {
     }
   }
 
-  // Read in generate mode only (in shift mode its presence is the problem, reported above).
-  const data: Record<string, DataSpec> | undefined = mode === 'generate' && root.has('data') ? readData(r, root) : {};
 
   const load = readLoad(r, root, mode);
 

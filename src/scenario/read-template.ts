@@ -3,16 +3,10 @@
 // the hole quoted, all at once. `${VAR}` has been substituted before (yaml-reader.ts).
 import { isScalar } from 'yaml';
 import { parseTemplate } from '../workload/template-parser.js';
-import { EMPTY_SCOPE, type TemplateScope } from '../workload/template-scope.js';
+import type { TemplateScope } from '../workload/template-scope.js';
 import { hasHoles, templateSource, type TemplatePart } from '../workload/template.js';
 import { jsonEscape } from '../workload/encode.js';
 import { offsetOf, scalarOffset, type Reader, type YNode } from './yaml-reader.js';
-
-/**
- * The names templates may use beyond the built-ins. Empty today: data feeders (`{{ users.email }}`)
- * and session captures (`{{ item_id }}`) will declare theirs here.
- */
-export const REQUEST_SCOPE: TemplateScope = EMPTY_SCOPE;
 
 /**
  * The holes of `text` (the value of `node` after interpolation): the parts when it has at least
@@ -23,7 +17,7 @@ export function readTemplate(r: Reader, node: YNode, path: string, text: string,
   if (!text.includes('{{')) return null;
   // A `{{` that only a ${VAR} brought in is the variable's text (a token, say), not a hole.
   if (isScalar(node) && typeof node.value === 'string' && !node.value.includes('{{')) return null;
-  const { parts, problems } = parseTemplate(text, opts.scope ?? REQUEST_SCOPE, { json: opts.json === true });
+  const { parts, problems } = parseTemplate(text, opts.scope ?? r.templateScope, { json: opts.json === true });
   // Offsets are exact when the scalar is the text as written (no ${VAR} substituted before the hole,
   // not a structured body serialized as JSON); otherwise the problem points at the value's start.
   const exact = !opts.json && isScalar(node) && node.value === text;
@@ -47,7 +41,7 @@ export function readJsonBodyTemplate(r: Reader, node: YNode, path: string, data:
   const marker = (i: number) => `\u0000loadtest-hole-${i}\u0000`;
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string' && v.includes('{{')) {
-      const { parts, problems } = parseTemplate(v, REQUEST_SCOPE, { json: true });
+      const { parts, problems } = parseTemplate(v, r.templateScope, { json: true });
       for (const p of problems) r.report(path, p.message, offsetOf(node));
       if (problems.length > 0) failed = true;
       if (!hasHoles(parts)) return v;

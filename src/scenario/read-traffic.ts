@@ -5,7 +5,8 @@ import { didYouMean } from './did-you-mean.js';
 import { HINTS, KEYS } from './fields.js';
 import { readReplay } from './read-replay.js';
 import { readRequestName } from './read-request-name.js';
-import type { GenerateTrafficSpec, ReplaySpec, RequestSpec } from './scenario.js';
+import type { GenerateTrafficSpec, ReplaySpec, RequestSpec, SessionSpec } from './scenario.js';
+import { readSessions } from './read-sessions.js';
 import { describeValue, parseDuration, parseStatusRange, parseTarget, type Parsed } from './values.js';
 import type { MapView, Reader, YNode } from './yaml-reader.js';
 import { literalText, readJsonBodyTemplate, readTemplate } from './read-template.js';
@@ -53,7 +54,20 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
 
   let replay: ReplaySpec | undefined;
   let requests: RequestSpec[] | undefined;
-  if (traffic.has('replay')) {
+  let sessions: SessionSpec[] | undefined;
+  if (traffic.has('sessions')) {
+    let alone = true;
+    for (const k of ['requests', 'request', 'replay']) {
+      if (!traffic.has(k)) continue;
+      r.report(traffic.p(k), `give either 'sessions' (each arrival runs a session's steps) or '${k}', not both`, traffic.keyOffset(k));
+      alone = false;
+    }
+    const read = readSessions(r, traffic, names);
+    if (read && alone) {
+      sessions = read.sessions;
+      requests = read.requests;
+    }
+  } else if (traffic.has('replay')) {
     for (const k of ['requests', 'request']) {
       if (traffic.has(k)) r.report(traffic.p(k), `give either 'replay' (requests from an access log) or '${k}', not both`, traffic.keyOffset(k));
     }
@@ -81,6 +95,7 @@ export function readGenerateTraffic(r: Reader, root: MapView, traffic: MapView |
     client: GENERATE_DEFAULTS.client,
   };
   if (replay) spec.replay = replay;
+  if (sessions) spec.sessions = sessions;
   const set = <T>(key: string, read: () => T | undefined, assign: (v: T) => void) => {
     if (!traffic.has(key)) return;
     const v = read();
@@ -142,7 +157,7 @@ function readRequests(r: Reader, traffic: MapView, names: string[]): RequestSpec
     return undefined;
   }
   if (!hasList && !hasOne) {
-    if (!traffic.wasMisspelled('requests') && !traffic.wasMisspelled('request') && !traffic.wasMisspelled('replay')) {
+    if (!traffic.wasMisspelled('requests') && !traffic.wasMisspelled('request') && !traffic.wasMisspelled('replay') && !traffic.wasMisspelled('sessions')) {
       r.report(traffic.p('requests'), "missing required key 'requests': the requests to send, e.g. [{ path: / }] (or 'replay' to replay an access log)", traffic.anchor);
     }
     return undefined;
@@ -181,8 +196,18 @@ function readRequests(r: Reader, traffic: MapView, names: string[]): RequestSpec
   return ok ? out : undefined;
 }
 
-function readRequest(r: Reader, node: YNode, path: string, names: string[]): { spec: RequestSpec; m: MapView } | undefined {
-  const m = r.map(node, path, KEYS.request, undefined, HINTS.request);
+/** One request (`keys`: what its mapping may hold: a session step adds `capture`). */
+export function readRequest(
+  r: Reader,
+  node: YNode,
+  path: string,
+  names: string[],
+  keys: readonly string[] = KEYS.request,
+  /** Receives the request's mapping even when the request is wrong (a session step reads its captures from it). */
+  view: { m?: MapView } = {},
+): { spec: RequestSpec; m: MapView } | undefined {
+  const m = r.map(node, path, keys, undefined, HINTS.request);
+  if (m) view.m = m;
   if (!m) return undefined;
   let ok = true;
   let method = 'GET';
@@ -327,7 +352,18 @@ export function readHeaders(r: Reader, hm: MapView, out: Record<string, string>,
  */
 function headerTemplate(r: Reader, node: YNode, path: string, name: string, value: string, templates: Record<string, TemplatePart[]>): boolean {
   const parts = readTemplate(r, node, path, value);
-  if (parts) templates[name] = parts;
+  if (parts) {
+    // A data column's values were checked in the file at load time: one that a header cannot carry is refused now, not mid-run.
+    for (const p of parts) {
+      if (typeof p === 'string' || p.value.kind !== 'var') continue;
+      const why = r.templateScope.headerProblem?.(p.value.name);
+      if (why !== undefined) {
+        r.reportAt(node, path, `${why} in '${p.source}'`);
+        return false;
+      }
+    }
+    templates[name] = parts;
+  }
   return parts !== undefined;
 }
 

@@ -4,6 +4,7 @@
 // in src/scenario/ (snake_case keys there, camelCase here).
 import type { SloRule } from '../slo/slo.js';
 import type { RequestTemplate } from '../workload/template.js';
+import type { CaptureSpec } from '../workload/session/capture.js';
 
 export interface Scenario {
   name: string;
@@ -56,6 +57,8 @@ export interface DataSpec {
    */
   columns: string[];
   rows: number;
+  /** Columns with a value a header cannot carry (CR, LF, NUL, past U+00FF): the first such row, by column; absent when none. */
+  headerUnsafe?: Record<string, string>;
 }
 
 export interface RequestSpec {
@@ -76,6 +79,23 @@ export interface RequestSpec {
   template?: RequestTemplate;
 }
 
+/** One `traffic.sessions` entry. */
+export interface SessionSpec {
+  name: string;
+  /** Relative weight among sessions; > 0. */
+  weight: number;
+  steps: SessionStepSpec[];
+}
+
+export interface SessionStepSpec {
+  /** Index into GenerateTrafficSpec.requests. */
+  request: number;
+  /** Think time before this step (after the previous one finished), ms: uniform in [min, max]; absent: none. */
+  think?: { minMs: number; maxMs: number };
+  /** Values this step's response gives later steps (src/workload/session/capture.ts). */
+  captures: CaptureSpec[];
+}
+
 export interface GenerateTrafficSpec {
   kind: 'generate';
   /** Origin of the target: scheme://host[:port], no path. */
@@ -87,6 +107,12 @@ export interface GenerateTrafficSpec {
   requests: RequestSpec[];
   /** Set when the mix comes from an access log (`traffic.replay`). */
   replay?: ReplaySpec;
+  /**
+   * `traffic.sessions`: each arrival starts one session, picked by weight, which runs its steps in
+   * order. Each step is a request of `requests` (by index: stats, names and clients are shared with
+   * the request machinery); `requests` then holds every step of every session, in order.
+   */
+  sessions?: SessionSpec[];
   arrival: 'poisson' | 'uniform';
   /** Past this many requests in flight a send is dropped and counted as a `dropped` error. */
   maxInFlight: number;

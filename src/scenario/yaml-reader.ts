@@ -3,6 +3,7 @@
 // undefined, so one pass finds every problem at once. `${VAR}` interpolation happens here, on
 // scalar values, so positions stay those of the file. Merge keys (`<<: *base`) are resolved here
 // too (yaml-merge.ts), so merged keys keep the position where they are written.
+import { EMPTY_SCOPE, type TemplateScope } from '../workload/template-scope.js';
 import { isAlias, isMap, isScalar, isSeq, Scalar, YAMLMap, type Document, type LineCounter, type Node } from 'yaml';
 import type { ScenarioProblem, SourcePosition } from '../errors.js';
 import { closest } from './did-you-mean.js';
@@ -32,6 +33,8 @@ export class Reader {
   readonly problems: ScenarioProblem[] = [];
   /** Env-derived values of string fields (masked in output). */
   readonly secrets = new Set<string>();
+  /** The names templates may use beyond the built-ins (data columns); set once `data:` is read. */
+  templateScope: TemplateScope = EMPTY_SCOPE;
   private readonly interpolated = new WeakMap<Node, ScalarValue>();
   private readonly merges = new MergeResolver({
     deref: (n) => this.deref(n),

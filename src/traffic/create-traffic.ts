@@ -17,7 +17,7 @@ export function createTraffic(scenario: Scenario, opts: CreateTrafficOptions = {
   const spec = scenario.traffic;
   switch (spec.kind) {
     case 'generate':
-      return createGenerator(spec, opts.generator);
+      return createGenerator(spec, { ...opts.generator, ...(scenario.data ? { data: scenario.data } : {}) });
     case 'shift':
       return createShifter(scenario, opts.shift);
     default:

@@ -2,10 +2,13 @@
 // between holes, built once per thread from the plain-data template (template.ts). A send fills
 // the holes into a reused buffer: digits, hex and [A-Za-z0-9] are written byte by byte, a
 // random.pick copies one of its options, pre-encoded here for the place — no string is built, no
-// template is parsed. Only `var` holes (data columns, captures; not wired yet) encode at run time.
+// template is parsed. A data column (`{{ users.email }}`) is copied from the feeder's shared bytes,
+// encoded byte by byte for its place, from the row the request drew (request-data.ts). Only other
+// `var` holes (captures: not wired yet) go through a string lookup.
 import { MAX_RANDOM_STRING } from './template-scope.js';
 import { encodeValue, literalBytes } from './encode.js';
 import { Rng, type SeqSource } from './random-source.js';
+import type { Feeder } from './data/feeder.js';
 import type { Place, TemplateHole, TemplatePart } from './template.js';
 
 export const enum K {
@@ -16,6 +19,8 @@ export const enum K {
   PICK,
   STRING,
   VAR,
+  /** A data column: `a` the feeder's index in the runtime, `b` the column's. */
+  COL,
 }
 
 /** One hole, in a fixed shape (every field set) so the fill loop stays monomorphic. */
@@ -36,11 +41,32 @@ export class ByteHole {
   ) {}
 }
 
-/** What fills holes, one per thread. `lookup` answers VAR holes (feeders, sessions: later). */
+/** What fills holes, one per thread. `lookup` answers VAR holes that are not data columns (a session's captures). */
 export interface TemplateRuntime {
   seq: SeqSource;
   rng: Rng;
   lookup: ((name: string) => string) | null;
+  /** The captured values of the request being filled (its session's), set before each fill; the default lookup reads them. */
+  vars: Map<string, string> | null;
+  /** This thread's feeders (attached to the run's shared ones), in `data:` order. */
+  feeders: readonly Feeder[];
+  /** Per feeder, the row of the request being filled (set from its draw before each fill). */
+  rows: Int32Array;
+}
+
+/** Resolves a `var` hole's name to a data column (feeder index, column index), or undefined. */
+export type ColumnResolver = (name: string) => readonly [feeder: number, column: number] | undefined;
+
+/** The resolver over a runtime's feeders: `users.email` → [index of users, index of email]. */
+export function columnResolver(feeders: readonly Feeder[]): ColumnResolver {
+  return (name) => {
+    const dot = name.indexOf('.');
+    if (dot <= 0) return undefined;
+    const f = feeders.findIndex((x) => x.name === name.slice(0, dot));
+    if (f < 0) return undefined;
+    const c = feeders[f]!.column(name.slice(dot + 1));
+    return c < 0 ? undefined : [f, c];
+  };
 }
 
 /** A growable output buffer, kept and reused by its owner (a connection, a scratch area). */
@@ -75,11 +101,12 @@ export class ByteTemplate {
   /** Writes the template at out.buf[pos…]; returns the end. Grows out.buf (keeping [0, pos)) when needed. */
   fill(out: OutBuffer, pos: number, rt: TemplateRuntime): number {
     const bounded = this.maxBytes >= 0;
-    if (bounded) out.ensure(pos + this.maxBytes, pos);
     const statics = this.statics;
     const holes = this.holes;
-    let buf = out.buf;
     let s = statics[0]!;
+    // Unbounded (a data column): room for each part is made as it comes, the first static too.
+    out.ensure(pos + (bounded ? this.maxBytes : s.length), pos);
+    let buf = out.buf;
     if (s.length > 0) pos = copyInto(s, buf, pos);
     for (let i = 0; i < holes.length; i++) {
       const h = holes[i]!;
@@ -134,11 +161,13 @@ function fillHole(h: ByteHole, buf: Buffer, pos: number, rt: TemplateRuntime): n
     case K.UUID:
       return writeUuid(buf, pos, rt.rng);
     case K.VAR:
+    case K.COL:
       throw new Error('unbounded hole in a bounded template');
   }
 }
 
 function fillUnbounded(h: ByteHole, out: OutBuffer, pos: number, rt: TemplateRuntime): number {
+  if (h.kind === K.COL) return fillColumn(h, out, pos, rt);
   if (h.kind !== K.VAR) {
     out.ensure(pos + h.maxBytes, pos);
     return fillHole(h, out.buf, pos, rt);
@@ -147,6 +176,99 @@ function fillUnbounded(h: ByteHole, out: OutBuffer, pos: number, rt: TemplateRun
   const bytes = encodeValue(rt.lookup(h.name), h.place, h.json);
   out.ensure(pos + bytes.length, pos);
   return pos + bytes.copy(out.buf, pos);
+}
+
+const UNRESERVED = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') UNRESERVED[c.charCodeAt(0)] = 1;
+const HEX_UPPER = Buffer.from('0123456789ABCDEF', 'latin1');
+
+/**
+ * A data column's field, from the feeder's bytes (UTF-8), written as encode.ts's encodeValue would
+ * write it: percent-encoded in a path, JSON-escaped under json(…), as is in a body. The rare cases
+ * (a header value with non-ASCII bytes, json(…) in a path or header) take encodeValue itself.
+ */
+function fillColumn(h: ByteHole, out: OutBuffer, pos: number, rt: TemplateRuntime): number {
+  const f = rt.feeders[h.a]!;
+  const row = rt.rows[h.a]!;
+  const src = f.bytes(row, h.b);
+  const n = src.length;
+  if (h.place === 'body' && !h.json) {
+    out.ensure(pos + n, pos);
+    const buf = out.buf;
+    if (n > 64) buf.set(src, pos);
+    else for (let i = 0; i < n; i++) buf[pos + i] = src[i]!;
+    return pos + n;
+  }
+  if (h.place === 'path' && !h.json) {
+    out.ensure(pos + 3 * n, pos);
+    const buf = out.buf;
+    for (let i = 0; i < n; i++) {
+      const x = src[i]!;
+      if (UNRESERVED[x] === 1) buf[pos++] = x;
+      else {
+        buf[pos++] = 0x25;
+        buf[pos++] = HEX_UPPER[x >> 4]!;
+        buf[pos++] = HEX_UPPER[x & 15]!;
+      }
+    }
+    return pos;
+  }
+  if (h.place === 'body') {
+    // Inside a JSON string: `"`, `\` and control characters escaped; UTF-8 bytes above 0x7f as they are.
+    out.ensure(pos + 6 * n, pos);
+    const buf = out.buf;
+    for (let i = 0; i < n; i++) {
+      const x = src[i]!;
+      if (x >= 0x20 && x !== 0x22 && x !== 0x5c) buf[pos++] = x;
+      else pos = jsonEscapeByte(buf, pos, x);
+    }
+    return pos;
+  }
+  let ascii = !h.json;
+  for (let i = 0; ascii && i < n; i++) if (src[i]! >= 0x80) ascii = false;
+  if (ascii) {
+    // A header value: checked at load time (no CR, LF, NUL in this column's values).
+    out.ensure(pos + n, pos);
+    const buf = out.buf;
+    for (let i = 0; i < n; i++) buf[pos + i] = src[i]!;
+    return pos + n;
+  }
+  const bytes = encodeValue(f.value(row, h.b), h.place, h.json);
+  out.ensure(pos + bytes.length, pos);
+  return pos + bytes.copy(out.buf, pos);
+}
+
+function jsonEscapeByte(buf: Buffer, pos: number, x: number): number {
+  buf[pos++] = 0x5c;
+  switch (x) {
+    case 0x22:
+    case 0x5c:
+      buf[pos++] = x;
+      return pos;
+    case 0x08:
+      buf[pos++] = 0x62;
+      return pos;
+    case 0x0c:
+      buf[pos++] = 0x66;
+      return pos;
+    case 0x0a:
+      buf[pos++] = 0x6e;
+      return pos;
+    case 0x0d:
+      buf[pos++] = 0x72;
+      return pos;
+    case 0x09:
+      buf[pos++] = 0x74;
+      return pos;
+  }
+  // \u00XX, lower-case hex as JSON.stringify writes it.
+  buf[pos++] = 0x75;
+  buf[pos++] = 0x30;
+  buf[pos++] = 0x30;
+  const h = HEX2[x]!;
+  buf[pos++] = h >> 8;
+  buf[pos++] = h & 0xff;
+  return pos;
 }
 
 /** Decimal digits of a safe integer; returns the end. */
@@ -213,8 +335,8 @@ function hex(buf: Buffer, p: number, x: number, bytes: number): number {
 
 const digits = (n: number): number => String(Math.trunc(n)).length;
 
-/** A hole's byte form for its place (options pre-encoded, bounds known). */
-export function byteHole(h: TemplateHole, place: Place): ByteHole | Buffer {
+/** A hole's byte form for its place (options pre-encoded, bounds known); `columns` resolves data columns. */
+export function byteHole(h: TemplateHole, place: Place, columns?: ColumnResolver): ByteHole | Buffer {
   const v = h.value;
   const none: Buffer[] = [];
   switch (v.kind) {
@@ -234,8 +356,11 @@ export function byteHole(h: TemplateHole, place: Place): ByteHole | Buffer {
       if (options.length === 1) return options[0]!;
       return new ByteHole(K.PICK, 0, 0, options, '', place, h.json, Math.max(...options.map((o) => o.length)));
     }
-    case 'var':
+    case 'var': {
+      const col = columns?.(v.name);
+      if (col) return new ByteHole(K.COL, col[0], col[1], none, v.name, place, h.json, -1);
       return new ByteHole(K.VAR, 0, 0, none, v.name, place, h.json, -1);
+    }
   }
 }
 
@@ -244,6 +369,8 @@ export class ByteTemplateBuilder {
   private readonly statics: Buffer[] = [];
   private readonly holes: ByteHole[] = [];
   private pending: Buffer[] = [];
+
+  constructor(private readonly columns?: ColumnResolver) {}
 
   bytes(b: Buffer): this {
     if (b.length > 0) this.pending.push(b);
@@ -259,7 +386,7 @@ export class ByteTemplateBuilder {
     for (const p of parts) {
       if (typeof p === 'string') this.bytes(literalBytes(p, place));
       else {
-        const h = byteHole(p, place);
+        const h = byteHole(p, place, this.columns);
         if (Buffer.isBuffer(h)) this.bytes(h);
         else {
           this.statics.push(Buffer.concat(this.pending));
@@ -276,7 +403,13 @@ export class ByteTemplateBuilder {
   }
 }
 
-/** A thread's runtime: its own random generator, `seq` from the run's shared counter. */
-export function createTemplateRuntime(seq: SeqSource, rng: Rng = new Rng()): TemplateRuntime {
-  return { seq, rng, lookup: null };
+/** A thread's runtime: its own random generator, `seq` from the run's shared counter, its feeders. */
+export function createTemplateRuntime(seq: SeqSource, rng: Rng = new Rng(), feeders: readonly Feeder[] = []): TemplateRuntime {
+  const rt: TemplateRuntime = { seq, rng, lookup: null, vars: null, feeders, rows: new Int32Array(feeders.length) };
+  rt.lookup = (name) => {
+    const v = rt.vars?.get(name);
+    if (v === undefined) throw new Error(`no value for {{ ${name} }}`);
+    return v;
+  };
+  return rt;
 }

@@ -5,7 +5,7 @@
 // the head ends. undici (and `plan`) get the path, each header value and the body separately.
 // Requests without holes never come here: they keep their one precomputed Buffer.
 import type { RequestSpec } from '../scenario/scenario.js';
-import { ByteTemplate, ByteTemplateBuilder, OutBuffer, writeInt, type TemplateRuntime } from './byte-template.js';
+import { ByteTemplate, ByteTemplateBuilder, OutBuffer, writeInt, type ColumnResolver, type TemplateRuntime } from './byte-template.js';
 import type { TemplatePart } from './template.js';
 
 /** Methods whose requests carry a content-length even when empty (as in serializeRequest). */
@@ -23,18 +23,18 @@ export interface WireRequest {
  * The lean client's layout of a templated request; null for a request without holes. The caller
  * (http1-request.ts) first runs serializeRequest's checks on withPlaceholders(r).
  */
-export function compileWireRequest(origin: URL, r: RequestSpec): WireRequest | null {
+export function compileWireRequest(origin: URL, r: RequestSpec, columns?: ColumnResolver): WireRequest | null {
   const t = r.template;
   if (!t) return null;
   const names = new Set(Object.keys(r.headers).map((k) => k.toLowerCase()));
-  const b = new ByteTemplateBuilder().text(`${r.method} `).parts(t.path ?? [r.path], 'path').text(' HTTP/1.1\r\n');
+  const b = new ByteTemplateBuilder(columns).text(`${r.method} `).parts(t.path ?? [r.path], 'path').text(' HTTP/1.1\r\n');
   if (!names.has('host')) b.text(`host: ${origin.host}\r\n`);
   for (const [k, v] of Object.entries(r.headers)) b.text(`${k}: `).parts(t.headers?.[k] ?? [v], 'header').text('\r\n');
   const framed = names.has('content-length') || names.has('transfer-encoding');
   if (t.body) {
     if (framed) throw new Error(`request ${r.name}: a templated body gets its content-length per request; remove the content-length / transfer-encoding header`);
     b.text('content-length: ');
-    return { head: b.build(), body: new ByteTemplateBuilder().parts(t.body, 'body').build() };
+    return { head: b.build(), body: new ByteTemplateBuilder(columns).parts(t.body, 'body').build() };
   }
   const body = r.body === undefined ? null : Buffer.from(r.body);
   if (!framed && (body !== null || BODY_METHODS.has(r.method))) b.text(`content-length: ${body === null ? 0 : body.length}\r\n`);
@@ -62,13 +62,14 @@ export interface RequestParts {
   body: ByteTemplate | null;
 }
 
-export function compileRequestParts(r: RequestSpec): RequestParts {
+export function compileRequestParts(r: RequestSpec, columns?: ColumnResolver): RequestParts {
   const t = r.template ?? {};
+  const b = () => new ByteTemplateBuilder(columns);
   return {
     method: r.method,
-    path: new ByteTemplateBuilder().parts(t.path ?? [r.path], 'path').build(),
-    headers: Object.entries(r.headers).map(([k, v]) => [k, new ByteTemplateBuilder().parts(t.headers?.[k] ?? [v], 'header').build()]),
-    body: t.body ? new ByteTemplateBuilder().parts(t.body, 'body').build() : r.body === undefined ? null : new ByteTemplateBuilder().parts([r.body], 'body').build(),
+    path: b().parts(t.path ?? [r.path], 'path').build(),
+    headers: Object.entries(r.headers).map(([k, v]) => [k, b().parts(t.headers?.[k] ?? [v], 'header').build()]),
+    body: t.body ? b().parts(t.body, 'body').build() : r.body === undefined ? null : b().parts([r.body], 'body').build(),
   };
 }
 

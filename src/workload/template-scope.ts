@@ -1,8 +1,8 @@
 // What the names in a template mean: the built-in values and functions, checked at load time
 // (argument count and types, `random.int(5, 1)`), and the scope — the other names a scenario
-// declares. Today the scope is empty; data feeders (`{{ users.email }}`) and session captures
-// (`{{ item_id }}`) will add their names to it, and each becomes a `var` hole the sender fills
-// from a lookup. An unknown name is an error with a suggestion, never sent as text.
+// declares: data columns (`{{ users.email }}`, data/data-scope.ts) and, later, session captures
+// (`{{ item_id }}`). Each such name becomes a `var` hole the sender fills at run time. An unknown
+// name is an error with a suggestion, never sent as text.
 import { closest } from '../scenario/did-you-mean.js';
 import type { HoleValue } from './template.js';
 
@@ -18,6 +18,13 @@ export interface TemplateScope {
   has(name: string): boolean;
   /** Every name, for did-you-mean. */
   names(): readonly string[];
+  /**
+   * Why `name` is not in this scope when the scope can say better than "unknown name" (a column
+   * the data file does not have: `data 'users' has no column 'emial'`), with its did-you-mean.
+   */
+  explain?(name: string): { error: string; hint?: string } | undefined;
+  /** Why a value of `name` (a variable of this scope) may not be sendable in a header value, or undefined. */
+  headerProblem?(name: string): string | undefined;
 }
 
 export const EMPTY_SCOPE: TemplateScope = { has: () => false, names: () => [] };
@@ -56,6 +63,8 @@ export function resolveExpr(e: Expr, scope: TemplateScope, json: boolean): Resol
       if (v) return { ok: true, value: v, json };
       if (FUNCTIONS[e.name]) return fail(`${e.name} is a function: write ${FUNCTIONS[e.name]}`);
       if (scope.has(e.name)) return { ok: true, value: { kind: 'var', name: e.name }, json };
+      const why = scope.explain?.(e.name);
+      if (why) return fail(why.error, why.hint);
       return fail(`unknown name '${e.name}'`, suggest(e.name, scope));
     }
     case 'call':

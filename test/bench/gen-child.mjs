@@ -4,22 +4,41 @@ import { performance } from 'node:perf_hooks';
 import { createGenerator } from '../../dist/traffic/generator/generator.js';
 import { parseTemplate } from '../../dist/workload/template-parser.js';
 import { EMPTY_SCOPE } from '../../dist/workload/template-scope.js';
+import { scanDataFile } from '../../dist/workload/data/feeder.js';
+import { dataScope } from '../../dist/workload/data/data-scope.js';
 
 const [target, connections, workers] = [process.argv[2], Number(process.argv[3] ?? 50), process.argv[4] ?? '1'];
 /** Optional health thresholds (JSON), e.g. relaxed ones for a noisy shared machine. */
 const thresholds = process.argv[5] ? JSON.parse(process.argv[5]) : undefined;
 /** A request path template to send instead of the static `/` (the templated-vs-static case). */
 const template = process.env.LOADTEST_BENCH_PATH_TEMPLATE;
+/** A CSV the template's `{{ users.… }}` columns read (sequential order: it never runs out). */
+const dataFile = process.env.LOADTEST_BENCH_DATA_CSV;
+const data = {};
+if (dataFile) {
+  const scanned = scanDataFile('csv', dataFile);
+  if (!scanned.ok) throw new Error(JSON.stringify(scanned.problems));
+  data.users = { name: 'users', format: 'csv', file: dataFile, order: 'sequential', columns: scanned.table.columns, rows: scanned.table.rows };
+}
 const request = { name: 'get', method: 'GET', path: '/', headers: {}, weight: 1 };
 if (template) {
-  const { parts, problems } = parseTemplate(template, EMPTY_SCOPE);
+  const { parts, problems } = parseTemplate(template, dataFile ? dataScope(data) : EMPTY_SCOPE);
   if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
   Object.assign(request, { path: template, template: { path: parts } });
 }
+/** 2-step sessions (`/?step=1` then `/?step=2`, no think time) instead of single requests: the rate is then sessions/s. */
+const sessions = process.env.LOADTEST_BENCH_SESSIONS === '1';
+const requests = sessions
+  ? [
+      { name: 'one', method: 'GET', path: '/?step=1', headers: {}, weight: 1 },
+      { name: 'two', method: 'GET', path: '/?step=2', headers: {}, weight: 1 },
+    ]
+  : [request];
 const spec = {
   kind: 'generate',
   target,
-  requests: [request],
+  requests,
+  ...(sessions ? { sessions: [{ name: 's', weight: 1, steps: [{ request: 0, captures: [] }, { request: 1, captures: [] }] }] } : {}),
   arrival: 'uniform',
   maxInFlight: 100_000,
   timeoutMs: 5000,
@@ -30,7 +49,7 @@ const spec = {
   // The HTTP client under test (`lean` unless the parent asks for undici, to measure both in one run).
   client: process.env.LOADTEST_BENCH_CLIENT ?? 'lean',
 };
-const gen = createGenerator(spec, { thresholds });
+const gen = createGenerator(spec, { thresholds, data });
 await gen.prepare(new AbortController().signal);
 
 process.on('message', async (m) => {

@@ -27,18 +27,27 @@ const log = (...a) => console.error('[bench]', ...a);
 
 /** The templated request of the templated-vs-static comparison (README "Realistic traffic"). */
 const TEMPLATED_PATH = '/r/{{ seq }}?u={{ random.int(1, 1000000) }}';
+/** A templated path reading two columns of one row of a 100,000-row CSV feeder (written at start). */
+const FEEDER_PATH = '/users/{{ users.id }}?email={{ users.email }}';
+const FEEDER_CSV = `${root}/test/output/bench-users.csv`;
 
 /**
  * A generator child pinned to the load core; `client`: the HTTP client it uses (lean, our default,
  * or undici); `pathTemplate`: a templated path to send instead of the static `/`.
  */
-async function startGen(url, thresholds = null, connections = 50, client = 'lean', pathTemplate = null) {
+async function startGen(url, thresholds = null, connections = 50, client = 'lean', pathTemplate = null, dataCsv = null, sessions = false) {
   const args = [url, String(connections), '1', ...(thresholds ? [JSON.stringify(thresholds)] : [])];
   const child = fork(fileURLToPath(new URL('./gen-child.mjs', import.meta.url)), args, {
     execPath: 'taskset',
     execArgv: ['-c', String(LOAD_CORE), process.execPath],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, LOADTEST_BENCH_CLIENT: client, ...(pathTemplate ? { LOADTEST_BENCH_PATH_TEMPLATE: pathTemplate } : {}) },
+    env: {
+      ...process.env,
+      LOADTEST_BENCH_CLIENT: client,
+      ...(pathTemplate ? { LOADTEST_BENCH_PATH_TEMPLATE: pathTemplate } : {}),
+      ...(dataCsv ? { LOADTEST_BENCH_DATA_CSV: dataCsv } : {}),
+      ...(sessions ? { LOADTEST_BENCH_SESSIONS: '1' } : {}),
+    },
   });
   await new Promise((resolve, reject) => {
     child.once('message', (m) => (m.type === 'ready' ? resolve() : reject(new Error('bad child'))));
@@ -135,8 +144,8 @@ function brief(r) {
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** CPU per 1,000 requests and peak RSS at a rate, in a fresh child (peak RSS is per process). */
-async function cpuAndRss(url, rate, client = 'lean', pathTemplate = null) {
-  const g = await startGen(url, null, 50, client, pathTemplate);
+async function cpuAndRss(url, rate, client = 'lean', pathTemplate = null, dataCsv = null, sessions = false) {
+  const g = await startGen(url, null, 50, client, pathTemplate, dataCsv, sessions);
   try {
     await g.step(Math.min(rate, 2000), 1000, 500);
     const r = await g.step(rate, T.acc, T.warm);
@@ -346,15 +355,41 @@ async function templatedVsStatic(url) {
   const rate = 10_000;
   const stat = [];
   const tmpl = [];
+  const feed = [];
+  const sess = [];
+  mkdirSync(`${root}/test/output`, { recursive: true });
+  const rows = Array.from({ length: 100_000 }, (_, i) => `${i + 1},user${i + 1}@example.com`);
+  writeFileSync(FEEDER_CSV, `id,email\n${rows.join('\n')}\n`);
   for (let i = 0; i < RUNS; i++) {
     log(`cpu at ${rate} req/s, static request, run ${i + 1}`);
     stat.push(await cpuAndRss(url, rate));
     log(`cpu at ${rate} req/s, templated path ${TEMPLATED_PATH}, run ${i + 1}`);
     tmpl.push(await cpuAndRss(url, rate, 'lean', TEMPLATED_PATH));
+    log(`cpu at ${rate} req/s, feeder path ${FEEDER_PATH}, run ${i + 1}`);
+    feed.push(await cpuAndRss(url, rate, 'lean', FEEDER_PATH, FEEDER_CSV));
+    log(`cpu at ${rate} req/s as ${rate / 2} 2-step sessions/s, run ${i + 1}`);
+    sess.push(await cpuAndRss(url, rate / 2, 'lean', null, null, true));
   }
   const s = summary(stat.map((r) => r.cpuMsPer1k));
   const t = summary(tmpl.map((r) => r.cpuMsPer1k));
-  return { rate, path: TEMPLATED_PATH, staticCpuUsPerRequest: s, templatedCpuUsPerRequest: t, ratio: t.median / s.median, staticRuns: stat, templatedRuns: tmpl };
+  const d = summary(feed.map((r) => r.cpuMsPer1k));
+  const e = summary(sess.map((r) => r.cpuMsPer1k));
+  return {
+    rate,
+    path: TEMPLATED_PATH,
+    staticCpuUsPerRequest: s,
+    templatedCpuUsPerRequest: t,
+    ratio: t.median / s.median,
+    feederPath: FEEDER_PATH,
+    feederCpuUsPerRequest: d,
+    feederRatio: d.median / s.median,
+    sessionsCpuUsPerRequest: e,
+    sessionsRatio: e.median / s.median,
+    sessionRuns: sess,
+    staticRuns: stat,
+    templatedRuns: tmpl,
+    feederRuns: feed,
+  };
 }
 
 function templatesTable(o) {
@@ -377,6 +412,14 @@ function templateRows(o, f) {
     `| CPU per request at 10k req/s: static \`/\` | ${f(t.staticCpuUsPerRequest, 1)} µs | |`,
     `| CPU per request at 10k req/s: \`${t.path}\` | ${f(t.templatedCpuUsPerRequest, 1)} µs | |`,
     `| templated / static (medians) | ${t.ratio.toFixed(2)}× | ≤ 1.3× |`,
+    `| CPU per request at 10k req/s: \`${t.feederPath}\` (100k-row CSV feeder) | ${f(t.feederCpuUsPerRequest, 1)} µs | |`,
+    `| feeder path / static (medians) | ${t.feederRatio.toFixed(2)}× | ≤ 1.3× |`,
+    ...(t.sessionsCpuUsPerRequest
+      ? [
+          `| CPU per request at 10k req/s as 5k 2-step sessions/s | ${f(t.sessionsCpuUsPerRequest, 1)} µs | |`,
+          `| 2-step sessions / static (medians, per request) | ${t.sessionsRatio.toFixed(2)}× | |`,
+        ]
+      : []),
   ];
 }
 

@@ -322,7 +322,7 @@ describe('merge keys (<<) and x- keys', () => {
         "merge-unknown-key.yaml:7:5: traffic.requests[1]: keys must be plain names, found a list",
         "merge-unknown-key.yaml:7:5: traffic.requests[2]: keys must be plain names, found a list",
         "merge-unknown-key.yaml:9:63: load.step_duration: expected a duration such as 500ms, 20s, 1.5s, 1m or 1m30s, found '5 minutes'",
-        "merge-unknown-key.yaml:18:3: traffic.x-note: unknown key 'x-note' (expected one of: requests, request, replay, arrival, max_in_flight, timeout, connections, workers, error_status, insecure, client, shift)",
+        "merge-unknown-key.yaml:18:3: traffic.x-note: unknown key 'x-note' (expected one of: requests, request, replay, sessions, arrival, max_in_flight, timeout, connections, workers, error_status, insecure, client, shift)",
         "merge-unknown-key.yaml:19:3: traffic.<<: unknown key '<<': a quoted '<<' is an ordinary key; write <<: *name unquoted to merge",
       ]
     `);

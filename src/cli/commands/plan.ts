@@ -63,7 +63,7 @@ export function renderPlan(scenario: Scenario): string[] {
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
   if (scenario.overrides?.length) lines.push(`overrides: ${formatSetFlags(scenario.overrides)}`);
-  if (scenario.traffic.kind === 'generate') lines.push(...sampleRequestLines(scenario.traffic.requests, scenario.secrets));
+  if (scenario.traffic.kind === 'generate') lines.push(...sampleRequestLines(scenario.traffic.requests, scenario.secrets, 3, scenario.data));
   // Requests the ramp sends (refine steps aside): what a unique feeder needs at one row a request.
   const rampRequests = Math.round(ramp.reduce((n, level) => n + (level * stepDurationFor(l, level)) / 1000, 0));
   for (const d of Object.values(scenario.data ?? {})) lines.push(feederLine(d, l.unit === 'rps' ? rampRequests : undefined));

@@ -27,7 +27,8 @@ export interface ValidateOptions {
 /** The summary line: `ok: <file>: "<name>", <mode>, N ramp steps up to <max>` (the ramp the run will use). */
 export function validSummary(file: string, s: Scenario): string {
   const steps = plannedRamp(s.load).length;
-  const max = s.load.unit === 'share' ? `${s.load.max}x` : `${s.load.max} rps`;
+  const sessions = s.traffic.kind === 'generate' && s.traffic.sessions !== undefined;
+  const max = s.load.unit === 'share' ? `${s.load.max}x` : `${s.load.max} ${sessions ? 'sessions/s' : 'rps'}`;
   return `ok: ${file}: "${s.name}", ${s.traffic.kind}, ${steps} ramp step${steps === 1 ? '' : 's'} up to ${max}`;
 }
 

@@ -18,7 +18,14 @@ import { TracePacer } from '../../workload/replay/trace-pacer.js';
 import type { ReplayTrace } from '../../scenario/scenario.js';
 import { createTicker, type Ticker } from './ticker.js';
 import { ERR_INDEX, StepRecorder } from './step-recorder.js';
-import { createTemplateRuntime, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { columnResolver, createTemplateRuntime, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { exhaustedMessage, type Feeder } from '../../workload/data/feeder.js';
+import { applyRows, RequestData } from '../../workload/request-data.js';
+import { applyCaptures, needsBody, type CaptureSpec } from '../../workload/session/capture.js';
+import { rawCapturedResponse, ResponseTee, undiciCapturedResponse } from '../../workload/session/captured-response.js';
+import type { SessionRun } from './in-flight-request.js';
+import { DueQueue } from './due-queue.js';
+import type { SessionSpec } from '../../scenario/scenario.js';
 import { SeqSource } from '../../workload/random-source.js';
 import { compileRequestParts, renderParts } from '../../workload/request-template.js';
 
@@ -66,12 +73,25 @@ function undiciTransport(spec: GenerateTrafficSpec, connections: number, rt: Tem
     return { path: r.path, method: r.method, headers: flat.length > 0 ? flat : null, body: r.body === undefined ? null : Buffer.from(r.body) };
   });
   // Templated requests: undici takes a path string, header strings and a body per request.
-  const parts = spec.requests.map((r) => (r.template ? compileRequestParts(r) : null));
+  const columns = columnResolver(rt.feeders);
+  const parts = spec.requests.map((r) => (r.template ? compileRequestParts(r, columns) : null));
   const scratch = new OutBuffer();
   return {
     dispatch: (r) => {
       const p = parts[r.name];
-      void pool.dispatch((p ? renderParts(p, scratch, rt) : opts[r.name]) as never, r as never);
+      let req;
+      if (p) {
+        applyRows(rt, r.rows);
+        rt.vars = r.session?.vars ?? null;
+        try {
+          req = renderParts(p, scratch, rt);
+        } catch (err) {
+          // A captured value that cannot be sent where it goes (a line break in a header value).
+          r.onError(err as Error);
+          return;
+        }
+      } else req = opts[r.name];
+      void pool.dispatch(req as never, r as never);
     },
     destroy: () => pool.destroy().catch(() => undefined),
   };
@@ -134,12 +154,39 @@ export class Engine implements RequestSink {
   private step: RunningStep | null = null;
   private readonly ticker: Ticker;
   private closed = false;
+  /** The rows each request draws from the data feeders; null when no request uses data. */
+  private readonly data: RequestData | null;
+  /** Told once per step when a `unique` feeder has run out (this engine stopped its step). */
+  onExhausted: ((message: string) => void) | null = null;
+  /** `traffic.sessions`: each arrival starts one; null for a plain request mix. */
+  private readonly sessions: SessionSpec[] | null;
+  private readonly sessionMix: Mix | null;
+  /** Per request index (each is one session step): its captures, and whether they read the response. */
+  private readonly captures: CaptureSpec[][];
+  private readonly tees: boolean[];
+  private readonly undici: boolean;
+  /** Sessions waiting through a think time for their next step, by due time (this thread's ms). */
+  private readonly thinking = new DueQueue<SessionRun>();
+  /** When the ticker will next wake (a response may only bring it earlier: wakeAt replaces). */
+  private nextWake = Infinity;
 
-  /** `seq`: this thread's share of the run's `{{ seq }}` counter (random-source.ts); a private one by default. */
-  constructor(spec: GenerateTrafficSpec, connections = spec.connections, seq: SeqSource = new SeqSource()) {
+  /**
+   * `seq`: this thread's share of the run's `{{ seq }}` counter (random-source.ts); a private one by
+   * default. `feeders`: this thread's feeders (attached to the run's shared ones), in `data:` order.
+   */
+  constructor(spec: GenerateTrafficSpec, connections = spec.connections, seq: SeqSource = new SeqSource(), feeders: readonly Feeder[] = []) {
     this.timeoutMs = spec.timeoutMs;
     this.arrival = spec.arrival;
-    const templates = createTemplateRuntime(seq);
+    const templates = createTemplateRuntime(seq, undefined, feeders);
+    const data = new RequestData(feeders, spec.requests);
+    this.data = data.any ? data : null;
+    this.undici = spec.client === 'undici';
+    this.sessions = spec.sessions ?? null;
+    this.sessionMix = this.sessions ? createMix(this.sessions) : null;
+    this.captures = spec.requests.map(() => []);
+    for (const ss of this.sessions ?? []) for (const st of ss.steps) this.captures[st.request] = st.captures;
+    // A status capture needs no bytes; headers and bodies are teed (capped) for the steps that read them.
+    this.tees = this.captures.map((c) => c.some((x) => x.from.kind !== 'status') || needsBody(c));
     this.transport =
       spec.client === 'undici'
         ? undiciTransport(spec, connections, templates)
@@ -206,7 +253,8 @@ export class Engine implements RequestSink {
   }
 
   private schedule(delayMs: number): void {
-    this.ticker.wakeAt(performance.now() + delayMs);
+    this.nextWake = performance.now() + delayMs;
+    this.ticker.wakeAt(this.nextWake);
   }
 
   private readonly tick = (): void => {
@@ -222,6 +270,7 @@ export class Engine implements RequestSink {
       s.rec.peakInFlight = this.inFlight;
     }
     if (!s.sendingDone) now = this.sendDue(s, now);
+    if (this.sessions !== null) now = this.sendThinkers(s, now);
     this.sweep(now);
     if (now >= s.nextProgress && s.onProgress) {
       s.nextProgress += p.progressEveryMs;
@@ -238,16 +287,78 @@ export class Engine implements RequestSink {
     // Sends wait for their slot's tick, never for a response: sending right after responses
     // doubled CPU per request at 10k req/s (44 vs 21 µs), because every response then woke the
     // loop for a single send instead of one tick for many.
-    const wait = s.start + slotOf(s.pacer.nextAt) - now;
+    const wait = Math.min(s.start + slotOf(s.pacer.nextAt), this.thinking.nextAt) - now;
     this.schedule(Math.min(MAX_TICK_MS, Math.max(0, wait)));
   };
+
+  /** Sends every session step whose think time is over; once sending is done, what still waits is cut. */
+  private sendThinkers(s: RunningStep, now: number): number {
+    const q = this.thinking;
+    if (s.sendingDone) {
+      for (const run of q.clear()) if (run.judged) s.rec.sessions[3]!++;
+      return now;
+    }
+    while (q.nextAt <= now) {
+      const { due, item } = q.pop()!;
+      this.sendStep(s, item, due, now);
+      now = performance.now();
+    }
+    return now;
+  }
+
+  /** A new session: its first step's intended time is the arrival's slot. */
+  private startSession(s: RunningStep, at: number): void {
+    const k = this.sessionMix!.size === 1 ? 0 : this.sessionMix!.pick(this.rand());
+    const run: SessionRun = { session: k, step: 0, vars: new Map(), judged: at >= s.p.warmupMs };
+    if (run.judged) s.rec.sessions[0]!++;
+    this.sendStep(s, run, s.start + at, performance.now());
+  }
+
+  private sendStep(s: RunningStep, run: SessionRun, intended: number, now: number): void {
+    const name = this.sessions![run.session]!.steps[run.step]!.request;
+    const r = this.dispatchRequest(s, name, intended, now, intended - s.start >= s.p.warmupMs, run);
+    if (r === null) this.endSession(s.rec, run, 2);
+  }
+
+  /** A session is over: 1 completed, 2 failed, 3 cut; counted in the step it arrived in. */
+  private endSession(rec: StepRecorder, run: SessionRun, outcome: 1 | 2 | 3): void {
+    if (run.judged && !rec.sealed) rec.sessions[outcome]!++;
+  }
+
+  /** A session step's request finished: capture, then queue the next step after its think time (or end the session). */
+  private stepFinished(r: Req, ok: boolean, now: number): void {
+    const run = r.session!;
+    const s = this.step;
+    if (!ok || s === null || s.rec !== r.rec) return this.endSession(r.rec, run, ok ? 3 : 2);
+    const captures = this.captures[r.name]!;
+    if (captures.length > 0) {
+      const tee = r.tee ?? new ResponseTee();
+      const res = this.undici ? undiciCapturedResponse(r.status, r.rawHeaders, tee) : rawCapturedResponse(r.status, tee);
+      const got = applyCaptures(captures, res);
+      if (!got.ok) return this.endSession(r.rec, run, 2);
+      for (const [k, v] of got.values) run.vars.set(k, v);
+    }
+    const steps = this.sessions![run.session]!.steps;
+    run.step++;
+    if (run.step >= steps.length) return this.endSession(r.rec, run, 1);
+    if (s.sendingDone) return this.endSession(r.rec, run, 3);
+    const think = steps[run.step]!.think;
+    // The next step's intended time: this response's end plus the think time, rounded up to the
+    // 1 ms send slot as arrivals are (its latency counts from there). The slot's tick sends it:
+    // waking the loop for each response instead cost 1.44× the CPU per request of a plain mix.
+    const ready = think ? now + think.minMs + this.rand() * (think.maxMs - think.minMs) : now;
+    const due = s.start + slotOf(ready - s.start);
+    this.thinking.push(due, run);
+    if (due < this.nextWake) this.schedule(Math.max(0, due - performance.now()));
+  }
 
   /** Sends every request whose slot has come by `now`; returns the time after the last send. */
   private sendDue(s: RunningStep, now: number): number {
     const pacer = s.pacer;
     const end = s.stopped ? 0 : s.p.durationMs;
     const t = now - s.start;
-    while (slotOf(pacer.nextAt) <= t && pacer.nextAt < end) {
+    // `s.stopped` too: a send may stop the step (a data feeder ran out).
+    while (!s.stopped && slotOf(pacer.nextAt) <= t && pacer.nextAt < end) {
       this.send(s, slotOf(pacer.nextAt), now);
       pacer.advance();
       now = performance.now();
@@ -263,20 +374,39 @@ export class Engine implements RequestSink {
 
   /** `at`: the request's slot (its intended send time), ms from the step's start. */
   private send(s: RunningStep, at: number, now: number): void {
-    const judged = at >= s.p.warmupMs;
+    if (this.sessions !== null) return this.startSession(s, at);
     // The request's index in the mix (what the clients send); its stats go to nameOf[index].
     const name = s.trace !== null ? s.trace.request : this.mix.size === 1 ? 0 : this.mix.pick(this.rand());
+    this.dispatchRequest(s, name, s.start + at, now, at >= s.p.warmupMs);
+  }
+
+  /** Sends request `name` intended at `intended` (this thread's ms); null when it was not sent (dropped, no data row). */
+  private dispatchRequest(s: RunningStep, name: number, intended: number, now: number, judged: boolean, run: SessionRun | null = null): Req | null {
     if (this.inFlight >= s.p.maxInFlight) {
-      s.rec.drop(judged, this.nameOf[name]!, s.start + at);
-      return;
+      s.rec.drop(judged, this.nameOf[name]!, intended);
+      return null;
     }
-    const intended = s.start + at;
+    let rows: number[] | null = null;
+    if (this.data !== null) {
+      const drawn = this.data.draw(name);
+      if (drawn === undefined) {
+        // A `unique` feeder has no row left: this request is not sent, and the run stops.
+        this.stop();
+        this.onExhausted?.(exhaustedMessage(this.data.exhausted!));
+        return null;
+      }
+      rows = drawn;
+    }
     const r = new Req(this, s.rec, name, judged, intended, now, now + this.timeoutMs);
+    r.rows = rows;
+    r.session = run;
+    if (this.tees[name] === true) r.tee = new ResponseTee();
     this.inFlight++;
     if (this.inFlight > s.rec.peakInFlight) s.rec.peakInFlight = this.inFlight;
     s.rec.sent(judged, Math.round((now - intended) * 1000));
     this.queue.push(r);
     this.transport.dispatch(r);
+    return r;
   }
 
   /** Times out, in send order, every request past its deadline. */
@@ -308,6 +438,7 @@ export class Engine implements RequestSink {
       Math.round((now - r.wireAt) * 1000),
       r.intended,
     );
+    if (r.session !== null) this.stepFinished(r, this.errorStatus[st < 1000 ? st : 0] !== 1, now);
   }
 
   fail(r: Req, err: Error): void {
@@ -317,10 +448,12 @@ export class Engine implements RequestSink {
     const now = performance.now();
     const cls = err === TIMEOUT_ERR ? CLS_TIMEOUT : ERR_INDEX[classifyError(err)];
     r.rec.failure(r.judged, this.nameOf[r.name]!, cls, r.bytes, Math.round((now - r.intended) * 1000), Math.round((now - r.wireAt) * 1000), r.intended);
+    if (r.session !== null) this.stepFinished(r, false, now);
   }
 
   private finishStep(s: RunningStep): void {
     if (this.step !== s) return;
+    for (const run of this.thinking.clear()) if (run.judged) s.rec.sessions[3]!++;
     this.step = null;
     // Node's histogram holds whole timer intervals (resolution included): subtract it to get the delay.
     const eldP99 = this.eld.count > 0 ? Math.max(0, this.eld.percentile(99) / 1e6 - ELD_RESOLUTION_MS) : 0;

@@ -6,7 +6,8 @@ import { randomInt } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { GeneratorHealth, StepStats } from '../../metrics/step-stats.js';
-import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
+import type { DataSpec, GenerateTrafficSpec } from '../../scenario/scenario.js';
+import { openFeeder } from '../../workload/data/feeder.js';
 import type { StepRequest, Traffic } from '../traffic.js';
 import { Engine, type EngineProgress, type EngineStep } from './engine.js';
 import { connectionNote, judgeGeneratorHealth, type HealthThresholds } from '../../analysis/generator-health.js';
@@ -43,6 +44,8 @@ export interface GeneratorOptions {
   cores?: number;
   /** Seed of the run's schedules (default: random per generator). */
   seed?: number;
+  /** The scenario's data feeders (`data:`), which the requests' templates read. */
+  data?: Readonly<Record<string, DataSpec>>;
 }
 
 interface Handle {
@@ -68,10 +71,27 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
   // serves the probe and the main-thread engine.
   const seqCounter = createSeqCounter();
   const mainSeq = new SeqSource(seqCounter);
+  // Each feeder is read once, here; worker threads attach to its shared buffers and cursor (so a
+  // `unique` row is used once across all threads), each with its own seed for `order: random`.
+  const feeders = Object.values(opts.data ?? {}).map((d, i) => openFeeder(d, { seed: (runSeed + i * 7919) >>> 0 }));
+  const shared = feeders.map((f) => f.share());
+  // Set while a step runs: a thread whose feeder ran out reports here, and the step stops.
+  let onExhausted: ((message: string) => void) | null = null;
+  const exhausted = (message: string): void => onExhausted?.(message);
 
   function handles(n: number): Handle[] {
-    if (n === 1) return [(main ??= new Engine(spec, spec.connections, mainSeq))];
-    while (workers.length < n) workers.push(new WorkerEngine(spec, spec.connections, seqCounter));
+    if (n === 1) {
+      if (!main) {
+        main = new Engine(spec, spec.connections, mainSeq, feeders);
+        main.onExhausted = exhausted;
+      }
+      return [main];
+    }
+    while (workers.length < n) {
+      const w = new WorkerEngine(spec, spec.connections, seqCounter, shared, (runSeed + 0x632be5ab * (workers.length + 1)) >>> 0);
+      w.onExhausted = exhausted;
+      workers.push(w);
+    }
     return workers.slice(0, n);
   }
 
@@ -129,6 +149,12 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       }
       for (const h of hs) h.stop();
     };
+    let dataExhausted: string | undefined;
+    onExhausted = (message) => {
+      if (dataExhausted !== undefined) return;
+      dataExhausted = message;
+      onAbort();
+    };
     let recs: StepRecorder[];
     try {
       const running = hs.map((h, k) =>
@@ -163,6 +189,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       clearTimeout(endTimer);
       clearInterval(progressTimer);
       step.signal.removeEventListener('abort', onAbort);
+      onExhausted = null;
     }
     if (!cpuB) {
       cpuB = process.cpuUsage(cpuA);
@@ -217,7 +244,9 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     };
     const note = connectionNote({ ...measured, peakInFlight: merged.peakInFlight });
     if (note !== undefined) generator.notes = [note];
-    return buildStepStats(merged, { level: step.level, startedAt, windowMs, partial, names, generator });
+    const stats = buildStepStats(merged, { level: step.level, startedAt, windowMs, partial, names, generator, ...(spec.sessions ? { sessions: true } : {}) });
+    if (dataExhausted !== undefined) stats.dataExhausted = dataExhausted;
+    return stats;
   }
 
   async function close(): Promise<string[]> {
@@ -235,8 +264,8 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     get lastStepThreads() {
       return lastStepThreads;
     },
-    prepare: (signal) => probeTarget(spec, signal, mainSeq),
-    describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} rps`,
+    prepare: (signal) => probeTarget(spec, signal, mainSeq, feeders),
+    describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} ${spec.sessions ? 'sessions/s' : 'rps'}`,
     runStep,
     close,
   } satisfies GeneratorTraffic;

@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import type { RequestSpec } from '../../scenario/scenario.js';
 import type { InFlightRequest } from './in-flight-request.js';
 import { compileTemplatedRequest, serializeRequest } from './http1-request.js';
-import { OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { columnResolver, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { applyRows } from '../../workload/request-data.js';
 import { renderWire, type WireRequest } from '../../workload/request-template.js';
 import { FAILED, NEED_MORE, onlyLineBreaks, ResponseParser } from './http1-response-parser.js';
 import { Ring } from './ring.js';
@@ -89,7 +90,8 @@ export class Http1Pool {
     this.port = origin.port ? Number(origin.port) : this.secure ? 443 : 80;
     this.servername = net.isIP(this.host) === 0 ? this.host : undefined;
     this.keepAliveMs = opts.keepAliveMs ?? 30_000;
-    this.wire = requests.map((r) => compileTemplatedRequest(origin, r));
+    const columns = opts.templates ? columnResolver(opts.templates.feeders) : undefined;
+    this.wire = requests.map((r) => compileTemplatedRequest(origin, r, columns));
     this.templated = this.wire.some((w) => w !== null);
     if (this.templated && !opts.templates) throw new Error('templated requests need a template runtime');
     this.requests = requests.map((r, i) => (this.wire[i] ? Buffer.alloc(0) : serializeRequest(origin, r)));
@@ -168,7 +170,22 @@ export class Http1Pool {
     c.parser.begin(this.isHead[r.name] === true);
     r.onWire(c.abort, now);
     const w = this.templated ? this.wire[r.name] : null;
-    c.socket.write(w ? this.render(c, w) : this.requests[r.name]!);
+    let bytes: Buffer;
+    if (w) {
+      const rt = this.opts.templates!;
+      applyRows(rt, r.rows);
+      rt.vars = r.session?.vars ?? null;
+      try {
+        bytes = this.render(c, w);
+      } catch (err) {
+        // A captured value that cannot be sent where it goes (a line break in a header value).
+        c.current = null;
+        this.release(c);
+        r.onError(err as Error);
+        return;
+      }
+    } else bytes = this.requests[r.name]!;
+    c.socket.write(bytes);
   }
 
   /** Fills a templated request into the connection's buffer (the previous request on it was answered, so its bytes are gone). */
@@ -190,6 +207,7 @@ export class Http1Pool {
       return false;
     }
     const at = c.parser.execute(chunk, 0, n);
+    if (r.tee !== null) r.tee.add(at >= 0 ? chunk.subarray(0, at) : chunk.subarray(0, n));
     if (at === NEED_MORE) return true;
     if (at === FAILED) {
       c.current = null;

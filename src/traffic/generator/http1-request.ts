@@ -2,6 +2,7 @@
 // Buffer again and again, with no string building or header objects per request. A templated
 // request is laid out once as a byte template instead (compileTemplatedRequest), filled per send.
 import type { RequestSpec } from '../../scenario/scenario.js';
+import type { ColumnResolver } from '../../workload/byte-template.js';
 import { compileWireRequest, withPlaceholders, type WireRequest } from '../../workload/request-template.js';
 
 /** Methods whose requests carry a content-length even when empty (as undici and browsers send them). */
@@ -40,8 +41,8 @@ export function serializeRequest(origin: URL, r: RequestSpec): Buffer {
  * A templated request for the lean client (workload/request-template.ts), after the same checks as
  * serializeRequest on its literal parts (every hole stands in as "0"); null when it has no holes.
  */
-export function compileTemplatedRequest(origin: URL, r: RequestSpec): WireRequest | null {
+export function compileTemplatedRequest(origin: URL, r: RequestSpec, columns?: ColumnResolver): WireRequest | null {
   if (!r.template) return null;
   serializeRequest(origin, withPlaceholders(r));
-  return compileWireRequest(origin, r);
+  return compileWireRequest(origin, r, columns);
 }

@@ -6,6 +6,16 @@
 import { performance } from 'node:perf_hooks';
 import { TIMEOUT_CODE } from './classify.js';
 import type { StepRecorder } from './step-recorder.js';
+import type { ResponseTee } from '../../workload/session/captured-response.js';
+
+/** One running session (the engine's): which session, its next step, what it captured so far. */
+export interface SessionRun {
+  readonly session: number;
+  step: number;
+  readonly vars: Map<string, string>;
+  /** Arrived in the judged window: its outcome is counted. */
+  readonly judged: boolean;
+}
 
 class TimeoutError extends Error {
   readonly code = TIMEOUT_CODE;
@@ -27,6 +37,14 @@ export class InFlightRequest {
   finished = false;
   /** When the request was written on a connection (the uncorrected latency's start). */
   wireAt: number;
+  /** The data rows it fills its columns from (workload/request-data.ts), or null. */
+  rows: number[] | null = null;
+  /** The session this request is a step of (`traffic.sessions`), or null. */
+  session: SessionRun | null = null;
+  /** A step that captures from its response: the client keeps its bytes here (capped), else null. */
+  tee: ResponseTee | null = null;
+  /** undici's raw response headers, kept for a capturing step. */
+  rawHeaders: Buffer[] | null = null;
 
   constructor(
     readonly sink: RequestSink,
@@ -56,13 +74,15 @@ export class InFlightRequest {
     this.wireAt = at;
   }
 
-  onHeaders(status: number): boolean {
+  onHeaders(status: number, rawHeaders?: Buffer[]): boolean {
     this.status = status;
+    if (this.tee !== null && rawHeaders) this.rawHeaders = rawHeaders;
     return true;
   }
 
   onData(chunk: Buffer): boolean {
     this.bytes += chunk.length;
+    if (this.tee !== null) this.tee.add(chunk);
     return true;
   }
 

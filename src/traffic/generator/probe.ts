@@ -4,11 +4,14 @@
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import { LoadtestError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
 import type { GenerateTrafficSpec, RequestSpec } from '../../scenario/scenario.js';
 import { classifyError } from './classify.js';
 import { Http1Pool } from './http1-pool.js';
 import { InFlightRequest } from './in-flight-request.js';
-import { createTemplateRuntime, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { columnResolver, createTemplateRuntime, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
+import { exhaustedMessage, type Feeder } from '../../workload/data/feeder.js';
+import { applyRows, RequestData } from '../../workload/request-data.js';
 import { SeqSource } from '../../workload/random-source.js';
 import { compileRequestParts, renderParts } from '../../workload/request-template.js';
 
@@ -39,15 +42,21 @@ export function probeFailureMessage(target: string, err: unknown, timeoutMs: num
 }
 
 /** Sends the first request of the mix once (a templated one filled in, taking a `seq` number); any HTTP response (any status) passes. */
-export async function probeTarget(spec: GenerateTrafficSpec, signal: AbortSignal, seq: SeqSource = new SeqSource()): Promise<void> {
+export async function probeTarget(spec: GenerateTrafficSpec, signal: AbortSignal, seq: SeqSource = new SeqSource(), feeders: readonly Feeder[] = []): Promise<void> {
   const r = spec.requests[0];
   if (!r) throw new LoadtestError('traffic.requests is empty: nothing to send');
+  // A request using data takes its row like any other (a `unique` row used here is not used again).
+  const data = new RequestData(feeders, [r]);
+  const rows = data.draw(0);
+  if (rows === undefined) throw new LoadtestError(exhaustedMessage(data.exhausted!), ExitCode.INCONCLUSIVE);
+  const rt = createTemplateRuntime(seq, undefined, feeders);
+  applyRows(rt, rows);
   const timeoutMs = Math.min(spec.timeoutMs, 10_000);
   const timeout = AbortSignal.timeout(timeoutMs);
   const both = AbortSignal.any([signal, timeout]);
   try {
     // Through the client the steps will use: what passes here, the generator can talk to.
-    await (spec.client === 'undici' ? sendWithUndici : sendWithLean)(spec, r, both, timeoutMs, createTemplateRuntime(seq));
+    await (spec.client === 'undici' ? sendWithUndici : sendWithLean)(spec, r, both, timeoutMs, rt);
   } catch (err) {
     if (signal.aborted) throw new LoadtestError(`interrupted while checking target ${spec.target}`);
     const e = timeout.aborted ? Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }) : err;
@@ -62,7 +71,7 @@ async function sendWithUndici(spec: GenerateTrafficSpec, r: RequestSpec, signal:
     bodyTimeout: timeoutMs,
   });
   try {
-    const req = r.template ? renderParts(compileRequestParts(r), new OutBuffer(), rt) : { path: r.path, headers: r.headers, body: r.body ?? null };
+    const req = r.template ? renderParts(compileRequestParts(r, columnResolver(rt.feeders)), new OutBuffer(), rt) : { path: r.path, headers: r.headers, body: r.body ?? null };
     const res = await client.request({ path: req.path, method: r.method as 'GET', headers: req.headers, body: req.body, signal });
     await res.body.dump();
   } finally {

@@ -16,6 +16,8 @@ export interface StepInfo {
   partial: boolean;
   names: readonly string[];
   generator: GeneratorHealth;
+  /** The traffic runs sessions: report their counts. */
+  sessions?: boolean;
 }
 
 function latencyMetrics(m: StepMetrics, l: LatencySummary, suffix: string): void {
@@ -106,6 +108,18 @@ export function buildStepStats(rec: StepRecorder, info: StepInfo): StepStats {
     generator: info.generator,
     histogram: encodeHistogram(t.corrected),
     ...(rec.batches.counted ? { batches: batchesOf(rec) } : {}),
+    ...(info.sessions
+      ? {
+          sessions: {
+            started: rec.sessions[0]!,
+            completed: rec.sessions[1]!,
+            failed: rec.sessions[2]!,
+            cut: rec.sessions[3]!,
+            startedPerSecond: rec.sessions[0]! / sec,
+            completedPerSecond: rec.sessions[1]! / sec,
+          },
+        }
+      : {}),
   };
 }
 

@@ -59,6 +59,7 @@ export interface WireRecorder {
   peakInFlight: number;
   eventLoopDelayP99Ms: number;
   batches: WireBatches;
+  sessions: number[];
 }
 interface WireTally {
   sent: number;
@@ -85,6 +86,11 @@ export class StepRecorder {
   pending = 0;
   peakInFlight = 0;
   eventLoopDelayP99Ms = 0;
+  /**
+   * `traffic.sessions`: sessions that arrived in the judged window, by outcome:
+   * [started, completed (every step answered and captured), failed (a step failed), cut (the step ended first)].
+   */
+  readonly sessions = new Float64Array(4);
   /** Set when the step's stats were taken: late callbacks then record nothing. */
   sealed = false;
   /** The judged window in slices (batches.ts), fed by the intended times the callbacks pass. */
@@ -193,6 +199,7 @@ export class StepRecorder {
       if (a.corrected !== null && b.corrected !== null) mergeInto(a.corrected, b.corrected);
     }
     this.pending += o.pending;
+    for (let i = 0; i < this.sessions.length; i++) this.sessions[i]! += o.sessions[i]!;
     this.peakInFlight += o.peakInFlight; // threads peak at about the same time: the sum is an upper bound
     this.eventLoopDelayP99Ms = Math.max(this.eventLoopDelayP99Ms, o.eventLoopDelayP99Ms);
     if (this.batches.thresholdsMs.length < o.batches.thresholdsMs.length) {
@@ -218,6 +225,7 @@ export class StepRecorder {
       peakInFlight: this.peakInFlight,
       eventLoopDelayP99Ms: this.eventLoopDelayP99Ms,
       batches: this.batches.toWire(),
+      sessions: [...this.sessions],
     };
   }
 
@@ -239,6 +247,7 @@ export class StepRecorder {
     r.peakInFlight = w.peakInFlight;
     r.eventLoopDelayP99Ms = w.eventLoopDelayP99Ms;
     r.batches = Batches.fromWire(w.batches);
+    w.sessions.forEach((x, i) => (r.sessions[i] = x));
     return r;
   }
 }

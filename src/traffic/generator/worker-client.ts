@@ -7,6 +7,7 @@ import { LoadtestError } from '../../errors.js';
 import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
 import type { EngineProgress, EngineStep } from './engine.js';
 import { StepRecorder } from './step-recorder.js';
+import type { SharedFeeder } from '../../workload/data/feeder.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 
 /**
@@ -32,8 +33,11 @@ export class WorkerEngine {
   readonly ready: Promise<void>;
   private markReady: () => void = () => undefined;
 
-  constructor(spec: GenerateTrafficSpec, connections: number, seqCounter: SharedArrayBuffer) {
-    const init: WorkerInit = { spec, connections, seqCounter };
+  /** Told when this worker's engine stopped its step because a `unique` feeder ran out. */
+  onExhausted: ((message: string) => void) | null = null;
+
+  constructor(spec: GenerateTrafficSpec, connections: number, seqCounter: SharedArrayBuffer, feeders: SharedFeeder[] = [], feederSeed = 1) {
+    const init: WorkerInit = { spec, connections, seqCounter, feeders, feederSeed };
     this.ready = new Promise<void>((resolve) => (this.markReady = resolve));
     this.worker = new Worker(resolveWorkerFile(), { workerData: init });
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
@@ -54,6 +58,8 @@ export class WorkerEngine {
     } else if (m.type === 'result') {
       this.pending = null;
       p?.resolve(StepRecorder.fromWire(m.rec));
+    } else if (m.type === 'exhausted') {
+      this.onExhausted?.(m.message);
     } else if (m.type === 'error') {
       this.failPending(new Error(m.message));
     }
