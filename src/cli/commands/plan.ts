@@ -15,6 +15,7 @@ import { addSetFlag } from '../set-flag.js';
 import { formatSetFlags } from '../../scenario/overrides.js';
 import { sampleRequestLines } from '../../workload/sample-requests.js';
 import { describeReplay } from '../../workload/replay/describe-replay.js';
+import { levelLabel, scenarioLevelUnit } from '../../scenario/level-unit.js';
 
 /** Ramps longer than this are folded: the first FOLD_HEAD steps, a count, the last FOLD_TAIL. */
 const FOLD_ABOVE = 12;
@@ -25,7 +26,8 @@ export function renderPlan(scenario: Scenario): string[] {
   // Steps at low rates are stretched to hold the requests the SLOs need (as the run does).
   const needy = scenario.traffic.kind === 'generate' ? neediestRule(scenario.slo) : undefined;
   const l = { ...scenario.load, samplesToProve: needy?.samples ?? 0 };
-  const unit = l.unit === 'rps' ? ' rps' : 'x fair share';
+  const levelUnit = scenarioLevelUnit(scenario);
+  const unit = levelUnit === 'share' ? 'x fair share' : ` ${levelLabel(levelUnit)}`;
   const ramp = plannedRamp(l);
   const refine = maxRefineSteps(l);
   const lines = [
@@ -58,7 +60,7 @@ export function renderPlan(scenario: Scenario): string[] {
     `each step: ${fmtDuration(l.stepDurationMs)} (first ${fmtDuration(l.warmupMs)} warm-up, not judged)`,
     `worst case: ${worstCaseSteps(l)} steps, ${fmtDuration(worstCaseDurationMs(l))} (re-runs of inconclusive steps included; a run stops at the first failing step, so usually less)`,
     `SLOs: ${scenario.slo.map((r) => r.text).join(', ') || '(none)'}`,
-    ...(needy ? Object.values(stepLengthNotes(l, needy.rule.text)) : []),
+    ...(needy ? Object.values(stepLengthNotes(l, needy.rule.text, levelLabel(levelUnit))) : []),
   );
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
