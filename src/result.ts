@@ -108,6 +108,8 @@ export interface RunResult {
     guard: string[];
     load: {
       unit: 'rps' | 'share';
+      /** `traffic.sessions`: levels (and step loads, the capacity) count sessions/s; absent otherwise. */
+      sessions?: true;
       start: number;
       step?: number;
       factor?: number;

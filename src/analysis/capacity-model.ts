@@ -11,6 +11,7 @@ import type { SloRule } from '../slo/slo.js';
 import { fitHinge, predictBreak, type LatencyFit, type Point } from './latency-knee.js';
 import { numText } from './number-text.js';
 import { fitUsl, uslSkipReason, type UslFit } from './usl.js';
+import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 
 export { fittedLatency, FAR_EXTRAPOLATION, MIN_POINTS, MIN_POINTS_TO_FIT, POOR_R2, type LatencyFit, type SloPrediction } from './latency-knee.js';
 
@@ -35,18 +36,20 @@ export interface CapacityModel {
 
 export function fitCapacityModel(result: RunResult): CapacityModel {
   const slos = latencySlos(result.scenario.slo);
+  // Loads are sessions/s in a sessions run; the USL's throughput stays requests/s.
+  const L = loadLabel(reportLevelUnit(result));
   const metrics = [...new Set(['p99', ...slos.map((s) => s.metric)])];
   const fits = metrics.map((metric) => {
     const points = usablePoints(result.steps, metric);
     const fit = fitHinge(points, metric);
     if (fit.r2 === null) return fit;
-    for (const s of slos) if (s.metric === metric) fit.predictions.push(predictBreak(fit, s.text, s.threshold, points, result.capacity));
+    for (const s of slos) if (s.metric === metric) fit.predictions.push(predictBreak(fit, s.text, s.threshold, points, result.capacity, L));
     return fit;
   });
   const usl = fitUsl(result.steps);
   const model: CapacityModel = { method: 'piecewise-linear', version: MODEL_VERSION, fits, usl, summary: '' };
   if (!usl) model.uslSkipped = uslSkipReason(result.steps) ?? undefined;
-  model.summary = summarize(fits, usl);
+  model.summary = summarize(fits, usl, L);
   return model;
 }
 
@@ -85,7 +88,7 @@ function usablePoints(steps: readonly StepResult[], metric: string): Point[] {
 /** The first clause of a reason, for the one-line summary. */
 const firstClause = (reason: string) => reason.split(': ')[0]!;
 
-function summarize(fits: readonly LatencyFit[], usl: UslFit | null): string {
+function summarize(fits: readonly LatencyFit[], usl: UslFit | null, L: string): string {
   const parts: string[] = [];
   for (const f of fits) {
     if (f.r2 === null) continue;
@@ -93,10 +96,10 @@ function summarize(fits: readonly LatencyFit[], usl: UslFit | null): string {
       parts.push(`${f.metric}: no knee and no prediction (${firstClause(f.refused)})`);
       continue;
     }
-    const knee = f.knee !== null ? `${f.metric} bends at ≈${numText(f.knee)} rps` : `${f.metric} has no knee`;
+    const knee = f.knee !== null ? `${f.metric} bends at ≈${numText(f.knee)} ${L}` : `${f.metric} has no knee`;
     parts.push(`${knee} (R² ${f.r2.toFixed(2)})`);
     for (const p of f.predictions) {
-      parts.push(p.predictedBreakLoad !== null ? `${p.slo} predicted to break at ≈${numText(p.predictedBreakLoad)} rps` : `${p.slo}: no prediction`);
+      parts.push(p.predictedBreakLoad !== null ? `${p.slo} predicted to break at ≈${numText(p.predictedBreakLoad)} ${L}` : `${p.slo}: no prediction`);
     }
   }
   if (usl?.peakThroughput != null) parts.push(`throughput ceiling (USL) ≈${numText(usl.peakThroughput)} rps (R² ${usl.r2.toFixed(2)})`);

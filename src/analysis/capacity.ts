@@ -4,6 +4,7 @@
 // that failed bracket it (the truth lies in [pass, fail)); a Poisson draw's offered rate and the
 // achieved rate are shown beside it, not in its place. Inconclusive steps bound nothing.
 import type { Capacity, StepResult, StopReason } from '../result.js';
+import { levelUnitOf, loadLabel, type LevelUnit } from '../scenario/level-unit.js';
 
 /** The step fields capacity reads (a StepResult satisfies it). */
 export type CapacityStep = Pick<StepResult, 'level' | 'load' | 'verdict' | 'breaches' | 'inconclusiveReasons' | 'partial'> & Partial<Pick<StepResult, 'achievedRps'>>;
@@ -24,9 +25,8 @@ export function formatRps(rps: number): string {
   return rps >= 100 ? String(Math.round(rps)) : String(Math.round(rps * 10) / 10);
 }
 
-function formatLevel(step: CapacityStep, unit: 'rps' | 'share' | 'sessions'): string {
-  if (unit === 'sessions') return `${formatRps(step.load)} sessions/s`;
-  if (unit === 'rps') return `${formatRps(step.load)} rps`;
+function formatLevel(step: CapacityStep, unit: LevelUnit): string {
+  if (unit !== 'share') return `${formatRps(step.load)} ${loadLabel(unit)}`;
   return `${formatRps(step.load)} rps (${step.level}x fair share)`;
 }
 
@@ -36,7 +36,7 @@ function unique(xs: string[]): string[] {
 
 export function computeCapacity(steps: readonly CapacityStep[], given: CapacityContext): Capacity {
   // Only how levels are written differs with sessions (the capacity is still the level that passed).
-  const ctx = { ...given, levelUnit: given.sessions && given.levelUnit === 'rps' ? ('sessions' as const) : given.levelUnit };
+  const ctx = { ...given, levelUnit: levelUnitOf({ unit: given.levelUnit }, given.sessions === true) };
   // A partial step that passed never happens (verdict.ts makes it inconclusive), but be explicit.
   const passes = steps.filter((s) => s.verdict === 'pass' && !s.partial);
   const fails = steps.filter((s) => s.verdict === 'fail');

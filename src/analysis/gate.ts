@@ -16,8 +16,9 @@
 // on the service (src/controller/exit-code.ts).
 import { ExitCode } from '../exit-codes.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
-import { fmtMs, fmtRps, pct, signedPct } from '../report/format.js';
+import { fmtMs, fmtNum, fmtRps, pct, signedPct } from '../report/format.js';
 import { capacityChangeDecided, judgeCapacityChange, type CapacityBracket } from './capacity-change.js';
+import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 
 export type GateResult = NonNullable<RunResult['gate']>;
 
@@ -101,24 +102,25 @@ export function bracketOf(r: RunResult): CapacityBracket {
 function expectMinCheck(result: RunResult, min: number): GateCheck {
   const name = CHECK_EXPECT_MIN;
   const b = bracketOf(result);
-  const have = bracketText(b);
+  const L = loadLabel(reportLevelUnit(result));
+  const have = bracketText(b, L);
   if (b.low !== null && b.low >= min) {
     const bound = b.high === null ? ' (nothing failed: the capacity is at least that)' : '';
-    return { name, passed: true, outcome: 'pass', message: `max servable load ${fmtRps(b.low)}${bound} ≥ required ${fmtRps(min)}` };
+    return { name, passed: true, outcome: 'pass', message: `max servable load ${fmtRps(b.low, L)}${bound} ≥ required ${fmtRps(min, L)}` };
   }
   if (b.high !== null && b.high <= min) {
     const short = b.low !== null ? ` (${pct((min - b.low) / min)} short)` : '';
-    return { name, passed: false, outcome: 'fail', message: `max servable load ${have} is below the required ${fmtRps(min)}${short}${inconclusiveNote(result)}` };
+    return { name, passed: false, outcome: 'fail', message: `max servable load ${have} is below the required ${fmtRps(min, L)}${short}${inconclusiveNote(result)}` };
   }
   const why =
     b.high === null
       ? result.capacity.verdict === 'above-max'
-        ? `every step passed up to the scenario's load.max (${fmtRps(result.scenario.load.max)}): raise it to at least ${fmtRps(min)}`
-        : `no level at or above ${fmtRps(min)} was judged (${describeVerdict(result)})`
+        ? `every step passed up to the scenario's load.max (${fmtRps(result.scenario.load.max, L)}): raise it to at least ${fmtRps(min, L)}`
+        : `no level at or above ${fmtRps(min, L)} was judged (${describeVerdict(result)})`
       : b.low === null
-        ? `the first step already failed above the required load: lower load.start below ${fmtRps(min)}`
+        ? `the first step already failed above the required load: lower load.start below ${fmtRps(min, L)}`
         : `the required load lies inside the bracket: a level between them would decide it`;
-  return { name, passed: false, outcome: 'inconclusive', message: `cannot tell whether the capacity ${have} reaches the required ${fmtRps(min)}: ${why}${inconclusiveNote(result)}` };
+  return { name, passed: false, outcome: 'inconclusive', message: `cannot tell whether the capacity ${have} reaches the required ${fmtRps(min, L)}: ${why}${inconclusiveNote(result)}` };
 }
 
 function capacityCheck(result: RunResult, baseline: RunResult, tolerance: number): GateCheck {
@@ -131,7 +133,7 @@ function capacityVerdict(result: RunResult, baseline: RunResult, tolerance: numb
   const base = bracketOf(baseline);
   const cur = bracketOf(result);
   const change = judgeCapacityChange(base, cur, tolerance);
-  const both = `capacity ${bracketText(cur)} vs baseline ${bracketText(base)}`;
+  const both = `capacity ${bracketText(cur, loadLabel(reportLevelUnit(result)))} vs baseline ${bracketText(base, loadLabel(reportLevelUnit(baseline)))}`;
   if (change.outcome === 'pass') return { name, passed: true, outcome: 'pass', message: `${both}: ${change.reason}` };
   if (change.outcome === 'regressed') {
     const capped = result.capacity.verdict === 'above-max' ? `; every step passed up to this run's load.max — raise it` : '';
@@ -141,10 +143,10 @@ function capacityVerdict(result: RunResult, baseline: RunResult, tolerance: numb
 }
 
 /** "400 rps (failed at 425)", "≥ 800 rps (nothing failed)", "< 100 rps (the first step failed)". */
-export function bracketText(b: CapacityBracket): string {
-  if (b.low === null) return b.high === null ? 'unknown' : `< ${fmtRps(b.high)} (nothing passed)`;
-  if (b.high === null) return `≥ ${fmtRps(b.low)} (nothing failed)`;
-  return `${fmtRps(b.low)} (failed at ${fmtRps(b.high).replace(' rps', '')})`;
+export function bracketText(b: CapacityBracket, L = 'rps'): string {
+  if (b.low === null) return b.high === null ? 'unknown' : `< ${fmtRps(b.high, L)} (nothing passed)`;
+  if (b.high === null) return `≥ ${fmtRps(b.low, L)} (nothing failed)`;
+  return `${fmtRps(b.low, L)} (failed at ${fmtNum(b.high)})`;
 }
 
 /** A pair of passing steps, one from each run, at the same load. */
@@ -188,7 +190,7 @@ function latencyCheck(result: RunResult, baseline: RunResult, p: 'p50' | 'p99', 
   // Name the worst regression when there is one, else the largest change.
   const pool = regressed > 0 ? rows.filter((r) => r.regressed) : rows;
   const worst = pool.reduce((a, b) => (b.rise > a.rise ? b : a));
-  const at = `at ${fmtRps(worst.pair.cur.load)}: ${fmtMs(worst.pair.cur.latencyMs[p])} vs baseline ${fmtMs(worst.pair.base.latencyMs[p])} (${signedPct(worst.rise)})`;
+  const at = `at ${fmtRps(worst.pair.cur.load, loadLabel(reportLevelUnit(result)))}: ${fmtMs(worst.pair.cur.latencyMs[p])} vs baseline ${fmtMs(worst.pair.base.latencyMs[p])} (${signedPct(worst.rise)})`;
   const n = pairs.length;
   const loads = `${n} shared passing load${n === 1 ? '' : 's'}`;
   // One noisy step is not a regression: latency must have risen at most of the shared loads.
@@ -220,15 +222,17 @@ export function comparabilityNote(cur: RunResult, base: RunResult): string {
 
 /** "; the run was inconclusive at 80 rps (send lag …)" when it was — the gate cannot blame the service then. */
 function inconclusiveNote(r: RunResult): string {
+  const L = loadLabel(reportLevelUnit(r));
   if (r.capacity.verdict !== 'inconclusive') return '';
   const step = r.steps.find((s) => s.verdict === 'inconclusive');
   const why = step?.inconclusiveReasons[0] ? ` (${step.inconclusiveReasons[0].split(':')[0]})` : '';
-  return `; but the run was inconclusive${step ? ` at ${fmtRps(step.load)}` : ''}${why}: the generator or the metrics, not the service, may be the limit`;
+  return `; but the run was inconclusive${step ? ` at ${fmtRps(step.load, L)}` : ''}${why}: the generator or the metrics, not the service, may be the limit`;
 }
 
 function describeVerdict(r: RunResult): string {
+  const L = loadLabel(reportLevelUnit(r));
   const c = r.capacity;
-  if (c.verdict === 'below-start') return `the first step, ${fmtRps(r.steps[0]?.load ?? r.scenario.load.start)}, already failed`;
+  if (c.verdict === 'below-start') return `the first step, ${fmtRps(r.steps[0]?.load ?? r.scenario.load.start, L)}, already failed`;
   if (c.verdict === 'inconclusive') return 'the run was inconclusive';
   if (c.verdict === 'unknown') return `the run ended (${r.stopReason}) before any verdict`;
   return `verdict ${c.verdict}`;

@@ -181,7 +181,7 @@ export interface MeasuredBoundary {
 }
 
 /** Where the fitted latency first reaches threshold `t` (ms), or the reason no load is given. */
-export function predictBreak(fit: LatencyFit, slo: string, t: number, measured: readonly Point[], cap: MeasuredBoundary): SloPrediction {
+export function predictBreak(fit: LatencyFit, slo: string, t: number, measured: readonly Point[], cap: MeasuredBoundary, label = 'rps'): SloPrediction {
   const p: SloPrediction = { slo, thresholdMs: t, predictedBreakLoad: null, refused: null, note: '' };
   const refuse = (why: string) => {
     p.refused = why;
@@ -193,9 +193,9 @@ export function predictBreak(fit: LatencyFit, slo: string, t: number, measured: 
   const maxX = Math.max(...measured.map((q) => q.x));
   const x = firstCrossing(fit, t, minX);
   if (x === null) return refuse(`the fitted ${fit.metric} never reaches ${numText(t)} ms`);
-  if (x <= minX) return refuse(`the fitted ${fit.metric} is already at ${numText(t)} ms at the lowest measured load (${numText(minX)} rps)`);
+  if (x <= minX) return refuse(`the fitted ${fit.metric} is already at ${numText(t)} ms at the lowest measured load (${numText(minX)} ${label})`);
   if (x > maxX * FAR_EXTRAPOLATION) {
-    return refuse(`the fitted ${fit.metric} reaches ${numText(t)} ms only beyond ${FAR_EXTRAPOLATION}× the highest measured load (${numText(maxX)} rps): too far to extrapolate`);
+    return refuse(`the fitted ${fit.metric} reaches ${numText(t)} ms only beyond ${FAR_EXTRAPOLATION}× the highest measured load (${numText(maxX)} ${label}): too far to extrapolate`);
   }
   p.predictedBreakLoad = x;
   const notes: string[] = [];
@@ -203,11 +203,11 @@ export function predictBreak(fit: LatencyFit, slo: string, t: number, measured: 
     const inside = x >= cap.maxServableLoad * 0.9 && x <= cap.firstFailingLoad * 1.1;
     notes.push(
       inside
-        ? `agrees with the measured boundary (${numText(cap.maxServableLoad)}–${numText(cap.firstFailingLoad)} rps)`
-        : `the measured boundary is ${numText(cap.maxServableLoad)}–${numText(cap.firstFailingLoad)} rps`,
+        ? `agrees with the measured boundary (${numText(cap.maxServableLoad)}–${numText(cap.firstFailingLoad)} ${label})`
+        : `the measured boundary is ${numText(cap.maxServableLoad)}–${numText(cap.firstFailingLoad)} ${label}`,
     );
   }
-  if (x > maxX) notes.push(`extrapolated beyond the highest measured load (${numText(maxX)} rps)`);
+  if (x > maxX) notes.push(`extrapolated beyond the highest measured load (${numText(maxX)} ${label})`);
   p.note = notes.join('; ');
   return p;
 }

@@ -32,6 +32,7 @@ export function scenarioSummary(scenario: Scenario): RunResult['scenario'] {
   if (l.step !== undefined) load.step = l.step;
   if (l.factor !== undefined) load.factor = l.factor;
   if (l.refine !== undefined) load.refine = l.refine;
+  if (scenario.traffic.kind === 'generate' && scenario.traffic.sessions !== undefined) load.sessions = true;
   const summary: RunResult['scenario'] = {
     name: scenario.name,
     mode: scenario.traffic.kind,

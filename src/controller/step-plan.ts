@@ -209,9 +209,10 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
  * What the SLOs ask of the step length, for `plan` and `validate`: the requests a judged window needs
  * to show them met, which ramp levels get stretched for it, and which stay too short even at
  * MAX_STRETCH (their steps will be inconclusive: lengthen load.step_duration or start higher).
- * Nothing when every step is long enough.
+ * Nothing when every step is long enough. `label` names the levels' unit (scenario/level-unit.ts:
+ * "sessions/s" with `traffic.sessions`, where the ramp counts each session as at least one request).
  */
-export function stepLengthNotes(plan: PlanSpec, why: string): { stretched?: string; tooShort?: string } {
+export function stepLengthNotes(plan: PlanSpec, why: string, label = 'rps'): { stretched?: string; tooShort?: string } {
   const need = plan.samplesToProve ?? 0;
   if (!(need > 0) || plan.unit !== 'rps') return {};
   const judgedMs = plan.stepDurationMs - (plan.warmupMs ?? 0);
@@ -223,15 +224,15 @@ export function stepLengthNotes(plan: PlanSpec, why: string): { stretched?: stri
   const s = (ms: number): string => `${Math.round(ms / 100) / 10}s`;
   const notes: { stretched?: string; tooShort?: string } = {
     stretched: `step length: ${why} needs ≥ ${need} requests in a judged window to be shown met; ` +
-      `${short.length} ramp step${short.length === 1 ? '' : 's'} below ${Math.ceil((need * 1000) / judgedMs)} rps ` +
+      `${short.length} ramp step${short.length === 1 ? '' : 's'} below ${Math.ceil((need * 1000) / judgedMs)} ${label} ` +
       `${short.length === 1 ? 'is' : 'are'} stretched (up to ${MAX_STRETCH}× load.step_duration) to hold them`,
   };
   if (tooShort.length > 0) {
     const lowest = Math.min(...tooShort);
     const wantMs = Math.ceil((need / lowest) * 1000) + (plan.warmupMs ?? 0);
     notes.tooShort =
-      `step length: even stretched, step${tooShort.length === 1 ? '' : 's'} at ${tooShort.join(', ')} rps cannot show it: judged inconclusive, the ramp goes on past ${tooShort.length === 1 ? 'it' : 'them'}; ` +
-        `a load.step_duration of ≥ ${s(wantMs / MAX_STRETCH)} (or load.start ≥ ${Math.ceil((need * 1000) / maxJudgedMs)} rps) would`;
+      `step length: even stretched, step${tooShort.length === 1 ? '' : 's'} at ${tooShort.join(', ')} ${label} cannot show it: judged inconclusive, the ramp goes on past ${tooShort.length === 1 ? 'it' : 'them'}; ` +
+        `a load.step_duration of ≥ ${s(wantMs / MAX_STRETCH)} (or load.start ≥ ${Math.ceil((need * 1000) / maxJudgedMs)} ${label}) would`;
   }
   return notes;
 }

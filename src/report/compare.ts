@@ -9,6 +9,7 @@ import { fmtMs, fmtNum, pct as fmtPct, signedPct } from './format.js';
 import { bracketOf, bracketText, comparabilityNote, DEFAULT_MAX_REGRESSION, LOAD_MATCH } from '../analysis/gate.js';
 import { judgeCapacityChange, regressionRange } from '../analysis/capacity-change.js';
 import { mdEscape, mdTable } from './markdown.js';
+import { loadLabel, reportLevelUnit, type LevelUnit } from '../scenario/level-unit.js';
 
 export interface ComparedRun {
   label: string;
@@ -20,6 +21,8 @@ export interface ComparedRun {
   firstFailingLoad: number | null;
   capacityVerdict: RunResult['capacity']['verdict'];
   limitedBy: string[];
+  /** What the loads count (scenario/level-unit.ts): 'sessions' with `traffic.sessions`. */
+  levelUnit: LevelUnit;
 }
 
 export type PairVerdict = 'improved' | 'regressed' | 'within tolerance' | 'inconclusive' | 'not comparable';
@@ -69,6 +72,7 @@ export function compareRuns(inputs: Array<{ label: string; result: RunResult }>,
     firstFailingLoad: r.capacity.firstFailingLoad,
     capacityVerdict: r.capacity.verdict,
     limitedBy: r.capacity.limitedBy,
+    levelUnit: reportLevelUnit(r),
   }));
   const base = inputs[0]!.result;
   const pairs = inputs.slice(1).map(({ result }, i) => comparePair(base, result, i + 1, maxRegression));
@@ -82,7 +86,7 @@ function comparePair(base: RunResult, cur: RunResult, run: number, allowed: numb
   const change = b !== null && c !== null && b > 0 ? (c - b) / b : null;
   const bb = bracketOf(base);
   const cb = bracketOf(cur);
-  const both = `${bracketText(cb)} vs ${bracketText(bb)}`;
+  const both = `${bracketText(cb, loadLabel(reportLevelUnit(cur)))} vs ${bracketText(bb, loadLabel(reportLevelUnit(base)))}`;
   if (bb.low === null) return { run, change, noise, verdict: 'not comparable', reason: `the baseline has no servable load (${both})` + comparabilityNote(cur, base) };
   const judged = judgeCapacityChange(bb, cb, allowed);
   const range = regressionRange(bb, cb);
@@ -117,7 +121,7 @@ function latencyRows(results: RunResult[]): LatencyRow[] {
 const capText = (r: ComparedRun) =>
   r.maxServableLoad === null
     ? 'none'
-    : `${['above-max', 'unknown', 'inconclusive'].includes(r.capacityVerdict) ? '≥ ' : ''}${fmtNum(r.maxServableLoad)} rps${r.resolution !== null ? ` (+${fmtPct(r.resolution)})` : ''}`;
+    : `${['above-max', 'unknown', 'inconclusive'].includes(r.capacityVerdict) ? '≥ ' : ''}${fmtNum(r.maxServableLoad)} ${loadLabel(r.levelUnit)}${r.resolution !== null ? ` (+${fmtPct(r.resolution)})` : ''}`;
 
 /** The capacity block as rows of cells: a header row, then one row per attribute. */
 function capacityGrid(c: Comparison): string[][] {
@@ -128,7 +132,7 @@ function capacityGrid(c: Comparison): string[][] {
     ['scenario', ...c.runs.map((r) => r.scenario)],
     ['started', ...c.runs.map((r) => r.startedAt.slice(0, 16).replace('T', ' '))],
     ['max servable load', ...c.runs.map(capText)],
-    ['first failing load', ...c.runs.map((r) => (r.firstFailingLoad === null ? 'none' : `${fmtNum(r.firstFailingLoad)} rps`))],
+    ['first failing load', ...c.runs.map((r) => (r.firstFailingLoad === null ? 'none' : `${fmtNum(r.firstFailingLoad)} ${loadLabel(r.levelUnit)}`))],
     ['limited by', ...c.runs.map((r) => r.limitedBy.join(', ') || '—')],
     ['change', ...c.runs.map((_, i) => (i === 0 ? '—' : pair(i)!.change === null ? 'n/a' : signedPct(pair(i)!.change!)))],
     ['verdict', ...c.runs.map((_, i) => (i === 0 ? '—' : pair(i)!.verdict))],
@@ -138,7 +142,7 @@ function capacityGrid(c: Comparison): string[][] {
 function latencyGrid(c: Comparison): string[][] {
   const head = ['load', ...c.runs.map((r) => `${r.label} p50 / p99`)];
   const rows = c.latency.map((row) => [
-    `${fmtNum(row.load)} rps`,
+    `${fmtNum(row.load)} ${loadLabel(c.runs[0]!.levelUnit)}`,
     ...row.cells.map((cell, i) => {
       if (!cell) return '—';
       const base = row.cells[0]!;

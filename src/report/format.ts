@@ -4,9 +4,11 @@ import type { LatencyFit, SloPrediction } from '../analysis/capacity-model.js';
 import type { RunResult, StepResult } from '../result.js';
 import { metricKind, parseSlo } from '../slo/parse.js';
 import { splitMetricKey } from '../slo/metric-catalog.js';
+import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 
-export function fmtRps(n: number): string {
-  return `${n >= 100 ? Math.round(n) : Number(n.toPrecision(3))} rps`;
+/** A load with its label: "812 rps", or "812 sessions/s" (scenario/level-unit.ts decides which). */
+export function fmtRps(n: number, label = 'rps'): string {
+  return `${n >= 100 ? Math.round(n) : Number(n.toPrecision(3))} ${label}`;
 }
 
 export function fmtMs(n: number): string {
@@ -129,7 +131,7 @@ export function capacityLine(r: RunResult): string {
   if (c.maxServableLoad === null) return 'no load passed the SLOs';
   const res = c.resolution !== null ? ` (±${fmtPct(c.resolution)})` : '';
   const lim = c.limitedBy.length ? `, limited by ${c.limitedBy.join(', ')}` : '';
-  return `max servable load: ${fmtNum(c.maxServableLoad)} rps${res}${lim}`;
+  return `max servable load: ${fmtNum(c.maxServableLoad)} ${loadLabel(reportLevelUnit(r))}${res}${lim}`;
 }
 
 /**
@@ -142,16 +144,16 @@ export function shortReason(reason: string): string {
 }
 
 /** "812 rps", or "≥ 812 rps" when the capacity is only a lower bound (every step passed, or the run stopped early). */
-export function capacityText(c: RunResult['capacity']): string {
+export function capacityText(c: RunResult['capacity'], label = 'rps'): string {
   if (c.maxServableLoad === null) return 'none';
   const bound = c.verdict === 'above-max' || c.verdict === 'unknown' || c.verdict === 'inconclusive';
-  return `${bound ? '≥ ' : ''}${fmtNum(c.maxServableLoad)} rps`;
+  return `${bound ? '≥ ' : ''}${fmtNum(c.maxServableLoad)} ${label}`;
 }
 
 /** A model's SLO-break prediction for a table cell: "≈667 rps (agrees …)" or "no prediction: …". */
-export function predictionText(p: SloPrediction): string {
+export function predictionText(p: SloPrediction, label = 'rps'): string {
   if (p.predictedBreakLoad === null) return p.note || 'never';
-  return `≈${fmtNum(p.predictedBreakLoad)} rps${p.note ? ` (${p.note})` : ''}`;
+  return `≈${fmtNum(p.predictedBreakLoad)} ${label}${p.note ? ` (${p.note})` : ''}`;
 }
 
 /** A latency fit's caveats, with why it gives no knee or prediction when that is not among them already. */

@@ -11,6 +11,7 @@ import { DEFAULT_MAX_REGRESSION } from '../analysis/gate.js';
 import { escapeHtml, HTML_CSS } from './html.js';
 import { mdTable } from './markdown.js';
 import { lineChart, sparkline } from './svg-chart.js';
+import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 
 export const HISTORY_SCHEMA = 'loadtest.history';
 
@@ -26,6 +27,8 @@ export interface HistoryEntry {
   capacity: Pick<RunResult['capacity'], 'maxServableLoad' | 'resolution' | 'firstFailingLoad' | 'limitedBy' | 'verdict' | 'summary'>;
   /** p99 (ms) at the maximum servable load. */
   p99AtMaxMs: number | null;
+  /** `traffic.sessions`: the capacity counts sessions/s (absent: requests/s). */
+  sessions?: true;
   gate?: { passed: boolean; failed: string[] };
   /** The commit under test, from CI variables (GITHUB_SHA, CI_COMMIT_SHA, GIT_COMMIT). */
   commit?: string;
@@ -54,6 +57,7 @@ export function historyEntry(r: RunResult, env: Record<string, string | undefine
       summary: c.summary,
     },
     p99AtMaxMs: atMax ? atMax.latencyMs.p99 : null,
+    ...(reportLevelUnit(r) === 'sessions' ? { sessions: true as const } : {}),
     toolVersion: r.tool.version,
   };
   if (r.gate) entry.gate = { passed: r.gate.passed, failed: r.gate.checks.filter((g) => !g.passed).map((g) => `${g.name}: ${g.message}`) };
@@ -146,7 +150,8 @@ export function trend(entries: HistoryEntry[], maxRegression = DEFAULT_MAX_REGRE
   });
 }
 
-const cap = (e: HistoryEntry) => (e.capacity.maxServableLoad === null ? 'none' : `${isLowerBound(e) ? '≥ ' : ''}${fmtNum(e.capacity.maxServableLoad)} rps`);
+const label = (e: HistoryEntry) => loadLabel(e.sessions ? 'sessions' : 'rps');
+const cap = (e: HistoryEntry) => (e.capacity.maxServableLoad === null ? 'none' : `${isLowerBound(e) ? '≥ ' : ''}${fmtNum(e.capacity.maxServableLoad)} ${label(e)}`);
 const res = (e: HistoryEntry) => (e.capacity.resolution === null ? '' : `±${pct(e.capacity.resolution)}`);
 const gateWord = (e: HistoryEntry) => (e.gate ? (e.gate.passed ? 'pass' : 'FAIL') : '—');
 
@@ -180,7 +185,7 @@ export function renderHistoryTable(rows: TrendRow[]): string {
     const vals = mine.map((r) => (r.bound ? null : r.entry.capacity.maxServableLoad));
     const bars = [...sparkline(vals, 0).padEnd(mine.length)].map((ch, i) => (mine[i]!.bound ? '↑' : ch)).join('');
     const nums = vals.filter((v): v is number => v !== null);
-    const range = nums.length ? ` ${fmtNum(Math.min(...nums))}–${fmtNum(Math.max(...nums))} rps` : '';
+    const range = nums.length ? ` ${fmtNum(Math.min(...nums))}–${fmtNum(Math.max(...nums))} ${label(mine[0]!.entry)}` : '';
     const note = mine.some((r) => r.bound) ? '; ↑ a lower bound: capped at max, interrupted or inconclusive' : '';
     out.push('', `${name}: ${bars}${range} (bars from 0${note})`);
   }

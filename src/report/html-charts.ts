@@ -5,6 +5,7 @@ import type { RunResult, StepResult } from '../result.js';
 import { fittedLatency, type CapacityModel } from '../analysis/capacity-model.js';
 import { fmtNum, fmtPct, isLatencyMetric, parseSloText, stepsByLoad } from './format.js';
 import { lineChart, type ChartPoint, type RefLine, type Series } from './svg-chart.js';
+import { loadLabel, reportLevelUnit, type LevelUnit } from '../scenario/level-unit.js';
 
 const COLORS: Record<string, string> = {
   p50: '#1f77b4',
@@ -24,21 +25,23 @@ function state(s: StepResult): ChartPoint['state'] {
   return s.verdict;
 }
 
-function tip(s: StepResult, what: string): string {
-  return `step ${s.index + 1} (${s.phase}) @ ${fmtNum(s.load)} rps — ${what} — ${s.verdict}`;
+function tip(s: StepResult, u: LevelUnit, what: string): string {
+  return `step ${s.index + 1} (${s.phase}) @ ${fmtNum(s.load)} ${loadLabel(u)} — ${what} — ${s.verdict}`;
 }
 
 function loadMarkers(r: RunResult): { vLines: RefLine[]; shadeFrom?: { x: number; label: string } } {
   const c = r.capacity;
+  const L = loadLabel(reportLevelUnit(r));
   const vLines: RefLine[] = [];
-  if (c.maxServableLoad !== null) vLines.push({ value: c.maxServableLoad, label: `max servable ${fmtNum(c.maxServableLoad)} rps`, color: GREEN });
-  const shadeFrom = c.firstFailingLoad !== null ? { x: c.firstFailingLoad, label: `failing loads (≥ ${fmtNum(c.firstFailingLoad)} rps)` } : undefined;
+  if (c.maxServableLoad !== null) vLines.push({ value: c.maxServableLoad, label: `max servable ${fmtNum(c.maxServableLoad)} ${L}`, color: GREEN });
+  const shadeFrom = c.firstFailingLoad !== null ? { x: c.firstFailingLoad, label: `failing loads (≥ ${fmtNum(c.firstFailingLoad)} ${L})` } : undefined;
   return shadeFrom ? { vLines, shadeFrom } : { vLines };
 }
 
 export function rateChart(r: RunResult): string {
+  const u = reportLevelUnit(r);
   const steps = r.steps;
-  const pt = (s: StepResult, y: number, what: string): ChartPoint => ({ x: s.index + 1, y, state: state(s), title: tip(s, what) });
+  const pt = (s: StepResult, y: number, what: string): ChartPoint => ({ x: s.index + 1, y, state: state(s), title: tip(s, u, what) });
   return lineChart({
     id: 'chart-rate',
     title: 'Offered vs achieved rate per step',
@@ -55,6 +58,7 @@ export function rateChart(r: RunResult): string {
 }
 
 export function latencyChart(r: RunResult, model?: CapacityModel): string {
+  const u = reportLevelUnit(r);
   const steps = stepsByLoad(r).filter((s) => s.latencyMs.count > 0);
   const slos = r.scenario.slo.map(parseSloText).filter((s) => s && s.scope === 'target' && isLatencyMetric(s.base) && !s.metric.includes('{'));
   const metrics = [...new Set(['p50', 'p90', 'p99', ...slos.map((s) => s!.base)])] as Array<keyof StepResult['latencyMs']>;
@@ -62,7 +66,7 @@ export function latencyChart(r: RunResult, model?: CapacityModel): string {
   const series: Series[] = metrics.map((m) => ({
     name: m,
     color: COLORS[m] ?? '#333',
-    points: steps.map((s) => ({ x: s.load, y: value(s, m) ?? NaN, state: state(s), title: tip(s, `${m} ${ms(value(s, m) ?? NaN)}`) })),
+    points: steps.map((s) => ({ x: s.load, y: value(s, m) ?? NaN, state: state(s), title: tip(s, u, `${m} ${ms(value(s, m) ?? NaN)}`) })),
   }));
   const fit = model?.fits.find((f) => f.metric === 'p99' && f.r2 !== null && f.knee !== null);
   if (fit && steps.length > 1) {
@@ -72,7 +76,7 @@ export function latencyChart(r: RunResult, model?: CapacityModel): string {
     const from = fit.knee!;
     const xs = Array.from({ length: 41 }, (_, i) => from + ((hi - from) * i) / 40);
     series.push({
-      name: `p99 model above its knee (≈${fmtNum(fit.knee!)} rps, R² ${fit.r2!.toFixed(2)})`,
+      name: `p99 model above its knee (≈${fmtNum(fit.knee!)} ${loadLabel(u)}, R² ${fit.r2!.toFixed(2)})`,
       color: '#555',
       dashed: true,
       markers: false,
@@ -84,7 +88,7 @@ export function latencyChart(r: RunResult, model?: CapacityModel): string {
   return lineChart({
     id: 'chart-latency',
     title: 'Latency percentiles against load',
-    xLabel: 'load (requests/s)',
+    xLabel: u === 'sessions' ? 'load (sessions/s)' : 'load (requests/s)',
     yLabel: 'latency (ms)',
     series,
     hLines,
@@ -96,18 +100,19 @@ export function latencyChart(r: RunResult, model?: CapacityModel): string {
 }
 
 export function errorChart(r: RunResult): string {
+  const u = reportLevelUnit(r);
   const steps = stepsByLoad(r);
   const slos = r.scenario.slo.map(parseSloText).filter((s) => s && s.scope === 'target' && s.metric === 'error_rate');
   return lineChart({
     id: 'chart-errors',
     title: 'Error rate against load',
-    xLabel: 'load (requests/s)',
+    xLabel: u === 'sessions' ? 'load (sessions/s)' : 'load (requests/s)',
     yLabel: 'error rate (%)',
     series: [
       {
         name: 'error rate',
         color: RED,
-        points: steps.map((s) => ({ x: s.load, y: s.errorRate * 100, state: state(s), title: tip(s, `errors ${fmtPct(s.errorRate)} (${s.errorCount} of ${s.sent})`) })),
+        points: steps.map((s) => ({ x: s.load, y: s.errorRate * 100, state: state(s), title: tip(s, u, `errors ${fmtPct(s.errorRate)} (${s.errorCount} of ${s.sent})`) })),
       },
     ],
     hLines: slos.map((s) => ({ value: (s!.threshold ?? NaN) * 100, label: `SLO ${s!.text}`, color: '#b8860b' })).filter((l) => Number.isFinite(l.value)),
@@ -119,13 +124,14 @@ export function errorChart(r: RunResult): string {
 
 /** Shift runs: target group against the control group, latency and errors; and the share of traffic. */
 export function shiftCharts(r: RunResult): string[] {
+  const u = reportLevelUnit(r);
   const steps = stepsByLoad(r).filter((s) => s.live);
   if (steps.length === 0) return [];
   const charts: string[] = [];
   const group = (pick: (s: StepResult) => number | undefined, g: 'target' | 'control') =>
     steps.map((s) => {
       const y = pick(s) ?? NaN;
-      return { x: s.load, y, state: state(s), title: tip(s, `${g} ${fmtNum(y)}`) };
+      return { x: s.load, y, state: state(s), title: tip(s, u, `${g} ${fmtNum(y)}`) };
     });
   const hasControl = steps.some((s) => s.live!.control);
   const lat = (g: 'target' | 'control') => (s: StepResult) => s.live![g]?.p99Ms ?? s.live![g]?.meanLatencyMs;
@@ -174,8 +180,8 @@ export function shiftCharts(r: RunResult): string[] {
       yLabel: 'share (%)',
       xIntegers: true,
       series: [
-        { name: 'expected (from weights)', color: '#1f77b4', points: byIndex.map((s) => ({ x: s.index + 1, y: s.live!.expectedShare * 100, title: tip(s, `expected ${fmtPct(s.live!.expectedShare)}`) })) },
-        { name: 'measured', color: '#ff7f0e', dashed: true, points: byIndex.map((s) => ({ x: s.index + 1, y: s.live!.measuredShare * 100, title: tip(s, `measured ${fmtPct(s.live!.measuredShare)}`) })) },
+        { name: 'expected (from weights)', color: '#1f77b4', points: byIndex.map((s) => ({ x: s.index + 1, y: s.live!.expectedShare * 100, title: tip(s, u, `expected ${fmtPct(s.live!.expectedShare)}`) })) },
+        { name: 'measured', color: '#ff7f0e', dashed: true, points: byIndex.map((s) => ({ x: s.index + 1, y: s.live!.measuredShare * 100, title: tip(s, u, `measured ${fmtPct(s.live!.measuredShare)}`) })) },
       ],
       xFormat: (n) => String(Math.round(n)),
       yFormat: (n) => `${fmtNum(n)}%`,
@@ -186,9 +192,10 @@ export function shiftCharts(r: RunResult): string[] {
 
 /** Generate runs: how well the generator kept its schedule, per step — the evidence behind "not generator-limited". */
 export function generatorChart(r: RunResult): string | null {
+  const u = reportLevelUnit(r);
   const steps = r.steps.filter((s) => s.generator);
   if (steps.length === 0) return null;
-  const pt = (s: StepResult, y: number, what: string): ChartPoint => ({ x: s.index + 1, y, state: s.generator!.limited ? 'inconclusive' : 'pass', title: tip(s, what) });
+  const pt = (s: StepResult, y: number, what: string): ChartPoint => ({ x: s.index + 1, y, state: s.generator!.limited ? 'inconclusive' : 'pass', title: tip(s, u, what) });
   return lineChart({
     id: 'chart-generator',
     title: 'Load generator health per step (grey: the generator was the limit)',

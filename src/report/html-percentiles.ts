@@ -6,6 +6,7 @@ import { decodeHistogram, type Histogram } from '../metrics/histogram.js';
 import type { RunResult, StepResult } from '../result.js';
 import { fmtNum, isLatencyMetric, parseSloText } from './format.js';
 import { lineChart, type RefLine, type Series } from './svg-chart.js';
+import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 
 /** More curves than this do not read: a long run shows a selection (see pickSteps). */
 export const MAX_CURVES = 8;
@@ -73,6 +74,7 @@ function rampColor(t: number): string {
 }
 
 export function percentileChart(r: RunResult): string | null {
+  const L = loadLabel(reportLevelUnit(r));
   const withHist = r.steps.filter((s) => s.histogram && s.latencyMs.count > 0);
   if (withHist.length === 0) return null;
   const picked = pickSteps(withHist);
@@ -90,11 +92,11 @@ export function percentileChart(r: RunResult): string | null {
     deepest = Math.max(deepest, points.at(-1)!.x);
     series.push({
       // The load names a curve (the legend stays one row); the tooltip adds the step.
-      name: `${fmtNum(s.load)} rps${s.verdict === 'pass' ? '' : ` (${s.verdict})`}`,
+      name: `${fmtNum(s.load)} ${L}${s.verdict === 'pass' ? '' : ` (${s.verdict})`}`,
       color: rampColor(picked.length === 1 ? 0 : i / (picked.length - 1)),
       dashed: s.verdict === 'fail',
       markers: false,
-      points: points.map((p) => ({ ...p, title: `step ${s.index + 1} @ ${fmtNum(s.load)} rps: ${ninesLabel(p.x)} ≤ ${fmtNum(p.y)} ms` })),
+      points: points.map((p) => ({ ...p, title: `step ${s.index + 1} @ ${fmtNum(s.load)} ${L}: ${ninesLabel(p.x)} ≤ ${fmtNum(p.y)} ms` })),
     });
   });
   if (series.length === 0) return null;

@@ -7,6 +7,7 @@ import { describeUsl } from '../analysis/usl.js';
 import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, modelCaveats, parseSloText, pct, sloValue, verdictWord, shortReason } from './format.js';
 import { errorChart, generatorChart, latencyChart, rateChart, shiftCharts } from './html-charts.js';
 import { percentileChart } from './html-percentiles.js';
+import { levelLabel, loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 
 export function escapeHtml(s: string): string {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -52,10 +53,11 @@ export function renderHtml(result: RunResult, model: CapacityModel = capacityMod
   const bad = r.status !== 'completed' || (r.gate && !r.gate.passed) || r.capacity.maxServableLoad === null;
   const warn = !bad && r.capacity.verdict !== 'found';
   const c = r.capacity;
+  const L = loadLabel(reportLevelUnit(r));
   const cards: Array<[string, string]> = [
-    ['max servable load', e(capacityText(c))],
+    ['max servable load', e(capacityText(c, L))],
     ['resolution', e(c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`)],
-    ['first failing load', e(c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`)],
+    ['first failing load', e(c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} ${L}`)],
     ['limited by', limitedBy(c.limitedBy)],
     ['steps', String(r.steps.length)],
     ['duration', e(fmtDuration(r.durationMs))],
@@ -80,7 +82,7 @@ ${r.status !== 'completed' ? `<p class="fail">${e(`Run ${r.status} (${r.stopReas
 ${r.gate ? gateSection(r.gate) : ''}
 <h2>Charts</h2>
 ${charts.map((svg) => `<div class="panel">${svg}</div>`).join('\n')}
-${modelSection(model)}
+${modelSection(model, L)}
 <h2>Steps</h2>
 ${stepsTable(r)}
 <h2>Scenario and environment</h2>
@@ -111,17 +113,17 @@ function gateSection(gate: NonNullable<RunResult['gate']>): string {
 <table><thead><tr><th>result</th><th>check</th><th>details</th></tr></thead><tbody>${gate.checks.map(row).join('')}</tbody></table>`;
 }
 
-function modelSection(m: CapacityModel): string {
+function modelSection(m: CapacityModel, L: string): string {
   const rows = m.fits
     .map((f) => {
       const preds = f.predictions
         .map((p) =>
           p.predictedBreakLoad === null
             ? `${e(p.slo)}: <span class="skipped">${e(p.note || 'never')}</span>`
-            : `${e(p.slo)}: ≈${e(fmtNum(p.predictedBreakLoad))} rps${p.note ? ` <span class="skipped">(${e(p.note)})</span>` : ''}`,
+            : `${e(p.slo)}: ≈${e(fmtNum(p.predictedBreakLoad))} ${L}${p.note ? ` <span class="skipped">(${e(p.note)})</span>` : ''}`,
         )
         .join('<br>');
-      return `<tr><td>${e(f.metric)}</td><td class="n">${f.points}</td><td class="n">${f.r2 === null ? 'n/a' : f.r2.toFixed(2)}</td><td class="n">${f.knee === null ? '—' : `≈${e(fmtNum(f.knee))} rps`}</td><td>${preds || '—'}</td></tr>`;
+      return `<tr><td>${e(f.metric)}</td><td class="n">${f.points}</td><td class="n">${f.r2 === null ? 'n/a' : f.r2.toFixed(2)}</td><td class="n">${f.knee === null ? '—' : `≈${e(fmtNum(f.knee))} ${L}`}</td><td>${preds || '—'}</td></tr>`;
     })
     .join('');
   const caveats = m.fits.flatMap((f) => modelCaveats(f).map((c) => `${f.metric}: ${c}`)).concat((m.usl?.caveats ?? []).map((c) => `USL: ${c}`));
@@ -147,7 +149,8 @@ function stepsTable(r: RunResult): string {
   // `asked` is the plan's level (rps, or a multiple of the fair share); `load` what was really
   // offered (generate) or served by the targets (shift): they differ when the generator fell short.
   const head = ['#', 'phase', 'asked', 'load', 'achieved', 'p50', 'p90', 'p99', 'errors', ...extra.map((s) => s!.text), 'verdict'];
-  const asked = (s: StepResult) => (r.scenario.load.unit === 'share' ? `${fmtNum(s.level)}× fair share` : `${fmtNum(s.level)} rps`);
+  const u = reportLevelUnit(r);
+  const asked = (s: StepResult) => (u === 'share' ? `${fmtNum(s.level)}× fair share` : `${fmtNum(s.level)} ${levelLabel(u)}`);
   const row = (s: StepResult) => {
     const breached = new Set(s.breaches.map((b) => b.metric));
     const cell = (v: string, cls = 'n') => `<td class="${cls}">${e(v)}</td>`;
@@ -155,7 +158,7 @@ function stepsTable(r: RunResult): string {
       cell(String(s.index + 1)),
       cell(s.phase, ''),
       cell(asked(s)),
-      cell(`${fmtNum(s.load)} rps`),
+      cell(`${fmtNum(s.load)} ${loadLabel(u)}`),
       cell(fmtNum(s.achievedRps)),
       ...Object.entries(SHOWN).map(([m, f]) => cell(f(s), breached.has(m) ? 'n fail' : 'n')),
       ...extra.map((slo) => cell(fmtMetric(slo!.base, sloValue(s, slo!)), breached.has(slo!.metric) ? 'n fail' : 'n')),
@@ -173,7 +176,8 @@ function stepsTable(r: RunResult): string {
 
 function envTable(r: RunResult): string {
   const l = r.scenario.load;
-  const plan = `${l.start} → ${l.max} ${l.unit}, ${l.step !== undefined ? `+${l.step}` : `×${l.factor}`} per step, ${fmtDuration(l.stepDurationMs)} steps (${fmtDuration(l.warmupMs)} warm-up)${l.refine !== undefined ? `, refine to ${fmtPct(l.refine)}` : ''}`;
+  const u = reportLevelUnit(r);
+  const plan = `${l.start} → ${l.max} ${u === 'share' ? l.unit : levelLabel(u)}, ${l.step !== undefined ? `+${l.step}` : `×${l.factor}`} per step, ${fmtDuration(l.stepDurationMs)} steps (${fmtDuration(l.warmupMs)} warm-up)${l.refine !== undefined ? `, refine to ${fmtPct(l.refine)}` : ''}`;
   const rows: Array<[string, string]> = [
     ['scenario', r.scenario.file ? `${r.scenario.name} (${r.scenario.file})` : r.scenario.name],
     ['mode', r.scenario.mode],

@@ -1,5 +1,5 @@
 // JUnit XML (`--junit file.xml`): the format every CI system can show. Two suites:
-//   "<scenario> steps"  one testcase per SLO per step ("step 3 @ 400 rps: p99 < 250ms") with the
+//   "<scenario> steps"  one testcase per SLO per step ("step 3 @ 400 rps: p99 < 250ms"; sessions/s with sessions) with the
 //                       measured value, skipped when the step was inconclusive. A breach is NOT a
 //                       failure here: a capacity search ends at steps that breach — that is how the
 //                       boundary is found — so a successful run would otherwise show failing tests on
@@ -11,6 +11,7 @@
 // Shape follows the Ant/Jenkins junit-10 schema (validated in test/unit/junit.test.ts with xmllint).
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fmtMetric, fmtNum, parseSloText, sloValue, type SloText } from './format.js';
+import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 
 interface Case {
   classname: string;
@@ -45,10 +46,11 @@ export function renderJunit(result: RunResult): string {
 function stepCases(result: RunResult, name: string): Case[] {
   const slos = result.scenario.slo.map((t) => parseSloText(t) ?? fallbackSlo(t));
   const cases: Case[] = [];
+  const L = loadLabel(reportLevelUnit(result));
   for (const step of result.steps) {
     const n = step.index + 1;
     const classname = `${name}.step ${n}`;
-    const head = `step ${n} @ ${fmtNum(step.load)} rps`;
+    const head = `step ${n} @ ${fmtNum(step.load)} ${L}`;
     const extra = step.breaches.filter((b) => !result.scenario.slo.includes(b.slo));
     const count = slos.length + extra.length;
     const shares = splitTime(step.durationMs, count);
@@ -62,7 +64,7 @@ function stepCases(result: RunResult, name: string): Case[] {
         classname,
         name: `${head}: ${b.slo}`,
         timeMs: shares[slos.length + i]!,
-        out: `${b.slo} tripped at ${fmtNum(step.load)} rps (the search stopped here): ${b.metric} = ${fmtMetric(base, b.value)}, threshold ${fmtMetric(base, b.threshold)}`,
+        out: `${b.slo} tripped at ${fmtNum(step.load)} ${L} (the search stopped here): ${b.metric} = ${fmtMetric(base, b.value)}, threshold ${fmtMetric(base, b.threshold)}`,
       });
     });
   }

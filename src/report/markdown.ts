@@ -4,6 +4,7 @@ import type { RunResult } from '../result.js';
 import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.js';
 import { describeUsl } from '../analysis/usl.js';
 import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, modelCaveats, parseSloText, pct, predictionText, sloValue, verdictWord, shortReason } from './format.js';
+import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 
 /** Escapes text for a Markdown table cell or line: pipes, HTML, emphasis and link syntax. */
 export function mdEscape(s: string): string {
@@ -38,14 +39,15 @@ export function renderMarkdown(result: RunResult, model: CapacityModel = capacit
 
   out.push('### Capacity\n');
   const c = r.capacity;
+  const L = loadLabel(reportLevelUnit(r));
   out.push(
     mdTable(
       ['max servable load', 'resolution', 'first failing load', 'limited by', 'verdict', 'stopped because'],
       [
         [
-          capacityText(c),
+          capacityText(c, L),
           c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`,
-          c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} rps`,
+          c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} ${L}`,
           c.limitedBy.join(', ') || '—',
           c.verdict,
           r.stopReason,
@@ -65,7 +67,7 @@ export function renderMarkdown(result: RunResult, model: CapacityModel = capacit
   else out.push(stepsTable(r));
 
   out.push('### Capacity model\n');
-  out.push(modelSection(model));
+  out.push(modelSection(model, L));
 
   out.push(
     `<sub>${mdEscape(`${r.scenario.mode} mode · target ${r.scenario.target} · ${r.steps.length} steps in ${fmtDuration(r.durationMs)} · started ${r.startedAt} · loadtest ${r.tool.version} · node ${r.environment.node} on ${r.environment.platform}/${r.environment.arch}, ${r.environment.cpus} CPUs`)}</sub>\n`,
@@ -81,10 +83,11 @@ function stepsTable(r: RunResult): string {
   if (r.steps.length === 0) return '_No step ran._\n';
   const slos = r.scenario.slo.map(parseSloText).filter((s) => s !== null);
   const head = ['#', 'phase', 'load', 'offered', 'achieved', 'p50', 'p99', 'errors', ...slos.map((s) => s!.text), 'verdict'];
+  const L = loadLabel(reportLevelUnit(r));
   const rows = r.steps.map((s) => [
     String(s.index + 1),
     s.phase,
-    `${fmtNum(s.load)} rps`,
+    `${fmtNum(s.load)} ${L}`,
     fmtNum(s.offeredRps),
     fmtNum(s.achievedRps),
     `${fmtNum(s.latencyMs.p50)}ms`,
@@ -100,16 +103,16 @@ function stepsTable(r: RunResult): string {
   return mdTable(head, rows, align);
 }
 
-function modelSection(m: CapacityModel): string {
+function modelSection(m: CapacityModel, L: string): string {
   const rows: string[][] = [];
   const caveats: string[] = [];
   for (const f of m.fits) {
-    const preds = f.predictions.map((p) => `${p.slo}: ${predictionText(p)}`);
+    const preds = f.predictions.map((p) => `${p.slo}: ${predictionText(p, L)}`);
     rows.push([
       f.metric,
       String(f.points),
       f.r2 === null ? 'n/a' : f.r2.toFixed(2),
-      f.knee === null ? '—' : `≈${fmtNum(f.knee)} rps`,
+      f.knee === null ? '—' : `≈${fmtNum(f.knee)} ${L}`,
       preds.join('; ') || '—',
     ]);
     for (const c of modelCaveats(f)) caveats.push(`${f.metric}: ${c}`);

@@ -8,6 +8,7 @@ import type { Scenario } from '../scenario/scenario.js';
 import { formatSetFlags } from '../scenario/overrides.js';
 import { formatRps } from '../analysis/capacity.js';
 import { clipText, visibleLength, wrapItems } from './terminal-fit.js';
+import { levelLabel, loadLabel, reportLevelUnit, scenarioLevelUnit } from '../scenario/level-unit.js';
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 
@@ -37,8 +38,8 @@ export function fmtDuration(ms: number): string {
 
 export function describePlan(scenario: Scenario, plannedSteps: number, worstCaseMs: number): string {
   const l = scenario.load;
-  const sessions = scenario.traffic.kind === 'generate' && scenario.traffic.sessions !== undefined;
-  const unit = l.unit === 'rps' ? (sessions ? ' sessions/s' : ' rps') : 'x';
+  const levelUnit = scenarioLevelUnit(scenario);
+  const unit = levelUnit === 'share' ? 'x' : ` ${levelLabel(levelUnit)}`;
   const how = l.factor !== undefined ? `×${l.factor}` : `+${l.step}${unit}`;
   const refine = l.refine !== undefined ? `, refine to ${Math.round(l.refine * 1000) / 10}%` : '';
   return (
@@ -205,7 +206,7 @@ function stepColumns(step: StepResult, layout: StepLayout): string {
   const cols = [`step ${String(step.index + 1).padStart(2)}`];
   if (layout.phase) cols.push(step.phase.padEnd(6));
   // Sessions: the level counts sessions/s; what came back is still counted in requests/s.
-  cols.push(`${formatRps(step.load).padStart(6)} ${step.sessions ? 'sessions/s' : 'rps'}`);
+  cols.push(`${formatRps(step.load).padStart(6)} ${loadLabel(step.sessions ? 'sessions' : 'rps')}`);
   if (layout.achieved) cols.push(`${layout.achieved === 'full' ? 'achieved' : '→'} ${formatRps(step.achievedRps).padStart(6)}${step.sessions ? ' req/s' : ''}`);
   if (layout.p50) cols.push(`p50 ${fmtMs(stepLatency(step, 'p50')).padStart(7)}`);
   cols.push(`p99 ${fmtMs(stepLatency(step, 'p99')).padStart(7)}`, `err ${fmtPct(step.errorRate).padStart(6)}`);
@@ -232,7 +233,7 @@ export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?:
   const lines: string[] = [];
   const steps = [...result.steps].sort((a, b) => a.level - b.level || a.index - b.index);
   const width = opts.width ?? Infinity;
-  const sessions = steps.some((s) => s.sessions !== undefined);
+  const sessions = reportLevelUnit(result) === 'sessions';
   if (steps.length > 0 && opts.table !== false) {
     const all: Array<{ head: string; right: boolean; cell: (s: StepResult) => string }> = [
       { head: sessions ? 'sessions/s' : 'load rps', right: true, cell: (s) => formatRps(s.load) },

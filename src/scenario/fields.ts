@@ -10,8 +10,8 @@ export const KEYS = {
   request: ['name', 'method', 'path', 'headers', 'body', 'weight'],
   /** One entry of `traffic.sessions`. */
   session: ['name', 'weight', 'steps'],
-  /** A request step of a session (a request without weight, plus its captures). */
-  sessionStep: ['name', 'method', 'path', 'headers', 'body', 'capture'],
+  /** A request step of a session (a request without weight, plus its captures and whether a failure ends the session). */
+  sessionStep: ['name', 'method', 'path', 'headers', 'body', 'capture', 'continue_on_failure'],
   header: ['value', 'secret'],
   replay: ['file', 'format', 'methods', 'mode', 'name', 'headers'],
   shift: ['haproxy', 'command', 'limits', 'journal'],

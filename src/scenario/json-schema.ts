@@ -131,6 +131,7 @@ export function scenarioJsonSchema(): Schema {
                           type: 'object',
                           additionalProperties: { anyOf: [{ type: 'string' }, object(['regex'], { regex: { type: 'string' } }, ['regex'])] },
                         }),
+                        continue_on_failure: described('true: the session goes on to its next step when this one fails (it is then counted as failed when it ends); default false: a failed step ends its session', { type: 'boolean' }),
                       },
                       ['path'],
                     ),

@@ -3,7 +3,8 @@
 // may use what earlier steps of its session captured (`{{ item_id }}`): the scope grows step by
 // step, and a variable used before any step captures it is an error at its hole, saying which
 // step captures it. Captures are parsed here (src/workload/session/capture.ts), each problem at
-// its key; every problem of every session is reported at once.
+// its key; every problem of every session is reported at once. A step with `continue_on_failure`
+// lets its session go on past its failure (the engine: src/traffic/generator/engine.ts).
 import { isMap } from 'yaml';
 import { KEYS } from './fields.js';
 import { readRequest } from './read-traffic.js';
@@ -118,6 +119,8 @@ function readSession(r: Reader, node: YNode, path: string, names: string[], requ
     // Captures are checked even when the request is wrong: all problems at once.
     const captures = view.m ? readCaptures(r, view.m, base) : [];
     if (!captures) ok = false;
+    const goOn = view.m ? readContinueOnFailure(r, view.m) : false;
+    if (goOn === undefined) ok = false;
     if (!q) {
       ok = false;
       return;
@@ -125,7 +128,7 @@ function readSession(r: Reader, node: YNode, path: string, names: string[], requ
     for (const c of captures ?? []) known.add(c.name);
     requests.push(q.spec);
     names.push(q.spec.name);
-    steps.push({ request: requests.length - 1, captures: captures ?? [], ...(before ? { think: before } : {}) });
+    steps.push({ request: requests.length - 1, captures: captures ?? [], ...(before ? { think: before } : {}), ...(goOn ? { continueOnFailure: true as const } : {}) });
   });
   if (thinkAt) {
     r.reportAt(thinkAt.node, thinkAt.path, 'a think time after the last step delays nothing: remove it (a think time comes before the step it delays)');
@@ -136,6 +139,20 @@ function readSession(r: Reader, node: YNode, path: string, names: string[], requ
     ok = false;
   }
   return ok && name !== undefined ? { name, weight, steps } : undefined;
+}
+
+/**
+ * `continue_on_failure: true | false`. Not with `capture`: a failed step captures nothing, so the
+ * steps after it would be sent without the values they were written for.
+ */
+function readContinueOnFailure(r: Reader, m: MapView): boolean | undefined {
+  if (!m.has('continue_on_failure')) return false;
+  const v = r.boolean(m.get('continue_on_failure'), m.p('continue_on_failure'));
+  if (v === true && m.has('capture')) {
+    r.reportAt(m.get('continue_on_failure'), m.p('continue_on_failure'), 'a step that captures values cannot continue on failure: a failed step captures nothing, and the steps after it would miss its values');
+    return undefined;
+  }
+  return v;
 }
 
 /** A step's templates see the data columns and what earlier steps captured. */

@@ -94,6 +94,12 @@ export interface SessionStepSpec {
   think?: { minMs: number; maxMs: number };
   /** Values this step's response gives later steps (src/workload/session/capture.ts). */
   captures: CaptureSpec[];
+  /**
+   * `continue_on_failure: true`: when this step fails (an error status, a timeout or connection
+   * error) the session goes on to its next step, and is counted as failed when it ends. Absent
+   * (the default): a failed step ends its session. Never with captures (later steps would miss them).
+   */
+  continueOnFailure?: true;
 }
 
 export interface GenerateTrafficSpec {

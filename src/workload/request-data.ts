@@ -4,7 +4,7 @@
 // queued for a connection) — and the row travels with the request (InFlightRequest.rows) until it
 // is filled (applyRows). A `unique` feeder with no row left makes the draw fail: the request is not
 // sent, and the run stops with exhaustedMessage().
-import type { RequestSpec } from '../scenario/scenario.js';
+import type { GenerateTrafficSpec, RequestSpec } from '../scenario/scenario.js';
 import type { TemplateRuntime } from './byte-template.js';
 import type { Feeder } from './data/feeder.js';
 import { isHole, type TemplatePart } from './template.js';
@@ -27,6 +27,23 @@ export function feedersUsed(r: RequestSpec, feeders: readonly Pick<Feeder, 'name
   for (const h of Object.values(t.headers ?? {})) scan(h);
   scan(t.body);
   return out;
+}
+
+/**
+ * Rows of feeder `name` one arrival draws, on average: a request mix one per request that uses it
+ * (their share of the mix's weight); sessions one per step that uses it (the steps of each session
+ * that do, weighted by session weight). For sessions it is an upper bound: a failed step ends its
+ * session before its later steps draw. What `plan` multiplies the ramp's arrivals by.
+ */
+export function rowsPerArrival(traffic: Pick<GenerateTrafficSpec, 'requests' | 'sessions'>, name: string): number {
+  const uses = traffic.requests.map((r) => feedersUsed(r, [{ name }]).length > 0);
+  const share = (items: readonly { weight: number }[], rows: (i: number) => number) => {
+    const total = items.reduce((n, x) => n + x.weight, 0);
+    return total > 0 ? items.reduce((n, x, i) => n + x.weight * rows(i), 0) / total : 0;
+  };
+  const sessions = traffic.sessions;
+  if (sessions) return share(sessions, (i) => sessions[i]!.steps.filter((st) => uses[st.request]).length);
+  return share(traffic.requests, (i) => (uses[i] ? 1 : 0));
 }
 
 /** One thread's row draws for a request list. */

@@ -19,6 +19,9 @@ let creates = 0;
 let wrongWhere: string[] = [];
 let brokenHits = 0;
 let afterBroken = 0;
+/** `continue_on_failure`: hits of the step that answers 404, and of the step after it. */
+let goneHits = 0;
+let afterGone = 0;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -51,6 +54,15 @@ beforeAll(async () => {
         if (where !== undefined && where !== req.url) wrongWhere.push(`${req.url} ${String(where)}`);
         res.setHeader('content-type', 'application/json');
         return res.end(JSON.stringify(it));
+      }
+      if (req.url === '/gone') {
+        goneHits++;
+        res.statusCode = 404;
+        return res.end('{"error":"gone"}');
+      }
+      if (req.url === '/after-gone') {
+        afterGone++;
+        return res.end('{}');
       }
       if (req.url === '/broken') brokenHits++;
       if (req.url === '/after-broken') afterBroken++;
@@ -170,6 +182,59 @@ report: { json: out.json }
       expect(ss.completed).toBe(0);
       expect(brokenHits).toBeGreaterThan(20);
       expect(afterBroken).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['lean', 1],
+    ['undici', 2],
+  ])('continue_on_failure (%s client, %d thread(s)): a step answering 404 does not end its session; the next step still reaches the server', async (client, workers) => {
+    goneHits = 0;
+    afterGone = 0;
+    const dir = mkdtempSync(join(tmpdir(), 'loadtest-sessions-'));
+    try {
+      writeFileSync(
+        join(dir, 'gone.yaml'),
+        `name: going on
+target: ${url}
+traffic:
+  client: ${client}
+  workers: ${workers}
+  error_status: ">=400"
+  sessions:
+    - name: tolerant
+      steps:
+        - { name: gone, path: /gone, continue_on_failure: true }
+        - think: 5ms
+        - { name: after, path: /after-gone }
+load: { start: 50, step: 50, max: 50, step_duration: 1s, warmup: 200ms }
+slo: [error_rate < 1%]
+report: { json: out.json }
+`,
+      );
+      const cli = spawnCli(['run', 'gone.yaml'], { cwd: dir, deadlineMs: 60_000 });
+      await cli.exited;
+      const out = cli.stdout() + cli.stderr();
+      const report = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as {
+        steps: Array<{ byRequest: Array<{ name: string; count: number; errors: number }>; sessions: { started: number; completed: number; failed: number; cut: number } }>;
+      };
+      const st = report.steps[0]!;
+      const by = Object.fromEntries(st.byRequest.map((b) => [b.name, b]));
+      expect(by.gone!.errors, out).toBe(by.gone!.count);
+      expect(by.after!.errors).toBe(0);
+      // Every session went on past its 404: it ends failed (a step failed), never completed.
+      const ss = st.sessions;
+      expect(ss.started, out).toBeGreaterThan(20);
+      expect(ss.completed).toBe(0);
+      expect(ss.failed + ss.cut).toBe(ss.started);
+      expect(ss.failed).toBeGreaterThan(ss.started * 0.8);
+      // Server side: the step after the 404 was sent for (nearly) every 404 — all but sessions cut at the end.
+      expect(goneHits).toBeGreaterThan(20);
+      expect(afterGone).toBeGreaterThan(0);
+      expect(afterGone).toBeGreaterThanOrEqual(goneHits - 5);
+      expect(afterGone).toBeLessThanOrEqual(goneHits);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -56,14 +56,14 @@ describe('a scenario with data loads', () => {
     expect(parseScenario(HEAD + 'data:\n' + TAIL, 'x.yaml', {}).data).toBeUndefined();
   });
 
-  it('`loadtest plan` lists each feeder; a unique one the ramp could use up says so', async () => {
+  it('`loadtest plan` lists each feeder (no request here uses one, so none can run out: test/unit/plan-feeder.test.ts)', async () => {
     const file = project('plan', 'data:\n  users: { csv: users.csv, order: unique }\n  skus: { jsonl: skus.jsonl }\n', {
       'users.csv': 'id,email\n1,a@x\n2,b@x\n',
       'skus.jsonl': '{"sku":1}\n',
     });
     const lines = hide(renderPlan(await loadScenario(file, { env: {} }))).filter((l) => l.startsWith('data '));
     expect(lines).toEqual([
-      'data users: <tmp>/plan/users.csv (csv, 2 rows: id, email), order unique; the ramp sends up to 1090 requests: at one row each, the rows run out and the run stops early',
+      'data users: <tmp>/plan/users.csv (csv, 2 rows: id, email), order unique',
       'data skus: <tmp>/plan/skus.jsonl (jsonl, 1 row: sku), order sequential',
     ]);
   });

@@ -119,6 +119,49 @@ slo: [p99 < 100ms]
     `);
   });
 
+  it('continue_on_failure: true on a step lets its session go on past a failure; false and absent end it', () => {
+    const t = traffic(`name: s
+target: http://127.0.0.1:3000
+traffic:
+  sessions:
+    - name: visit
+      steps:
+        - { name: optional, path: /maybe, continue_on_failure: true }
+        - { name: strict, path: /must, continue_on_failure: false }
+        - { name: last, path: /last }
+load: { start: 20, step: 20, max: 400 }
+slo: [p99 < 100ms]
+`);
+    expect(t.sessions![0]!.steps).toEqual([
+      { request: 0, captures: [], continueOnFailure: true },
+      { request: 1, captures: [] },
+      { request: 2, captures: [] },
+    ]);
+  });
+
+  it('continue_on_failure: not a boolean, or beside a capture, each located', () => {
+    expect(
+      problems(`name: s
+target: http://127.0.0.1:3000
+traffic:
+  sessions:
+    - name: visit
+      steps:
+        - { name: a, path: /a, continue_on_failure: yes please }
+        - { name: b, path: /b, capture: { id: json.id }, continue_on_failure: true }
+        - { name: c, path: '/c/{{ id }}', continue_on_failur: true }
+load: { start: 20, step: 20, max: 400 }
+slo: [p99 < 100ms]
+`),
+    ).toMatchInlineSnapshot(`
+      [
+        "shop.yaml:7:53: traffic.sessions[0].steps[0].continue_on_failure: expected true or false, found the string 'yes please'",
+        "shop.yaml:8:79: traffic.sessions[0].steps[1].continue_on_failure: a step that captures values cannot continue on failure: a failed step captures nothing, and the steps after it would miss its values",
+        "shop.yaml:9:43: traffic.sessions[0].steps[2].continue_on_failur: unknown key 'continue_on_failur', did you mean 'continue_on_failure'?",
+      ]
+    `);
+  });
+
   it('`plan` samples show a captured value by name', async () => {
     const { sampleRequestLines } = await import('../../src/workload/sample-requests.js');
     const t = traffic(SHOP);

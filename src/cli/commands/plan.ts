@@ -14,7 +14,9 @@ import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
 import { formatSetFlags } from '../../scenario/overrides.js';
 import { sampleRequestLines } from '../../workload/sample-requests.js';
+import { rowsPerArrival } from '../../workload/request-data.js';
 import { describeReplay } from '../../workload/replay/describe-replay.js';
+import { levelLabel, scenarioLevelUnit } from '../../scenario/level-unit.js';
 
 /** Ramps longer than this are folded: the first FOLD_HEAD steps, a count, the last FOLD_TAIL. */
 const FOLD_ABOVE = 12;
@@ -25,7 +27,8 @@ export function renderPlan(scenario: Scenario): string[] {
   // Steps at low rates are stretched to hold the requests the SLOs need (as the run does).
   const needy = scenario.traffic.kind === 'generate' ? neediestRule(scenario.slo) : undefined;
   const l = { ...scenario.load, samplesToProve: needy?.samples ?? 0 };
-  const unit = l.unit === 'rps' ? ' rps' : 'x fair share';
+  const levelUnit = scenarioLevelUnit(scenario);
+  const unit = levelUnit === 'share' ? 'x fair share' : ` ${levelLabel(levelUnit)}`;
   const ramp = plannedRamp(l);
   const refine = maxRefineSteps(l);
   const lines = [
@@ -58,24 +61,44 @@ export function renderPlan(scenario: Scenario): string[] {
     `each step: ${fmtDuration(l.stepDurationMs)} (first ${fmtDuration(l.warmupMs)} warm-up, not judged)`,
     `worst case: ${worstCaseSteps(l)} steps, ${fmtDuration(worstCaseDurationMs(l))} (re-runs of inconclusive steps included; a run stops at the first failing step, so usually less)`,
     `SLOs: ${scenario.slo.map((r) => r.text).join(', ') || '(none)'}`,
-    ...(needy ? Object.values(stepLengthNotes(l, needy.rule.text)) : []),
+    ...(needy ? Object.values(stepLengthNotes(l, needy.rule.text, levelLabel(levelUnit))) : []),
   );
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
   if (scenario.overrides?.length) lines.push(`overrides: ${formatSetFlags(scenario.overrides)}`);
   if (scenario.traffic.kind === 'generate') lines.push(...sampleRequestLines(scenario.traffic.requests, scenario.secrets, 3, scenario.data));
-  // Requests the ramp sends (refine steps aside): what a unique feeder needs at one row a request.
-  const rampRequests = Math.round(ramp.reduce((n, level) => n + (level * stepDurationFor(l, level)) / 1000, 0));
-  for (const d of Object.values(scenario.data ?? {})) lines.push(feederLine(d, l.unit === 'rps' ? rampRequests : undefined));
+  // Arrivals the ramp starts (refine steps aside) — requests, or sessions — and the rows a unique
+  // feeder needs for them: one per request, or per session step, that uses it.
+  const arrivals = Math.round(ramp.reduce((n, level) => n + (level * stepDurationFor(l, level)) / 1000, 0));
+  for (const d of Object.values(scenario.data ?? {})) {
+    const t = scenario.traffic;
+    const need = t.kind === 'generate' && levelUnit !== 'share' ? { arrivals, perArrival: rowsPerArrival(t, d.name), sessions: levelUnit === 'sessions' } : undefined;
+    lines.push(feederLine(d, need));
+  }
   return lines;
 }
 
+/** What the ramp asks of a feeder: its arrivals (requests, or sessions) and the rows one draws on average. */
+export interface FeederNeed {
+  arrivals: number;
+  perArrival: number;
+  sessions: boolean;
+}
+
 /** `data users: data/users.csv (csv, 1000 rows: id, email), order unique` and, for unique, whether the ramp could use them up. */
-export function feederLine(d: DataSpec, rampRequests: number | undefined): string {
+export function feederLine(d: DataSpec, need: FeederNeed | undefined): string {
   const cols = d.columns.length > 6 ? `${d.columns.slice(0, 6).join(', ')}, … ${d.columns.length - 6} more` : d.columns.join(', ');
   const line = `data ${d.name}: ${displayPath(d.file)} (${d.format}, ${d.rows} row${d.rows === 1 ? '' : 's'}: ${cols}), order ${d.order}`;
-  if (d.order !== 'unique' || rampRequests === undefined || rampRequests <= d.rows) return line;
-  return `${line}; the ramp sends up to ${rampRequests} requests: at one row each, the rows run out and the run stops early`;
+  if (d.order !== 'unique' || need === undefined) return line;
+  const rows = Math.round(need.arrivals * need.perArrival);
+  if (rows <= d.rows) return line;
+  const per = Number(need.perArrival.toFixed(2));
+  const what = need.sessions
+    ? `the ramp starts up to ${need.arrivals} sessions, ${per} row${per === 1 ? '' : 's'} each (the steps using it, by session weight): ${rows} rows`
+    : need.perArrival === 1
+      ? `the ramp sends up to ${need.arrivals} requests: at one row each`
+      : `the ramp sends up to ${need.arrivals} requests, ${rows} of them using a row`;
+  return `${line}; ${what}, the rows run out and the run stops early`;
 }
 
 export async function planCommand(file: string, overrides: readonly string[] = []): Promise<number> {

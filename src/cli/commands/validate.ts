@@ -14,6 +14,7 @@ import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
 import { replayNotes } from '../../workload/replay/describe-replay.js';
 import { toOverrides } from '../../scenario/load-scenario.js';
+import { levelLabel, scenarioLevelUnit } from '../../scenario/level-unit.js';
 
 export interface ValidateOptions {
   files: string[];
@@ -27,8 +28,8 @@ export interface ValidateOptions {
 /** The summary line: `ok: <file>: "<name>", <mode>, N ramp steps up to <max>` (the ramp the run will use). */
 export function validSummary(file: string, s: Scenario): string {
   const steps = plannedRamp(s.load).length;
-  const sessions = s.traffic.kind === 'generate' && s.traffic.sessions !== undefined;
-  const max = s.load.unit === 'share' ? `${s.load.max}x` : `${s.load.max} ${sessions ? 'sessions/s' : 'rps'}`;
+  const unit = scenarioLevelUnit(s);
+  const max = unit === 'share' ? `${s.load.max}x` : `${s.load.max} ${levelLabel(unit)}`;
   return `ok: ${file}: "${s.name}", ${s.traffic.kind}, ${steps} ramp step${steps === 1 ? '' : 's'} up to ${max}`;
 }
 
@@ -45,7 +46,7 @@ export async function validateCommand(opts: ValidateOptions): Promise<number> {
       write(redact(validSummary(file, scenario)));
       // Steps too short for their SLOs at their rate even stretched: said now, not found out mid-run.
       const needy = scenario.traffic.kind === 'generate' ? neediestRule(scenario.slo) : undefined;
-      const tooShort = needy && stepLengthNotes({ ...scenario.load, samplesToProve: needy.samples }, needy.rule.text).tooShort;
+      const tooShort = needy && stepLengthNotes({ ...scenario.load, samplesToProve: needy.samples }, needy.rule.text, levelLabel(scenarioLevelUnit(scenario))).tooShort;
       if (tooShort) write(redact(`note: ${file}: ${tooShort}`));
       if (scenario.traffic.kind === 'generate' && scenario.traffic.replay) for (const n of replayNotes(scenario.traffic.replay)) write(redact(`note: ${file}: ${n}`));
     } catch (e) {

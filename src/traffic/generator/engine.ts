@@ -309,7 +309,7 @@ export class Engine implements RequestSink {
   /** A new session: its first step's intended time is the arrival's slot. */
   private startSession(s: RunningStep, at: number): void {
     const k = this.sessionMix!.size === 1 ? 0 : this.sessionMix!.pick(this.rand());
-    const run: SessionRun = { session: k, step: 0, vars: new Map(), judged: at >= s.p.warmupMs };
+    const run: SessionRun = { session: k, step: 0, vars: new Map(), judged: at >= s.p.warmupMs, failed: false };
     if (run.judged) s.rec.sessions[0]!++;
     this.sendStep(s, run, s.start + at, performance.now());
   }
@@ -325,22 +325,29 @@ export class Engine implements RequestSink {
     if (run.judged && !rec.sealed) rec.sessions[outcome]!++;
   }
 
-  /** A session step's request finished: capture, then queue the next step after its think time (or end the session). */
+  /**
+   * A session step's request finished: capture, then queue the next step after its think time (or
+   * end the session). A failed step ends it, unless the step has `continue_on_failure` (it then
+   * has no captures: read-sessions.ts refuses both) and the step it arrived in still runs.
+   */
   private stepFinished(r: Req, ok: boolean, now: number): void {
     const run = r.session!;
     const s = this.step;
-    if (!ok || s === null || s.rec !== r.rec) return this.endSession(r.rec, run, ok ? 3 : 2);
+    const steps = this.sessions![run.session]!.steps;
+    const current = s !== null && s.rec === r.rec;
+    if (!ok && !(current && steps[run.step]!.continueOnFailure)) return this.endSession(r.rec, run, 2);
+    if (!current) return this.endSession(r.rec, run, 3);
+    if (!ok) run.failed = true;
     const captures = this.captures[r.name]!;
-    if (captures.length > 0) {
+    if (ok && captures.length > 0) {
       const tee = r.tee ?? new ResponseTee();
       const res = this.undici ? undiciCapturedResponse(r.status, r.rawHeaders, tee) : rawCapturedResponse(r.status, tee);
       const got = applyCaptures(captures, res);
       if (!got.ok) return this.endSession(r.rec, run, 2);
       for (const [k, v] of got.values) run.vars.set(k, v);
     }
-    const steps = this.sessions![run.session]!.steps;
     run.step++;
-    if (run.step >= steps.length) return this.endSession(r.rec, run, 1);
+    if (run.step >= steps.length) return this.endSession(r.rec, run, run.failed ? 2 : 1);
     if (s.sendingDone) return this.endSession(r.rec, run, 3);
     const think = steps[run.step]!.think;
     // The next step's intended time: this response's end plus the think time, rounded up to the

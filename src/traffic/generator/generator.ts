@@ -19,6 +19,7 @@ import { StepRecorder } from './step-recorder.js';
 import { WorkerEngine } from './worker-client.js';
 import { chooseWorkers } from './workers.js';
 import { createSeqCounter, SeqSource } from '../../workload/random-source.js';
+import { loadLabel } from '../../scenario/level-unit.js';
 
 const PROGRESS_MS = 500;
 
@@ -265,7 +266,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       return lastStepThreads;
     },
     prepare: (signal) => probeTarget(spec, signal, mainSeq, feeders),
-    describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} ${spec.sessions ? 'sessions/s' : 'rps'}`,
+    describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} ${loadLabel(spec.sessions ? 'sessions' : 'rps')}`,
     runStep,
     close,
   } satisfies GeneratorTraffic;

@@ -15,6 +15,8 @@ export interface SessionRun {
   readonly vars: Map<string, string>;
   /** Arrived in the judged window: its outcome is counted. */
   readonly judged: boolean;
+  /** A step failed and the session went on past it (`continue_on_failure`): it ends counted as failed. */
+  failed: boolean;
 }
 
 class TimeoutError extends Error {
