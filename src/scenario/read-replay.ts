@@ -6,7 +6,7 @@ import { isAbsolute, join, dirname } from 'node:path';
 import { isScalar, isSeq } from 'yaml';
 import { didYouMean } from './did-you-mean.js';
 import { KEYS } from './fields.js';
-import { readRequestName } from './read-request-name.js';
+import { readRequestName } from './read-request-fields.js';
 import type { ReplaySpec, RequestSpec } from './scenario.js';
 import type { MapView, Reader } from './yaml-reader.js';
 import { LOG_FORMATS, type LogFormat } from '../workload/replay/log-formats.js';

@@ -8,6 +8,7 @@
 import { isMap } from 'yaml';
 import { KEYS } from './fields.js';
 import { readRequest } from './read-traffic.js';
+import { readWeight } from './read-request-fields.js';
 import { RESERVED_DATA_NAMES } from './read-data.js';
 import type { RequestSpec, SessionSpec, SessionStepSpec } from './scenario.js';
 import { parseDuration } from './values.js';
@@ -65,12 +66,9 @@ function readSession(r: Reader, node: YNode, path: string, names: string[], requ
   if (name === undefined) ok = false;
   else view.name = name;
   let weight = 1;
-  if (m.has('weight')) {
-    const w = r.number(m.get('weight'), m.p('weight'), 'a weight > 0');
-    if (w !== undefined && !(w > 0)) r.reportAt(m.get('weight'), m.p('weight'), `expected a weight > 0, found ${w}`);
-    if (w === undefined || !(w > 0)) ok = false;
-    else weight = w;
-  }
+  const w = readWeight(r, m);
+  if (w === undefined) ok = false;
+  else weight = w;
   if (!m.require('steps', 'the requests of this session, in order, e.g. [{ path: / }]')) return undefined;
   const nodes = r.seq(m.get('steps'), m.p('steps'), 'a list of steps');
   if (!nodes) return undefined;

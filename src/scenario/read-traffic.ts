@@ -4,7 +4,7 @@ import { isMap, isScalar, isSeq } from 'yaml';
 import { didYouMean } from './did-you-mean.js';
 import { HINTS, KEYS } from './fields.js';
 import { readReplay } from './read-replay.js';
-import { readRequestName } from './read-request-name.js';
+import { readRequestName, readWeight } from './read-request-fields.js';
 import type { GenerateTrafficSpec, ReplaySpec, RequestSpec, SessionSpec } from './scenario.js';
 import { readSessions } from './read-sessions.js';
 import { describeValue, parseDuration, parseStatusRange, parseTarget, type Parsed } from './values.js';
@@ -255,12 +255,9 @@ export function readRequest(
     }
   }
   let weight = 1;
-  if (m.has('weight')) {
-    const w = r.number(m.get('weight'), m.p('weight'), 'a weight > 0');
-    if (w !== undefined && !(w > 0)) r.reportAt(m.get('weight'), m.p('weight'), `expected a weight > 0, found ${w}`);
-    if (w === undefined || !(w > 0)) ok = false;
-    else weight = w;
-  }
+  const w = readWeight(r, m);
+  if (w === undefined) ok = false;
+  else weight = w;
   const headers: Record<string, string> = {};
   const hn = m.get('headers');
   if (m.has('headers') && !(isScalar(hn) && hn.value === null)) {

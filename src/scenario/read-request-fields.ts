@@ -1,4 +1,4 @@
-// A request's `name:`, shared by hand-written requests and a replayed log's mix.
+// Fields a request, a replayed log's mix and a session share: `name:` and `weight:`.
 import type { MapView, Reader } from './yaml-reader.js';
 
 /** A request's `name:` (stats and `p99{name}` use it): non-empty, no braces; undefined after reporting a problem. */
@@ -10,4 +10,12 @@ export function readRequestName(r: Reader, m: MapView): string | undefined {
     return undefined;
   }
   return v.trim();
+}
+
+/** `weight:` (default 1): a number > 0; undefined after reporting a problem. */
+export function readWeight(r: Reader, m: MapView): number | undefined {
+  if (!m.has('weight')) return 1;
+  const w = r.number(m.get('weight'), m.p('weight'), 'a weight > 0');
+  if (w !== undefined && !(w > 0)) r.reportAt(m.get('weight'), m.p('weight'), `expected a weight > 0, found ${w}`);
+  return w === undefined || !(w > 0) ? undefined : w;
 }
