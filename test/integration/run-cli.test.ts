@@ -122,7 +122,9 @@ describe('loadtest run', () => {
     expect(r.status).toBe('aborted');
     expect(r.stopReason).toBe('interrupted');
     expect(r.steps.length).toBeGreaterThanOrEqual(2);
-    expect(r.steps[0]).toMatchObject({ level: 200, verdict: 'pass', partial: false });
+    // On a busy machine the first step may be inconclusive (the generator's sends ran late).
+    expect(r.steps[0]).toMatchObject({ level: 200, partial: false });
+    expect(['pass', 'inconclusive']).toContain(r.steps[0]!.verdict);
     expect(r.steps.at(-1)!.partial).toBe(true);
     expect(r.capacity.verdict).toBe('unknown');
     expect(cli.stderr()).toContain('SIGINT: stopping the run');
