@@ -339,21 +339,49 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
 /**
  * Requests a judged window needs before 0 bad ones show every proportion rule met (error rates,
  * percentiles): `p99 < 200ms` needs 381 at z = 1.96, `p999 < …` 3,838. 0 when no rule is a proportion.
+ * With `perArrival`, counted in arrivals (requests, or sessions) instead: see neediestRule.
  */
-export function samplesToShowMet(rules: readonly SloRule[]): number {
-  return neediestRule(rules)?.samples ?? 0;
+export function samplesToShowMet(rules: readonly SloRule[], perArrival?: PerArrival): number {
+  return neediestRule(rules, perArrival)?.arrivals ?? 0;
 }
 
-/** The proportion rule that needs the most requests to be shown met, and how many. */
-export function neediestRule(rules: readonly SloRule[]): { rule: SloRule; samples: number } | undefined {
-  let most: { rule: SloRule; samples: number } | undefined;
+/**
+ * Requests of a name (`read` in `p99{read}`; undefined: every request of the step) one arrival sends
+ * on average (workload/requests-per-arrival.ts): a rule on one name of a mix, or on one session step,
+ * gets only its share of the arrivals' requests.
+ */
+export type PerArrival = (request: string | undefined) => number;
+
+/** A rule's need: `samples` requests of its name, `perArrival` of them per arrival, so `arrivals` arrivals. */
+export interface RuleNeed {
+  rule: SloRule;
+  /** Requests the rule reads (its name's, or the step's) a judged window needs to show it met. */
+  samples: number;
+  /** Those requests one arrival sends on average; 1 without `perArrival`. */
+  perArrival: number;
+  /** Arrivals (requests, or sessions) a judged window needs for them: ⌈samples / perArrival⌉. */
+  arrivals: number;
+  /** The request or step name the rule reads (`p99{read}`); absent: the whole step. */
+  request?: string;
+}
+
+/**
+ * The proportion rule that needs the most arrivals to be shown met, and how many. Without
+ * `perArrival` each arrival is one request of every name (the step's own count). A rule whose name
+ * no arrival sends (perArrival 0) asks nothing of the step length.
+ */
+export function neediestRule(rules: readonly SloRule[], perArrival?: PerArrival): RuleNeed | undefined {
+  let most: RuleNeed | undefined;
   for (const r of rules) {
     const key = splitMetricKey(r.metric);
     if (key.control || r.op[0] !== '<') continue;
     const limit = key.base === 'error_rate' ? r.threshold : TAIL[key.base];
     if (limit === undefined || !(limit > 0)) continue;
     const samples = samplesToProve(limit);
-    if (!most || samples > most.samples) most = { rule: r, samples };
+    const per = perArrival ? perArrival(key.request) : 1;
+    if (!(per > 0) || !Number.isFinite(per)) continue;
+    const arrivals = Math.ceil(samples / per - 1e-9);
+    if (!most || arrivals > most.arrivals) most = { rule: r, samples, perArrival: per, arrivals, ...(key.request !== undefined ? { request: key.request } : {}) };
   }
   return most;
 }

@@ -10,7 +10,8 @@ import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js'
 import type { RunEvent, RunListener } from './events.js';
 import { certainBreaches, finalBreaches } from '../analysis/abort-rules.js';
 import { nextStep, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec } from './step-plan.js';
-import { judgeStep, NEAR_THRESHOLD, NEARBY, ruleDispersions, samplesToShowMet } from '../analysis/step-verdict.js';
+import { judgeStep, NEAR_THRESHOLD, NEARBY, ruleDispersions } from '../analysis/step-verdict.js';
+import { stepNeed } from './step-need.js';
 import { warnGeneratorNotes } from '../analysis/generator-notes.js';
 import { computeCapacity } from '../analysis/capacity.js';
 import { buildResult } from './build-result.js';
@@ -59,8 +60,8 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
   let error: string | undefined;
   const external = opts.signal;
 
-  // Steps at low rates are stretched to hold the requests the SLOs need to be shown met.
-  const plan: PlanSpec = { ...scenario.load, samplesToProve: samplesToShowMet(scenario.slo), ...(opts.decided ? { decided: opts.decided } : {}) };
+  // Steps at low rates are stretched to hold the arrivals (requests, or sessions) the SLOs need to be shown met.
+  const plan: PlanSpec = { ...scenario.load, samplesToProve: stepNeed(scenario)?.arrivals ?? 0, ...(opts.decided ? { decided: opts.decided } : {}) };
   emit({
     type: 'run-start',
     scenario,

@@ -17,7 +17,9 @@
 //     search never goes above it and bisects below it; the run then ends 'inconclusive' unless a
 //     fail below it bracketed the capacity.
 // Steps at low rates are lengthened (up to MAX_STRETCH × step_duration) so that their judged window
-// holds the requests the SLOs need to be shown met (`samplesToProve`).
+// holds the arrivals the SLOs need to be shown met (`samplesToProve`: requests, or sessions, counted
+// by step-need.ts from the requests of the rule's name each arrival sends).
+import type { RuleNeed } from '../analysis/step-verdict.js';
 import type { LoadSpec } from '../scenario/scenario.js';
 import type { StepVerdict } from '../slo/slo.js';
 import type { StopReason } from '../result.js';
@@ -44,7 +46,11 @@ export type PlanSpec = Pick<LoadSpec, 'unit' | 'start' | 'step' | 'factor' | 'ma
   Partial<Pick<LoadSpec, 'warmupMs'>> & {
     /** Times an inconclusive step is re-run at the same level before the search goes around it; default 1. */
     inconclusiveRetries?: number;
-    /** Requests a judged window needs to show every SLO met (proportion.ts samplesToProve); 0 = any. */
+    /**
+     * Arrivals — requests, or sessions with `traffic.sessions` — a judged window needs to show every
+     * SLO met (proportion.ts samplesToProve, divided by the requests of the rule's name one arrival
+     * sends: step-need.ts); 0 = any.
+     */
     samplesToProve?: number;
     /** Keep refining until this says the bracket is precise enough (a gate against a baseline). */
     decided?: (bracket: LevelBracket) => boolean;
@@ -117,7 +123,7 @@ export function worstCaseDurationMs(plan: PlanSpec): number {
 
 /**
  * The step length at a level: load.step_duration, stretched (up to MAX_STRETCH times) so the judged
- * window holds `samplesToProve` requests at that rate.
+ * window holds `samplesToProve` arrivals at that rate.
  */
 export function stepDurationFor(plan: PlanSpec, level: number): number {
   const need = plan.samplesToProve ?? 0;
@@ -206,33 +212,48 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
 
 
 /**
- * What the SLOs ask of the step length, for `plan` and `validate`: the requests a judged window needs
+ * What the SLOs ask of the step length, for `plan` and `validate`: the arrivals a judged window needs
  * to show them met, which ramp levels get stretched for it, and which stay too short even at
  * MAX_STRETCH (their steps will be inconclusive: lengthen load.step_duration or start higher).
  * Nothing when every step is long enough. `label` names the levels' unit (scenario/level-unit.ts:
- * "sessions/s" with `traffic.sessions`, where the ramp counts each session as at least one request).
+ * "sessions/s" with `traffic.sessions`). `need` (step-need.ts) says what the arrivals stand for when
+ * they are not one request each of what the rule reads: `p99{read}` on a step 0.3 of the sessions
+ * run needs ≥ 381 `read` requests, so ≥ 1270 sessions.
  */
-export function stepLengthNotes(plan: PlanSpec, why: string, label = 'rps'): { stretched?: string; tooShort?: string } {
-  const need = plan.samplesToProve ?? 0;
-  if (!(need > 0) || plan.unit !== 'rps') return {};
+export function stepLengthNotes(plan: PlanSpec, why: string, label = 'rps', need?: Pick<RuleNeed, 'samples' | 'perArrival' | 'request'>): { stretched?: string; tooShort?: string } {
+  const arrivals = plan.samplesToProve ?? 0;
+  if (!(arrivals > 0) || plan.unit !== 'rps') return {};
   const judgedMs = plan.stepDurationMs - (plan.warmupMs ?? 0);
   const ramp = plannedRamp(plan);
-  const short = ramp.filter((l) => (l * judgedMs) / 1000 < need);
+  const short = ramp.filter((l) => (l * judgedMs) / 1000 < arrivals);
   if (short.length === 0) return {};
   const maxJudgedMs = plan.stepDurationMs * MAX_STRETCH - (plan.warmupMs ?? 0);
-  const tooShort = short.filter((l) => (l * maxJudgedMs) / 1000 < need);
+  const tooShort = short.filter((l) => (l * maxJudgedMs) / 1000 < arrivals);
   const s = (ms: number): string => `${Math.round(ms / 100) / 10}s`;
   const notes: { stretched?: string; tooShort?: string } = {
-    stretched: `step length: ${why} needs ≥ ${need} requests in a judged window to be shown met; ` +
-      `${short.length} ramp step${short.length === 1 ? '' : 's'} below ${Math.ceil((need * 1000) / judgedMs)} ${label} ` +
+    stretched: `step length: ${why} needs ${needWords(arrivals, label, need)} in a judged window to be shown met; ` +
+      `${short.length} ramp step${short.length === 1 ? '' : 's'} below ${Math.ceil((arrivals * 1000) / judgedMs)} ${label} ` +
       `${short.length === 1 ? 'is' : 'are'} stretched (up to ${MAX_STRETCH}× load.step_duration) to hold them`,
   };
   if (tooShort.length > 0) {
     const lowest = Math.min(...tooShort);
-    const wantMs = Math.ceil((need / lowest) * 1000) + (plan.warmupMs ?? 0);
+    const wantMs = Math.ceil((arrivals / lowest) * 1000) + (plan.warmupMs ?? 0);
     notes.tooShort =
       `step length: even stretched, step${tooShort.length === 1 ? '' : 's'} at ${tooShort.join(', ')} ${label} cannot show it: judged inconclusive, the ramp goes on past ${tooShort.length === 1 ? 'it' : 'them'}; ` +
-        `a load.step_duration of ≥ ${s(wantMs / MAX_STRETCH)} (or load.start ≥ ${Math.ceil((need * 1000) / maxJudgedMs)} ${label}) would`;
+        `a load.step_duration of ≥ ${s(wantMs / MAX_STRETCH)} (or load.start ≥ ${Math.ceil((arrivals * 1000) / maxJudgedMs)} ${label}) would`;
   }
   return notes;
+}
+
+/**
+ * "≥ 381 requests"; when the arrivals are not one request each of what the rule reads,
+ * "≥ 381 'read' requests (0.3 per session: ≥ 1270 sessions)".
+ */
+function needWords(arrivals: number, label: string, need: Pick<RuleNeed, 'samples' | 'perArrival' | 'request'> | undefined): string {
+  if (!need || (need.perArrival === 1 && label !== 'sessions/s')) return `≥ ${arrivals} requests`;
+  const what = `≥ ${need.samples} ${need.request !== undefined ? `'${need.request}' ` : ''}requests`;
+  const per = Math.round(need.perArrival * 100) / 100;
+  return label === 'sessions/s'
+    ? `${what} (${per} per session, by session weight: ≥ ${arrivals} sessions)`
+    : `${what} (${per} of the requests sent, by weight: ≥ ${arrivals} requests)`;
 }

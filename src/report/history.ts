@@ -200,6 +200,12 @@ export function renderHistoryJson(rows: TrendRow[]): string {
   return JSON.stringify(rows.map((r) => ({ ...r.entry, change: r.change, lowerBound: r.bound, flags: r.flags })), null, 2) + '\n';
 }
 
+/** The capacity axis of the history chart: requests/s, sessions/s, or both when the file mixes them. */
+export function historyAxisLabel(entries: readonly Pick<HistoryEntry, 'sessions'>[]): string {
+  const sessions = entries.filter((e) => e.sessions).length;
+  return sessions === 0 ? 'requests/s' : sessions === entries.length ? 'sessions/s' : 'requests/s or sessions/s (see each scenario)';
+}
+
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#17becf'];
 
 export function renderHistoryHtml(rows: TrendRow[]): string {
@@ -208,7 +214,8 @@ export function renderHistoryHtml(rows: TrendRow[]): string {
     id: 'chart-history',
     title: 'Maximum servable load per run',
     xLabel: 'run',
-    yLabel: 'requests/s',
+    // Sessions scenarios' capacities count sessions started per second.
+    yLabel: historyAxisLabel(rows.map((r) => r.entry)),
     xIntegers: true,
     xFormat: (n) => String(Math.round(n)),
     // Per scenario: the found capacities as a line, and the lower bounds as △ markers beside it —

@@ -7,6 +7,7 @@ import type { RunListener } from '../controller/events.js';
 import { countsAtOrBelow, decodeHistogram } from '../metrics/histogram.js';
 import type { StepResult } from '../result.js';
 import type { Scenario } from '../scenario/scenario.js';
+import { scenarioLevelUnit, type LevelUnit } from '../scenario/level-unit.js';
 import { metricKind } from '../slo/parse.js';
 
 /**
@@ -31,7 +32,7 @@ interface Live {
 }
 
 export function createRunMetrics(): RunMetrics {
-  let scenario: { name: string; mode: string; unit: string } | undefined;
+  let scenario: { name: string; mode: string; unit: LevelUnit } | undefined;
   let bounds = LATENCY_BUCKETS_S;
   let running = false;
   let step: { index: number; level: number; phase: 'ramp' | 'refine' } | undefined;
@@ -52,7 +53,8 @@ export function createRunMetrics(): RunMetrics {
   const listener: RunListener = (e) => {
     switch (e.type) {
       case 'run-start':
-        scenario = { name: e.scenario.name, mode: e.scenario.traffic.kind, unit: e.scenario.load.unit };
+        // level_unit: rps, sessions (traffic.sessions: levels count sessions started per second) or share.
+        scenario = { name: e.scenario.name, mode: e.scenario.traffic.kind, unit: scenarioLevelUnit(e.scenario) };
         bounds = bucketBounds(e.scenario);
         buckets = bounds.map(() => 0);
         running = true;
@@ -110,11 +112,12 @@ export function createRunMetrics(): RunMetrics {
 
   function render(): string {
     const out = new Exposition();
+    const h = helpTexts(scenario?.unit ?? 'rps');
     if (scenario) out.gauge('loadtest_run_info', 'The run: scenario name, mode and the unit of its levels (always 1).', [[{ scenario: scenario.name, mode: scenario.mode, level_unit: scenario.unit }, 1]]);
     out.gauge('loadtest_running', '1 while the run goes, 0 before it starts and once it ended.', [[{}, running ? 1 : 0]]);
     if (step) {
       out.gauge('loadtest_step', 'Number of the current (or last) step, from 1.', [[{}, step.index + 1]]);
-      out.gauge('loadtest_level', "Level the current step asks for, in the plan's unit (requests/s, or multiple of the fair share in shift mode).", [[{}, step.level]]);
+      out.gauge('loadtest_level', h.level, [[{}, step.level]]);
       out.gauge('loadtest_step_phase', 'Phase of the current step: 1 for the phase it is in.', (['ramp', 'refine'] as const).map((p) => [{ phase: p }, step!.phase === p ? 1 : 0]));
     }
     if (live) {
@@ -135,8 +138,8 @@ export function createRunMetrics(): RunMetrics {
     out.counter('loadtest_requests_total', 'Requests sent in the judged part of the finished steps.', [[{}, sent]]);
     out.counter('loadtest_errors_total', 'Failed requests in the judged part of the finished steps.', [[{}, errors]]);
     out.counter('loadtest_steps_total', 'Finished steps by verdict.', (['pass', 'fail', 'inconclusive'] as const).map((v) => [{ verdict: v }, verdicts[v]]));
-    if (highestPassed !== undefined) out.gauge('loadtest_highest_passed_rps', 'Highest load (requests/s) of a step that passed so far: the capacity is at least this.', [[{}, highestPassed]]);
-    if (lowestFailed !== undefined) out.gauge('loadtest_lowest_failed_rps', 'Lowest load (requests/s) of a step that failed so far.', [[{}, lowestFailed]]);
+    if (highestPassed !== undefined) out.gauge('loadtest_highest_passed_rps', h.highestPassed, [[{}, highestPassed]]);
+    if (lowestFailed !== undefined) out.gauge('loadtest_lowest_failed_rps', h.lowestFailed, [[{}, lowestFailed]]);
     if (generator) {
       out.gauge('loadtest_generator_send_lag_p99_seconds', 'Last finished step: p99 of how late sends left against their schedule.', [[{}, generator.sendLagP99Ms / 1000]]);
       out.gauge('loadtest_generator_event_loop_delay_p99_seconds', 'Last finished step: p99 event-loop delay of the generator.', [[{}, generator.eventLoopDelayP99Ms / 1000]]);
@@ -146,13 +149,31 @@ export function createRunMetrics(): RunMetrics {
     }
     if (final) {
       out.gauge('loadtest_capacity_info', "The run's answer: its capacity verdict (always 1).", [[{ verdict: final.verdict }, 1]]);
-      if (final.capacity !== null) out.gauge('loadtest_capacity_rps', 'Maximum servable load found by the run (requests/s); see loadtest_capacity_info for whether it is a bound.', [[{}, final.capacity]]);
+      if (final.capacity !== null) out.gauge('loadtest_capacity_rps', h.capacity, [[{}, final.capacity]]);
       if (final.resolution !== null) out.gauge('loadtest_capacity_resolution_ratio', 'Relative gap between the highest pass and the lowest fail (0.05 = ±5%).', [[{}, final.resolution]]);
     }
     return out.text();
   }
 
   return { listener, render };
+}
+
+/**
+ * HELP texts that name the unit of the load: with `traffic.sessions` levels, passes, fails and the
+ * capacity count sessions started per second (scenario/level-unit.ts), whatever the metric's `_rps`
+ * name says (kept so dashboards keep working); sends, responses and latencies stay per request.
+ */
+export function helpTexts(u: LevelUnit): { level: string; highestPassed: string; lowestFailed: string; capacity: string } {
+  const load = u === 'sessions' ? 'sessions/s: sessions started per second, traffic.sessions' : 'requests/s';
+  return {
+    level:
+      u === 'sessions'
+        ? "Level the current step asks for, in the plan's unit: sessions started per second (traffic.sessions; each sends its steps' requests)."
+        : "Level the current step asks for, in the plan's unit (requests/s, or multiple of the fair share in shift mode).",
+    highestPassed: `Highest load (${load}) of a step that passed so far: the capacity is at least this.`,
+    lowestFailed: `Lowest load (${load}) of a step that failed so far.`,
+    capacity: `Maximum servable load found by the run (${load}); see loadtest_capacity_info for whether it is a bound.`,
+  };
 }
 
 /** The default buckets plus the scenario's latency SLO thresholds (target group, in seconds). */

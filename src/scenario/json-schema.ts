@@ -43,7 +43,7 @@ const defs: Record<string, Schema> = {
     description: 'requests per second (generate mode)',
   },
   share: { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*x\\s*$', description: 'a multiple of the fair share (shift mode): 1x, 1.5x' },
-  level: { anyOf: [ref('rps'), ref('share'), ref('interpolated')], description: 'a load level: requests/s (generate) or a multiple of the fair share such as 1.5x (shift)' },
+  level: { anyOf: [ref('rps'), ref('share'), ref('interpolated')], description: 'a load level: requests/s (generate; sessions/s with traffic.sessions) or a multiple of the fair share such as 1.5x (shift)' },
   slo: {
     type: 'string',
     pattern: SLO_PATTERN,
@@ -250,7 +250,7 @@ export function scenarioJsonSchema(): Schema {
     history: path('history file that runs are appended to'),
   });
   const gate = object(KEYS.gate, {
-    expect_min: described('fail (exit 3) when the maximum servable load is below this (requests/s)', orEnv({ type: 'number', exclusiveMinimum: 0 })),
+    expect_min: described('fail (exit 3) when the maximum servable load is below this (requests/s; sessions/s with traffic.sessions)', orEnv({ type: 'number', exclusiveMinimum: 0 })),
     baseline: path('baseline JSON report to compare against'),
     max_regression: described('allowed capacity drop against the baseline', orEnv(ref('percent'))),
     max_latency_regression: described('allowed latency increase at a shared load', orEnv({ anyOf: [{ type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*%\\s*$' }, { type: 'number', exclusiveMinimum: 0, maximum: 1 }] })),

@@ -146,7 +146,7 @@ function readGate(r: Reader, root: MapView): GateSpec | undefined {
   let ok = true;
   if (m.has('expect_min')) {
     const n = m.get('expect_min');
-    const v = r.number(n, m.p('expect_min'), 'the minimum servable load in requests/s');
+    const v = r.number(n, m.p('expect_min'), 'the minimum servable load in requests/s (sessions/s with traffic.sessions)');
     if (v !== undefined && !(v > 0)) r.reportAt(n, m.p('expect_min'), `expected more than 0, found ${v}`);
     if (v === undefined || !(v > 0)) ok = false;
     else spec.expectMin = v;

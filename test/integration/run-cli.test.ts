@@ -94,7 +94,7 @@ describe('loadtest run', () => {
     const file = scenario('flags', demo.url, '{ start: 50, step: 50, max: 100 }');
     const cli = spawnCli(['run', file, '--expect-min', 'lots']);
     expect((await cli.exited).code).toBe(2);
-    expect(cli.stderr()).toContain('--expect-min: expected requests/s as a positive number (e.g. 500), got "lots"');
+    expect(cli.stderr()).toContain('--expect-min: expected a load (requests/s; sessions/s with traffic.sessions) as a positive number (e.g. 500), got "lots"');
   });
 
   it('exit 1 when the target is unreachable: a failed report, nothing judged', async () => {

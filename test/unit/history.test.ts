@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { historyCommand } from '../../src/cli/commands/history.js';
 import { UsageError } from '../../src/errors.js';
 import { evaluateGate } from '../../src/analysis/gate.js';
-import { appendHistory, historyEntry, readHistory, renderHistoryHtml, renderHistoryJson, renderHistoryTable, trend } from '../../src/report/history.js';
+import { appendHistory, historyAxisLabel, historyEntry, readHistory, renderHistoryHtml, renderHistoryJson, renderHistoryTable, trend } from '../../src/report/history.js';
 import type { RunResult } from '../../src/result.js';
 
 const fixture = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')) as RunResult;
@@ -119,6 +119,21 @@ describe('history', () => {
       'run 3 · 2026-11-22T05:00:00.000Z · ≥ 300 rps (a lower bound) · aborted',
     ]);
     expect(JSON.parse(renderHistoryJson(rows)).map((r: { lowerBound: boolean }) => r.lowerBound)).toEqual([false, true, true, false]);
+  });
+
+  it.each([
+    [[{}, {}], 'requests/s'],
+    [[{ sessions: true as const }, { sessions: true as const }], 'sessions/s'],
+    [[{}, { sessions: true as const }], 'requests/s or sessions/s (see each scenario)'],
+  ])('the chart\'s capacity axis for %j: %s', (entries, label) => {
+    expect(historyAxisLabel(entries)).toBe(label);
+  });
+
+  it('a sessions run\'s history chart says sessions/s on its axis', () => {
+    const r = fixture('generate-baseline');
+    const html = renderHistoryHtml(trend([{ ...historyEntry(r), sessions: true }, { ...historyEntry(fixture('generate-regressed')), sessions: true }]));
+    expect(html).toContain('sessions/s');
+    expect(html).not.toContain('requests/s');
   });
 
   it('renders an HTML chart with escaped names', () => {

@@ -84,6 +84,37 @@ describe('run metrics (Prometheus text format)', () => {
     expect(promtool(t)).toBe('');
   });
 
+  it('with traffic.sessions the load gauges say sessions/s, in the run info and every HELP that names the load', () => {
+    const help = (text: string, name: string) => text.split('\n').find((l) => l.startsWith(`# HELP ${name} `))!;
+    const run = (sc: Scenario) => {
+      const m = createRunMetrics();
+      m.listener({ type: 'run-start', scenario: sc, startedAt: '', plannedSteps: 10, worstCaseMs: 1 });
+      m.listener({ type: 'step-start', index: 0, level: 100, phase: 'ramp', description: '100 sessions/s', durationMs: 4000 });
+      m.listener({ type: 'step-end', step: step(0, 'pass', 100) });
+      m.listener({ type: 'step-start', index: 1, level: 200, phase: 'ramp', description: '200 sessions/s', durationMs: 4000 });
+      m.listener({ type: 'step-end', step: step(1, 'fail', 200) });
+      m.listener({ type: 'run-end', result: fixture('generate-baseline') });
+      return m.render();
+    };
+    const sessions = { ...scenario, traffic: { kind: 'generate', sessions: [{ name: 'buyer', weight: 1, steps: [] }] } } as unknown as Scenario;
+    const t = run(sessions);
+    expect(t).toContain('level_unit="sessions"} 1\n');
+    const loadGauges = ['loadtest_level', 'loadtest_highest_passed_rps', 'loadtest_lowest_failed_rps', 'loadtest_capacity_rps'];
+    for (const name of loadGauges) {
+      expect(help(t, name), name).toContain('sessions');
+      expect(help(t, name), name).not.toContain('requests/s');
+    }
+    expect(help(t, 'loadtest_capacity_rps')).toBe('# HELP loadtest_capacity_rps Maximum servable load found by the run (sessions/s: sessions started per second, traffic.sessions); see loadtest_capacity_info for whether it is a bound.');
+    // Rates of requests stay requests: offered and achieved are sends and responses.
+    expect(help(t, 'loadtest_requests_total')).toContain('Requests sent');
+    expect(promtool(t)).toBe('');
+    // Without sessions: requests/s, as before.
+    const r = run(scenario);
+    expect(r).toContain('level_unit="rps"} 1\n');
+    for (const name of loadGauges) expect(help(r, name), name).not.toContain('session');
+    expect(help(r, 'loadtest_capacity_rps')).toContain('(requests/s)');
+  });
+
   it('adds the latency SLO thresholds to the buckets, in order, once', () => {
     expect(bucketBounds(scenario)).toEqual([0.001, 0.0025, 0.005, 0.01, 0.025, 0.04, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   });

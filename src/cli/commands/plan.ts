@@ -6,7 +6,7 @@ import { loadScenario } from '../../scenario/load-scenario.js';
 import type { DataSpec, Scenario } from '../../scenario/scenario.js';
 import { displayPath } from '../../workload/data/table.js';
 import { maxRefineSteps, plannedRamp, stepDurationFor, stepLengthNotes, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
-import { neediestRule } from '../../analysis/step-verdict.js';
+import { stepNeed } from '../../controller/step-need.js';
 import { describeTarget } from '../../scenario/describe-target.js';
 import { fmtDuration } from '../../report/terminal-format.js';
 import { createRedactor } from '../../report/redact.js';
@@ -25,8 +25,8 @@ const FOLD_TAIL = 3;
 
 export function renderPlan(scenario: Scenario): string[] {
   // Steps at low rates are stretched to hold the requests the SLOs need (as the run does).
-  const needy = scenario.traffic.kind === 'generate' ? neediestRule(scenario.slo) : undefined;
-  const l = { ...scenario.load, samplesToProve: needy?.samples ?? 0 };
+  const needy = scenario.traffic.kind === 'generate' ? stepNeed(scenario) : undefined;
+  const l = { ...scenario.load, samplesToProve: needy?.arrivals ?? 0 };
   const levelUnit = scenarioLevelUnit(scenario);
   const unit = levelUnit === 'share' ? 'x fair share' : ` ${levelLabel(levelUnit)}`;
   const ramp = plannedRamp(l);
@@ -61,7 +61,7 @@ export function renderPlan(scenario: Scenario): string[] {
     `each step: ${fmtDuration(l.stepDurationMs)} (first ${fmtDuration(l.warmupMs)} warm-up, not judged)`,
     `worst case: ${worstCaseSteps(l)} steps, ${fmtDuration(worstCaseDurationMs(l))} (re-runs of inconclusive steps included; a run stops at the first failing step, so usually less)`,
     `SLOs: ${scenario.slo.map((r) => r.text).join(', ') || '(none)'}`,
-    ...(needy ? Object.values(stepLengthNotes(l, needy.rule.text, levelLabel(levelUnit))) : []),
+    ...(needy ? Object.values(stepLengthNotes(l, needy.rule.text, levelLabel(levelUnit), needy)) : []),
   );
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);

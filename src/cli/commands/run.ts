@@ -41,7 +41,7 @@ export interface RunFlags {
 /** "500" → 500; anything else is a usage error naming the flag. */
 export function parseRpsFlag(flag: string, value: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(rps|\/s)?\s*$/.exec(value);
-  if (!m || !(Number(m[1]) > 0)) throw new UsageError(`${flag}: expected requests/s as a positive number (e.g. 500), got "${value}"`);
+  if (!m || !(Number(m[1]) > 0)) throw new UsageError(`${flag}: expected a load (requests/s; sessions/s with traffic.sessions) as a positive number (e.g. 500), got "${value}"`);
   return Number(m[1]);
 }
 
@@ -73,7 +73,7 @@ export function runOptionsFromFlags(flags: RunFlags): RunScenarioOptions {
 /** Adds the flags `run` and `demo` share. */
 export function addRunFlags(cmd: Command): Command {
   return addSetFlag(cmd)
-    .option('--expect-min <rps>', 'exit 3 when the maximum servable load is below this many requests/s')
+    .option('--expect-min <rps>', 'exit 3 when the maximum servable load is below this many requests/s (sessions/s with traffic.sessions)')
     .option('--baseline <report.json>', 'compare against an earlier JSON report (exit 4 on regression)')
     .option('--max-regression <pct>', 'allowed capacity drop against --baseline (default 10%)')
     .option('--max-latency-regression <pct>', 'allowed p50/p99 rise at loads both runs passed (default 25%)')

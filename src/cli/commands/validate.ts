@@ -7,7 +7,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { LoadtestError, ScenarioError, type ScenarioProblem } from '../../errors.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { plannedRamp, stepLengthNotes } from '../../controller/step-plan.js';
-import { neediestRule } from '../../analysis/step-verdict.js';
+import { stepNeed } from '../../controller/step-need.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
@@ -45,8 +45,8 @@ export async function validateCommand(opts: ValidateOptions): Promise<number> {
       const redact = createRedactor(scenario.secrets);
       write(redact(validSummary(file, scenario)));
       // Steps too short for their SLOs at their rate even stretched: said now, not found out mid-run.
-      const needy = scenario.traffic.kind === 'generate' ? neediestRule(scenario.slo) : undefined;
-      const tooShort = needy && stepLengthNotes({ ...scenario.load, samplesToProve: needy.samples }, needy.rule.text, levelLabel(scenarioLevelUnit(scenario))).tooShort;
+      const needy = scenario.traffic.kind === 'generate' ? stepNeed(scenario) : undefined;
+      const tooShort = needy && stepLengthNotes({ ...scenario.load, samplesToProve: needy.arrivals }, needy.rule.text, levelLabel(scenarioLevelUnit(scenario)), needy).tooShort;
       if (tooShort) write(redact(`note: ${file}: ${tooShort}`));
       if (scenario.traffic.kind === 'generate' && scenario.traffic.replay) for (const n of replayNotes(scenario.traffic.replay)) write(redact(`note: ${file}: ${n}`));
     } catch (e) {
