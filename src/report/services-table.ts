@@ -14,7 +14,7 @@ export interface TextTable {
 
 /** One row per service and step, steps by load: step, load, service, its rps and errors, each rule's value, verdict. */
 export function servicesTable(r: RunResult): TextTable | undefined {
-  const services = r.scenario.services ?? [];
+  const services = r.scenario?.services ?? [];
   if (services.length === 0 || !r.steps.some((s) => s.services?.length)) return undefined;
   const L = loadLabel(reportLevelUnit(r));
   const rules = [...new Set(services.flatMap((s) => s.slo))];
@@ -56,11 +56,11 @@ export function servicesTable(r: RunResult): TextTable | undefined {
 
 /** Every party's rules at the highest passing load: measured, limit, headroom (share of the limit still free). */
 export function headroomTable(r: RunResult): TextTable | undefined {
-  const h = r.capacity.headroom;
+  const h = r.capacity?.headroom;
   if (!h || h.length === 0) return undefined;
   const rows = h.map((x) => {
     const base = parseSloText(x.rule)?.base ?? x.metric;
-    const mark = x.party === r.capacity.bottleneck ? ' (bottleneck)' : r.capacity.alsoBroke?.includes(x.party) ? ' (also broke)' : '';
+    const mark = x.party === r.capacity?.bottleneck ? ' (bottleneck)' : r.capacity?.alsoBroke?.includes(x.party) ? ' (also broke)' : '';
     return [x.party + mark, x.rule, fmtMetric(base, x.value), x.headroom === null ? 'n/a' : fmtPct(x.headroom)];
   });
   return { head: ['party', 'rule', 'at the last pass', 'headroom'], rows, right: [false, false, true, true] };
@@ -69,8 +69,8 @@ export function headroomTable(r: RunResult): TextTable | undefined {
 /** "bottleneck: db-a (db-a: error_rate < 1%); cache-a broke at the same step" — undefined without services or a failure. */
 export function bottleneckLine(r: RunResult): string | undefined {
   const c = r.capacity;
-  if (c.bottleneck === undefined) return undefined;
-  const ofService = (t: string) => (r.scenario.services ?? []).some((s) => t.startsWith(`${s.name}: `));
+  if (c?.bottleneck === undefined) return undefined;
+  const ofService = (t: string) => (r.scenario?.services ?? []).some((s) => t.startsWith(`${s.name}: `));
   const own = c.limitedBy.filter((t) => (c.bottleneck === 'targets' ? !ofService(t) : t.startsWith(`${c.bottleneck}: `)));
   const also = c.alsoBroke && c.alsoBroke.length > 0 ? `; ${c.alsoBroke.join(', ')} broke at the same load` : '';
   return `bottleneck: ${c.bottleneck}${own.length > 0 ? ` (${own.join(', ')})` : ''}${also}`;
