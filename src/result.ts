@@ -1,6 +1,7 @@
 // The run's result: what the controller returns, the JSON report's schema (version 1), and the
 // only input reporters see. Field names here are a public contract: add, never rename.
-import type { StepStats } from './metrics/step-stats.js';
+import type { ServiceStats, StepStats } from './metrics/step-stats.js';
+import type { RuleHeadroom } from './analysis/bottleneck.js';
 import type { Breach, StepVerdict } from './slo/slo.js';
 import type { CapacityModel } from './analysis/capacity-model.js';
 
@@ -32,6 +33,19 @@ export interface StepResult extends StepStats {
   pooledWith?: number[];
   /** Undecided steps: about how many requests (at this step's burstiness) would decide it. */
   samplesNeeded?: number;
+  /**
+   * `services:`: each dependency's metrics over this step's judged window and its own verdict (the
+   * step's verdict and breaches include theirs, breaches as `db-a: error_rate < 1%`). Absent without services.
+   */
+  services?: ServiceStepResult[];
+}
+
+/** One dependency at one step: what its source measured, and its verdict. */
+export interface ServiceStepResult extends ServiceStats {
+  verdict: StepVerdict;
+  /** Breaches of its rules (`slo` as written, without the service's name). */
+  breaches: Breach[];
+  inconclusiveReasons: string[];
 }
 
 export type RunStatus = 'completed' | 'aborted' | 'failed';
@@ -74,6 +88,15 @@ export interface Capacity {
   verdict: 'found' | 'above-max' | 'below-start' | 'inconclusive' | 'unknown';
   /** One line for humans: "max servable load: 812 rps (±5%), limited by p99 < 250ms". */
   summary: string;
+  /**
+   * With `services:`: who broke first — 'targets' or a service's name — at the lowest failing load
+   * (limitedBy then lists its rules first); absent when nothing failed or without services.
+   */
+  bottleneck?: string;
+  /** With `services:`: the other parties that broke at that same step. */
+  alsoBroke?: string[];
+  /** With `services:`: how far each rule of each party was from its limit at the highest passing step. */
+  headroom?: RuleHeadroom[];
 }
 
 export interface GateCheck {
@@ -106,6 +129,8 @@ export interface RunResult {
     slo: string[];
     abort: string[];
     guard: string[];
+    /** `services:`: each dependency, its metrics source (described, secrets masked) and its rules; absent without. */
+    services?: Array<{ name: string; source: string; slo: string[] }>;
     load: {
       unit: 'rps' | 'share';
       /** `traffic.sessions`: levels (and step loads, the capacity) count sessions/s; absent otherwise. */

@@ -5,9 +5,11 @@
 // achieved rate are shown beside it, not in its place. Inconclusive steps bound nothing.
 import type { Capacity, StepResult, StopReason } from '../result.js';
 import { levelUnitOf, loadLabel, type LevelUnit } from '../scenario/level-unit.js';
+import { findBottleneck, type BottleneckRules, type BottleneckStep } from './bottleneck.js';
 
 /** The step fields capacity reads (a StepResult satisfies it). */
-export type CapacityStep = Pick<StepResult, 'level' | 'load' | 'verdict' | 'breaches' | 'inconclusiveReasons' | 'partial'> & Partial<Pick<StepResult, 'achievedRps'>>;
+export type CapacityStep = Pick<StepResult, 'level' | 'load' | 'verdict' | 'breaches' | 'inconclusiveReasons' | 'partial'> &
+  Partial<Pick<StepResult, 'achievedRps' | 'metrics' | 'services'>>;
 
 export interface CapacityContext {
   stopReason: StopReason;
@@ -17,6 +19,8 @@ export interface CapacityContext {
   mode: 'generate' | 'shift';
   /** Generate mode with `traffic.sessions`: levels are sessions/s. */
   sessions?: boolean;
+  /** With `services:`: every party's rules, to name the bottleneck and each rule's headroom (bottleneck.ts). */
+  rules?: BottleneckRules;
 }
 
 /** Requests/s as people write them: 812, 1.5k is not used (precision matters here), 12.5 below 100. */
@@ -54,7 +58,18 @@ export function computeCapacity(steps: readonly CapacityStep[], given: CapacityC
     bracket: { low: best ? best.load : null, high: firstFail ? firstFail.load : null },
     ...(best?.achievedRps !== undefined ? { achievedRps: best.achievedRps } : {}),
   };
-  const limited = base.limitedBy.length > 0 ? `, limited by ${base.limitedBy.join(', ')}` : '';
+  let who = '';
+  if (given.rules && given.rules.services.length > 0) {
+    const b = findBottleneck(steps.map((s): BottleneckStep => ({ ...s, metrics: s.metrics ?? {} })), given.rules);
+    base.limitedBy = b.limitedBy;
+    base.headroom = b.headroom;
+    if (b.bottleneck !== undefined) {
+      base.bottleneck = b.bottleneck;
+      base.alsoBroke = b.alsoBroke;
+      who = ` (bottleneck: ${b.bottleneck}${b.alsoBroke.length > 0 ? `; ${b.alsoBroke.join(', ')} broke at the same step` : ''})`;
+    }
+  }
+  const limited = base.limitedBy.length > 0 ? `, limited by ${base.limitedBy.join(', ')}${who}` : '';
 
   if (best && firstFail) {
     // The truth lies in [pass, fail): say where the failing level is, not a symmetric ±.

@@ -2,7 +2,7 @@
 // the scenario are masked in every string of the result before anyone sees it.
 import os from 'node:os';
 import type { Scenario } from '../scenario/scenario.js';
-import { describeTarget } from '../scenario/describe-target.js';
+import { describeMetricsSource, describeTarget } from '../scenario/describe-target.js';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, type Capacity, type RunResult, type RunStatus, type StepResult, type StopReason } from '../result.js';
 import { VERSION } from '../version.js';
 import { createRedactor, redactDeep } from '../report/redact.js';
@@ -42,6 +42,7 @@ export function scenarioSummary(scenario: Scenario): RunResult['scenario'] {
     guard: scenario.guard.map((r) => r.text),
     load,
   };
+  if (scenario.services?.length) summary.services = scenario.services.map((s) => ({ name: s.name, source: describeMetricsSource(s.metrics), slo: s.slo.map((r) => r.text) }));
   if (scenario.file !== undefined) summary.file = scenario.file;
   if (scenario.overrides !== undefined && scenario.overrides.length > 0) summary.overrides = [...scenario.overrides];
   const r = scenario.traffic.kind === 'generate' ? scenario.traffic.replay : undefined;

@@ -17,6 +17,9 @@ import { computeCapacity } from '../analysis/capacity.js';
 import { buildResult } from './build-result.js';
 import { latencyDistribution } from '../metrics/histogram.js';
 import { poolSteps } from '../metrics/pool-steps.js';
+import { combineJudgements, judgeService } from '../analysis/service-verdict.js';
+import type { ServiceStepResult } from '../result.js';
+import { createServiceMonitor, type ServiceMonitor, type ServiceWatch } from './service-monitor.js';
 
 export interface FindCapacityOptions {
   /** Aborting ends the run: the current step is cut short and kept (partial), status 'aborted'. */
@@ -29,6 +32,8 @@ export interface FindCapacityOptions {
    * analysis/capacity-change.ts capacityChangeDecided), within the plan's step bound.
    */
   decided?: (bracket: LevelBracket) => boolean;
+  /** Watches the dependencies of `services:`; default: built from the scenario when it has any. */
+  services?: ServiceMonitor;
 }
 
 function errorMessage(err: unknown): string {
@@ -72,8 +77,11 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
   // What a replayed log could not give (skipped lines, methods left out) belongs in the run's record.
   if (scenario.traffic.kind === 'generate' && scenario.traffic.replay) for (const w of replayNotes(scenario.traffic.replay)) warn(w);
 
+  const services = opts.services ?? (scenario.services?.length ? createServiceMonitor(scenario.services, scenario.load.windowMs !== undefined ? { windowMs: scenario.load.windowMs } : {}) : undefined);
   try {
     if (external?.aborted) throw new Interrupted();
+    // Before the traffic: a dependency whose metrics cannot be read fails the run before any weight moves.
+    await services?.prepare();
     await traffic.prepare(external ?? new AbortController().signal);
     for (;;) {
       if (external?.aborted) throw new Interrupted();
@@ -101,7 +109,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
         if (Math.abs(s.level - next.level) > NEARBY * next.level) continue;
         for (const [rule, phi] of Object.entries(ruleDispersions(scenario.slo, s))) (nearbyDispersion[rule] ??= []).push(phi);
       }
-      const step = await runOneStep(scenario, traffic, index, next, external, emit, warn, earlier, nearbyDispersion);
+      const step = await runOneStep(scenario, traffic, index, next, external, emit, warn, earlier, nearbyDispersion, services);
       // The generator's own observations, where they may be why a step did not pass (see
       // generator-notes.ts); said once per run, as the steps after it would repeat them (each step
       // keeps its own in generator.notes).
@@ -147,6 +155,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
     max: scenario.load.max,
     mode: scenario.traffic.kind,
     ...(scenario.traffic.kind === 'generate' && scenario.traffic.sessions ? { sessions: true } : {}),
+    ...(scenario.services?.length ? { rules: { targets: scenario.slo, services: scenario.services } } : {}),
   });
   const result = buildResult({ scenario, status, stopReason, error, started, finished, capacity, steps, warnings });
   emit({ type: 'run-end', result });
@@ -183,6 +192,7 @@ async function runOneStep(
   warn: (message: string) => void,
   earlier: readonly StepResult[] = [],
   nearbyDispersion: Readonly<Record<string, readonly number[]>> = {},
+  services?: ServiceMonitor,
 ): Promise<OneStep> {
   const stepAbort = new AbortController();
   const onExternal = (): void => stepAbort.abort();
@@ -207,6 +217,8 @@ async function runOneStep(
     durationMs,
   });
   let stats: StepStats;
+  const watch: ServiceWatch | undefined = services?.startStep();
+  let serviceStats: Awaited<ReturnType<ServiceWatch['finish']>> = [];
   try {
     stats = await traffic.runStep({
       index,
@@ -223,6 +235,8 @@ async function runOneStep(
     });
   } finally {
     external?.removeEventListener('abort', onExternal);
+    // Stopped on every path; on a throw its readings are not needed. Measured over the judged window only.
+    if (watch) serviceStats = await watch.finish(stats! ? stats.durationMs : 0);
   }
   // The judged window may breach an abort rule the running figures did not (warm-up averaged out).
   checkSafety((rules) => finalBreaches(rules, stats.metrics));
@@ -232,7 +246,10 @@ async function runOneStep(
   const pool = earlier.length > 0 && !partial && stats.generator?.limited !== true;
   const evidence = pool ? poolSteps(earlier, stats) : stats;
   const latency = evidence.histogram ? latencyDistribution(evidence.histogram) : undefined;
-  const judged = judgeStep({ ...evidence, partial }, scenario, { extraBreaches: safety?.breaches ?? [], nearbyDispersion, ...(latency ? { latency } : {}) });
+  const targetsJudged = judgeStep({ ...evidence, partial }, scenario, { extraBreaches: safety?.breaches ?? [], nearbyDispersion, ...(latency ? { latency } : {}) });
+  const serviceJudged = serviceStats.map((s, i) => judgeService(s, scenario.services![i]!.slo, scenario.load, partial));
+  const judged = combineJudgements(targetsJudged, serviceJudged);
+  const serviceResults: ServiceStepResult[] = serviceStats.map((s, i) => ({ ...s, verdict: serviceJudged[i]!.verdict, breaches: serviceJudged[i]!.breaches, inconclusiveReasons: serviceJudged[i]!.inconclusiveReasons }));
   for (const note of judged.notes) warn(`step ${index + 1} (${traffic.describe(level)}): ${note}`);
   // Generate mode: the load of a step is the level it tested; the offered and achieved rates (a
   // Poisson draw, and what came back) are shown beside it. Shift mode: the served rate it measured.
@@ -250,6 +267,7 @@ async function runOneStep(
     ...(judged.inconclusiveKind ? { inconclusiveKind: judged.inconclusiveKind } : {}),
     ...(pool ? { pooledWith: earlier.map((s) => s.index) } : {}),
     ...(judged.samplesNeeded !== undefined ? { samplesNeeded: judged.samplesNeeded } : {}),
+    ...(serviceResults.length > 0 ? { services: serviceResults } : {}),
   };
   if (safety) return { result, stop: safety.reason };
   if (interrupted) return { result, stop: 'interrupted' };

@@ -70,6 +70,23 @@ export interface LiveStats {
   source: 'haproxy' | 'prometheus' | 'scrape';
 }
 
+/**
+ * What a dependency's metrics source (`services:`) saw over a step's judged window, measured beside
+ * the step by the controller's ServiceMonitor, in the same flat metric names as the targets'.
+ */
+export interface ServiceStats {
+  name: string;
+  source: 'haproxy' | 'prometheus' | 'scrape';
+  /** The whole judged window: rps, error_rate, samples, and what the source has (p99, mean_latency, queue …); {} when unmeasured. */
+  metrics: StepMetrics;
+  /** The judged window cut into `load.window` sub-windows (shift mode with windows), for "breach must persist". */
+  windows?: StepMetrics[];
+  /** Failed requests counted in the window (the error rate's numerator, where the source counts requests). */
+  errorCount: number;
+  /** Set when nothing could be measured: the source failed, or gave fewer than two samples in the window. */
+  missing?: string;
+}
+
 export interface StepStats {
   /** The load asked for, in plan units (rps, or multiple of fair share). */
   level: number;

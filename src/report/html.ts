@@ -1,6 +1,7 @@
 // The HTML report (`--html report.html`, `loadtest report results.json -o report.html`): ONE
 // self-contained file — inline CSS, inline SVG charts drawn here, no script, no network fetch — so it
 // can be attached to a CI run, mailed, or opened from disk years later. Every user string is escaped.
+import { bottleneckLine, headroomTable, servicesTable, type TextTable } from './services-table.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.js';
 import { describeUsl } from '../analysis/usl.js';
@@ -59,6 +60,7 @@ export function renderHtml(result: RunResult, model: CapacityModel = capacityMod
     ['resolution', e(c.resolution === null ? 'n/a' : `±${pct(c.resolution)}`)],
     ['first failing load', e(c.firstFailingLoad === null ? 'none' : `${fmtNum(c.firstFailingLoad)} ${L}`)],
     ['limited by', limitedBy(c.limitedBy)],
+    ...(c.bottleneck !== undefined ? [['bottleneck', e(c.bottleneck)] as [string, string]] : []),
     ['steps', String(r.steps.length)],
     ['duration', e(fmtDuration(r.durationMs))],
   ];
@@ -85,6 +87,7 @@ ${charts.map((svg) => `<div class="panel">${svg}</div>`).join('\n')}
 ${modelSection(model, L)}
 <h2>Steps</h2>
 ${stepsTable(r)}
+${servicesSection(r)}
 <h2>Scenario and environment</h2>
 ${envTable(r)}
 ${r.warnings.length ? `<h2>Warnings</h2><ul class="caveats">${r.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul>` : ''}
@@ -152,7 +155,7 @@ function stepsTable(r: RunResult): string {
   const u = reportLevelUnit(r);
   const asked = (s: StepResult) => (u === 'share' ? `${fmtNum(s.level)}× fair share` : `${fmtNum(s.level)} ${levelLabel(u)}`);
   const row = (s: StepResult) => {
-    const breached = new Set(s.breaches.map((b) => b.metric));
+    const breached = new Set(s.breaches.filter((b) => b.service === undefined).map((b) => b.metric));
     const cell = (v: string, cls = 'n') => `<td class="${cls}">${e(v)}</td>`;
     const cells = [
       cell(String(s.index + 1)),
@@ -193,4 +196,27 @@ function envTable(r: RunResult): string {
     ['machine', `${r.environment.hostname} · ${r.environment.platform}/${r.environment.arch} · ${r.environment.cpus} CPUs`],
   ];
   return `<table id="environment"><tbody>${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+/** `services:`: each dependency's figures per step, and every party's headroom at the highest passing load. */
+function servicesSection(r: RunResult): string {
+  const svc = servicesTable(r);
+  if (!svc) return '';
+  const html = (t: TextTable, id: string) => {
+    const th = t.head.map((h, i) => `<th${t.right[i] ? ' class="n"' : ''}>${e(h)}</th>`).join('');
+    const rows = t.rows
+      .map((row) => {
+        const v = row.at(-1)!.split(':')[0]!;
+        const cls = id === 'services' ? ` class="row-${e(v)}"` : '';
+        return `<tr${cls}>${row.map((c, i) => `<td class="${t.right[i] ? 'n' : ''}${c.endsWith(' ✗') ? ' fail' : ''}">${e(c)}</td>`).join('')}</tr>`;
+      })
+      .join('');
+    return `<div class="scroll"><table id="${id}"><thead><tr>${th}</tr></thead><tbody>${rows}</tbody></table></div>`;
+  };
+  const who = bottleneckLine(r);
+  const room = headroomTable(r);
+  return `<h2>Services</h2>
+${who ? `<p>${e(who)}</p>` : ''}
+${html(svc, 'services')}
+${room ? `<h3>Headroom at the highest passing load</h3>\n${html(room, 'headroom')}` : ''}`;
 }

@@ -51,8 +51,10 @@ function stepCases(result: RunResult, name: string): Case[] {
     const n = step.index + 1;
     const classname = `${name}.step ${n}`;
     const head = `step ${n} @ ${fmtNum(step.load)} ${L}`;
-    const extra = step.breaches.filter((b) => !result.scenario.slo.includes(b.slo));
-    const count = slos.length + extra.length;
+    const extra = step.breaches.filter((b) => !result.scenario.slo.includes(b.slo) && b.service === undefined);
+    // `services:`: one testcase per rule of each dependency, judged like the targets' (a breach is told, not failed).
+    const deps = (result.scenario.services ?? []).flatMap((svc) => svc.slo.map((text) => ({ svc: svc.name, slo: parseSloText(text) ?? fallbackSlo(text) })));
+    const count = slos.length + extra.length + deps.length;
     const shares = splitTime(step.durationMs, count);
     slos.forEach((slo, i) => {
       cases.push(sloCase(step, slo, classname, `${head}: ${slo.text}`, shares[i]!));
@@ -65,6 +67,22 @@ function stepCases(result: RunResult, name: string): Case[] {
         name: `${head}: ${b.slo}`,
         timeMs: shares[slos.length + i]!,
         out: `${b.slo} tripped at ${fmtNum(step.load)} ${L} (the search stopped here): ${b.metric} = ${fmtMetric(base, b.value)}, threshold ${fmtMetric(base, b.threshold)}`,
+      });
+    });
+    deps.forEach(({ svc, slo }, i) => {
+      const m = step.services?.find((x) => x.name === svc);
+      const base = { classname, name: `${head}: ${svc}: ${slo.text}`, timeMs: shares[slos.length + extra.length + i]! };
+      if (!m || m.verdict === 'inconclusive') {
+        cases.push({ ...base, skipped: `inconclusive: ${m?.inconclusiveReasons.join('; ') || 'not measured'}` });
+        return;
+      }
+      const value = fmtMetric(slo.base, m.metrics[slo.metric]);
+      const breach = m.breaches.find((b) => b.slo === slo.text);
+      cases.push({
+        ...base,
+        out: breach
+          ? `breached: ${svc}: ${slo.text} measured ${value} (threshold ${slo.op} ${fmtMetric(slo.base, breach.threshold)}) — the dependency broke at this load; not a test failure`
+          : `measured ${svc} ${slo.metric} = ${value}`,
       });
     });
   }

@@ -5,6 +5,7 @@ import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.
 import { describeUsl } from '../analysis/usl.js';
 import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, modelCaveats, parseSloText, pct, predictionText, sloValue, verdictWord, shortReason } from './format.js';
 import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
+import { bottleneckLine, headroomTable, servicesTable } from './services-table.js';
 
 /** Escapes text for a Markdown table cell or line: pipes, HTML, emphasis and link syntax. */
 export function mdEscape(s: string): string {
@@ -55,6 +56,19 @@ export function renderMarkdown(result: RunResult, model: CapacityModel = capacit
       ],
     ),
   );
+
+  const who = bottleneckLine(r);
+  if (who) out.push(`**${mdEscape(who)}**\n`);
+  const svc = servicesTable(r);
+  if (svc) {
+    out.push('### Services\n');
+    out.push(mdTable(svc.head, svc.rows, svc.right.map((x) => (x ? 'r' : 'l'))));
+  }
+  const room = headroomTable(r);
+  if (room) {
+    out.push('### Headroom at the highest passing load\n');
+    out.push(mdTable(room.head, room.rows, room.right.map((x) => (x ? 'r' : 'l'))));
+  }
 
   if (r.gate) {
     out.push(`### Gate: ${r.gate.passed ? 'passed' : 'FAILED'}\n`);

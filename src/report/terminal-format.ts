@@ -1,6 +1,7 @@
 // Pure text for the terminal reporter: the run header, the live progress line, one line per finished
 // step, and the final table with the verdict line. No I/O here (terminal.ts writes), so every line
 // is tested as a string.
+import { bottleneckLine, headroomTable, servicesTable } from './services-table.js';
 import type { ChalkInstance } from 'chalk';
 import type { StepProgress } from '../metrics/step-stats.js';
 import type { RunResult, StepResult } from '../result.js';
@@ -264,10 +265,23 @@ export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?:
       lines.push(v === 'pass' ? line : v === 'fail' ? c.red(line) : c.yellow(line));
     });
   }
+  const svc = opts.table !== false ? servicesTable(result) : undefined;
+  if (svc) {
+    const t = table(svc.head, svc.rows, svc.right).map((l) => (visibleLength(l) > width ? clipText(l, width) : l));
+    lines.push('', c.bold('services'), c.bold(t[0]!), c.dim(t[1]!));
+    t.slice(2).forEach((line, i) => lines.push(svc.rows[i]!.at(-1)!.startsWith('pass') ? line : svc.rows[i]!.at(-1)!.startsWith('fail') ? c.red(line) : c.yellow(line)));
+  }
+  const room = opts.table !== false ? headroomTable(result) : undefined;
+  if (room) {
+    const t = table(room.head, room.rows, room.right).map((l) => (visibleLength(l) > width ? clipText(l, width) : l));
+    lines.push('', c.bold('headroom at the highest passing load'), c.bold(t[0]!), c.dim(t[1]!), ...t.slice(2));
+  }
   if (lines.length > 0) lines.push('');
   const cap = result.capacity;
   const colour = cap.verdict === 'found' || cap.verdict === 'above-max' ? c.green : cap.verdict === 'inconclusive' ? c.yellow : c.red;
   lines.push(colour.bold(cap.summary));
+  const who = bottleneckLine(result);
+  if (who) lines.push(who);
   if (result.status === 'aborted' && result.stopReason === 'data-exhausted') lines.push(c.yellow(result.error ?? 'a data feeder ran out; the run stops here'));
   else if (result.status === 'aborted') lines.push(c.yellow(`run interrupted after ${result.steps.length} step(s); the report is partial and marked aborted`));
   if (result.status === 'failed') lines.push(c.red(`run failed: ${result.error ?? 'unknown error'}`));

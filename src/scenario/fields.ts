@@ -3,7 +3,7 @@
 // covers exactly these).
 
 export const KEYS = {
-  root: ['name', 'target', 'data', 'traffic', 'metrics', 'load', 'slo', 'abort', 'guard', 'report', 'gate'],
+  root: ['name', 'target', 'data', 'traffic', 'metrics', 'load', 'slo', 'abort', 'guard', 'services', 'report', 'gate'],
   traffic: ['requests', 'request', 'replay', 'sessions', 'arrival', 'max_in_flight', 'timeout', 'connections', 'workers', 'error_status', 'insecure', 'client', 'shift'],
   /** One feeder under `data:` (its name is the key). */
   data: ['csv', 'jsonl', 'order'],
@@ -19,6 +19,10 @@ export const KEYS = {
   command: ['servers', 'pool', 'get_weight', 'set_weight'],
   limits: ['max_share', 'max_weight_step'],
   metrics: ['haproxy', 'prometheus', 'scrape'],
+  /** One entry of `services:` (a dependency judged at every step). */
+  service: ['name', 'metrics', 'slo'],
+  /** `services[i].metrics.haproxy`: its own stats socket and backend (servers optional: default the whole backend). */
+  serviceHaproxy: ['socket', 'address', 'backend', 'servers'],
   prometheus: ['url', 'interval', 'queries'],
   scrape: ['url', 'control', 'histogram', 'interval'],
   load: ['start', 'step', 'factor', 'max', 'step_duration', 'warmup', 'refine', 'window', 'persist', 'min_samples'],

@@ -208,6 +208,42 @@ export function scenarioJsonSchema(): Schema {
     ],
   });
 
+  const serviceMetrics = described("a service's own live metrics source", object(KEYS.metrics, {
+    haproxy: object(KEYS.serviceHaproxy, {
+      socket: described('HAProxy stats socket (unix path)', { type: 'string', minLength: 1 }),
+      address: described('HAProxy stats socket (host:port)', { type: 'string', minLength: 1 }),
+      backend: described("the backend in front of the service; its servers' stats are summed", { type: 'string', minLength: 1 }),
+      servers: described('only these servers of the backend (default: all)', { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true }),
+    }, ['backend']),
+    prometheus: object(KEYS.prometheus, {
+      url: described('Prometheus server', ref('url')),
+      interval: described('query interval', orEnv(ref('duration')), { default: '5s' }),
+      queries: described("PromQL per metric the service's rules use; {server} is the service's name, {window} is filled in", {
+        type: 'object',
+        propertyNames: { enum: METRIC_NAMES.filter((m) => !['throughput', 'offered_rps', 'share'].includes(m)) },
+        additionalProperties: { type: 'string' },
+      }),
+    }, ['url']),
+    scrape: object(KEYS.scrape.filter((k) => k !== 'control'), {
+      url: described("the service's /metrics URL", ref('url')),
+      histogram: described('latency histogram metric name', { type: 'string' }, { default: 'http_request_duration_seconds' }),
+      interval: described('scrape interval', orEnv(ref('duration')), { default: '2s' }),
+    }, ['url']),
+  }));
+  const services = described('dependencies judged at every step too: each with its own metrics and SLOs', {
+    anyOf: [
+      { type: 'null' },
+      {
+        type: 'array',
+        items: object(KEYS.service, {
+          name: described('what reports call it, e.g. db-a', { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
+          metrics: { ...serviceMetrics, minProperties: 1, maxProperties: 1 },
+          slo: described('rules this service must meet at every step', { ...ref('rules'), minItems: 1 }),
+        }, ['name', 'metrics', 'slo']),
+      },
+    ],
+  });
+
   const load = object(
     KEYS.load,
     {
@@ -268,6 +304,7 @@ export function scenarioJsonSchema(): Schema {
       slo: described('rules every step must meet (judged after warm-up)', { ...ref('rules'), minItems: 1 }),
       abort: described('conditions that stop the run at once, e.g. "error_rate > 20%"; checked continuously', { anyOf: [ref('rules'), { type: 'null' }] }),
       guard: described('shift mode: what must hold for the control group (control.*); a breach aborts and restores', { anyOf: [ref('rules'), { type: 'null' }] }),
+      services,
       report,
       gate,
     },

@@ -8,6 +8,7 @@ import { dataScope } from '../workload/data/data-scope.js';
 import { readLoad } from './read-load.js';
 import { readRules } from './read-slos.js';
 import { readMetrics, readShiftTraffic } from './read-shift.js';
+import { readServices } from './read-services.js';
 import { readGenerateTraffic } from './read-traffic.js';
 import type { DataSpec, GateSpec, MetricsSourceSpec, ReportSpec, Scenario } from './scenario.js';
 import { parsePercent } from './values.js';
@@ -91,17 +92,20 @@ export function readScenario(r: Reader, root: MapView): Scenario | undefined {
   }
   const abort = readRules(r, root, 'abort', caps);
   const guard = mode === 'shift' ? readRules(r, root, 'guard', caps) : [];
+  // Dependencies are judged in both modes: a generated load on a front end judged on its database too.
+  const services = readServices(r, root);
 
   const report = readReport(r, root);
   const gate = readGate(r, root);
 
   if (
-    name === undefined || !trafficOk || !trafficSpec || !data || !load || !slo || !abort || !guard || !report || !gate || r.problems.length > 0
+    name === undefined || !trafficOk || !trafficSpec || !data || !load || !slo || !abort || !guard || !services || !report || !gate || r.problems.length > 0
   ) {
     return undefined;
   }
   const scenario: Scenario = { name, traffic: trafficSpec, load, slo, abort, guard, report, gate, secrets: [...r.secrets] };
   if (metrics && mode === 'shift') scenario.metrics = metrics;
+  if (services.length > 0) scenario.services = services;
   if (Object.keys(data).length > 0) scenario.data = data;
   return scenario;
 }

@@ -153,9 +153,22 @@ function readCommand(r: Reader, m: MapView | undefined): CommandShifterSpec | un
   return { type: 'command', servers: servers!, pool: pool!, getWeight, setWeight };
 }
 
+/**
+ * How a service's `metrics:` differs from the top-level one (read-services.ts): haproxy takes its
+ * own settings (read by `haproxy`), and a scrape has no control group.
+ */
+export interface OwnMetricsOptions {
+  haproxy: (node: YNode, path: string, anchor: number | undefined) => MetricsSourceSpec | undefined;
+}
+
 /** `metrics: haproxy` or `metrics: { prometheus: {…} }` / `{ scrape: {…} }`. Absent → haproxy when shifting through HAProxy. */
-export function readMetrics(r: Reader, root: MapView, shifter: 'haproxy' | 'command' | undefined): MetricsSourceSpec | undefined {
+export function readMetrics(r: Reader, root: MapView, shifter: 'haproxy' | 'command' | undefined, own?: OwnMetricsOptions): MetricsSourceSpec | undefined {
+  const path = root.p('metrics');
   if (!root.has('metrics')) {
+    if (own) {
+      root.require('metrics', 'where its live metrics come from: { haproxy: {…} }, { prometheus: {…} } or { scrape: {…} }');
+      return undefined;
+    }
     if (shifter === 'command') {
       if (!root.wasMisspelled('metrics')) r.report('metrics', "missing required key 'metrics': the command shifter has no HAProxy stats; use { prometheus: {…} } or { scrape: {…} }", root.anchor);
       return undefined;
@@ -163,29 +176,31 @@ export function readMetrics(r: Reader, root: MapView, shifter: 'haproxy' | 'comm
     return { type: 'haproxy' };
   }
   const n = root.get('metrics');
+  if (own && isScalar(n) && n.value === 'haproxy') return own.haproxy(n, `${path}.haproxy`, root.keyOffset('metrics'));
   if (isScalar(n) && typeof n.value === 'string' && !isMap(n)) {
     const v = n.value;
-    if (v === 'haproxy') return haproxyOnly(r, n, shifter);
+    if (v === 'haproxy') return haproxyOnly(r, n, shifter, path);
     const hint = v === 'prometheus' || v === 'scrape' ? ` (${v} needs settings: { ${v}: { url: … } })` : didYouMean(v, ['haproxy']);
-    r.reportAt(n, 'metrics', `expected haproxy, { prometheus: {…} } or { scrape: {…} }, found '${v}'${hint}`);
+    r.reportAt(n, path, `expected haproxy, { prometheus: {…} } or { scrape: {…} }, found '${v}'${hint}`);
     return undefined;
   }
-  const m = r.map(n, 'metrics', KEYS.metrics, root.keyOffset('metrics'));
+  const m = r.map(n, path, KEYS.metrics, root.keyOffset('metrics'));
   if (!m) return undefined;
   const keys = m.keys();
   if (keys.length !== 1) {
-    if (keys.length > 1) r.report('metrics', `give exactly one metrics source, found ${keys.join(' and ')}`, root.keyOffset('metrics'));
-    else if (m.rejected === 0) r.reportAt(n, 'metrics', 'expected one of haproxy, prometheus or scrape');
+    if (keys.length > 1) r.report(path, `give exactly one metrics source, found ${keys.join(' and ')}`, root.keyOffset('metrics'));
+    else if (m.rejected === 0) r.reportAt(n, path, 'expected one of haproxy, prometheus or scrape');
     return undefined;
   }
   const kind = keys[0]!;
   if (kind === 'haproxy') {
     const hv = m.get('haproxy');
+    if (own) return own.haproxy(hv, m.p('haproxy'), m.keyOffset('haproxy'));
     if (!(isScalar(hv) && hv.value === null) && !(isMap(hv) && hv.items.length === 0)) {
-      r.reportAt(hv, 'metrics.haproxy', `takes no settings (it reads the shifter's stats socket), found ${describeValue(r.value(hv, 'metrics.haproxy').value)}`);
+      r.reportAt(hv, m.p('haproxy'), `takes no settings (it reads the shifter's stats socket), found ${describeValue(r.value(hv, m.p('haproxy')).value)}`);
       return undefined;
     }
-    return haproxyOnly(r, hv, shifter);
+    return haproxyOnly(r, hv, shifter, path);
   }
   const sm = m.child(kind, kind === 'prometheus' ? KEYS.prometheus : KEYS.scrape);
   if (!sm) return undefined;
@@ -216,7 +231,10 @@ export function readMetrics(r: Reader, root: MapView, shifter: 'haproxy' | 'comm
   }
   let ok = url !== undefined && interval !== undefined;
   const controlUrls: string[] = [];
-  if (sm.has('control')) {
+  if (sm.has('control') && own) {
+    r.report(sm.p('control'), 'a service has no control group: its /metrics is judged as a whole', sm.keyOffset('control'));
+    ok = false;
+  } else if (sm.has('control')) {
     const items = r.seq(sm.get('control'), sm.p('control'), "a list of the control group's /metrics URLs");
     if (!items) ok = false;
     else
@@ -238,9 +256,9 @@ export function readMetrics(r: Reader, root: MapView, shifter: 'haproxy' | 'comm
   return ok ? { type: 'scrape', url: url!, controlUrls, histogram, intervalMs: interval! } : undefined;
 }
 
-function haproxyOnly(r: Reader, n: YNode, shifter: 'haproxy' | 'command' | undefined): MetricsSourceSpec | undefined {
+function haproxyOnly(r: Reader, n: YNode, shifter: 'haproxy' | 'command' | undefined, path: string): MetricsSourceSpec | undefined {
   if (shifter === 'command') {
-    r.reportAt(n, 'metrics', 'haproxy metrics need the HAProxy shifter (traffic.shift.haproxy); with a command shifter use prometheus or scrape');
+    r.reportAt(n, path, 'haproxy metrics need the HAProxy shifter (traffic.shift.haproxy); with a command shifter use prometheus or scrape');
     return undefined;
   }
   return { type: 'haproxy' };

@@ -15,17 +15,21 @@ import { scalarOffset, type MapView, type Reader } from './yaml-reader.js';
 
 export type RuleList = 'slo' | 'abort' | 'guard';
 
-export function readRules(r: Reader, root: MapView, key: RuleList, caps: SourceCapabilities | undefined): SloRule[] | undefined {
+/**
+ * `list` 'service': a `services[i].slo` list (read under its service's mapping, paths like
+ * `services[1].slo[0]`): judged as `slo`, but a service has no control group.
+ */
+export function readRules(r: Reader, root: MapView, key: RuleList, caps: SourceCapabilities | undefined, list: RuleList | 'service' = key): SloRule[] | undefined {
   if (!root.has(key)) return [];
   // `abort:` with nothing after it (rules commented out) reads as no rules; `slo:` must have some.
   const n = root.get(key);
   if (key !== 'slo' && isScalar(n) && n.value === null) return [];
-  const items = r.seq(root.get(key), key, 'a list of rules such as "p99 < 250ms"');
+  const items = r.seq(root.get(key), root.p(key), 'a list of rules such as "p99 < 250ms"');
   if (!items) return undefined;
   const rules: SloRule[] = [];
   let ok = true;
   items.forEach((node, i) => {
-    const path = `${key}[${i}]`;
+    const path = `${root.p(key)}[${i}]`;
     const text = r.text(node, path, 'a rule such as "p99 < 250ms"');
     if (text === undefined) {
       ok = false;
@@ -41,7 +45,7 @@ export function readRules(r: Reader, root: MapView, key: RuleList, caps: SourceC
       ok = false;
       return;
     }
-    const problem = ruleProblem(rule, key, caps);
+    const problem = ruleProblem(rule, list, caps);
     if (problem) {
       r.reportAt(node, path, problem);
       ok = false;
@@ -52,8 +56,10 @@ export function readRules(r: Reader, root: MapView, key: RuleList, caps: SourceC
   return ok ? rules : undefined;
 }
 
-function ruleProblem(rule: SloRule, list: RuleList, caps: SourceCapabilities | undefined): string | undefined {
+function ruleProblem(rule: SloRule, given: RuleList | 'service', caps: SourceCapabilities | undefined): string | undefined {
   const { control } = splitMetricKey(rule.metric);
+  if (given === 'service' && control) return `'${rule.metric}': a service has no control group; its rules judge the whole service, e.g. '${rule.text.replace('control.', '')}'`;
+  const list = given === 'service' ? 'slo' : given;
   if (list === 'guard' && !control) {
     return `guard rules judge the control group: write 'control.${rule.metric}' (rules on the servers under test go under slo or abort)`;
   }

@@ -33,6 +33,11 @@ export interface Scenario {
   abort: SloRule[];
   /** Shift mode: rules on the control group (`control.*`); a breach aborts and restores at once. */
   guard: SloRule[];
+  /**
+   * `services:` dependencies judged at every step beside the targets (both modes), each with its own
+   * metrics source and SLOs; absent when none. A breach of any fails the step.
+   */
+  services?: ServiceSpec[];
   report: ReportSpec;
   gate: GateSpec;
   /** Values to mask as `***` in every output (secret headers, URL credentials, values from ${ENV}). */
@@ -181,7 +186,7 @@ export interface ShiftLimits {
 }
 
 export type MetricsSourceSpec =
-  | { type: 'haproxy' }
+  | HaproxyStatsSpec
   | {
       type: 'prometheus';
       url: string;
@@ -198,6 +203,29 @@ export type MetricsSourceSpec =
       histogram: string;
       intervalMs: number;
     };
+
+/**
+ * HAProxy `show stat` as a metrics source. At the top level it takes no settings (it reads the
+ * shifter's own socket and backend); a service names its own socket (or address) and backend, and
+ * optionally the servers to sum (default: the whole backend).
+ */
+export interface HaproxyStatsSpec {
+  type: 'haproxy';
+  socket?: string;
+  address?: string;
+  backend?: string;
+  servers?: string[];
+}
+
+/** One `services:` entry: a dependency judged at every step (its own metrics and SLOs). */
+export interface ServiceSpec {
+  /** Unique among services; not 'targets' (the word reports use for the servers under test). */
+  name: string;
+  /** A service's own source: haproxy (with socket/address and backend), prometheus, or scrape (no control URLs). */
+  metrics: MetricsSourceSpec;
+  /** Judged like the top-level `slo` (same windows, persist and min_samples); never control.* rules. */
+  slo: SloRule[];
+}
 
 export interface LoadSpec {
   /** 'rps' in generate mode; 'share' (multiple of the fair share, `1x`) in shift mode. */

@@ -19,6 +19,8 @@ export interface Breach {
   threshold: number;
   /** Measured value; null when the metric was missing (counts as a breach only where stated). */
   value: number | null;
+  /** Set when the rule is a dependency's (`services:`): its name. `slo` then reads `db-a: error_rate < 1%` in a step's breaches. */
+  service?: string;
 }
 
 export type StepVerdict = 'pass' | 'fail' | 'inconclusive';

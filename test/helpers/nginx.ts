@@ -26,6 +26,13 @@ async function freePort(): Promise<number> {
 export interface NginxOptions {
   /** nginx `log_format` of each access-log line (default `$request_uri`). */
   logFormat?: string;
+  /** Extra lines in the `http` block (e.g. a `limit_req_zone`). */
+  httpLines?: string[];
+  /**
+   * The body of `location /` instead of `return 200 "ok\n";` — e.g. `limit_req zone=db burst=20
+   * nodelay; empty_gif;` (`return` answers in the rewrite phase, before limit_req could refuse).
+   */
+  location?: string;
 }
 
 export async function startNginx(o: NginxOptions = {}): Promise<TestNginx> {
@@ -52,9 +59,11 @@ http {
   fastcgi_temp_path ${dir}/tmp_fcgi;
   uwsgi_temp_path ${dir}/tmp_uwsgi;
   scgi_temp_path ${dir}/tmp_scgi;
+${(o.httpLines ?? []).map((l) => `  ${l}`).join('\n')}
   server {
     listen 127.0.0.1:${port};
-    location / { return 200 "ok\\n"; }
+    location = /ready { return 200 "ok\\n"; }
+    location / { ${o.location ?? 'return 200 "ok\\n";'} }
   }
 }
 `,

@@ -7,7 +7,7 @@ import type { DataSpec, Scenario } from '../../scenario/scenario.js';
 import { displayPath } from '../../workload/data/table.js';
 import { maxRefineSteps, plannedRamp, stepDurationFor, stepLengthNotes, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
 import { stepNeed } from '../../controller/step-need.js';
-import { describeTarget } from '../../scenario/describe-target.js';
+import { describeServices, describeTarget } from '../../scenario/describe-target.js';
 import { fmtDuration } from '../../report/terminal-format.js';
 import { createRedactor } from '../../report/redact.js';
 import type { SetExit } from '../commands.js';
@@ -65,6 +65,8 @@ export function renderPlan(scenario: Scenario): string[] {
   );
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
+  // Dependencies are judged at every step too: a breach of theirs fails it.
+  for (const line of describeServices(scenario.services)) lines.push(`service ${line}`);
   if (scenario.overrides?.length) lines.push(`overrides: ${formatSetFlags(scenario.overrides)}`);
   if (scenario.traffic.kind === 'generate') lines.push(...sampleRequestLines(scenario.traffic.requests, scenario.secrets, 3, scenario.data));
   // Arrivals the ramp starts (refine steps aside) — requests, or sessions — and the rows a unique

@@ -3,6 +3,7 @@
 // ScenarioError (one line per problem, `file:line:col: path: message`) to main.ts, which prints
 // them and exits 2.
 import type { Command } from 'commander';
+import { describeServices } from '../../scenario/describe-target.js';
 import { ExitCode } from '../../exit-codes.js';
 import { LoadtestError, ScenarioError, type ScenarioProblem } from '../../errors.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
@@ -44,6 +45,7 @@ export async function validateCommand(opts: ValidateOptions): Promise<number> {
       // The name may come from ${ENV}: mask the scenario's secrets like every other output does.
       const redact = createRedactor(scenario.secrets);
       write(redact(validSummary(file, scenario)));
+      for (const line of describeServices(scenario.services)) write(redact(`  service ${line}`));
       // Steps too short for their SLOs at their rate even stretched: said now, not found out mid-run.
       const needy = scenario.traffic.kind === 'generate' ? stepNeed(scenario) : undefined;
       const tooShort = needy && stepLengthNotes({ ...scenario.load, samplesToProve: needy.arrivals }, needy.rule.text, levelLabel(scenarioLevelUnit(scenario)), needy).tooShort;

@@ -54,10 +54,12 @@ export interface PrometheusSamplerOptions {
   /** Rate window in seconds for {window}; default max(2 × interval, 2 s). */
   windowS?: number;
   timeoutMs?: number;
+  /** false: only `queries` are asked (a dependency's series carry no `server` label for the defaults). Default true. */
+  defaults?: boolean;
 }
 
 export function createPrometheusSampler(o: PrometheusSamplerOptions, targets: string[], controls: string[]): Sampler {
-  const queries = { ...DEFAULT_QUERIES, ...o.queries };
+  const queries = o.defaults === false ? { ...o.queries } : { ...DEFAULT_QUERIES, ...o.queries };
   const windowS = o.windowS ?? Math.max(2, Math.ceil((2 * o.intervalMs) / 1000));
   const timeout = o.timeoutMs ?? 5000;
   const base = o.url.replace(/\/+$/, '');
