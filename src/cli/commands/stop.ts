@@ -12,7 +12,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { defaultStopFile } from '../../scenario/read-shift.js';
 import { journalOwnerAlive, readJournal } from '../../traffic/shifters/journal.js';
-import { createStopFile } from '../../traffic/shifters/stop-file.js';
+import { createStopFile, removeStopFile } from '../../traffic/shifters/stop-file.js';
 import type { SetExit } from '../commands.js';
 import { defaultJournals } from './restore.js';
 
@@ -83,6 +83,8 @@ export async function stopCommand(opts: StopCommandOptions): Promise<number> {
         // Its own pid is us only when we wrote it, never here; a dead owner with a journal left did not restore.
         await sleep(300); // the owner may have exited between restoring and deleting: look once more
         if (!existsSync(t.journal)) continue;
+        // No run is left to see the stop file: remove it (the journal alone keeps new runs from starting).
+        await removeStopFile(t.stopFile);
         write(`the run (pid ${j.pid}) ended but its journal ${t.journal} remains: weights NOT restored; run \`loadtest restore --journal ${t.journal}\``);
         code = ExitCode.UNRESTORED;
         break;
