@@ -57,6 +57,7 @@ export type StopReason =
   | 'abort-rule' // an `abort:` rule tripped
   | 'guard' // a `guard:` rule on the control group tripped (shift mode)
   | 'interrupted' // SIGINT/SIGTERM/SIGHUP
+  | 'stopped' // shift mode: the kill switch (`loadtest stop` created the stop file)
   | 'data-exhausted' // a `unique` data feeder had no row left
   | 'error'; // a runtime failure
 

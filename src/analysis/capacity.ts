@@ -108,6 +108,8 @@ export function computeCapacity(steps: readonly CapacityStep[], given: CapacityC
   const why =
     ctx.stopReason === 'interrupted'
       ? 'the run was interrupted'
+      : ctx.stopReason === 'stopped'
+        ? 'the run was stopped by `loadtest stop`'
       : ctx.stopReason === 'data-exhausted'
         ? 'a unique data feeder ran out'
         : ctx.stopReason === 'error' ? 'the run failed' : 'the run ended';

@@ -10,6 +10,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerReport } from './commands/report.js';
 import { registerHistory } from './commands/history.js';
 import { registerRestore } from './commands/restore.js';
+import { registerStop } from './commands/stop.js';
 
 /** `setExit` records the exit code a command returned; main() exits with it. */
 export type SetExit = (code: number) => void;
@@ -24,4 +25,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerReport(program, setExit);
   registerHistory(program, setExit);
   registerRestore(program, setExit);
+  registerStop(program, setExit);
 }

@@ -19,7 +19,8 @@ Examples:
 Exit codes:
   0 ok · 1 runtime failure · 2 invalid scenario or usage · 3 below --expect-min ·
   4 capacity regression · 5 inconclusive (the generator was the limit) ·
-  6 shifted weights not restored (run \`loadtest restore\`) · 130 interrupted
+  6 shifted weights not restored (run \`loadtest restore\`) ·
+  130 interrupted (a signal, or \`loadtest stop\`)
 `;
 
 export async function main(argv: string[]): Promise<void> {

@@ -20,6 +20,7 @@ import { poolSteps } from '../metrics/pool-steps.js';
 import { combineJudgements, judgeService } from '../analysis/service-verdict.js';
 import type { ServiceStepResult } from '../result.js';
 import { createServiceMonitor, type ServiceMonitor, type ServiceWatch } from './service-monitor.js';
+import { isStopRequest } from '../traffic/shifters/stop-file.js';
 
 export interface FindCapacityOptions {
   /** Aborting ends the run: the current step is cut short and kept (partial), status 'aborted'. */
@@ -121,7 +122,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
       emit({ type: 'step-end', step: step.result });
       if (step.stop) {
         stopReason = step.stop;
-        if (step.stop === 'interrupted') status = 'aborted';
+        if (step.stop === 'interrupted' || step.stop === 'stopped') status = 'aborted';
         if (step.stop === 'data-exhausted') {
           // Cut short by the test data, not by the service or a signal: the run stops with its report.
           status = 'aborted';
@@ -133,7 +134,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
   } catch (err) {
     if (err instanceof Interrupted || external?.aborted) {
       status = 'aborted';
-      stopReason = 'interrupted';
+      stopReason = interruptReason(external);
     } else {
       status = 'failed';
       stopReason = 'error';
@@ -270,7 +271,12 @@ async function runOneStep(
     ...(serviceResults.length > 0 ? { services: serviceResults } : {}),
   };
   if (safety) return { result, stop: safety.reason };
-  if (interrupted) return { result, stop: 'interrupted' };
+  if (interrupted) return { result, stop: interruptReason(external) };
   if (stats.dataExhausted !== undefined) return { result, stop: 'data-exhausted' };
   return { result };
+}
+
+/** Why an aborted run stopped: its stop file (the kill switch), or a signal / the caller. */
+function interruptReason(signal: AbortSignal | undefined): StopReason {
+  return isStopRequest(signal?.reason) ? 'stopped' : 'interrupted';
 }

@@ -25,6 +25,7 @@ import { writeOutputs } from '../report/outputs.js';
 import { LoadtestError } from '../errors.js';
 import { createRedactor } from '../report/redact.js';
 import { openMetricsEndpoint, type ListenAddress } from '../report/metrics-endpoint.js';
+import { StopRequested, removeStopFile, watchStopFile } from '../traffic/shifters/stop-file.js';
 
 export interface RunScenarioOptions {
   /** Gate: minimum servable load (requests/s); overrides scenario.gate.expectMin. */
@@ -173,9 +174,21 @@ async function runWith(scenario: Scenario, opts: RunScenarioOptions, extraListen
   };
 
   const ac = new AbortController();
-  const onOuterAbort = (): void => ac.abort();
+  // The reason travels with the abort: a stop file's (the kill switch) ends the run as 'stopped'.
+  const onOuterAbort = (): void => ac.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  if (opts.signal?.aborted) ac.abort();
+  if (opts.signal?.aborted) ac.abort(opts.signal.reason);
+  // Shift mode: the kill switch. `loadtest stop` creates the stop file; the run ends within a second,
+  // restores the weights and writes its report (stopReason 'stopped'); the file is consumed.
+  const stopFile = scenario.traffic.kind === 'shift' ? scenario.traffic.stopFile : undefined;
+  let stopSeen = false;
+  const unwatchStop = stopFile
+    ? watchStopFile(stopFile, () => {
+        stopSeen = true;
+        if (!opts.terminal?.quiet) process.stderr.write(`loadtest: stop file ${stopFile} appeared (\`loadtest stop\`): stopping the run, restoring the weights, writing the partial report\n`);
+        ac.abort(new StopRequested(stopFile));
+      })
+    : undefined;
   let crashed: (() => void) | undefined;
   const crashSeen = new Promise<void>((resolve) => (crashed = resolve));
   const onCrash = (err: unknown): void => {
@@ -217,6 +230,8 @@ async function runWith(scenario: Scenario, opts: RunScenarioOptions, extraListen
       throw err;
     }
   } finally {
+    unwatchStop?.();
+    if (stopSeen && stopFile) await removeStopFile(stopFile).catch(() => undefined);
     opts.signal?.removeEventListener('abort', onOuterAbort);
     if (opts.catchCrashes) {
       process.off('uncaughtException', onCrash);

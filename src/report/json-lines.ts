@@ -4,6 +4,7 @@
 // load plan) and redacted: request headers and bodies never leave the process this way.
 import type { RunEvent, RunListener } from '../controller/events.js';
 import type { Scenario } from '../scenario/scenario.js';
+import { nodesSuffix } from '../scenario/describe-target.js';
 import { createRedactor, redactDeep, type Redactor } from './redact.js';
 
 /** What `run-start` carries instead of the full Scenario. */
@@ -25,7 +26,7 @@ export function minimalScenario(s: Scenario): MinimalScenario {
     t.kind === 'generate'
       ? t.target
       : t.shifter.type === 'haproxy'
-        ? `haproxy backend ${t.shifter.backend} servers ${t.shifter.servers.join(',')}`
+        ? `haproxy backend ${t.shifter.backend} servers ${t.shifter.servers.join(',')}${nodesSuffix(t.shifter)}`
         : `servers ${t.shifter.servers.join(',')}`;
   const out: MinimalScenario = {
     name: s.name,

@@ -283,6 +283,7 @@ export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?:
   const who = bottleneckLine(result);
   if (who) lines.push(who);
   if (result.status === 'aborted' && result.stopReason === 'data-exhausted') lines.push(c.yellow(result.error ?? 'a data feeder ran out; the run stops here'));
+  else if (result.status === 'aborted' && result.stopReason === 'stopped') lines.push(c.yellow(`run stopped by \`loadtest stop\` after ${result.steps.length} step(s); the report is partial and marked aborted`));
   else if (result.status === 'aborted') lines.push(c.yellow(`run interrupted after ${result.steps.length} step(s); the report is partial and marked aborted`));
   if (result.status === 'failed') lines.push(c.red(`run failed: ${result.error ?? 'unknown error'}`));
   for (const check of result.gate?.checks ?? []) {

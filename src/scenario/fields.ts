@@ -14,7 +14,7 @@ export const KEYS = {
   sessionStep: ['name', 'method', 'path', 'headers', 'body', 'capture', 'continue_on_failure'],
   header: ['value', 'secret'],
   replay: ['file', 'format', 'methods', 'mode', 'name', 'headers'],
-  shift: ['haproxy', 'command', 'limits', 'journal'],
+  shift: ['haproxy', 'command', 'limits', 'journal', 'stop_file'],
   haproxy: ['socket', 'address', 'backend', 'servers'],
   command: ['servers', 'pool', 'get_weight', 'set_weight'],
   limits: ['max_share', 'max_weight_step'],

@@ -83,6 +83,12 @@ const defs: Record<string, Schema> = {
 };
 
 export function scenarioJsonSchema(): Schema {
+  const haproxyNode = object(KEYS.haproxy, {
+    socket: described('unix stats socket (level admin)', { type: 'string' }),
+    address: described('TCP stats socket host:port', { type: 'string' }),
+    backend: described('backend whose servers are weighted', { type: 'string' }),
+    servers: described('servers under test; the rest of the backend is the control group', ref('names')),
+  }, ['backend', 'servers']);
   const traffic = object(
     KEYS.traffic,
     {
@@ -154,15 +160,9 @@ export function scenarioJsonSchema(): Schema {
       shift: described(
         'shift live traffic through a load balancer instead of generating it',
         object(KEYS.shift, {
-          haproxy: described(
-            'HAProxy runtime API',
-            object(KEYS.haproxy, {
-              socket: described('unix stats socket (level admin)', { type: 'string' }),
-              address: described('TCP stats socket host:port', { type: 'string' }),
-              backend: described('backend whose servers are weighted', { type: 'string' }),
-              servers: described('servers under test; the rest of the backend is the control group', ref('names')),
-            }, ['backend', 'servers']),
-          ),
+          haproxy: described('HAProxy runtime API: one node, or a list of nodes that all get the same weights', {
+            anyOf: [haproxyNode, { type: 'array', minItems: 1, items: haproxyNode }],
+          }),
           command: described(
             'your own commands to read and set weights',
             object(KEYS.command, {
@@ -177,6 +177,7 @@ export function scenarioJsonSchema(): Schema {
             max_weight_step: described("largest change of one server's weight in one step", orEnv({ type: 'integer', minimum: 1, maximum: 256 })),
           }),
           journal: described('where original weights are journaled; default .loadtest/journal-<backend>.json', { type: 'string' }),
+          stop_file: described('kill switch: the run stops and restores the weights when this file appears (`loadtest stop`); default <journal>.stop', { type: 'string' }),
         }),
       ),
     },

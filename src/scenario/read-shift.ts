@@ -1,9 +1,10 @@
 // `traffic.shift:` → ShiftTrafficSpec and `metrics:` → MetricsSourceSpec (live traffic mode).
-import { isMap, isScalar } from 'yaml';
+import { resolve } from 'node:path';
+import { isMap, isScalar, isSeq } from 'yaml';
 import { METRICS } from '../slo/metric-catalog.js';
 import { didYouMean } from './did-you-mean.js';
 import { KEYS } from './fields.js';
-import type { CommandShifterSpec, HaproxyShifterSpec, MetricsSourceSpec, ShiftLimits, ShiftTrafficSpec } from './scenario.js';
+import type { CommandShifterSpec, HaproxyNodeSpec, HaproxyShifterSpec, MetricsSourceSpec, ShiftLimits, ShiftTrafficSpec } from './scenario.js';
 import { describeValue, parseDuration, parsePercent } from './values.js';
 import type { MapView, Reader, YNode } from './yaml-reader.js';
 
@@ -27,7 +28,7 @@ export function readShiftTraffic(r: Reader, shift: MapView): ShiftTrafficSpec | 
   } else if (!hasH && !hasC) {
     if (!shift.wasMisspelled('haproxy') && !shift.wasMisspelled('command')) r.report(shift.p('haproxy'), "missing how to shift traffic: 'haproxy' (runtime API) or 'command' (your own get/set weight commands)", shift.anchor);
   } else if (hasH) {
-    shifter = readHaproxy(r, shift.child('haproxy', KEYS.haproxy));
+    shifter = isSeq(shift.get('haproxy')) ? readHaproxyNodes(r, shift) : readHaproxy(r, shift.child('haproxy', KEYS.haproxy));
   } else {
     shifter = readCommand(r, shift.child('command', KEYS.command));
   }
@@ -59,8 +60,77 @@ export function readShiftTraffic(r: Reader, shift: MapView): ShiftTrafficSpec | 
   } else if (shifter) {
     journalFile = defaultJournal(shifter.type === 'haproxy' ? shifter.backend : (shifter.servers[0] ?? 'command'));
   }
+  let stopFile: string | undefined;
+  if (shift.has('stop_file')) {
+    stopFile = r.text(shift.get('stop_file'), shift.p('stop_file'), 'a file path', false);
+    if (stopFile === '') {
+      r.reportAt(shift.get('stop_file'), shift.p('stop_file'), 'expected a file path, found an empty string');
+      return undefined;
+    }
+    if (stopFile === undefined) return undefined;
+    if (journalFile !== undefined && resolve(stopFile) === resolve(journalFile)) {
+      r.reportAt(shift.get('stop_file'), shift.p('stop_file'), 'the stop file must not be the journal: creating it would end the run at once and the journal would be lost');
+      return undefined;
+    }
+  }
   if (!shifter || !limits || journalFile === undefined) return undefined;
-  return { kind: 'shift', shifter, limits, journalFile };
+  return { kind: 'shift', shifter, limits, journalFile, stopFile: stopFile ?? defaultStopFile(journalFile) };
+}
+
+/** Default stop file (the kill switch `loadtest stop` creates): next to the journal. */
+export function defaultStopFile(journalFile: string): string {
+  return `${journalFile}.stop`;
+}
+
+/** A node's identity: its runtime API (absolute socket path, or host:port) and backend. */
+function nodeKey(n: HaproxyNodeSpec): string {
+  return `${n.socket !== undefined ? `socket ${resolve(n.socket)}` : `address ${n.address}`} backend ${n.backend}`;
+}
+
+/**
+ * The list form: one entry per load-balancer node, each the single-map form. One set of weights goes
+ * to every node, so every node must name the same servers under test; the same node twice is refused
+ * (its "original" weights would be journaled twice and restored in a race).
+ */
+function readHaproxyNodes(r: Reader, shift: MapView): HaproxyShifterSpec | undefined {
+  const path = shift.p('haproxy');
+  const items = r.seq(shift.get('haproxy'), path, 'a list of HAProxy nodes');
+  if (!items) return undefined;
+  if (items.length === 0) {
+    r.reportAt(shift.get('haproxy'), path, 'expected at least one HAProxy node: { socket: …, backend: …, servers: […] }');
+    return undefined;
+  }
+  const nodes: HaproxyNodeSpec[] = [];
+  const seen = new Map<string, number>();
+  let ok = true;
+  items.forEach((it, i) => {
+    const at = `${path}[${i}]`;
+    const spec = readHaproxy(r, r.map(it, at, KEYS.haproxy));
+    if (!spec) {
+      ok = false;
+      return;
+    }
+    const { type: _t, ...node } = spec;
+    const key = nodeKey(node);
+    const first = nodes[0];
+    if (seen.has(key)) {
+      r.reportAt(it, at, `the same node as ${path}[${seen.get(key)}] (${key}): list each node once`);
+      ok = false;
+    } else if (first && (first.servers.length !== node.servers.length || first.servers.some((s) => !node.servers.includes(s)))) {
+      const m = r.map(it, at, 'any')!;
+      r.reportAt(m.get('servers'), `${at}.servers`, `every node must list the same servers under test (one set of weights goes to all nodes): ${path}[0] lists ${first.servers.join(', ')}, this one ${node.servers.join(', ')}`);
+      ok = false;
+    }
+    seen.set(key, i);
+    nodes.push(node);
+  });
+  if (!ok) return undefined;
+  return { type: 'haproxy', ...nodes[0]!, nodes };
+}
+
+/** Every node of an HAProxy shifter: the list form's nodes, or the single map as one node. */
+export function haproxyNodes(spec: HaproxyShifterSpec): HaproxyNodeSpec[] {
+  return spec.nodes ?? [{ ...(spec.socket !== undefined ? { socket: spec.socket } : {}), ...(spec.address !== undefined ? { address: spec.address } : {}), backend: spec.backend, servers: spec.servers }];
 }
 
 function names(r: Reader, node: YNode, path: string, what: string): string[] | undefined {

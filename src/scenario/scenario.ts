@@ -155,10 +155,12 @@ export interface ShiftTrafficSpec {
   limits: ShiftLimits;
   /** Where the original weights are journaled before the first change. */
   journalFile: string;
+  /** The kill switch: while a run goes, this file appearing ends it (`loadtest stop`). Default `<journal>.stop`. */
+  stopFile: string;
 }
 
-export interface HaproxyShifterSpec {
-  type: 'haproxy';
+/** One HAProxy load-balancer node: its runtime API and the backend whose servers are weighted. */
+export interface HaproxyNodeSpec {
   /** Unix socket path of the stats socket (level admin) … */
   socket?: string;
   /** … or host:port of a TCP stats socket. Exactly one of socket/address is set. */
@@ -166,6 +168,15 @@ export interface HaproxyShifterSpec {
   backend: string;
   /** The servers under test; the rest of the backend is the control group. */
   servers: string[];
+}
+
+/**
+ * The HAProxy shifter. The single-map form is one node (the fields above); the list form sets
+ * `nodes` (every node, the first repeated in the fields above) and the same weights go to each.
+ */
+export interface HaproxyShifterSpec extends HaproxyNodeSpec {
+  type: 'haproxy';
+  nodes?: HaproxyNodeSpec[];
 }
 
 export interface CommandShifterSpec {

@@ -65,6 +65,8 @@ export interface HaproxyHandle {
   runtime: HaproxyRuntime;
   weightOf(server: string): Promise<number>;
   weights(): Promise<Record<string, number>>;
+  /** Kills HAProxy at once (a load-balancer node dying mid-run); stop() still cleans up. */
+  kill(): void;
   stop(): Promise<void>;
 }
 
@@ -137,13 +139,18 @@ export async function startHaproxy(o: HaproxyOptions): Promise<HaproxyHandle> {
       for (const s of o.servers) out[s.name] = (await runtime.getWeight(backend, s.name)).current;
       return out;
     },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
     stop() {
       stopped ??= (async () => {
-        if (child.exitCode === null) {
+        if (child.exitCode === null && child.signalCode === null && !child.killed) {
           process.kill(child.pid!, 'SIGTERM');
-          const t = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), 3000);
+          const t = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 3000);
           await exited;
           clearTimeout(t);
+        } else {
+          await exited;
         }
         rmSync(dir, { recursive: true, force: true });
       })();

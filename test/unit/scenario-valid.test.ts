@@ -101,6 +101,7 @@ describe('valid fixtures', () => {
       shifter: { type: 'haproxy', address: '127.0.0.1:9999', backend: 'app', servers: ['s1', 's2'] },
       limits: {},
       journalFile: '.loadtest/journal-app.json',
+      stopFile: '.loadtest/journal-app.json.stop',
     });
     expect(s.metrics).toEqual({ type: 'haproxy' });
     // Default window: 10s, shortened so that `persist` (2) windows fit in the judged 24s.

@@ -59,6 +59,19 @@ describe('weightsForShare', () => {
     expect(plan.requestedShare).toBe(0.9);
   });
 
+  it.each([
+    // targets of a 4-server backend, requested share, max_share → the group's weights and share
+    ['two targets: max_share caps their combined share, not each one', ['web1', 'web2'], 0.9, 0.6, { web1: 150, web2: 150, web3: 100, web4: 100 }, 0.6],
+    ['three targets: combined share capped', ['web1', 'web2', 'web3'], 0.95, 0.8, { web1: 133, web2: 133, web3: 133, web4: 100 }, 399 / 499],
+    ['below the cap: untouched', ['web1', 'web2'], 0.55, 0.6, { web1: 122, web2: 122, web3: 100, web4: 100 }, 244 / 444],
+  ])('max_share applies to the whole group of targets: %s', (_n, targets, share, maxShare, weights, got) => {
+    const hundred4 = { web1: 100, web2: 100, web3: 100, web4: 100 };
+    const plan = weightsForShare(hundred4, targets, share, { maxShare });
+    expect(plan.weights).toEqual(weights);
+    expect(plan.share).toBeCloseTo(got, 6);
+    expect(shareOf(plan.weights, targets)).toBeLessThanOrEqual(maxShare + 1e-12);
+  });
+
   it('refuses an unknown target', () => {
     expect(() => weightsForShare(hundred3, ['web9'], 0.5)).toThrow(/web9.*not in the backend/);
   });

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
-import type { DataSpec, Scenario } from '../../scenario/scenario.js';
+import type { DataSpec, Scenario, ShiftTrafficSpec } from '../../scenario/scenario.js';
+import { haproxyNodes } from '../../scenario/read-shift.js';
 import { displayPath } from '../../workload/data/table.js';
 import { maxRefineSteps, plannedRamp, stepDurationFor, stepLengthNotes, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
 import { stepNeed } from '../../controller/step-need.js';
@@ -65,6 +66,7 @@ export function renderPlan(scenario: Scenario): string[] {
   );
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
+  if (scenario.traffic.kind === 'shift') lines.push(...shiftLines(scenario.traffic));
   // Dependencies are judged at every step too: a breach of theirs fails it.
   for (const line of describeServices(scenario.services)) lines.push(`service ${line}`);
   if (scenario.overrides?.length) lines.push(`overrides: ${formatSetFlags(scenario.overrides)}`);
@@ -118,4 +120,16 @@ export function registerPlan(program: Command, setExit: SetExit): void {
   addSetFlag(cmd).action(async (file: string, flags: { set?: string[] }) => {
     setExit(await planCommand(file, flags.set ?? []));
   });
+}
+
+/** Shift mode: the nodes that get the weights, the journal and the kill switch. */
+function shiftLines(t: ShiftTrafficSpec): string[] {
+  const lines: string[] = [];
+  if (t.shifter.type === 'haproxy') {
+    const nodes = haproxyNodes(t.shifter);
+    lines.push(`${nodes.length === 1 ? 'HAProxy node' : `HAProxy nodes (${nodes.length}, the same weights on each, metrics summed)`}:`);
+    for (const n of nodes) lines.push(`  ${n.socket !== undefined ? `socket ${n.socket}` : `address ${n.address}`}, backend ${n.backend}, servers ${n.servers.join(', ')}`);
+  }
+  lines.push(`journal: ${t.journalFile}; stop file (\`loadtest stop\`): ${t.stopFile}`);
+  return lines;
 }

@@ -20,7 +20,7 @@ export interface RestoreCommandOptions {
 }
 
 /** Journals in the default directory `.loadtest/` (what `run` writes unless `journal:` says otherwise). */
-function defaultJournals(): string[] {
+export function defaultJournals(): string[] {
   let names: string[];
   try {
     names = readdirSync('.loadtest');

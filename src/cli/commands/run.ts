@@ -7,6 +7,7 @@ import { scenarioYaml } from '../../scenario/print-scenario.js';
 import { runScenario, type RunOutcome, type RunScenarioOptions } from '../../controller/run-scenario.js';
 import { installRunSignals } from '../../controller/run-signals.js';
 import type { Traffic } from '../../traffic/traffic.js';
+import { createTraffic } from '../../traffic/create-traffic.js';
 import { beforeShiftRun, shiftDryRun, unrestoredExitCode } from '../../traffic/shifters/shift-run.js';
 import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
@@ -32,6 +33,8 @@ export interface RunFlags {
   dryRun?: boolean;
   /** Shift mode: replay a journal left by an earlier run before starting. */
   restoreFirst?: boolean;
+  /** Shift mode: seconds to keep retrying an unreachable node when putting weights back (default 20). */
+  restoreDeadline?: string;
   /** `--set path=value` overrides of the scenario, in order. */
   set?: string[];
   /** host:port to serve Prometheus metrics on during the run. */
@@ -98,9 +101,19 @@ export async function runCommand(file: string | undefined, flags: RunFlags & AdH
   }
   const err = (l: string): void => void process.stderr.write(l + '\n');
   if (flags.dryRun) return shiftDryRun(scenario, (l) => process.stdout.write(l + '\n'));
+  let restoreDeadlineMs: number | undefined;
+  if (flags.restoreDeadline !== undefined) {
+    const secs = Number(flags.restoreDeadline);
+    if (!(secs >= 0) || flags.restoreDeadline.trim() === '') throw new UsageError(`--restore-deadline: expected seconds ≥ 0, found '${flags.restoreDeadline}'`);
+    restoreDeadlineMs = secs * 1000;
+  }
   await beforeShiftRun(scenario, flags.restoreFirst === true, err);
   let traffic: Traffic | undefined;
-  const outcome = await runWithSignals(scenario, { ...opts, onTraffic: (t) => (traffic = t) });
+  const outcome = await runWithSignals(scenario, {
+    ...opts,
+    ...(restoreDeadlineMs !== undefined && scenario.traffic.kind === 'shift' ? { traffic: createTraffic(scenario, { shift: { restoreDeadlineMs } }) } : {}),
+    onTraffic: (t) => (traffic = t),
+  });
   return unrestoredExitCode(traffic, outcome.exitCode, err);
 }
 
@@ -153,7 +166,8 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .argument('[scenario]', 'scenario YAML file (or none, and --url: ad-hoc mode)');
   addRunFlags(cmd)
     .option('--dry-run', 'shift mode: print the weights every ramp level would set, change nothing')
-    .option('--restore-first', 'shift mode: put back weights journaled by an earlier run before starting');
+    .option('--restore-first', 'shift mode: put back weights journaled by an earlier run before starting')
+    .option('--restore-deadline <seconds>', 'shift mode: keep retrying an unreachable node this long when putting weights back (default 20)');
   addAdHocFlags(cmd).action(async (file: string | undefined, _flags: RunFlags, command: Command) => {
     setExit(await runCommand(file, command.optsWithGlobals<RunFlags & AdHocRunFlags>()));
   });

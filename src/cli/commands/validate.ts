@@ -31,7 +31,9 @@ export function validSummary(file: string, s: Scenario): string {
   const steps = plannedRamp(s.load).length;
   const unit = scenarioLevelUnit(s);
   const max = unit === 'share' ? `${s.load.max}x` : `${s.load.max} ${levelLabel(unit)}`;
-  return `ok: ${file}: "${s.name}", ${s.traffic.kind}, ${steps} ramp step${steps === 1 ? '' : 's'} up to ${max}`;
+  const t = s.traffic;
+  const nodes = t.kind === 'shift' && t.shifter.type === 'haproxy' && t.shifter.nodes && t.shifter.nodes.length > 1 ? ` on ${t.shifter.nodes.length} HAProxy nodes` : '';
+  return `ok: ${file}: "${s.name}", ${s.traffic.kind}${nodes}, ${steps} ramp step${steps === 1 ? '' : 's'} up to ${max}`;
 }
 
 export async function validateCommand(opts: ValidateOptions): Promise<number> {

@@ -62,6 +62,7 @@ export interface CommandShifterOptions {
   spec: CommandShifterSpec;
   limits: ShiftLimits;
   journalFile: string;
+  stopFile?: string;
   /** The command shifter has no metrics of its own: Prometheus or a /metrics scrape. */
   makeSampler: (targets: string[], controls: string[]) => Sampler;
   scenarioName?: string;
@@ -74,7 +75,7 @@ export interface CommandShifterOptions {
 
 export function createCommandShifter(o: CommandShifterOptions): ShiftTraffic {
   return createShiftTraffic({
-    control: commandWeightControl(o.spec, o.timeoutMs),
+    controls: [commandWeightControl(o.spec, o.timeoutMs)],
     makeSampler: o.makeSampler,
     targets: o.spec.servers,
     limits: o.limits,

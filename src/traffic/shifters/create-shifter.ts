@@ -34,6 +34,7 @@ export function createShifter(scenario: Scenario, tuning: ShiftTuning = {}): Shi
   const common = {
     limits: spec.limits,
     journalFile: spec.journalFile,
+    stopFile: spec.stopFile,
     scenarioName: scenario.name,
     ...(windowMs !== undefined ? { windowMs } : {}),
     ...(scenario.load.minSamples !== undefined ? { minSamples: scenario.load.minSamples } : {}),

@@ -7,6 +7,7 @@ import type { Scenario } from '../../scenario/scenario.js';
 import type { Traffic } from '../traffic.js';
 import { createShifter } from './create-shifter.js';
 import { assertNoPendingJournal, journalOwnerAlive, readJournal } from './journal.js';
+import { assertNoStopFile } from './stop-file.js';
 import { replayJournalOrThrow } from './replay-journal.js';
 import type { ShiftTraffic } from './shift-traffic.js';
 
@@ -16,6 +17,8 @@ import type { ShiftTraffic } from './shift-traffic.js';
  */
 export async function beforeShiftRun(scenario: Scenario, restoreFirst: boolean, write: (line: string) => void): Promise<void> {
   if (scenario.traffic.kind !== 'shift') return;
+  // A stop file left from before: someone asked live tests to stop; refuse (exit 2) until it is removed.
+  assertNoStopFile(scenario.traffic.stopFile);
   const file = scenario.traffic.journalFile;
   const pending = readJournal(file);
   if (restoreFirst && !(pending && journalOwnerAlive(pending))) {

@@ -1,7 +1,8 @@
 // The shift Traffic: holds a level (a multiple of the targets' fair share) by setting weights on a
-// real load balancer, and reports what live metrics saw. The balancer is reached through a
-// WeightControl (HAProxy runtime API, or user commands); metrics through a Sampler. Safety: the
-// original weights are journaled before the first change and put back by close() (with retries).
+// real load balancer — one node, or several that all get the same weights — and reports what live
+// metrics saw. Each node is reached through a WeightControl (HAProxy runtime API, or user commands);
+// metrics through a Sampler. Safety: every node's original weights are journaled before the first
+// change and put back by close() (with retries); a node that cannot be set stops the run.
 import { LoadtestError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import type { LatencySummary } from '../../metrics/histogram.js';
@@ -10,30 +11,35 @@ import { splitWindows, windowOf, type GroupWindowStats } from '../../metrics/sam
 import type { StepMetrics, StepStats } from '../../metrics/step-stats.js';
 import type { ShiftLimits } from '../../scenario/scenario.js';
 import type { StepRequest, Traffic } from '../traffic.js';
-import { assertNoPendingJournal, deleteJournal, writeJournal, type WeightJournal } from './journal.js';
+import { assertNoPendingJournal, deleteJournal, journalOf, writeJournal, type JournalNode, type JournalShifter } from './journal.js';
 import { restoreWeights } from './restore-weights.js';
 import { MAX_WEIGHT, changedServers, rampWeights, shareFor, weightsForShare } from './weights.js';
 
-/** How a shifter reads and sets weights on one pool of servers. */
+/** How a shifter reads and sets weights on one pool of servers (one load-balancer node). */
 export interface WeightControl {
   /** e.g. "HAProxy /run/haproxy/admin.sock backend web". */
   readonly description: string;
   /** How `loadtest restore` can reach the same pool (written into the journal). */
-  readonly journalShifter: WeightJournal['shifter'];
+  readonly journalShifter: JournalShifter;
   /** Checks access (level, algorithm …) and reads every server's current weight. Throws LoadtestError. */
   readWeights(): Promise<Record<string, number>>;
   setWeight(server: string, weight: number): Promise<void>;
   /** Optional check run after the journal is written (may change a weight and put it back). */
   probe?(original: Record<string, number>): Promise<void>;
+  /** Optional read-back after a step's weights are set: throws a LoadtestError when a weight differs. */
+  verify?(expected: Record<string, number>): Promise<void>;
 }
 
 export interface ShiftOptions {
-  control: WeightControl;
+  /** One control per load-balancer node; every node gets the same weights (at least one). */
+  controls: WeightControl[];
   /** Built once the original weights (hence the control group) are known. */
   makeSampler: (targets: string[], controls: string[]) => Sampler;
   targets: string[];
   limits: ShiftLimits;
   journalFile: string;
+  /** Written into the journal, so `loadtest stop --journal FILE` finds the running test's kill switch. */
+  stopFile?: string;
   scenarioName?: string;
   /**
    * Requests a group needs before its running error rate and latency are reported to progress
@@ -51,12 +57,13 @@ export interface ShiftOptions {
 }
 
 /** The optional tuning every shifter passes through to the step engine unchanged. */
-export type ShiftTuning = Pick<ShiftOptions, 'scenarioName' | 'windowMs' | 'minSamples' | 'rampIntervalMs' | 'restoreDeadlineMs'>;
+export type ShiftTuning = Pick<ShiftOptions, 'scenarioName' | 'stopFile' | 'windowMs' | 'minSamples' | 'rampIntervalMs' | 'restoreDeadlineMs'>;
 
 /** Only the tuning fields of a shifter's options (absent ones stay absent: the engine defaults them). */
 export function pickTuning(o: ShiftTuning): ShiftTuning {
   const out: ShiftTuning = {};
   if (o.scenarioName !== undefined) out.scenarioName = o.scenarioName;
+  if (o.stopFile !== undefined) out.stopFile = o.stopFile;
   if (o.windowMs !== undefined) out.windowMs = o.windowMs;
   if (o.minSamples !== undefined) out.minSamples = o.minSamples;
   if (o.rampIntervalMs !== undefined) out.rampIntervalMs = o.rampIntervalMs;
@@ -116,7 +123,39 @@ export function withoutThinGroups(metrics: StepMetrics, minSamples: number): Ste
   return out;
 }
 
+/** One line naming the nodes: the control's own description for one node. */
+export function describeNodes(controls: WeightControl[]): string {
+  if (controls.length === 1) return controls[0]!.description;
+  return `${controls.length} nodes (${controls.map((c) => c.description).join('; ')})`;
+}
+
+/** The weights every node reads; throws unless all nodes agree (one set of weights must mean the same share on each). */
+export async function readAllWeights(controls: WeightControl[]): Promise<Record<string, number>> {
+  let first: Record<string, number> | undefined;
+  for (const c of controls) {
+    const w = await c.readWeights();
+    if (!first) {
+      first = w;
+      continue;
+    }
+    const names = new Set([...Object.keys(first), ...Object.keys(w)]);
+    const differ = [...names].filter((s) => first![s] !== w[s]).map((s) => `${s} ${first![s] ?? 'absent'} vs ${w[s] ?? 'absent'}`);
+    if (differ.length > 0) {
+      throw new LoadtestError(
+        `the nodes do not agree on the backend's active servers and weights: ${controls[0]!.description} vs ${c.description}: ${differ.join(', ')}`,
+        undefined,
+        ['one set of weights goes to every node, so every node must start from the same weights (servers DOWN, MAINT or DRAIN on one node only count as absent)'],
+      );
+    }
+  }
+  return first!;
+}
+
 export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
+  if (o.controls.length === 0) throw new Error('createShiftTraffic needs at least one node');
+  const nodesDescription = describeNodes(o.controls);
+  /** Nodes whose weights may differ from the originals (all once the journal is written; fewer after a partial restore). */
+  let toRestore: WeightControl[] = [];
   let original: Record<string, number> | undefined;
   let current: Record<string, number> | undefined;
   let sampler: Sampler | undefined;
@@ -124,6 +163,15 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
   let restored = true;
   let closing: Promise<string[]> | undefined;
   let lastLevel: number | undefined;
+  let startedAt = '';
+
+  const journalNodesFor = (controls: WeightControl[]): JournalNode[] => controls.map((c) => ({ shifter: c.journalShifter, weights: { ...original! } }));
+  const journalMeta = () => ({
+    pid: process.pid,
+    startedAt,
+    ...(o.scenarioName ? { scenario: o.scenarioName } : {}),
+    ...(o.stopFile !== undefined ? { stopFile: o.stopFile } : {}),
+  });
 
   const planFor = (level: number) => {
     if (!original) throw new Error('shift traffic used before prepare()');
@@ -134,7 +182,21 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
     `${o.targets.map((t) => `${t} weight ${weights[t]}/${MAX_WEIGHT}`).join(', ')}, share ${pct(share)}`;
 
   /** The `set weight` in flight, so close() can wait for it before putting the originals back. */
-  let inFlightSet: Promise<void> = Promise.resolve();
+  let inFlightSet: Promise<unknown> = Promise.resolve();
+
+  /** Sets one server's weight on every node at once; a node that fails stops the run (its error names it). */
+  async function setEverywhere(server: string, weight: number): Promise<void> {
+    const sets = Promise.allSettled(o.controls.map((c) => c.setWeight(server, weight)));
+    inFlightSet = sets;
+    const outcomes = await sets;
+    const failed = outcomes.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      const why = (outcomes[failed] as PromiseRejectedResult).reason;
+      throw new LoadtestError(
+        `${o.controls.length > 1 ? `node ${failed + 1} of ${o.controls.length}, ` : ''}${o.controls[failed]!.description}: setting ${server} weight ${weight} failed: ${why instanceof Error ? why.message : String(why)}`,
+      );
+    }
+  }
 
   async function applyWeights(goal: Record<string, number>, signal: AbortSignal): Promise<void> {
     const steps = rampWeights(current!, goal, o.limits.maxWeightStep, o.targets);
@@ -144,12 +206,21 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
         // Once close() has begun, nothing may change a weight again: it would outlive the restore.
         if (closing) throw new LoadtestError('the shift traffic was closed during the step');
         restored = false;
-        inFlightSet = o.control.setWeight(s, step[s]!);
-        await inFlightSet;
+        await setEverywhere(s, step[s]!);
         current![s] = step[s]!;
       }
       if (i < steps.length - 1) await sleep(o.rampIntervalMs ?? 500, signal);
       if (signal.aborted) return;
+    }
+    // Read the weights back from every node: a node that silently kept another weight (reloaded,
+    // someone else's change) would make every share this run computes wrong.
+    for (const [i, c] of o.controls.entries()) {
+      if (!c.verify) continue;
+      try {
+        await c.verify(current!);
+      } catch (e) {
+        throw new LoadtestError(`${o.controls.length > 1 ? `node ${i + 1} of ${o.controls.length}, ` : ''}${e instanceof Error ? e.message : String(e)}`);
+      }
     }
   }
 
@@ -175,7 +246,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
     async prepare(): Promise<void> {
       // Never journal over another run's journal: its "original" weights may be shifted ones.
       assertNoPendingJournal(o.journalFile);
-      original = await o.control.readWeights();
+      original = await readAllWeights(o.controls);
       if (o.targets.every((t) => (original![t] ?? 0) === 0)) {
         throw new LoadtestError(`${o.targets.join(', ')} ${o.targets.length > 1 ? 'have' : 'has'} weight 0 (drained): no fair share to multiply`);
       }
@@ -186,19 +257,14 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
       sampler = o.makeSampler(o.targets, controls);
       // Read the metrics source once before anything changes: a wrong URL or metric fails here.
       await sampler.sample();
-      await writeJournal(o.journalFile, {
-        kind: 'loadtest.weight-journal',
-        version: 1,
-        shifter: o.control.journalShifter,
-        weights: original,
-        pid: process.pid,
-        startedAt: new Date().toISOString(),
-        ...(o.scenarioName ? { scenario: o.scenarioName } : {}),
-      });
+      startedAt = new Date().toISOString();
+      await writeJournal(o.journalFile, journalOf(journalNodesFor(o.controls), journalMeta()));
       journaled = true;
-      if (o.control.probe) {
+      toRestore = [...o.controls];
+      for (const c of o.controls) {
+        if (!c.probe) continue;
         restored = false;
-        await o.control.probe(original);
+        await c.probe(original);
         restored = true;
       }
     },
@@ -210,8 +276,8 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
     },
 
     async planLines(levels: number[]): Promise<string[]> {
-      if (!original) original = await o.control.readWeights();
-      const lines = [`${o.control.description}: current weights ${JSON.stringify(original)}`];
+      if (!original) original = await readAllWeights(o.controls);
+      const lines = [`${nodesDescription}: current weights ${JSON.stringify(original)}${o.controls.length > 1 ? ' on every node' : ''}`];
       // The ramp goes level by level: each line lists the sets from the level before, as the run makes them.
       let prev = original;
       for (const level of levels) {
@@ -326,19 +392,30 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
         const messages: string[] = [];
         await inFlightSet.catch(() => undefined);
         try {
-          // Put back every server of the pool, changed or not: cheap, and right even if someone else
-          // touched a weight meanwhile or a set was half-done when the socket vanished.
-          const outcome = await restoreWeights(original, (s, w) => o.control.setWeight(s, w), {
-            deadlineMs: o.restoreDeadlineMs ?? 20_000,
+          // Put back every server of the pool on every node, changed or not: cheap, and right even if
+          // someone else touched a weight meanwhile or a set was half-done when a socket vanished.
+          // Nodes in parallel: one unreachable node's retries must not delay the others' restore.
+          const nodes = toRestore;
+          const outcomes = await Promise.all(
+            nodes.map((c) => restoreWeights(original!, (s, w) => c.setWeight(s, w), { deadlineMs: o.restoreDeadlineMs ?? 20_000 })),
+          );
+          const left = nodes.filter((_, i) => !outcomes[i]!.ok);
+          toRestore = left;
+          restored = left.length === 0;
+          nodes.forEach((c, i) => {
+            if (outcomes[i]!.ok) messages.push(`original weights restored on ${c.description}: ${JSON.stringify(original)}`);
+            else messages.push(...outcomes[i]!.messages.filter((m) => m.startsWith('could NOT')).map((m) => (nodes.length > 1 ? `${c.description}: ${m}` : m)));
           });
-          restored = outcome.ok;
-          if (outcome.ok) {
+          if (restored) {
             current = { ...original };
             await deleteJournal(o.journalFile);
-            messages.push(`original weights restored on ${o.control.description}: ${JSON.stringify(original)}`);
           } else {
-            messages.push(...outcome.messages.filter((m) => m.startsWith('could NOT')));
-            messages.push(`weights NOT restored; the journal is kept: run \`loadtest restore --journal ${o.journalFile}\``);
+            // The journal keeps only the nodes still to restore: `loadtest restore` must not fight
+            // over nodes this run already put back (and that may be shifted again by then).
+            if (left.length < nodes.length) await writeJournal(o.journalFile, journalOf(journalNodesFor(left), journalMeta()));
+            messages.push(
+              `weights NOT restored${o.controls.length > 1 ? ` on ${left.map((c) => c.description).join(', ')}` : ''}; the journal is kept: run \`loadtest restore --journal ${o.journalFile}\``,
+            );
           }
         } catch (e) {
           restored = false;
