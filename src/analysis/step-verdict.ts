@@ -32,7 +32,7 @@
 import type { ErrorClass, StepStats } from '../metrics/step-stats.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { Breach, SloRule, StepVerdict } from '../slo/slo.js';
-import { evaluateWindows, holds, missingMetrics } from '../slo/evaluate.js';
+import { evaluateWindows, holds, missingMetrics, unconfirmedBreaches } from '../slo/evaluate.js';
 import { splitMetricKey } from '../slo/metric-catalog.js';
 import { metricKind } from '../slo/parse.js';
 import { windowDispersion, judgeProportion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
@@ -101,6 +101,14 @@ interface RuleJudgement {
 }
 
 const pct = (f: number): string => `${Number((f * 100).toPrecision(2))}%`;
+/** A measured value in its metric's unit: 8.9%, 231ms, 120 rps. */
+function valueText(metric: string, v: number | null): string {
+  if (v === null) return 'unknown';
+  const kind = metricKind(splitMetricKey(metric).base);
+  if (kind === 'fraction') return pct(v);
+  if (kind === 'latency') return `${Number(v.toPrecision(3))}ms`;
+  return String(Number(v.toPrecision(3)));
+}
 
 /** Requests of the judged window that finished one way or another (the error rate's denominator). */
 function finished(stats: Pick<StepStats, 'errorCount' | 'errorRate' | 'completed' | 'errors'>): number {
@@ -277,7 +285,16 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
     const missing = missingMetrics(rules, stats.metrics);
     if (missing.length > 0) reasons.push(`not measured: ${missing.join(', ')}`);
     if (stats.partial) reasons.push('the step was cut short before its end');
-    return reasons.length > 0 ? inconclusive('limited', reasons) : { verdict: 'pass', breaches: [], inconclusiveReasons: [], notes: [] };
+    if (reasons.length > 0) return inconclusive('limited', reasons);
+    const persist = scenario.load.persist ?? 1;
+    const late = unconfirmedBreaches(rules, windows, persist);
+    if (late.length > 0) {
+      return inconclusive(
+        'undecided',
+        late.map((b) => `${b.slo}: breached in the step's last ${b.run === 1 ? 'window' : `${b.run} windows`} (${valueText(b.metric, b.value)}), too late to show whether it persists ${persist} windows: a longer step would decide`),
+      );
+    }
+    return { verdict: 'pass', breaches: [], inconclusiveReasons: [], notes: [] };
   }
 
   const judged = rules.map((r) => judgeRule(r, stats, opts, minSamples));

@@ -86,3 +86,31 @@ export function evaluateWindows(rules: readonly SloRule[], windows: readonly Ste
   }
   return out;
 }
+
+/**
+ * Rules breached in the step's LAST windows, fewer than `persist` of them: the breach began too
+ * late in the step to show whether it persists. Such a step cannot pass (an overload that builds up,
+ * like a token bucket's burst running out, shows first at a step's end); a longer step decides.
+ * `run` is how many trailing windows breached.
+ */
+export function unconfirmedBreaches(rules: readonly SloRule[], windows: readonly StepMetrics[], persist: number): Array<Breach & { run: number }> {
+  const need = Math.max(1, Math.floor(persist));
+  const out: Array<Breach & { run: number }> = [];
+  for (const r of rules) {
+    let run = 0;
+    let worst: number | undefined;
+    for (const w of windows) {
+      const v = measured(w, r.metric);
+      if (v === undefined) continue;
+      if (holds(v, r.op, r.threshold)) {
+        run = 0;
+        worst = undefined;
+      } else {
+        run++;
+        worst = worst === undefined ? v : r.op[0] === '<' ? Math.max(worst, v) : Math.min(worst, v);
+      }
+    }
+    if (run > 0 && run < need) out.push({ slo: r.text, metric: r.metric, threshold: r.threshold, value: worst!, run });
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 // SLO evaluation: pure judgement of metric maps, missing metrics, and windowed persistence.
 import { describe, expect, it } from 'vitest';
-import { evaluateSlos, evaluateWindows, holds, missingMetrics } from '../../src/slo/evaluate.js';
+import { evaluateSlos, evaluateWindows, holds, missingMetrics, unconfirmedBreaches } from '../../src/slo/evaluate.js';
 import { parseSlo } from '../../src/slo/parse.js';
 
 const rules = (...t: string[]) => t.map(parseSlo);
@@ -64,6 +64,19 @@ describe('evaluateWindows: a breach must persist', () => {
     const b = evaluateWindows(r, windows, persist);
     if (value === null) expect(b).toEqual([]);
     else expect(b).toEqual([{ slo: 'error_rate < 1%', metric: 'error_rate', threshold: 0.01, value }]);
+  });
+
+  it.each([
+    ['a breach in the last window, persist 2: unconfirmed', w(0, 0, 0.05), 2, [0.05, 1]],
+    ['the last two of persist 3, worst reported', w(0, 0.02, 0.05), 3, [0.05, 2]],
+    ['a run long enough is a breach, not unconfirmed', w(0, 0.05, 0.05), 2, null],
+    ['a breach in the middle that ended is noise', w(0, 0.05, 0), 2, null],
+    ['persist 1: never unconfirmed', w(0, 0.05), 1, null],
+    ['no breach', w(0, 0), 2, null],
+  ])('unconfirmedBreaches: %s', (_name, windows, persist, expected) => {
+    const b = unconfirmedBreaches(r, windows, persist);
+    if (expected === null) expect(b).toEqual([]);
+    else expect(b.map((x) => [x.value, x.run])).toEqual([expected]);
   });
 
   it('judges > rules with the lowest value as worst', () => {

@@ -65,6 +65,7 @@ describe('judgeStep', () => {
     // shift: windows; a breach must persist 2 windows
     ['shift: one noisy window → pass', stats(ok, { windows: [ok, slow, ok, ok].map((w) => ({ ...w, samples: 60 })) }), shift, 'pass', [], []],
     ['shift: two windows in a row → fail', stats(ok, { windows: [ok, slow, slow, ok].map((w) => ({ ...w, samples: 60 })) }), shift, 'fail', ['p99 < 250ms'], []],
+    ['shift: a breach in the last window only, too late to persist → undecided', stats(ok, { windows: [ok, ok, ok, slow].map((w) => ({ ...w, samples: 60 })) }), shift, 'inconclusive', [], [/^p99 < 250ms: breached in the step's last window \(.*\), too late to show whether it persists 2 windows: a longer step would decide$/]],
     ['shift: thin windows → inconclusive', stats(ok, { windows: [ok, ok].map((w, i) => ({ ...w, samples: i === 0 ? 10 : 60 })) }), shift, 'inconclusive', [], [/^1 of 2 windows had fewer than 50 samples$/]],
   ])('%s', (_name, s, sc, verdict, breached, reasons) => {
     const j = judgeStep(s, sc);

@@ -1,0 +1,120 @@
+// Issue #13's region test, on the bed of region-bed.ts: two HAProxy edges, four web servers (two per
+// region), each region's dependency behind an internal HAProxy, region A's (db-a) capped by nginx
+// limit_req below what region A's web servers could serve, Poisson live traffic through both edges.
+// `loadtest run` shifts region A's weights on BOTH edges at once: it must find region A's capacity
+// (requests/s served by the group) within ±10% of db-a's cap, name db-a as the bottleneck, and leave
+// every weight on both edges exactly as it was — after a normal end, after SIGINT, and after SIGKILL
+// + `loadtest restore`. A node that disappears mid-run stops the run and restores the other.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli } from '../helpers/cli-process.js';
+import { startRegionBed, type RegionBed } from '../helpers/region-bed.js';
+
+const CAP_A = 150; // db-a's limit, r/s
+const LIVE_RPS = 200; // through both edges: region A's fair share (1x) is 100 r/s
+const ORIGINAL = { webA1: 100, webA2: 100, webB1: 100, webB2: 100 };
+
+describe('region-level live test: two edges, region A limited by its dependency', () => {
+  let bed: RegionBed;
+  let traffic: Awaited<ReturnType<RegionBed['startTraffic']>> | undefined;
+  let n = 0;
+
+  beforeAll(async () => {
+    bed = await startRegionBed({ capA: CAP_A, burst: 30 });
+    traffic = await bed.startTraffic(LIVE_RPS, 170_000);
+  }, 60_000);
+  afterAll(async () => {
+    await traffic?.stop();
+    await bed?.stop();
+  });
+
+  const scenario = (load: string): { file: string; report: string; journal: string } => {
+    n++;
+    const file = join(bed.dir, `region${n}.yaml`);
+    const report = join(bed.dir, `region${n}.json`);
+    const journal = join(bed.dir, `region${n}.journal.json`);
+    // edge1 by its unix socket, edge2 by its TCP address: any mix works.
+    writeFileSync(
+      file,
+      `name: region a
+traffic:
+  shift:
+    haproxy:
+      - { socket: ${bed.edges[0].socket}, backend: web, servers: [webA1, webA2] }
+      - { address: ${bed.edges[1].address}, backend: web, servers: [webA1, webA2] }
+    journal: ${journal}
+metrics: haproxy
+services:
+  - name: db-a
+    metrics: { haproxy: { socket: ${bed.internal.socket}, backend: db-a } }
+    slo: [error_rate < 1%]
+load: ${load}
+slo: [error_rate < 5%]
+report: { json: ${report} }
+`,
+    );
+    return { file, report, journal };
+  };
+
+  const weightsOfBoth = async (): Promise<Array<Record<string, number>>> => Promise.all(bed.edges.map((e) => e.weights()));
+
+  it("finds region A's capacity at its dependency's cap, names db-a the bottleneck, and restores both edges", async () => {
+    const s = scenario('{ start: 1x, factor: 1.15, max: 2x, step_duration: 6s, warmup: 1s, window: 2.5s, refine: 5% }');
+    const cli = spawnCli(['run', s.file], { cwd: bed.dir, deadlineMs: 150_000 });
+    const { code } = await cli.exited;
+    const out = cli.stdout() + cli.stderr();
+    expect(code, out).toBe(0);
+    const r = JSON.parse(readFileSync(s.report, 'utf8'));
+    const msg = `${out}\n${JSON.stringify(r.steps.map((st: { level: number; verdict: string; metrics: Record<string, number> }) => [st.level, st.verdict, st.metrics?.rps, st.metrics?.error_rate]))}`;
+    expect(r.capacity.verdict, msg).toBe('found');
+    expect(r.capacity.bottleneck, msg).toBe('db-a');
+    expect(r.capacity.limitedBy[0], msg).toBe('db-a: error_rate < 1%');
+    // The region's capacity, in requests/s served by the group, within ±10% of db-a's cap.
+    expect(r.capacity.maxServableLoad, msg).toBeGreaterThanOrEqual(CAP_A * 0.9);
+    expect(r.capacity.maxServableLoad, msg).toBeLessThanOrEqual(CAP_A * 1.1);
+    // Both edges were moved, and both are back exactly.
+    expect(r.steps.some((st: { level: number }) => st.level > 1), msg).toBe(true);
+    expect(await weightsOfBoth()).toEqual([ORIGINAL, ORIGINAL]);
+    expect(existsSync(s.journal)).toBe(false);
+    expect(out).toMatch(/bottleneck: db-a/);
+  }, 160_000);
+
+  it('SIGINT mid-run: both edges restored, exit 130', async () => {
+    const s = scenario('{ start: 1.2x, factor: 1.15, max: 2x, step_duration: 10s, warmup: 1s }');
+    const cli = spawnCli(['run', s.file], { cwd: bed.dir, deadlineMs: 60_000 });
+    await waitShifted();
+    cli.kill('SIGINT');
+    const { code } = await cli.exited;
+    expect(code, cli.stdout() + cli.stderr()).toBe(130);
+    expect(await weightsOfBoth()).toEqual([ORIGINAL, ORIGINAL]);
+    expect(existsSync(s.journal)).toBe(false);
+  }, 70_000);
+
+  it('SIGKILL mid-run leaves the journal; `loadtest restore` puts both edges back', async () => {
+    const s = scenario('{ start: 1.2x, factor: 1.15, max: 2x, step_duration: 10s, warmup: 1s }');
+    const cli = spawnCli(['run', s.file], { cwd: bed.dir, deadlineMs: 60_000 });
+    await waitShifted();
+    cli.kill('SIGKILL');
+    await cli.exited;
+    const moved = await weightsOfBoth();
+    expect(moved[0]!.webA1).toBeGreaterThan(100);
+    expect(moved[1]!.webA1).toBeGreaterThan(100);
+    expect(existsSync(s.journal)).toBe(true);
+    const restore = spawnCli(['restore', '--journal', s.journal], { cwd: bed.dir, deadlineMs: 30_000 });
+    expect((await restore.exited).code, restore.stdout() + restore.stderr()).toBe(0);
+    expect(await weightsOfBoth()).toEqual([ORIGINAL, ORIGINAL]);
+    expect(existsSync(s.journal)).toBe(false);
+  }, 70_000);
+
+  /** Resolves once region A's weight was raised on both edges. */
+  async function waitShifted(): Promise<void> {
+    const end = Date.now() + 30_000;
+    while (Date.now() < end) {
+      const [a, b] = await weightsOfBoth();
+      if (a!.webA1! > 100 && b!.webA1! > 100) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('region A was never shifted on both edges');
+  }
+});
