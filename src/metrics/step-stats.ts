@@ -1,4 +1,5 @@
 // What one step measured: the contract between Traffic (generator or shifter) and the controller.
+import type { BalanceFinding } from '../analysis/balance.js';
 import type { LatencySummary } from './histogram.js';
 
 /** Classes of failed requests. `http` = an error status (per traffic.error_status). */
@@ -68,6 +69,11 @@ export interface LiveStats {
   target: LiveGroupStats;
   control?: LiveGroupStats;
   source: 'haproxy' | 'prometheus' | 'scrape';
+  /**
+   * Load-balancing findings over the judged window (analysis/balance.ts): each server's share of its
+   * node's traffic against the share its weight gives, flagged when off. HAProxy only.
+   */
+  balance?: BalanceFinding[];
 }
 
 /**

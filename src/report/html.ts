@@ -1,6 +1,7 @@
 // The HTML report (`--html report.html`, `loadtest report results.json -o report.html`): ONE
 // self-contained file — inline CSS, inline SVG charts drawn here, no script, no network fetch — so it
 // can be attached to a CI run, mailed, or opened from disk years later. Every user string is escaped.
+import { balanceTable } from './balance-table.js';
 import { bottleneckLine, headroomTable, servicesTable, type TextTable } from './services-table.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.js';
@@ -200,8 +201,12 @@ function envTable(r: RunResult): string {
 
 /** `services:`: each dependency's figures per step, and every party's headroom at the highest passing load. */
 function servicesSection(r: RunResult): string {
+  const lb = balanceTable(r);
+  const balance = lb
+    ? `<h2>Load balancing: servers off their share</h2>\n<div class="scroll"><table id="balance"><thead><tr>${lb.head.map((h, i) => `<th${lb.right[i] ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${lb.rows.map((row) => `<tr>${row.map((c, i) => `<td${lb.right[i] ? ' class="n"' : ''}>${e(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`
+    : '';
   const svc = servicesTable(r);
-  if (!svc) return '';
+  if (!svc) return balance;
   const html = (t: TextTable, id: string) => {
     const th = t.head.map((h, i) => `<th${t.right[i] ? ' class="n"' : ''}>${e(h)}</th>`).join('');
     const rows = t.rows
@@ -218,5 +223,6 @@ function servicesSection(r: RunResult): string {
   return `<h2>Services</h2>
 ${who ? `<p>${e(who)}</p>` : ''}
 ${html(svc, 'services')}
-${room ? `<h3>Headroom at the highest passing load</h3>\n${html(room, 'headroom')}` : ''}`;
+${room ? `<h3>Headroom at the highest passing load</h3>\n${html(room, 'headroom')}` : ''}
+${balance}`;
 }

@@ -5,6 +5,7 @@ import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.
 import { describeUsl } from '../analysis/usl.js';
 import { capacityLine, capacityText, fmtDuration, fmtMetric, fmtNum, fmtPct, modelCaveats, parseSloText, pct, predictionText, sloValue, verdictWord, shortReason } from './format.js';
 import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
+import { balanceTable } from './balance-table.js';
 import { bottleneckLine, headroomTable, servicesTable } from './services-table.js';
 
 /** Escapes text for a Markdown table cell or line: pipes, HTML, emphasis and link syntax. */
@@ -68,6 +69,11 @@ export function renderMarkdown(result: RunResult, model: CapacityModel = capacit
   if (room) {
     out.push('### Headroom at the highest passing load\n');
     out.push(mdTable(room.head, room.rows, room.right.map((x) => (x ? 'r' : 'l'))));
+  }
+  const lb = balanceTable(r);
+  if (lb) {
+    out.push('### Load balancing: servers off their share\n');
+    out.push(mdTable(lb.head, lb.rows, lb.right.map((x) => (x ? 'r' : 'l'))));
   }
 
   if (r.gate) {

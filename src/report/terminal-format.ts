@@ -1,6 +1,7 @@
 // Pure text for the terminal reporter: the run header, the live progress line, one line per finished
 // step, and the final table with the verdict line. No I/O here (terminal.ts writes), so every line
 // is tested as a string.
+import { balanceTable } from './balance-table.js';
 import { bottleneckLine, headroomTable, servicesTable } from './services-table.js';
 import type { ChalkInstance } from 'chalk';
 import type { StepProgress } from '../metrics/step-stats.js';
@@ -275,6 +276,11 @@ export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?:
   if (room) {
     const t = table(room.head, room.rows, room.right).map((l) => (visibleLength(l) > width ? clipText(l, width) : l));
     lines.push('', c.bold('headroom at the highest passing load'), c.bold(t[0]!), c.dim(t[1]!), ...t.slice(2));
+  }
+  const lb = balanceTable(result);
+  if (lb) {
+    const t = table(lb.head, lb.rows, lb.right).map((l) => (visibleLength(l) > width ? clipText(l, width) : l));
+    lines.push('', c.bold('load balancing: servers off their share'), c.bold(t[0]!), c.dim(t[1]!), ...t.slice(2).map((l) => c.yellow(l)));
   }
   if (lines.length > 0) lines.push('');
   const cap = result.capacity;

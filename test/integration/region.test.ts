@@ -107,6 +107,26 @@ report: { json: ${report} }
     expect(existsSync(s.journal)).toBe(false);
   }, 70_000);
 
+  it('load-balancing findings: a control server in maintenance is flagged on each edge, the even split of the others is not', async () => {
+    // (On one edge only, the run refuses: the nodes must agree on the active servers and weights.)
+    for (const e of bed.edges) await e.runtime.command('set server web/webB2 state maint');
+    try {
+      const s = scenario('{ start: 1x, factor: 1.15, max: 1.15x, step_duration: 4s, warmup: 1s, window: 1.5s }');
+      const cli = spawnCli(['run', s.file], { cwd: bed.dir, deadlineMs: 60_000 });
+      const { code } = await cli.exited;
+      const out = cli.stdout() + cli.stderr();
+      expect([0, 5], out).toContain(code);
+      const r = JSON.parse(readFileSync(s.report, 'utf8'));
+      const balance = r.steps[0].live.balance as Array<{ node: string; server: string; flag?: string }>;
+      const flagged = balance.filter((f) => f.flag).map((f) => `${f.node}/${f.server}: ${f.flag}`);
+      expect(flagged, out).toEqual([`${bed.edges[0].socket}/webB2: MAINT: takes no traffic`, `${bed.edges[1].address}/webB2: MAINT: takes no traffic`]);
+      expect(out).toMatch(/load balancing: servers off their share/);
+      expect(await weightsOfBoth()).toEqual([ORIGINAL, ORIGINAL]);
+    } finally {
+      for (const e of bed.edges) await e.runtime.command('set server web/webB2 state ready');
+    }
+  }, 70_000);
+
   /** Resolves once region A's weight was raised on both edges. */
   async function waitShifted(): Promise<void> {
     const end = Date.now() + 30_000;

@@ -63,3 +63,39 @@ describe('isOutOfService', () => {
     ['NOLB', true],
   ])('%s → %s', (status, out) => expect(isOutOfService(status)).toBe(out));
 });
+
+describe('serverTraffic: per-server requests between two samples', () => {
+  it('takes each server’s increase per node, weight and status from the later sample; a reset counts from 0', async () => {
+    const { serverTraffic } = await import('../../src/metrics/samplers/window.js');
+    const g = { gauges: {} };
+    const first = { at: 0, target: g, control: g, servers: [
+      { server: 'a', node: 'e1', weight: 100, status: 'UP', requests: 1000 },
+      { server: 'a', node: 'e2', weight: 100, status: 'UP', requests: 50 },
+    ] };
+    const last = { at: 1000, target: g, control: g, servers: [
+      { server: 'a', node: 'e1', weight: 200, status: 'UP', requests: 1600 },
+      { server: 'a', node: 'e2', weight: 200, status: 'MAINT', requests: 30 },
+    ] };
+    expect(serverTraffic(first, last)).toEqual([
+      { server: 'a', node: 'e1', weight: 200, status: 'UP', requests: 600 },
+      { server: 'a', node: 'e2', weight: 200, status: 'MAINT', requests: 30 },
+    ]);
+    expect(serverTraffic({ at: 0, target: g, control: g }, last)).toEqual([]);
+  });
+});
+
+describe('balanceTable', () => {
+  it('lists each flagged server once, with the steps that flagged it; nothing when none was', async () => {
+    const { balanceTable } = await import('../../src/report/balance-table.js');
+    const step = (index: number, balance: unknown[]) => ({ index, live: { balance } });
+    const off = { server: 'b', node: 'e2', weight: 100, requests: 10, expectedShare: 0.25, actualShare: 0.05, ratio: 0.2, flag: 'received 5% of the traffic, its weight gives 25% (80% less)' };
+    const fine = { server: 'a', node: 'e1', weight: 100, requests: 10, expectedShare: 0.25, actualShare: 0.25, ratio: 1 };
+    const r = { steps: [step(0, [fine, off]), step(1, [fine]), step(2, [off])] } as never;
+    expect(balanceTable(r)).toEqual({
+      head: ['node', 'server', 'steps', 'weight', 'expected', 'received', 'finding (first step)'],
+      rows: [['e2', 'b', '1,3', '100', '25%', '5%', off.flag]],
+      right: [false, false, false, true, true, true, false],
+    });
+    expect(balanceTable({ steps: [step(0, [fine])] } as never)).toBeUndefined();
+  });
+});

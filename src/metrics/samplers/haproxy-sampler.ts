@@ -8,7 +8,7 @@
 // queues are summed; the mean latency is the nodes' figures weighted by the requests each node
 // forwarded since the previous sample (see combineNodeSnapshots for why that is an approximation).
 import type { HaproxyRuntime, StatRow } from '../../traffic/shifters/haproxy-runtime.js';
-import type { GroupSample, GroupSnapshot, Sampler } from './sampler.js';
+import type { GroupSample, GroupSnapshot, Sampler, ServerCounter } from './sampler.js';
 
 /** Sums one group's server rows into a snapshot (pure). */
 export function haproxySnapshot(rows: StatRow[], backend: string, servers: string[]): GroupSnapshot {
@@ -45,6 +45,13 @@ export function haproxySnapshot(rows: StatRow[], backend: string, servers: strin
   };
 }
 
+/** Every server row of the backend as a ServerCounter (pure). */
+export function haproxyServers(rows: StatRow[], backend: string, node?: string): ServerCounter[] {
+  return rows
+    .filter((r) => r.pxname === backend && r.type === 2)
+    .map((r) => ({ server: r.svname, ...(node !== undefined ? { node } : {}), weight: r.weight, status: r.status, requests: r.reqTot ?? r.stot }));
+}
+
 export function createHaproxySampler(
   runtime: HaproxyRuntime,
   backend: string,
@@ -58,7 +65,7 @@ export function createHaproxySampler(
     async sample(): Promise<GroupSample> {
       const rows = await runtime.showStat(backend); // only this backend: cheap on large configurations
       const at = performance.now();
-      return { at, target: haproxySnapshot(rows, backend, targets), control: haproxySnapshot(rows, backend, controls) };
+      return { at, target: haproxySnapshot(rows, backend, targets), control: haproxySnapshot(rows, backend, controls), servers: haproxyServers(rows, backend) };
     },
   };
 }
@@ -102,6 +109,8 @@ export function combineNodeSnapshots(snaps: GroupSnapshot[], weights: number[]):
 export interface HaproxyNode {
   runtime: HaproxyRuntime;
   backend: string;
+  /** How reports name the node (its socket or address). */
+  name?: string;
 }
 
 /** HAProxy stats summed over several load-balancer nodes in front of the same servers. */
@@ -119,7 +128,8 @@ export function createHaproxyNodesSampler(nodes: HaproxyNode[], targets: string[
       const control = rows.map((r, i) => haproxySnapshot(r, nodes[i]!.backend, controls));
       const now = nodes.map((_, i) => ({ target: target[i]!.requests ?? 0, control: control[i]!.requests ?? 0 }));
       const since = (g: 'target' | 'control') => now.map((n, i) => (previous ? Math.max(0, n[g] - previous[i]![g]) : 0));
-      const out = { at, target: combineNodeSnapshots(target, since('target')), control: combineNodeSnapshots(control, since('control')) };
+      const servers = rows.flatMap((r, i) => haproxyServers(r, nodes[i]!.backend, nodes[i]!.name ?? `node ${i + 1}`));
+      const out = { at, target: combineNodeSnapshots(target, since('target')), control: combineNodeSnapshots(control, since('control')), servers };
       previous = now;
       return out;
     },

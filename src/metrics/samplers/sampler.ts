@@ -34,6 +34,18 @@ export interface GroupSample {
   at: number;
   target: GroupSnapshot;
   control: GroupSnapshot;
+  /** Every server of the pool, per balancer node, where the source has them (HAProxy): for the load-balancing findings. */
+  servers?: ServerCounter[];
+}
+
+/** One server on one balancer node at a moment: its weight, status and requests (cumulative). */
+export interface ServerCounter {
+  server: string;
+  /** The balancer node (its socket or address) when there are several. */
+  node?: string;
+  weight: number;
+  status: string;
+  requests: number;
 }
 
 export interface Sampler {

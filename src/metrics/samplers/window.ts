@@ -4,6 +4,7 @@
 // Counter resets (a server restarted, a counter went DOWN) are handled like Prometheus' rate(): the
 // new value is taken as the increase since the reset.
 import type { LiveGroupStats, StepMetrics } from '../step-stats.js';
+import type { ServerTraffic } from '../../analysis/balance.js';
 import type { Bucket, GroupSample, GroupSnapshot } from './sampler.js';
 
 /** Increase of a cumulative counter from a to b; a decrease means a reset → b. */
@@ -191,4 +192,21 @@ export function splitWindows(samples: GroupSample[], windowMs: number): GroupSam
     else windows.push(rest);
   }
   return windows;
+}
+
+/**
+ * Each server's requests between two samples (per node), with its weight and status at the later
+ * one: the input of the load-balancing findings. Empty when the source has no per-server counters.
+ */
+export function serverTraffic(first: GroupSample, last: GroupSample): ServerTraffic[] {
+  if (!first.servers || !last.servers) return [];
+  const key = (s: { server: string; node?: string }): string => `${s.node ?? ''}\u0000${s.server}`;
+  const before = new Map(first.servers.map((s) => [key(s), s.requests]));
+  return last.servers.map((s) => ({
+    server: s.server,
+    ...(s.node !== undefined ? { node: s.node } : {}),
+    weight: s.weight,
+    status: s.status,
+    requests: counterIncrease(before.get(key(s)) ?? s.requests, s.requests),
+  }));
 }

@@ -90,7 +90,7 @@ export function createHaproxyShifter(o: HaproxyShifterOptions): ShiftTraffic {
       ((targets, controls) =>
         nodes.length === 1
           ? createHaproxySampler(runtimes[0]!, nodes[0]!.backend, targets, controls, interval)
-          : createHaproxyNodesSampler(nodes.map((n, i) => ({ runtime: runtimes[i]!, backend: n.backend })), targets, controls, interval)),
+          : createHaproxyNodesSampler(nodes.map((n, i) => ({ runtime: runtimes[i]!, backend: n.backend, name: n.socket ?? n.address ?? `node ${i + 1}` })), targets, controls, interval)),
     targets: o.spec.servers,
     limits: o.limits,
     journalFile: o.journalFile,

@@ -7,7 +7,8 @@ import { LoadtestError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import type { LatencySummary } from '../../metrics/histogram.js';
 import type { GroupSample, Sampler } from '../../metrics/samplers/sampler.js';
-import { splitWindows, windowOf, type GroupWindowStats } from '../../metrics/samplers/window.js';
+import { serverTraffic, splitWindows, windowOf, type GroupWindowStats } from '../../metrics/samplers/window.js';
+import { balanceFindings } from '../../analysis/balance.js';
 import type { StepMetrics, StepStats } from '../../metrics/step-stats.js';
 import type { ShiftLimits } from '../../scenario/scenario.js';
 import type { StepRequest, Traffic } from '../traffic.js';
@@ -346,6 +347,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
       if (judged.length < 2) judged.unshift(all[0]!);
       const w = windowOf(judged, o.targets, controls, plan.share);
       const windows = o.windowMs ? splitWindows(judged, o.windowMs).map((ws) => windowOf(ws, o.targets, controls, plan.share).metrics) : [w.metrics];
+      const perServer = serverTraffic(judged[0]!, judged[judged.length - 1]!);
       const backendRps = w.target.rps + w.control.rps;
       const offeredRps = plan.share * backendRps;
       w.metrics.offered_rps = offeredRps;
@@ -382,6 +384,7 @@ export function createShiftTraffic(o: ShiftOptions): ShiftTraffic {
           target: targetStats,
           control: controlStats,
           source: sampler.source,
+          ...(perServer.length > 0 ? { balance: balanceFindings(perServer) } : {}),
         },
       };
     },
