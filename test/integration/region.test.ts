@@ -80,6 +80,22 @@ report: { json: ${report} }
     expect(out).toMatch(/bottleneck: db-a/);
   }, 160_000);
 
+  it('--dry-run reads both edges and the dependency once and changes nothing', async () => {
+    const s = scenario('{ start: 1x, factor: 1.15, max: 2x, step_duration: 6s, warmup: 1s, window: 2.5s }');
+    const cli = spawnCli(['run', s.file, '--dry-run'], { cwd: bed.dir, deadlineMs: 30_000 });
+    const { code } = await cli.exited;
+    const out = cli.stdout() + cli.stderr();
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/services: db-a — each source read once/);
+    expect(await weightsOfBoth()).toEqual([ORIGINAL, ORIGINAL]);
+    expect(existsSync(s.journal)).toBe(false);
+    // A dependency whose source cannot be read: one line naming it, exit 1, nothing changed.
+    writeFileSync(s.file, readFileSync(s.file, 'utf8').replace('backend: db-a', 'backend: db-x'));
+    const bad = spawnCli(['run', s.file, '--dry-run'], { cwd: bed.dir, deadlineMs: 30_000 });
+    expect((await bad.exited).code).toBe(1);
+    expect(bad.stderr()).toMatch(/service db-a: .*db-x/);
+  }, 60_000);
+
   it('SIGINT mid-run: both edges restored, exit 130', async () => {
     const s = scenario('{ start: 1.2x, factor: 1.15, max: 2x, step_duration: 10s, warmup: 1s }');
     const cli = spawnCli(['run', s.file], { cwd: bed.dir, deadlineMs: 60_000 });

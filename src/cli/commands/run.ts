@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import { scenarioYaml } from '../../scenario/print-scenario.js';
 import { runScenario, type RunOutcome, type RunScenarioOptions } from '../../controller/run-scenario.js';
 import { installRunSignals } from '../../controller/run-signals.js';
+import { createServiceMonitor } from '../../controller/service-monitor.js';
 import type { Traffic } from '../../traffic/traffic.js';
 import { createTraffic } from '../../traffic/create-traffic.js';
 import { beforeShiftRun, shiftDryRun, unrestoredExitCode } from '../../traffic/shifters/shift-run.js';
@@ -100,7 +101,17 @@ export async function runCommand(file: string | undefined, flags: RunFlags & AdH
     return ExitCode.OK;
   }
   const err = (l: string): void => void process.stderr.write(l + '\n');
-  if (flags.dryRun) return shiftDryRun(scenario, (l) => process.stdout.write(l + '\n'));
+  if (flags.dryRun) {
+    const out = (l: string): void => void process.stdout.write(l + '\n');
+    const code = await shiftDryRun(scenario, out);
+    // Each dependency's source read once, as a real run does before any change: a wrong socket,
+    // backend or URL fails here (exit 1, naming the service).
+    if (scenario.services?.length) {
+      await createServiceMonitor(scenario.services).prepare();
+      out(`services: ${scenario.services.map((s) => s.name).join(', ')} — each source read once`);
+    }
+    return code;
+  }
   let restoreDeadlineMs: number | undefined;
   if (flags.restoreDeadline !== undefined) {
     const secs = Number(flags.restoreDeadline);

@@ -186,7 +186,9 @@ export class HaproxyRuntime {
 
   /** `show stat`, or only one backend's rows (BACKEND + servers: type mask 2|4) when named. */
   async showStat(backend?: string): Promise<StatRow[]> {
-    return parseShowStat(await this.command(backend ? `show stat ${backend} 6 -1` : 'show stat'));
+    const text = await this.command(backend ? `show stat ${backend} 6 -1` : 'show stat');
+    if (backend && /^No such proxy/m.test(text)) throw new LoadtestError(`HAProxy ${describeAddress(this.addr)} has no backend "${backend}"`);
+    return parseShowStat(text);
   }
 
   /** `show cli level` (HAProxy ≥ 2.3): "admin", "operator" or "user". */
