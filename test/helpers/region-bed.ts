@@ -34,8 +34,11 @@ export interface EdgeNode {
 export interface RegionBed {
   dir: string;
   edges: [EdgeNode, EdgeNode];
-  /** The internal HAProxy in front of the dependencies: backends db-a and db-b. */
-  internal: { socket: string; address: string; runtime: HaproxyRuntime };
+  /**
+   * The internal HAProxy in front of the dependencies: backends db-a and db-b; its Prometheus
+   * exporter (HAProxy's own, `/metrics`) on `metricsUrl`.
+   */
+  internal: { socket: string; address: string; runtime: HaproxyRuntime; metricsPort: number };
   regionA: string[];
   regionB: string[];
   /** db-a's cap (nginx limit_req rate), r/s. */
@@ -151,7 +154,7 @@ export async function startRegionBed(o: { capA: number; burst?: number }): Promi
       return { pid: child.pid!, socket, address: `127.0.0.1:${statsPort}`, runtime, child };
     };
 
-    const [feA, feB, web1, web2] = (await freePorts(4)) as [number, number, number, number];
+    const [feA, feB, web1, web2, promex] = (await freePorts(5)) as [number, number, number, number, number];
     const internal = await haproxy('internal', [
       'frontend fe-a',
       `  bind 127.0.0.1:${feA}`,
@@ -159,6 +162,9 @@ export async function startRegionBed(o: { capA: number; burst?: number }): Promi
       'frontend fe-b',
       `  bind 127.0.0.1:${feB}`,
       '  default_backend db-b',
+      'frontend metrics',
+      `  bind 127.0.0.1:${promex}`,
+      '  http-request use-service prometheus-exporter if { path /metrics }',
       'backend db-a',
       `  server nginx-a 127.0.0.1:${dbA}`,
       'backend db-b',
@@ -203,7 +209,7 @@ export async function startRegionBed(o: { capA: number; burst?: number }): Promi
     return {
       dir,
       edges,
-      internal: { socket: internal.socket, address: internal.address, runtime: internal.runtime },
+      internal: { socket: internal.socket, address: internal.address, runtime: internal.runtime, metricsPort: promex },
       regionA,
       regionB,
       capA: o.capA,

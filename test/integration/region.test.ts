@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli-process.js';
+import { startPrometheus } from '../helpers/prometheus.js';
 import { startRegionBed, type RegionBed } from '../helpers/region-bed.js';
 
 const CAP_A = 150; // db-a's limit, r/s
@@ -142,6 +143,48 @@ report: { json: ${report} }
       for (const e of bed.edges) await e.runtime.command('set server web/webB2 state ready');
     }
   }, 70_000);
+
+  it("a dependency judged from Prometheus (HAProxy's exporter, scraped every second) is measured at every step beside the others", async () => {
+    const prom = await startPrometheus([{ server: 'internal', port: bed.internal.metricsPort }]);
+    try {
+      const s = scenario('{ start: 1x, factor: 1.15, max: 1.15x, step_duration: 5s, warmup: 1s, window: 2s }');
+      const q = (extra: string): string => `sum(rate(haproxy_backend_http_responses_total{proxy="db-b"${extra}}[{window}]))`;
+      const yaml = readFileSync(s.file, 'utf8').replace(
+        'load:',
+        `  - name: db-b
+    metrics: { prometheus: { url: ${prom.url}, interval: 1s, queries: { rps: '${q('')}', error_rate: '(${q(',code="5xx"')} or vector(0)) / ${q('')}' } } }
+    slo: [error_rate < 1%]
+load:`,
+      );
+      writeFileSync(s.file, yaml);
+      // Until Prometheus has two scrapes of the exporter, a rate has no value (absent, not 0).
+      const ready = Date.now() + 30_000;
+      for (;;) {
+        const body = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(q('').replace('{window}', '2s'))}`)).json()) as { data?: { result?: unknown[] } };
+        if ((body.data?.result?.length ?? 0) > 0 || Date.now() > ready) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const cli = spawnCli(['run', s.file], { cwd: bed.dir, deadlineMs: 60_000 });
+      const { code } = await cli.exited;
+      const out = cli.stdout() + cli.stderr();
+      expect([0, 5], out).toContain(code);
+      const r = JSON.parse(readFileSync(s.report, 'utf8'));
+      const dbB = r.steps.map((st: { services: Array<{ name: string; metrics: Record<string, number>; verdict: string }> }) => st.services.find((x) => x.name === 'db-b'));
+      const msg = `${out}\n${JSON.stringify(dbB)}`;
+      // Region B's dependency serves region B's share (half of 200 r/s at 1x, less as A takes more), all 2xx.
+      for (const x of dbB) {
+        expect(x, msg).toBeDefined();
+        expect(x.metrics.rps, msg).toBeGreaterThan(30);
+        expect(x.metrics.rps, msg).toBeLessThan(130);
+        expect(x.metrics.error_rate, msg).toBe(0);
+      }
+      expect(dbB.some((x: { verdict: string }) => x.verdict === 'pass'), msg).toBe(true);
+      expect(out).toMatch(/db-b/);
+      expect(await weightsOfBoth()).toEqual([ORIGINAL, ORIGINAL]);
+    } finally {
+      await prom.stop();
+    }
+  }, 90_000);
 
   /** Resolves once region A's weight was raised on both edges. */
   async function waitShifted(): Promise<void> {
