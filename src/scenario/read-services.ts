@@ -6,7 +6,7 @@ import { isMap, isScalar } from 'yaml';
 import { capabilities, type SourceCapabilities } from '../slo/metric-catalog.js';
 import { KEYS } from './fields.js';
 import { readRules } from './read-slos.js';
-import { readMetrics } from './read-shift.js';
+import { readMetrics, readStatsSocket } from './read-shift.js';
 import type { HaproxyStatsSpec, MetricsSourceSpec, ServiceSpec } from './scenario.js';
 import { describeValue } from './values.js';
 import type { MapView, Reader, YNode } from './yaml-reader.js';
@@ -87,26 +87,7 @@ function readServiceHaproxy(r: Reader, node: YNode, path: string, anchor: number
   if (!m) return undefined;
   let ok = m.rejected === 0;
   const spec: HaproxyStatsSpec = { type: 'haproxy' };
-  const hasS = m.has('socket');
-  const hasA = m.has('address');
-  if (hasS && hasA) {
-    r.report(m.p('address'), "give either 'socket' (a unix socket path) or 'address' (host:port), not both", m.keyOffset('address'));
-    ok = false;
-  } else if (!hasS && !hasA) {
-    if (!m.wasMisspelled('socket') && !m.wasMisspelled('address')) r.report(m.p('socket'), "missing the stats socket: 'socket: /run/haproxy/admin.sock' or 'address: 127.0.0.1:9999'", m.anchor);
-    ok = false;
-  } else if (hasS) {
-    const v = r.text(m.get('socket'), m.p('socket'), 'a unix socket path', false);
-    if (v === undefined) ok = false;
-    else spec.socket = v;
-  } else {
-    const v = r.text(m.get('address'), m.p('address'), 'host:port', false);
-    if (v !== undefined && /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(v) && Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535) spec.address = v;
-    else {
-      if (v !== undefined) r.reportAt(m.get('address'), m.p('address'), `expected host:port such as 127.0.0.1:9999, found '${v}'`);
-      ok = false;
-    }
-  }
+  if (!readStatsSocket(r, m, spec)) ok = false;
   if (m.require('backend', "the HAProxy backend in front of this service (its servers' stats are summed)")) {
     const b = r.text(m.get('backend'), m.p('backend'), 'a backend name', false);
     if (b === undefined || b.trim() === '') {

@@ -155,10 +155,12 @@ function names(r: Reader, node: YNode, path: string, what: string): string[] | u
   return ok ? out : undefined;
 }
 
-function readHaproxy(r: Reader, m: MapView | undefined): HaproxyShifterSpec | undefined {
-  if (!m) return undefined;
+/**
+ * A runtime API endpoint: exactly one of `socket` (a unix socket path) or `address` (host:port),
+ * written into `spec`. false when it is missing or wrong (the problem is reported).
+ */
+export function readStatsSocket(r: Reader, m: MapView, spec: { socket?: string; address?: string }): boolean {
   let ok = true;
-  const spec: Partial<HaproxyShifterSpec> = { type: 'haproxy' };
   const hasS = m.has('socket');
   const hasA = m.has('address');
   if (hasS && hasA) {
@@ -179,6 +181,14 @@ function readHaproxy(r: Reader, m: MapView | undefined): HaproxyShifterSpec | un
       ok = false;
     }
   }
+  return ok;
+}
+
+function readHaproxy(r: Reader, m: MapView | undefined): HaproxyShifterSpec | undefined {
+  if (!m) return undefined;
+  let ok = true;
+  const spec: Partial<HaproxyShifterSpec> = { type: 'haproxy' };
+  if (!readStatsSocket(r, m, spec)) ok = false;
   if (m.require('backend', 'the HAProxy backend whose servers are weighted')) {
     spec.backend = r.text(m.get('backend'), m.p('backend'), undefined, false);
     if (spec.backend === undefined) ok = false;

@@ -65,24 +65,8 @@ export function evaluateWindows(rules: readonly SloRule[], windows: readonly Ste
   const need = Math.max(1, Math.floor(persist));
   const out: Breach[] = [];
   for (const r of rules) {
-    let run = 0;
-    let worst: number | undefined;
-    for (const w of windows) {
-      const v = measured(w, r.metric);
-      if (v === undefined) continue;
-      if (holds(v, r.op, r.threshold)) {
-        run = 0;
-        worst = undefined;
-        continue;
-      }
-      run++;
-      // "Worst" is the value furthest on the wrong side: highest for < rules, lowest for > rules.
-      worst = worst === undefined ? v : r.op[0] === '<' ? Math.max(worst, v) : Math.min(worst, v);
-      if (run >= need) {
-        out.push({ slo: r.text, metric: r.metric, threshold: r.threshold, value: worst });
-        break;
-      }
-    }
+    const s = scanRuns(r, windows, need);
+    if (s.confirmed !== undefined) out.push({ slo: r.text, metric: r.metric, threshold: r.threshold, value: s.confirmed });
   }
   return out;
 }
@@ -97,20 +81,31 @@ export function unconfirmedBreaches(rules: readonly SloRule[], windows: readonly
   const need = Math.max(1, Math.floor(persist));
   const out: Array<Breach & { run: number }> = [];
   for (const r of rules) {
-    let run = 0;
-    let worst: number | undefined;
-    for (const w of windows) {
-      const v = measured(w, r.metric);
-      if (v === undefined) continue;
-      if (holds(v, r.op, r.threshold)) {
-        run = 0;
-        worst = undefined;
-      } else {
-        run++;
-        worst = worst === undefined ? v : r.op[0] === '<' ? Math.max(worst, v) : Math.min(worst, v);
-      }
-    }
-    if (run > 0 && run < need) out.push({ slo: r.text, metric: r.metric, threshold: r.threshold, value: worst!, run });
+    const s = scanRuns(r, windows, need);
+    if (s.confirmed === undefined && s.trailingRun > 0) out.push({ slo: r.text, metric: r.metric, threshold: r.threshold, value: s.trailingWorst!, run: s.trailingRun });
   }
   return out;
+}
+
+/**
+ * One rule over the windows in order: the worst value of the first run of `need` breached windows
+ * (`confirmed`), else the run of breached windows the step ended in and its worst value.
+ */
+function scanRuns(r: SloRule, windows: readonly StepMetrics[], need: number): { confirmed?: number; trailingRun: number; trailingWorst?: number } {
+  let run = 0;
+  let worst: number | undefined;
+  for (const w of windows) {
+    const v = measured(w, r.metric);
+    if (v === undefined) continue;
+    if (holds(v, r.op, r.threshold)) {
+      run = 0;
+      worst = undefined;
+      continue;
+    }
+    run++;
+    // "Worst" is the value furthest on the wrong side: highest for < rules, lowest for > rules.
+    worst = worst === undefined ? v : r.op[0] === '<' ? Math.max(worst, v) : Math.min(worst, v);
+    if (run >= need) return { confirmed: worst, trailingRun: run };
+  }
+  return { trailingRun: run, ...(worst !== undefined ? { trailingWorst: worst } : {}) };
 }
