@@ -11,7 +11,6 @@ const opts: K8sOptions = {
   scenario: { fileName: 'scenarios/checkout.yaml', text: 'name: checkout\n' },
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = any;
 function docs(o: K8sOptions = opts): Obj[] {
   const parsed = parseAllDocuments(renderK8s(o).yaml);
