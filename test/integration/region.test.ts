@@ -62,7 +62,10 @@ report: { json: ${report} }
 
   it("finds region A's capacity at its dependency's cap, names db-a the bottleneck, and restores both edges", async () => {
     const s = scenario('{ start: 1x, factor: 1.15, max: 2x, step_duration: 6s, warmup: 1s, window: 2.5s, refine: 5% }');
-    const cli = spawnCli(['run', s.file], { cwd: bed.dir, deadlineMs: 150_000 });
+    const html = join(bed.dir, 'region.html');
+    const md = join(bed.dir, 'region.md');
+    const junit = join(bed.dir, 'region.xml');
+    const cli = spawnCli(['run', s.file, '--html', html, '--markdown', md, '--junit', junit], { cwd: bed.dir, deadlineMs: 150_000 });
     const { code } = await cli.exited;
     const out = cli.stdout() + cli.stderr();
     expect(code, out).toBe(0);
@@ -79,6 +82,14 @@ report: { json: ${report} }
     expect(await weightsOfBoth()).toEqual([ORIGINAL, ORIGINAL]);
     expect(existsSync(s.journal)).toBe(false);
     expect(out).toMatch(/bottleneck: db-a/);
+    // Every report names the bottleneck and has the per-service table.
+    for (const f of [html, md]) {
+      const text = readFileSync(f, 'utf8');
+      expect(text, f).toMatch(/bottleneck: db-a/);
+      expect(text, f).toMatch(/Services/);
+      expect(text, f).toMatch(/Headroom at the highest passing load/);
+    }
+    expect(readFileSync(junit, 'utf8')).toMatch(/db-a: error_rate &lt; 1%|db-a: error_rate < 1%/);
   }, 160_000);
 
   it('--dry-run reads both edges and the dependency once and changes nothing', async () => {
