@@ -70,12 +70,12 @@ export interface HaproxyHandle {
   stop(): Promise<void>;
 }
 
-export function haproxyConfig(o: HaproxyOptions & { dir: string; frontendPort: number; statsPort: number }): string {
-  const backend = o.backend ?? 'web';
+/** The `global` and `defaults` sections every test HAProxy shares: a unix and a TCP stats socket, HTTP mode. */
+export function haproxyPreamble(socket: string, statsPort: number, socketLevel = 'admin', tcpLevel = 'admin'): string[] {
   return [
     'global',
-    `  stats socket ${join(o.dir, 'admin.sock')} mode 600 level ${o.socketLevel ?? 'admin'}`,
-    `  stats socket 127.0.0.1:${o.statsPort} level ${o.tcpLevel ?? 'admin'}`,
+    `  stats socket ${socket} mode 600 level ${socketLevel}`,
+    `  stats socket 127.0.0.1:${statsPort} level ${tcpLevel}`,
     '  nbthread 1',
     '  maxconn 4096',
     'defaults',
@@ -84,6 +84,13 @@ export function haproxyConfig(o: HaproxyOptions & { dir: string; frontendPort: n
     '  timeout client 30s',
     '  timeout server 30s',
     '  timeout queue 5s',
+  ];
+}
+
+export function haproxyConfig(o: HaproxyOptions & { dir: string; frontendPort: number; statsPort: number }): string {
+  const backend = o.backend ?? 'web';
+  return [
+    ...haproxyPreamble(join(o.dir, 'admin.sock'), o.statsPort, o.socketLevel, o.tcpLevel),
     'frontend fe',
     `  bind 127.0.0.1:${o.frontendPort}`,
     `  default_backend ${backend}`,
@@ -95,7 +102,8 @@ export function haproxyConfig(o: HaproxyOptions & { dir: string; frontendPort: n
   ].join('\n');
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+/** Polls `check` every 50 ms until it resolves true (errors count as false); throws after timeoutMs. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await check().catch(() => false)) return;

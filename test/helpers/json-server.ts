@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './haproxy.js';
 
 export interface TestJsonServer {
   url: string;
@@ -21,14 +21,6 @@ export interface TestJsonServer {
 }
 
 const BIN = createRequire(import.meta.url).resolve('json-server/lib/cli/bin.js');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 export async function startJsonServer(collections: Record<string, unknown[]>): Promise<TestJsonServer> {
   const dir = mkdtempSync(join(tmpdir(), 'loadtest-json-server-'));

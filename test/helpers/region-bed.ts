@@ -15,7 +15,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HaproxyRuntime } from '../../src/traffic/shifters/haproxy-runtime.js';
-import { freePorts } from './haproxy.js';
+import { freePorts, haproxyPreamble, waitFor } from './haproxy.js';
 
 export interface EdgeNode {
   name: string;
@@ -49,15 +49,6 @@ export interface RegionBed {
 }
 
 const CHILD = join(import.meta.dirname, 'region-child.mjs');
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function firstLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -133,17 +124,7 @@ export async function startRegionBed(o: { capA: number; burst?: number }): Promi
       const [statsPort] = (await freePorts(1)) as [number];
       const socket = join(d, 'admin.sock');
       const cfg = [
-        'global',
-        `  stats socket ${socket} mode 600 level admin`,
-        `  stats socket 127.0.0.1:${statsPort} level admin`,
-        '  nbthread 1',
-        '  maxconn 4096',
-        'defaults',
-        '  mode http',
-        '  timeout connect 2s',
-        '  timeout client 30s',
-        '  timeout server 30s',
-        '  timeout queue 5s',
+        ...haproxyPreamble(socket, statsPort),
         ...body,
         '',
       ].join('\n');
