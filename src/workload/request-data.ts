@@ -6,6 +6,7 @@
 // sent, and the run stops with exhaustedMessage().
 import type { GenerateTrafficSpec, RequestSpec } from '../scenario/scenario.js';
 import type { TemplateRuntime } from './byte-template.js';
+import { perArrival } from './requests-per-arrival.js';
 import type { Feeder } from './data/feeder.js';
 import { isHole, type TemplatePart } from './template.js';
 
@@ -37,13 +38,7 @@ export function feedersUsed(r: RequestSpec, feeders: readonly Pick<Feeder, 'name
  */
 export function rowsPerArrival(traffic: Pick<GenerateTrafficSpec, 'requests' | 'sessions'>, name: string): number {
   const uses = traffic.requests.map((r) => feedersUsed(r, [{ name }]).length > 0);
-  const share = (items: readonly { weight: number }[], rows: (i: number) => number) => {
-    const total = items.reduce((n, x) => n + x.weight, 0);
-    return total > 0 ? items.reduce((n, x, i) => n + x.weight * rows(i), 0) / total : 0;
-  };
-  const sessions = traffic.sessions;
-  if (sessions) return share(sessions, (i) => sessions[i]!.steps.filter((st) => uses[st.request]).length);
-  return share(traffic.requests, (i) => (uses[i] ? 1 : 0));
+  return perArrival(traffic, (i) => uses[i] === true);
 }
 
 /** One thread's row draws for a request list. */

@@ -14,7 +14,15 @@ import type { GenerateTrafficSpec } from '../scenario/scenario.js';
  * 0 when no request has the name.
  */
 export function requestsPerArrival(traffic: Pick<GenerateTrafficSpec, 'requests' | 'sessions'>, name?: string): number {
-  const counts = (i: number): boolean => name === undefined || traffic.requests[i]?.name === name;
+  return perArrival(traffic, (i) => name === undefined || traffic.requests[i]?.name === name);
+}
+
+/**
+ * Requests one arrival sends, on average, of those `counts` picks (by index in `traffic.requests`):
+ * a mix's weight share of them; with sessions, the picked steps per session weighted by session
+ * weight. What requestsPerArrival and rowsPerArrival (request-data.ts) both count.
+ */
+export function perArrival(traffic: Pick<GenerateTrafficSpec, 'requests' | 'sessions'>, counts: (request: number) => boolean): number {
   const share = (items: readonly { weight: number }[], per: (i: number) => number): number => {
     const total = items.reduce((n, x) => n + x.weight, 0);
     return total > 0 ? items.reduce((n, x, i) => n + x.weight * per(i), 0) / total : 0;
