@@ -19,11 +19,23 @@ Examples:
 Exit codes:
   0 ok · 1 runtime failure · 2 invalid scenario or usage · 3 below --expect-min ·
   4 capacity regression · 5 inconclusive (the generator was the limit) ·
-  6 shifted weights not restored (run \`loadtest restore\`) ·
-  130 interrupted (a signal, or \`loadtest stop\`)
+  6 shifted weights not restored (run \`loadtest restore\`) · 7 a gate could not decide ·
+  8 the first step already failed · 130 interrupted (a signal, or \`loadtest stop\`)
 `;
 
+/** A reader that goes away (`loadtest … | head`) or a closed terminal is not an error of any command: a run goes on and writes its report. */
+function ignoreBrokenPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      // EPIPE: the reader of a pipe left; EIO: the terminal closed (SIGHUP follows).
+      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  ignoreBrokenPipes();
   const program = new Command('loadtest')
     .description('Find the maximum load a service can serve while meeting its SLOs.')
     .version(VERSION, '-V, --version')

@@ -152,6 +152,16 @@ describe('loadtest run | head', () => {
     expect(report(json).status).toBe('completed');
     expect(stderr).not.toContain('EPIPE');
   });
+
+  it.each([['--help'], ['validate', 'scenarios/demo.yaml', 'scenarios/checkout.yaml']])('loadtest %s into a pipe already closed: no stack trace, the command’s own exit code', async (...args) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/loadtest.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.destroy(); // the reader went away before the first line (`| head -0`)
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+    expect(err).not.toMatch(/EPIPE|at .*\(node:/);
+    expect(code, err).toBe(0);
+  });
 });
 
 describe('loadtest plan', () => {

@@ -132,7 +132,6 @@ export async function runCommand(file: string | undefined, flags: RunFlags & AdH
 export async function runWithSignals(scenario: Parameters<typeof runScenario>[0], opts: RunScenarioOptions): Promise<RunOutcome> {
   // `loadtest run … | head`: a reader that went away must not turn the run into a crash; the run
   // goes on and its report is still written.
-  ignoreBrokenPipes();
   const ac = new AbortController();
   let traffic: Traffic | undefined;
   const uninstall = installRunSignals({
@@ -157,16 +156,6 @@ export async function runWithSignals(scenario: Parameters<typeof runScenario>[0]
     });
   } finally {
     uninstall();
-  }
-}
-
-function ignoreBrokenPipes(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    if (stream.listenerCount('error') > 0) continue;
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      // EPIPE: the reader of a pipe left; EIO: the terminal closed (SIGHUP follows). Neither is the run's business.
-      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
-    });
   }
 }
 
