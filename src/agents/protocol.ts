@@ -10,10 +10,13 @@
 //
 // Conversation (auth.ts has the handshake's maths; clock.ts the ping/pong's):
 //   agent → hello; controller → challenge; agent → proof; controller → welcome | reject
-//   agent → ping … controller → pong …          (clock offset, before every step)
+//   agent → ready | stop                         (it built its generator and reached the target, or not)
+//   agent → ping … controller → pong …          (every 250 ms, all along: the clock offset, and the
+//                                                  heartbeat both ways — silence ⇒ the peer is gone)
 //   controller → step-start; agent → step-result (per step; the agent keeps to startAt on the
 //                                                  controller's clock, converted with its offset)
-//   either → heartbeat (every few seconds; silence ⇒ the peer is gone); controller → stop
+//   controller → step-abort (the step ends early; the agent still sends its partial step-result)
+//   either → stop (the run is over, or the agent cannot go on; the reason is for the other's log)
 import type { GeneratorHealth } from '../metrics/step-stats.js';
 import type { WireRecorder } from '../traffic/generator/step-recorder.js';
 
@@ -32,6 +35,8 @@ export interface AgentStepResult {
   health: GeneratorHealth;
   /** The clock estimate's error bound when the step started (clock.ts), ms. */
   clockErrorMs?: number;
+  /** How late the agent's schedule started after startAt (ms, ≥ 0): it got the step-start late, or its event loop was busy. */
+  startLateMs?: number;
   dataExhausted?: string;
 }
 
@@ -42,6 +47,7 @@ export type Message =
   /** `spec`: the normalized traffic spec the agent generates (the controller's GenerateTrafficSpec). */
   | { type: 'welcome'; mac: string; runSeed: number; spec: unknown }
   | { type: 'reject'; reason: string }
+  | { type: 'ready' }
   | { type: 'ping'; id: number; t0: number }
   | { type: 'pong'; id: number; t0: number; t1: number; t2: number }
   | {
@@ -58,6 +64,7 @@ export type Message =
       /** SLO latency thresholds for the batches (traffic/generator/batches.ts); the same on every agent. */
       tailThresholdsMs: number[];
     }
+  | { type: 'step-abort'; step: number }
   | { type: 'step-result'; step: number; result: AgentStepResult }
   | { type: 'stop'; reason: string }
   | { type: 'heartbeat'; at: number };
@@ -71,6 +78,7 @@ const FIELDS: Record<MessageType, Record<string, FieldKind>> = {
   proof: { nonce: 'string', mac: 'string' },
   welcome: { mac: 'string', runSeed: 'number', spec: 'any' },
   reject: { reason: 'string' },
+  ready: {},
   ping: { id: 'number', t0: 'number' },
   pong: { id: 'number', t0: 'number', t1: 'number', t2: 'number' },
   'step-start': {
@@ -83,6 +91,7 @@ const FIELDS: Record<MessageType, Record<string, FieldKind>> = {
     warmupMs: 'number',
     tailThresholdsMs: 'numbers',
   },
+  'step-abort': { step: 'number' },
   'step-result': { step: 'number', result: 'object' },
   stop: { reason: 'string' },
   heartbeat: { at: 'number' },

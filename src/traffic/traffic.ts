@@ -18,6 +18,13 @@ export interface StepRequest {
    * its judged window (StepStats.batches), so the verdict can see how the window varied.
    */
   tailThresholdsMs?: number[];
+  /**
+   * Generate mode, distributed runs (src/agents/): this process sends one agent's part of a larger
+   * schedule. `startAt` is the step's start on this process's clock (performance.timeOrigin +
+   * now(), ms), kept even when it has passed (the late sends then show as send lag); `seed` is
+   * the agent's schedule seed; `phase` its uniform phase in [0, 1) of the whole schedule's spacing.
+   */
+  schedule?: { startAt: number; seed: number; phase: number };
 }
 
 export interface Traffic {

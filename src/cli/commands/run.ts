@@ -14,6 +14,7 @@ import type { SetExit } from '../commands.js';
 import { addSetFlag } from '../set-flag.js';
 import { addAdHocFlags, loadRunScenario, type AdHocRunFlags } from '../ad-hoc-flags.js';
 import { parseListenAddress } from '../../report/metrics-endpoint.js';
+import { addAgentsFlags, agentsFromFlags, type AgentsFlags } from '../agents-flags.js';
 
 export interface RunFlags {
   expectMin?: string;
@@ -93,7 +94,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('--no-progress', 'no live progress line, one plain line per finished step');
 }
 
-export async function runCommand(file: string | undefined, flags: RunFlags & AdHocRunFlags): Promise<number> {
+export async function runCommand(file: string | undefined, flags: RunFlags & AdHocRunFlags & AgentsFlags): Promise<number> {
   const opts = runOptionsFromFlags(flags);
   const { scenario, document, header } = await loadRunScenario(file, flags);
   if (flags.printScenario) {
@@ -119,10 +120,13 @@ export async function runCommand(file: string | undefined, flags: RunFlags & AdH
     restoreDeadlineMs = secs * 1000;
   }
   await beforeShiftRun(scenario, flags.restoreFirst === true, err);
+  // --agents: the load comes from agents that connect here; this process sends none.
+  const agents = await agentsFromFlags(scenario, flags, err);
   let traffic: Traffic | undefined;
   const outcome = await runWithSignals(scenario, {
     ...opts,
     ...(restoreDeadlineMs !== undefined && scenario.traffic.kind === 'shift' ? { traffic: createTraffic(scenario, { shift: { restoreDeadlineMs } }) } : {}),
+    ...(agents ? { traffic: agents.traffic } : {}),
     onTraffic: (t) => (traffic = t),
   });
   return unrestoredExitCode(traffic, outcome.exitCode, err);
@@ -164,11 +168,11 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .command('run')
     .description('find the maximum load the scenario’s target serves while meeting its SLOs')
     .argument('[scenario]', 'scenario YAML file (or none, and --url: ad-hoc mode)');
-  addRunFlags(cmd)
+  addAgentsFlags(addRunFlags(cmd))
     .option('--dry-run', 'shift mode: print the weights every ramp level would set, change nothing')
     .option('--restore-first', 'shift mode: put back weights journaled by an earlier run before starting')
     .option('--restore-deadline <seconds>', 'shift mode: keep retrying an unreachable node this long when putting weights back (default 20)');
   addAdHocFlags(cmd).action(async (file: string | undefined, _flags: RunFlags, command: Command) => {
-    setExit(await runCommand(file, command.optsWithGlobals<RunFlags & AdHocRunFlags>()));
+    setExit(await runCommand(file, command.optsWithGlobals<RunFlags & AdHocRunFlags & AgentsFlags>()));
   });
 }

@@ -37,6 +37,8 @@ export interface GeneratorTraffic extends Traffic {
   readonly kind: 'generate';
   /** Per-thread counts of the last finished step (judged window). */
   readonly lastStepThreads: readonly ThreadCounts[];
+  /** The last finished step's threads merged (an agent ships it to the controller: src/agents/agent.ts). */
+  readonly lastStepRecorder: StepRecorder | undefined;
 }
 
 export interface GeneratorOptions {
@@ -64,6 +66,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
   let closed = false;
   let closing: Promise<string[]> | null = null;
   let lastStepThreads: ThreadCounts[] = [];
+  let lastStepRecorder: StepRecorder | undefined;
   let stepCount = 0;
   // Each run draws its own Poisson schedules (runs back to back are independent samples); the
   // seed can be fixed (opts.seed) to repeat a run's schedules exactly.
@@ -102,11 +105,15 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     const hs = handles(n);
     // New workers take a moment to load; start the schedule once they can keep it.
     if (n > 1) await Promise.all(workers.slice(0, n).map((w) => w.ready));
-    const shares = splitRate(step.level, n);
+    const sched = step.schedule;
+    // An agent's threads split its share again: thread k's phase (k + agent phase) / n keeps the
+    // union of every agent's threads evenly spaced (agents/rate-split.ts).
+    const shares = splitRate(step.level, n).map((s, k) => (sched ? { rate: s.rate, phase: (k + sched.phase) / n } : s));
     // Workers get a moment to receive the message so none starts behind its schedule.
-    const startAt = performance.timeOrigin + performance.now() + (n > 1 ? 30 : 0);
-    const startedAt = new Date(Date.now() + (n > 1 ? 30 : 0)).toISOString();
-    const seedBase = (runSeed + 0x9e3779b9 + ++stepCount * 7919) >>> 0;
+    const startAt = sched ? sched.startAt : performance.timeOrigin + performance.now() + (n > 1 ? 30 : 0);
+    const startedAt = new Date(Date.now() + (startAt - performance.timeOrigin - performance.now())).toISOString();
+    ++stepCount;
+    const seedBase = sched ? sched.seed >>> 0 : (runSeed + 0x9e3779b9 + stepCount * 7919) >>> 0;
     const perThreadCap = Math.max(1, Math.ceil(spec.maxInFlight / n));
     const latest: Array<{ rec: StepRecorder; elapsedMs: number; inFlight: number } | null> = hs.map(() => null);
 
@@ -211,6 +218,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     }));
     const merged = new StepRecorder(names.length, step.tailThresholdsMs);
     for (const r of recs) merged.mergeFrom(r);
+    lastStepRecorder = merged;
 
     const cpu = cpuB as NodeJS.CpuUsage;
     const cpuUs = cpu.user + cpu.system;
@@ -264,6 +272,9 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     kind: 'generate',
     get lastStepThreads() {
       return lastStepThreads;
+    },
+    get lastStepRecorder() {
+      return lastStepRecorder;
     },
     prepare: (signal) => probeTarget(spec, signal, mainSeq, feeders),
     describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} ${loadLabel(spec.sessions ? 'sessions' : 'rps')}`,

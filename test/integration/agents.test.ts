@@ -1,0 +1,179 @@
+// Distributed generation for real: a controller (`loadtest run --agents N --listen …`) and agents
+// (`loadtest agent --connect …`) as separate processes on loopback, against a real nginx whose
+// limit_req refuses (503) what is beyond 300 r/s, with the default Poisson arrivals.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAll, sleep, spawnCli, waitFor, type CliChild } from '../helpers/cli-process.js';
+import { freePort } from '../helpers/haproxy.js';
+import { startNginx, type TestNginx } from '../helpers/nginx.js';
+import { startTestServer } from '../helpers/http-servers.js';
+import type { RunResult } from '../../src/result.js';
+
+const TOKEN = 'test-token-0123456789abcdef0123456789';
+const env = { LOADTEST_AGENT_TOKEN: TOKEN };
+let dir: string;
+let nginx: TestNginx;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'loadtest-agents-'));
+  nginx = await startNginx({
+    httpLines: ['limit_req_zone $server_port zone=cap:1m rate=300r/s;', 'limit_req_status 503;'],
+    location: 'limit_req zone=cap burst=30 nodelay; empty_gif;',
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await killAll();
+  await nginx?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function scenario(name: string, target: string, load: string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}\ntarget: ${target}\ntraffic: { request: { path: / } }\nload: ${load}\nslo: [error_rate < 1%]\n`);
+  return file;
+}
+
+const report = (file: string): RunResult => JSON.parse(readFileSync(file, 'utf8')) as RunResult;
+
+function agent(port: number, id: string, extra: Record<string, string> = {}): CliChild {
+  return spawnCli(['agent', '--connect', `127.0.0.1:${port}`, '--id', id], { env: { ...env, ...extra }, deadlineMs: 120_000 });
+}
+
+const CAPACITY_LOAD = '{ start: 100, step: 100, max: 600, step_duration: 3s, warmup: 1s, refine: 10% }';
+
+describe('loadtest run --agents', () => {
+  it('finds a rate-limited nginx’s capacity through two agents as with one machine; counts add up; a skewed clock does not skew the start', async () => {
+    const file = scenario('two-agents', nginx.url, CAPACITY_LOAD);
+    const port = await freePort();
+    const json = join(dir, 'two.json');
+    const ctl = spawnCli(['run', file, '--agents', '2', '--listen', `127.0.0.1:${port}`, '--json', json, '--no-progress'], { env, deadlineMs: 150_000 });
+    // One agent's host clock is 5 s ahead: the offset measured over its connection absorbs it.
+    const a = agent(port, 'a');
+    const b = agent(port, 'b', { LOADTEST_AGENT_CLOCK_SKEW_MS: '5000' });
+    const { code } = await ctl.exited;
+    const out = ctl.stdout() + ctl.stderr();
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/agent a ready/);
+    // The agents end with the run.
+    expect((await a.exited).code, a.stderr()).toBe(0);
+    expect((await b.exited).code, b.stderr()).toBe(0);
+    expect(a.stderr()).toContain('the controller ended the run');
+
+    const r = report(json);
+    const cap = r.capacity.maxServableLoad!;
+    expect(cap, out).toBeGreaterThanOrEqual(250);
+    expect(cap, out).toBeLessThanOrEqual(360);
+    for (const s of r.steps) {
+      const g = s.generator as NonNullable<typeof s.generator> & { agents: Array<{ id: string; sent: number; completed: number; errors: number; rate: number }>; startSkewMs?: number; clockErrorMs?: number };
+      expect(g.agents.map((x) => x.id).sort()).toEqual(['a', 'b']);
+      expect(g.agents.reduce((n, x) => n + x.sent, 0)).toBe(s.sent);
+      expect(g.agents.reduce((n, x) => n + x.completed, 0)).toBe(s.completed);
+      expect(g.agents.reduce((n, x) => n + x.errors, 0)).toBe(s.errorCount);
+      expect(g.agents.reduce((n, x) => n + x.rate, 0)).toBeCloseTo(s.level, 6);
+      expect(g.startSkewMs, JSON.stringify(g)).toBeLessThan(50);
+      expect(g.clockErrorMs, JSON.stringify(g)).toBeLessThan(25);
+    }
+
+    // The same scenario from this one machine: the answers agree within 15%.
+    const single = join(dir, 'one.json');
+    const one = spawnCli(['run', file, '--json', single, '--no-progress'], { deadlineMs: 150_000 });
+    expect((await one.exited).code, one.stdout() + one.stderr()).toBe(0);
+    const alone = report(single).capacity.maxServableLoad!;
+    expect(Math.abs(cap - alone) / alone, `${cap} vs ${alone}`).toBeLessThanOrEqual(0.15);
+  }, 320_000);
+
+  it('refuses an agent with a different token, and the controller waiting for it gives up with a clear line', async () => {
+    const file = scenario('wrong-token', nginx.url, '{ start: 50, step: 50, max: 100, step_duration: 2s, warmup: 500ms }');
+    const port = await freePort();
+    const json = join(dir, 'wrong.json');
+    const ctl = spawnCli(['run', file, '--agents', '1', '--listen', `127.0.0.1:${port}`, '--agents-wait', '4', '--json', json], { env, deadlineMs: 60_000 });
+    await waitFor(() => ctl.stderr().includes('waiting for 1 agent'), 20_000);
+    const bad = agent(port, 'intruder', { LOADTEST_AGENT_TOKEN: 'another-token-0123456789abcdef' });
+    const b = await bad.exited;
+    expect(b.code, bad.stderr()).toBe(2);
+    expect(bad.stderr()).toMatch(/refused it: wrong token/);
+    expect(bad.stderr()).not.toMatch(/at .*\(node:|Error:/);
+    const c = await ctl.exited;
+    expect(c.code, ctl.stdout() + ctl.stderr()).toBe(1);
+    expect(ctl.stderr()).toMatch(/agent intruder at 127\.0\.0\.1:\d+ refused: its proof does not match LOADTEST_AGENT_TOKEN/);
+    expect(ctl.stderr()).toMatch(/only 0 of 1 agents were ready within 4s/);
+    expect(ctl.stderr() + ctl.stdout()).not.toContain(TOKEN);
+  }, 90_000);
+
+  it('an agent killed mid-step: that step is inconclusive naming it, and the run goes on with the agent left, its rate re-split', async () => {
+    const file = scenario('agent-dies', nginx.url, '{ start: 100, step: 50, max: 200, step_duration: 3s, warmup: 500ms }');
+    const port = await freePort();
+    const json = join(dir, 'dies.json');
+    const ctl = spawnCli(['run', file, '--agents', '2', '--listen', `127.0.0.1:${port}`, '--json', json, '--no-progress'], { env, deadlineMs: 120_000 });
+    const a = agent(port, 'a');
+    const b = agent(port, 'b');
+    // Kill b in the middle of step 2.
+    await waitFor(() => /step +1 /.test(ctl.stdout()), 60_000);
+    await sleep(1500);
+    b.kill('SIGKILL');
+    const { code } = await ctl.exited;
+    const out = ctl.stdout() + ctl.stderr();
+    expect([0, 5], out).toContain(code);
+    expect(ctl.stderr()).toMatch(/agent b \(127\.0\.0\.1:\d+\) gone: (connection reset|connection closed)/);
+    const r = report(json);
+    expect(r.status).toBe('completed');
+    const hit = r.steps.find((s) => s.generator?.reasons?.some((x) => x.startsWith('agent b:')));
+    expect(hit, out).toBeDefined();
+    expect(hit!.verdict).toBe('inconclusive');
+    const after = r.steps.slice(r.steps.indexOf(hit!) + 1);
+    expect(after.length, out).toBeGreaterThan(0);
+    for (const s of after) {
+      const agents = (s.generator as unknown as { agents: Array<{ id: string; rate: number }> }).agents;
+      expect(agents.map((x) => x.id)).toEqual(['a']);
+      expect(agents[0]!.rate).toBeCloseTo(s.level, 6);
+    }
+    expect((await a.exited).code).toBe(0);
+  }, 150_000);
+
+  it('with --agents-min 2, losing an agent ends the run within seconds, the report kept', async () => {
+    const file = scenario('agents-min', nginx.url, '{ start: 100, step: 50, max: 300, step_duration: 3s, warmup: 500ms }');
+    const port = await freePort();
+    const json = join(dir, 'min.json');
+    const ctl = spawnCli(['run', file, '--agents', '2', '--agents-min', '2', '--listen', `127.0.0.1:${port}`, '--json', json, '--no-progress'], { env, deadlineMs: 120_000 });
+    agent(port, 'a');
+    const b = agent(port, 'b');
+    await waitFor(() => /step +1 /.test(ctl.stdout()), 60_000);
+    await sleep(1000);
+    const killedAt = Date.now();
+    b.kill('SIGKILL');
+    const { code } = await ctl.exited;
+    expect(Date.now() - killedAt).toBeLessThan(15_000);
+    const out = ctl.stdout() + ctl.stderr();
+    expect(code, out).toBe(1);
+    expect(out).toMatch(/1 agent left, fewer than --agents-min 2/);
+    const r = report(json);
+    expect(r.steps.length).toBeGreaterThanOrEqual(1);
+  }, 150_000);
+
+  it('a controller killed mid-step leaves no agent sending 2 s later', async () => {
+    const server = await startTestServer();
+    try {
+      const file = scenario('controller-dies', server.url, '{ start: 200, step: 100, max: 400, step_duration: 20s, warmup: 500ms }');
+      const port = await freePort();
+      const ctl = spawnCli(['run', file, '--agents', '2', '--listen', `127.0.0.1:${port}`, '--json', join(dir, 'ctl.json')], { env, deadlineMs: 120_000 });
+      const a = agent(port, 'a');
+      const b = agent(port, 'b');
+      await waitFor(() => server.requests > 400, 60_000);
+      ctl.kill('SIGKILL');
+      await sleep(2000);
+      const at2s = server.requests;
+      await sleep(1500);
+      expect(server.requests, 'requests arrived more than 2 s after the controller died').toBe(at2s);
+      for (const x of [a, b]) {
+        const e = await x.exited;
+        expect(e.code, x.stderr()).toBe(1);
+        expect(x.stderr()).toMatch(/lost the controller .*stopped sending/);
+      }
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+});
