@@ -10,11 +10,12 @@
 // nothing has come back for DEAD_MAN_MS, the agent aborts the step it is running (sending stops
 // within a second: the generator's abort) and exits. A crashed or partitioned controller cannot
 // leave load running.
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { hostname, availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { DataSpec, GenerateTrafficSpec } from '../scenario/scenario.js';
-import { createGenerator, type GeneratorTraffic } from '../traffic/generator/generator.js';
+import { createGenerator, type GeneratorTraffic, type RecorderProgress } from '../traffic/generator/generator.js';
 import { ExitCode } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { agentProof, newNonce, verifyControllerProof } from './auth.js';
@@ -24,6 +25,8 @@ import { PROTOCOL_VERSION, type AgentStepResult, type Message } from './protocol
 
 export const PING_MS = 250;
 export const DEAD_MAN_MS = 1500;
+/** How often a running step's figures go to the controller. */
+const PROGRESS_MS = 1000;
 /** Clock samples kept for the offset estimate (the last few seconds). */
 const SAMPLES = 24;
 
@@ -39,7 +42,12 @@ export interface AgentOptions {
   signal?: AbortSignal;
   /** Added to this agent's clock (tests: a host whose clock is off; the offset estimate must absorb it). */
   clockSkewMs?: number;
+  /** Connect with TLS (`--tls`), trusting `ca` (`--tls-ca`) or else the system's CAs. */
+  tls?: { ca?: Buffer };
 }
+
+/** A connection that failed for a reason retrying cannot fix (TLS: a certificate not trusted, no TLS on the other side). */
+class FatalDial extends Error {}
 
 /** The payload of welcome.spec: what to generate. */
 export interface AgentPayload {
@@ -52,8 +60,26 @@ export function defaultAgentId(env: NodeJS.ProcessEnv): string {
   return env.LOADTEST_AGENT_ID || env.JOB_COMPLETION_INDEX || `${hostname()}-${process.pid}`;
 }
 
-function dial(host: string, port: number): Promise<Socket> {
+function dial(host: string, port: number, tls: AgentOptions['tls']): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    if (tls) {
+      const s = connectTls({ host, port, ...(tls.ca ? { ca: tls.ca } : {}), ...(isIP(host) === 0 ? { servername: host } : {}), minVersion: 'TLSv1.2' });
+      s.once('secureConnect', () => {
+        s.removeAllListeners('error');
+        resolve(s);
+      });
+      s.once('error', (err: NodeJS.ErrnoException) => {
+        // Refused or unreachable: the controller may not be up yet. Anything else happened in the TLS handshake.
+        if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'ETIMEDOUT') reject(err);
+        else {
+          const hint = /self.signed|unable to (get|verify)|certificate/i.test(err.message)
+            ? ' (trust the controller’s certificate, or the CA that signed it, with --tls-ca <file.pem>)'
+            : ' (is the controller started with --tls-cert and --tls-key?)';
+          reject(new FatalDial(`TLS handshake with the controller failed: ${err.message}${hint}`));
+        }
+      });
+      return;
+    }
     const s = connect({ host, port });
     s.once('connect', () => {
       s.removeAllListeners('error');
@@ -76,8 +102,12 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   while (socket === undefined) {
     if (o.signal?.aborted) return ExitCode.INTERRUPTED;
     try {
-      socket = await dial(o.host, o.port);
+      socket = await dial(o.host, o.port, o.tls);
     } catch (err) {
+      if (err instanceof FatalDial) {
+        o.log(`agent ${o.id}: ${err.message}`);
+        return ExitCode.RUNTIME;
+      }
       lastError = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       if (Date.now() >= until) {
         o.log(`cannot connect to the controller at ${where} (${lastError}) within ${Math.round(o.connectTimeoutMs / 1000)}s`);
@@ -112,7 +142,7 @@ export async function runAgent(o: AgentOptions): Promise<number> {
     };
     const peer = new Peer(socket!, clock, (m) => onMessage(m));
     peer.onClose((why) => {
-      if (!welcomed) return finish(ExitCode.RUNTIME, `agent ${o.id}: the controller at ${where} closed the connection before the handshake ended (${why})`);
+      if (!welcomed) return finish(ExitCode.RUNTIME, `agent ${o.id}: the controller at ${where} closed the connection before the handshake ended (${why})${o.tls ? '' : '; if it was started with --tls-cert, start the agent with --tls'}`);
       finish(ExitCode.RUNTIME, `agent ${o.id}: lost the controller (${why}): stopped sending`);
     });
     const pinger = setInterval(() => {
@@ -207,6 +237,12 @@ export async function runAgent(o: AgentOptions): Promise<number> {
       const abort = new AbortController();
       step = { index: m.step, abort };
       const startLateMs = Math.max(0, performance.timeOrigin + performance.now() - startAt);
+      let lastProgress = 0;
+      const onRecorder: RecorderProgress = (rec, elapsedMs, inFlight) => {
+        if (elapsedMs - lastProgress < PROGRESS_MS) return;
+        lastProgress = elapsedMs;
+        peer.send({ type: 'step-progress', step: m.step, elapsedMs, inFlight, rec: rec.toWire() });
+      };
       try {
         const stats = await gen.runStep({
           index: m.step,
@@ -216,7 +252,7 @@ export async function runAgent(o: AgentOptions): Promise<number> {
           signal: abort.signal,
           tailThresholdsMs: m.tailThresholdsMs,
           schedule: { startAt, seed: m.seed, phase: m.phase },
-        });
+        }, onRecorder);
         const rec = gen.lastStepRecorder;
         if (rec === undefined || stats.generator === undefined) throw new Error('the generator returned no recorder');
         const result: AgentStepResult = {

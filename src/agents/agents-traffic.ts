@@ -21,7 +21,9 @@ import type { StepRequest, Traffic } from '../traffic/traffic.js';
 import { LoadtestError } from '../errors.js';
 import { loadLabel } from '../scenario/level-unit.js';
 import { requestNames } from '../traffic/generator/mix.js';
-import type { AgentHub } from './hub.js';
+import type { AgentHub, AgentProgress } from './hub.js';
+import { StepRecorder, type WireRecorder } from '../traffic/generator/step-recorder.js';
+import { buildProgress } from '../traffic/generator/stats.js';
 import { mergeAgentResults } from './merge.js';
 import type { AgentStepResult } from './protocol.js';
 import { splitStep } from './rate-split.js';
@@ -58,7 +60,24 @@ export function createAgentsTraffic(spec: GenerateTrafficSpec, hub: AgentHub, o:
     const shares = splitStep(step.level, agents, o.runSeed, step.index);
     const startAt = clock() + START_LEAD_MS;
     const startedAt = new Date(Date.now() + START_LEAD_MS).toISOString();
-    const pending = shares.map((s) => hub.result(s.id, step.index));
+    // Running figures: each agent's latest recorder, merged exactly, once every agent has sent one.
+    const latest = new Map<string, AgentProgress>();
+    const onAgentProgress = (id: string) => (p: AgentProgress) => {
+      latest.set(id, p);
+      if (!step.onProgress || latest.size < shares.length) return;
+      const merged = new StepRecorder(names.length);
+      let inFlight = 0;
+      try {
+        for (const q of latest.values()) {
+          merged.mergeFrom(StepRecorder.fromWire(q.rec as WireRecorder));
+          inFlight += q.inFlight;
+        }
+      } catch {
+        return; // an unreadable snapshot: its step result will say so
+      }
+      step.onProgress(buildProgress(merged, Math.min(...[...latest.values()].map((q) => q.elapsedMs)), step.warmupMs, inFlight));
+    };
+    const pending = shares.map((s) => hub.result(s.id, step.index, onAgentProgress(s.id)));
     for (const s of shares) {
       hub.send(s.id, {
         type: 'step-start',

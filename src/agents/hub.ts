@@ -7,6 +7,7 @@
 // SILENCE_MS). Whatever ends an agent is said once, on the log, and a step it was running gets no
 // result from it: that step is inconclusive (merge.ts), never waited on.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { PROTOCOL_VERSION, type AgentStepResult, type Message } from './protocol.js';
 import { controllerProof, newNonce, verifyAgentProof } from './auth.js';
@@ -29,6 +30,15 @@ export interface HubOptions {
   log: (line: string) => void;
   /** This process's clock (tests may shift it); default performance.timeOrigin + now(). */
   clock?: () => number;
+  /** Serve TLS (`--tls-cert`/`--tls-key`): agents must connect with `--tls`; everything after is encrypted. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+/** An agent's running figures of a step (protocol.ts step-progress). */
+export interface AgentProgress {
+  elapsedMs: number;
+  inFlight: number;
+  rec: unknown;
 }
 
 export interface HubAgent {
@@ -43,8 +53,8 @@ export interface HubAgent {
 
 interface Conn extends HubAgent {
   peer: Peer;
-  /** The step result it owes, if any. */
-  waiting?: { step: number; resolve: (r: AgentStepResult | { lost: string }) => void };
+  /** The step result it owes, if any, and where its running figures go. */
+  waiting?: { step: number; resolve: (r: AgentStepResult | { lost: string }) => void; progress?: (p: AgentProgress) => void };
 }
 
 export class AgentHub {
@@ -57,7 +67,16 @@ export class AgentHub {
 
   private constructor(private readonly o: HubOptions) {
     this.clock = o.clock ?? (() => performance.timeOrigin + performance.now());
-    this.server = createServer((s) => this.accept(s));
+    if (o.tls) {
+      const server = createTlsServer({ cert: o.tls.cert, key: o.tls.key, minVersion: 'TLSv1.2' }, (s) => this.accept(s));
+      server.on('tlsClientError', (err, s) => {
+        const from = s.remoteAddress !== undefined ? `from ${s.remoteAddress}:${s.remotePort ?? '?'} ` : '';
+        o.log(`a connection ${from}was refused: no TLS handshake (${err.message.split('\n')[0]}); agents of this controller need --tls`);
+      });
+      this.server = server;
+    } else {
+      this.server = createServer((s) => this.accept(s));
+    }
     this.silenceTimer = setInterval(() => {
       const now = this.clock();
       for (const a of this.agents.values()) if (!a.gone && now - a.peer.lastHeard > SILENCE_MS) a.peer.close(`silent for ${((now - a.peer.lastHeard) / 1000).toFixed(1)}s`);
@@ -128,11 +147,11 @@ export class AgentHub {
   }
 
   /** The step result agent `id` owes for `step`: resolves with it, or { lost } when the agent goes (or is already gone). */
-  result(id: string, step: number): Promise<AgentStepResult | { lost: string }> {
+  result(id: string, step: number, progress?: (p: AgentProgress) => void): Promise<AgentStepResult | { lost: string }> {
     const a = this.agents.get(id);
     if (a === undefined || a.gone) return Promise.resolve({ lost: a?.gone ?? 'not connected' });
     return new Promise((resolve) => {
-      a.waiting = { step, resolve };
+      a.waiting = { step, resolve, ...(progress ? { progress } : {}) };
     });
   }
 
@@ -192,7 +211,12 @@ export class AgentHub {
       }
       this.handle(conn, m);
     });
-    peer.onClose(() => clearTimeout(handshake));
+    peer.onClose((why) => {
+      clearTimeout(handshake);
+      if (conn === undefined && why.startsWith('protocol error')) {
+        this.o.log(`a connection from ${from} was refused: ${why}${this.o.tls ? '' : ' (an agent with --tls? this controller has no --tls-cert)'}`);
+      }
+    });
   }
 
   private handle(a: Conn, m: Message): void {
@@ -217,6 +241,9 @@ export class AgentHub {
         w.resolve(m.result);
         return;
       }
+      case 'step-progress':
+        if (a.waiting?.step === m.step) a.waiting.progress?.({ elapsedMs: m.elapsedMs, inFlight: m.inFlight, rec: m.rec });
+        return;
       case 'stop':
         a.peer.close(`it stopped: ${m.reason}`);
         return;

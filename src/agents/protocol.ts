@@ -15,6 +15,7 @@
 //                                                  heartbeat both ways — silence ⇒ the peer is gone)
 //   controller → step-start; agent → step-result (per step; the agent keeps to startAt on the
 //                                                  controller's clock, converted with its offset)
+//   agent → step-progress (about every second: the running recorder, for the progress line and abort rules)
 //   controller → step-abort (the step ends early; the agent still sends its partial step-result)
 //   either → stop (the run is over, or the agent cannot go on; the reason is for the other's log)
 import type { GeneratorHealth } from '../metrics/step-stats.js';
@@ -65,6 +66,8 @@ export type Message =
       tailThresholdsMs: number[];
     }
   | { type: 'step-abort'; step: number }
+  /** The step so far: ms since its start, requests in flight, the running recorder (WireRecorder). */
+  | { type: 'step-progress'; step: number; elapsedMs: number; inFlight: number; rec: unknown }
   | { type: 'step-result'; step: number; result: AgentStepResult }
   | { type: 'stop'; reason: string }
   | { type: 'heartbeat'; at: number };
@@ -92,6 +95,7 @@ const FIELDS: Record<MessageType, Record<string, FieldKind>> = {
     tailThresholdsMs: 'numbers',
   },
   'step-abort': { step: 'number' },
+  'step-progress': { step: 'number', elapsedMs: 'number', inFlight: 'number', rec: 'object' },
   'step-result': { step: 'number', result: 'object' },
   stop: { reason: 'string' },
   heartbeat: { at: 'number' },

@@ -1,6 +1,7 @@
 // `loadtest run --agents N --listen host:port [--agents-min M] [--agents-wait S]`: flags → the
 // controller's agent hub and its Traffic (src/agents/). Usage errors name the flag (exit 2).
 import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -17,6 +18,17 @@ export interface AgentsFlags {
   listen?: string;
   agentsMin?: string;
   agentsWait?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** A file a TLS flag names, read; a UsageError naming the flag when it cannot be. */
+export function readFlagFile(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 export function addAgentsFlags(cmd: Command): Command {
@@ -24,7 +36,9 @@ export function addAgentsFlags(cmd: Command): Command {
     .option('--agents <n>', 'generate the load from n agents (`loadtest agent --connect`), not from this process')
     .option('--listen <host:port>', `with --agents: where agents connect (default 0.0.0.0:${DEFAULT_AGENT_PORT})`)
     .option('--agents-min <n>', 'with --agents: stop the run when fewer agents than this are left (default 1: go on with the rest)')
-    .option('--agents-wait <seconds>', 'with --agents: how long to wait for the agents before the first step (default 120)');
+    .option('--agents-wait <seconds>', 'with --agents: how long to wait for the agents before the first step (default 120)')
+    .option('--tls-cert <file>', 'with --agents: serve agents over TLS with this certificate (PEM); agents then need --tls')
+    .option('--tls-key <file>', 'with --agents: the private key (PEM) of --tls-cert');
 }
 
 function whole(flag: string, value: string, min: number): number {
@@ -41,7 +55,7 @@ export interface AgentsSetup {
 /** Undefined without --agents; otherwise the hub (listening) and the Traffic the run drives. */
 export async function agentsFromFlags(scenario: Scenario, flags: AgentsFlags, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<AgentsSetup | undefined> {
   if (flags.agents === undefined) {
-    for (const [flag, v] of [['--listen', flags.listen], ['--agents-min', flags.agentsMin], ['--agents-wait', flags.agentsWait]] as const) {
+    for (const [flag, v] of [['--listen', flags.listen], ['--agents-min', flags.agentsMin], ['--agents-wait', flags.agentsWait], ['--tls-cert', flags.tlsCert], ['--tls-key', flags.tlsKey]] as const) {
       if (v !== undefined) throw new UsageError(`${flag} needs --agents <n>`);
     }
     return undefined;
@@ -63,10 +77,12 @@ export async function agentsFromFlags(scenario: Scenario, flags: AgentsFlags, lo
       throw new UsageError(`--agents: data.${name} has order: unique, which each of ${agents} agents would apply to its own copy of the rows (rows used twice); use sequential or random`);
     }
   }
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new UsageError(flags.tlsCert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key');
+  const tls = flags.tlsCert !== undefined ? { cert: readFlagFile('--tls-cert', flags.tlsCert), key: readFlagFile('--tls-key', flags.tlsKey!) } : undefined;
   const token = readToken(env);
   if ('error' in token) throw new UsageError(token.error);
   const runSeed = randomInt(0x7fffffff);
   const payload: AgentPayload = { traffic: spec, ...(scenario.data ? { data: { ...scenario.data } } : {}) };
-  const hub = await AgentHub.listen({ host: addr.host, port: addr.port, token: token.token, runSeed, payload, log });
+  const hub = await AgentHub.listen({ host: addr.host, port: addr.port, token: token.token, runSeed, payload, log, ...(tls ? { tls } : {}) });
   return { hub, traffic: createAgentsTraffic(spec, hub, { agents, minAgents, waitMs, runSeed }) };
 }

@@ -1,6 +1,7 @@
 // Distributed generation for real: a controller (`loadtest run --agents N --listen …`) and agents
 // (`loadtest agent --connect …`) as separate processes on loopback, against a real nginx whose
 // limit_req refuses (503) what is beyond 300 r/s, with the default Poisson arrivals.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,5 +176,30 @@ describe('loadtest run --agents', () => {
     } finally {
       await server.close();
     }
+  }, 120_000);
+
+  it('--tls: an agent trusting the controller’s certificate runs the steps; a plain agent and one that does not trust it are refused with a clear line', async () => {
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    const file = scenario('tls', nginx.url, '{ start: 50, step: 50, max: 100, step_duration: 2s, warmup: 500ms }');
+    const port = await freePort();
+    const json = join(dir, 'tls.json');
+    const ctl = spawnCli(['run', file, '--agents', '1', '--listen', `127.0.0.1:${port}`, '--tls-cert', cert, '--tls-key', key, '--json', json, '--no-progress'], { env, deadlineMs: 90_000 });
+    await waitFor(() => ctl.stderr().includes('waiting for 1 agent'), 20_000);
+    const plain = agent(port, 'plain');
+    expect((await plain.exited).code).toBe(1);
+    expect(plain.stderr()).toMatch(/closed the connection before the handshake ended .*start the agent with --tls/);
+    const untrusting = spawnCli(['agent', '--connect', `127.0.0.1:${port}`, '--id', 'u', '--tls'], { env, deadlineMs: 30_000 });
+    expect((await untrusting.exited).code).toBe(1);
+    expect(untrusting.stderr()).toMatch(/TLS handshake with the controller failed: .*--tls-ca/);
+    const good = spawnCli(['agent', '--connect', `127.0.0.1:${port}`, '--id', 'good', '--tls-ca', cert], { env, deadlineMs: 90_000 });
+    const c = await ctl.exited;
+    expect(c.code, ctl.stdout() + ctl.stderr()).toBe(0);
+    expect(ctl.stderr()).toMatch(/refused: no TLS handshake/);
+    expect((await good.exited).code, good.stderr()).toBe(0);
+    const r = report(json);
+    expect(r.steps.length).toBeGreaterThanOrEqual(2);
+    expect(r.steps.map((s) => (s.generator as unknown as { agents: Array<{ id: string }> }).agents.map((a) => a.id).join())).toEqual(r.steps.map(() => 'good'));
   }, 120_000);
 });

@@ -5,11 +5,14 @@ import { UsageError } from '../../errors.js';
 import { readToken } from '../../agents/auth.js';
 import { defaultAgentId, runAgent } from '../../agents/agent.js';
 import type { SetExit } from '../commands.js';
+import { readFlagFile } from '../agents-flags.js';
 
 export interface AgentFlags {
   connect?: string;
   id?: string;
   connectTimeout?: string;
+  tls?: boolean;
+  tlsCa?: string;
 }
 
 /** host:port, [v6]:port → host and port; a UsageError naming --connect otherwise. */
@@ -33,6 +36,7 @@ export async function agentCommand(flags: AgentFlags, env: NodeJS.ProcessEnv = p
   }
   const token = readToken(env);
   if ('error' in token) throw new UsageError(token.error);
+  const tls = flags.tls === true || flags.tlsCa !== undefined ? (flags.tlsCa !== undefined ? { ca: readFlagFile('--tls-ca', flags.tlsCa) } : {}) : undefined;
   // Tests only: pretend this host's clock is off by this much (the offset estimate must absorb it).
   const skew = Number(env.LOADTEST_AGENT_CLOCK_SKEW_MS ?? 0);
   const ac = new AbortController();
@@ -48,6 +52,7 @@ export async function agentCommand(flags: AgentFlags, env: NodeJS.ProcessEnv = p
       connectTimeoutMs,
       log: (l) => process.stderr.write(l + '\n'),
       signal: ac.signal,
+      ...(tls ? { tls } : {}),
       ...(Number.isFinite(skew) && skew !== 0 ? { clockSkewMs: skew } : {}),
     });
   } finally {
@@ -63,6 +68,8 @@ export function registerAgent(program: Command, setExit: SetExit): void {
     .option('--connect <host:port>', 'the controller to connect to (required)')
     .option('--id <id>', 'this agent’s id (default: LOADTEST_AGENT_ID, JOB_COMPLETION_INDEX, else host-pid)')
     .option('--connect-timeout <seconds>', 'keep trying to reach the controller this long (default 120)')
+    .option('--tls', 'connect over TLS (the controller runs with --tls-cert/--tls-key); its certificate must be trusted by the system or --tls-ca')
+    .option('--tls-ca <file>', 'trust this CA (or self-signed) certificate, PEM, for the controller’s; implies --tls')
     .action(async (flags: AgentFlags) => {
       setExit(await agentCommand(flags));
     });

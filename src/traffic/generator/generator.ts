@@ -33,7 +33,11 @@ export interface ThreadCounts {
   errors: number;
 }
 
+/** Running figures of a step as the recorder itself (an agent ships it to the controller, which merges them). */
+export type RecorderProgress = (rec: StepRecorder, elapsedMs: number, inFlight: number) => void;
+
 export interface GeneratorTraffic extends Traffic {
+  runStep(step: StepRequest, onRecorder?: RecorderProgress): Promise<StepStats>;
   readonly kind: 'generate';
   /** Per-thread counts of the last finished step (judged window). */
   readonly lastStepThreads: readonly ThreadCounts[];
@@ -99,7 +103,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     return workers.slice(0, n);
   }
 
-  async function runStep(step: StepRequest): Promise<StepStats> {
+  async function runStep(step: StepRequest, onRecorder?: RecorderProgress): Promise<StepStats> {
     if (closed) throw new Error('generator is closed');
     const n = chooseWorkers(spec.workers, step.level, cores);
     const hs = handles(n);
@@ -133,7 +137,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       tB = performance.now();
     }, Math.max(0, now0 + step.durationMs - performance.now()));
     const progressTimer = setInterval(() => {
-      if (!step.onProgress || latest.some((l) => l === null)) return;
+      if ((!step.onProgress && !onRecorder) || latest.some((l) => l === null)) return;
       // One thread: its live recorder as is; several: merge their latest snapshots.
       let merged = latest[0]!.rec;
       let inFlight = latest[0]!.inFlight;
@@ -147,7 +151,8 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       }
       // Worker snapshots are up to one period old; the single-thread recorder is live.
       const elapsed = n === 1 ? performance.now() - now0 : Math.max(...latest.map((l) => l!.elapsedMs));
-      step.onProgress(buildProgress(merged, elapsed, step.warmupMs, inFlight));
+      onRecorder?.(merged, elapsed, inFlight);
+      step.onProgress?.(buildProgress(merged, elapsed, step.warmupMs, inFlight));
     }, PROGRESS_MS);
     const onAbort = () => {
       abortedAt = performance.now();
