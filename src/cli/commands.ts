@@ -11,6 +11,7 @@ import { registerReport } from './commands/report.js';
 import { registerHistory } from './commands/history.js';
 import { registerRestore } from './commands/restore.js';
 import { registerStop } from './commands/stop.js';
+import { registerK8s } from './commands/k8s.js';
 
 /** `setExit` records the exit code a command returned; main() exits with it. */
 export type SetExit = (code: number) => void;
@@ -26,4 +27,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerHistory(program, setExit);
   registerRestore(program, setExit);
   registerStop(program, setExit);
+  registerK8s(program, setExit);
 }
