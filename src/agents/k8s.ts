@@ -87,7 +87,9 @@ export function renderK8s(o: K8sOptions): { objects: Array<Record<string, unknow
   const base = dnsName(o.name);
   const svc = dnsName(base, 'controller');
   const secret = o.tokenSecret ?? { name: dnsName(base, 'agent-token'), key: 'token' };
-  const fileName = o.scenario.fileName.replace(/^.*[\\/]/, '') || 'scenario.yaml';
+  // A ConfigMap key is [-._a-zA-Z0-9]+ (at most 253): `Checkout (prod).yaml` is mounted as `Checkout-prod-.yaml`.
+  const key = o.scenario.fileName.replace(/^.*[\\/]/, '').replace(/[^-._a-zA-Z0-9]+/g, '-').slice(-253);
+  const fileName = key === '' || key === '.' || key === '..' ? 'scenario.yaml' : key;
   const ns = o.namespace !== undefined ? { namespace: o.namespace } : {};
   const labels = (component: string) => ({ 'app.kubernetes.io/name': 'loadtest', 'app.kubernetes.io/instance': base, 'app.kubernetes.io/component': component });
   const tokenEnv = { name: 'LOADTEST_AGENT_TOKEN', valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } };

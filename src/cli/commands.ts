@@ -12,6 +12,7 @@ import { registerHistory } from './commands/history.js';
 import { registerRestore } from './commands/restore.js';
 import { registerStop } from './commands/stop.js';
 import { registerAgent } from './commands/agent.js';
+import { registerK8s } from './commands/k8s.js';
 
 /** `setExit` records the exit code a command returned; main() exits with it. */
 export type SetExit = (code: number) => void;
@@ -28,4 +29,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerRestore(program, setExit);
   registerStop(program, setExit);
   registerAgent(program, setExit);
+  registerK8s(program, setExit);
 }
