@@ -10,6 +10,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startNginx } from './nginx.mjs';
 import { autocannonMax, run, summary, wrkAtRate, wrkMax } from './tools.mjs';
+import { agentCpu } from './agent-cost.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -230,6 +231,11 @@ async function main() {
   const out = { tool: `loadtest ${pkg.version}`, date: new Date().toISOString(), machine };
   try {
     const url = nginx.url;
+    if (only === 'agents') {
+      out.agents = await agentsVsInProcess(url);
+      out.machine.loadavgAtEnd = loadavg().map((x) => round(x, 2));
+      return finish(out, agentsTable(out));
+    }
     if (only === 'templates') {
       out.templates = await templatedVsStatic(url);
       out.machine.loadavgAtEnd = loadavg().map((x) => round(x, 2));
@@ -328,6 +334,7 @@ async function main() {
     };
 
     out.templates = await templatedVsStatic(url);
+    out.agents = await agentsVsInProcess(url);
 
     log(`memory: 10k req/s for ${T.mem[1] / 1000} s`);
     out.memory = await memory(url);
@@ -337,6 +344,33 @@ async function main() {
     await nginx.stop();
   }
   finish(out, table(out));
+}
+
+/** CPU per request of one agent against the in-process generator, same rate, alternating, RUNS each. */
+async function agentsVsInProcess(url) {
+  const rate = 10_000;
+  const agent = [];
+  const inProcess = [];
+  for (let i = 0; i < RUNS; i++) {
+    log(`agents: one agent at ${rate} req/s, run ${i + 1}`);
+    agent.push(await agentCpu(url, rate, { controllerCore: SERVER_CORE, agentCore: LOAD_CORE, stepMs: T.acc + T.warm, warmMs: T.warm }));
+    log(`agents: in-process generator at ${rate} req/s, run ${i + 1}`);
+    inProcess.push(await cpuAndRss(url, rate));
+  }
+  const a = summary(agent.map((r) => r.cpuUsPerRequest));
+  const g = summary(inProcess.map((r) => r.cpuMsPer1k));
+  return { rate, agentCpuUsPerRequest: a, inProcessCpuUsPerRequest: g, ratio: a.median / g.median, agentRuns: agent, inProcessRuns: inProcess };
+}
+
+function agentsTable(o) {
+  const a = o.agents;
+  return [
+    `| at ${a.rate} req/s, one thread | CPU µs per request (median of ${RUNS}) |`,
+    '|---|---|',
+    `| in-process generator | ${a.inProcessCpuUsPerRequest.median.toFixed(1)} |`,
+    `| one agent (loadtest agent, its protocol included) | ${a.agentCpuUsPerRequest.median.toFixed(1)} |`,
+    `| agent / in-process | ${a.ratio.toFixed(2)} |`,
+  ].join('\n');
 }
 
 function finish(out, text) {
@@ -460,6 +494,7 @@ function table(o) {
     ...templateRows(o, f),
     `| RSS at 10k req/s: ${o.memory.samples.map((s) => `${s.atMs / 1000} s`).join(' / ')} | ${o.memory.samples.map((s) => `${round(s.rssMb)} MB`).join(' / ')} (${o.memory.growthPct.toFixed(1)}%) | flat |`,
   );
+  if (o.agents) lines.push('', agentsTable(o));
   return lines.join('\n');
 }
 
