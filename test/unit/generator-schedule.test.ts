@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exponentialGapMs, mulberry32, Pacer, splitRate, uniformDueCount, uniformTimeMs } from '../../src/traffic/generator/schedule.js';
-import { chooseWorkers } from '../../src/traffic/generator/workers.js';
+import { chooseWorkers, threadsForLevel } from '../../src/traffic/generator/workers.js';
 
 describe('uniform schedule', () => {
   it.each([
@@ -99,6 +99,21 @@ describe('chooseWorkers', () => {
     ['auto', 100_000, 1, 1],
   ] as const)('workers %s at %s/s on %s cores → %s', (w, rate, cores, n) => {
     expect(chooseWorkers(w, rate, cores)).toBe(n);
+  });
+});
+
+describe('threadsForLevel', () => {
+  const req = (name: string) => ({ name, method: 'GET', path: '/', headers: {}, weight: 1 });
+  const mix = { workers: 'auto' as const, requests: [req('a'), req('b')] };
+  // Three-step sessions: 10,000 sessions/s send 30,000 requests/s, two threads' worth, not one.
+  const sessions = { ...mix, requests: [req('a'), req('b'), req('c')], sessions: [{ name: 's', weight: 1, steps: [{ request: 0 }, { request: 1 }, { request: 2 }] }] };
+  it.each([
+    ['a mix: the level is requests/s', mix, 10_000, 1],
+    ['a mix at 20k', mix, 20_000, 2],
+    ['3-step sessions at 10k sessions/s = 30k req/s', sessions, 10_000, 2],
+    ['3-step sessions at 4k sessions/s = 12k req/s', sessions, 4_000, 1],
+  ])('%s', (_what, spec, level, n) => {
+    expect(threadsForLevel(spec as Parameters<typeof threadsForLevel>[0], level, 8)).toBe(n);
   });
 });
 

@@ -17,7 +17,7 @@ import { splitRate } from './schedule.js';
 import { buildProgress, buildStepStats } from './stats.js';
 import { StepRecorder } from './step-recorder.js';
 import { WorkerEngine } from './worker-client.js';
-import { chooseWorkers } from './workers.js';
+import { threadsForLevel } from './workers.js';
 import { createSeqCounter, SeqSource } from '../../workload/random-source.js';
 import { loadLabel } from '../../scenario/level-unit.js';
 
@@ -105,7 +105,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
 
   async function runStep(step: StepRequest, onRecorder?: RecorderProgress): Promise<StepStats> {
     if (closed) throw new Error('generator is closed');
-    const n = chooseWorkers(spec.workers, step.level, cores);
+    const n = threadsForLevel(spec, step.level, cores);
     const hs = handles(n);
     // New workers take a moment to load; start the schedule once they can keep it.
     if (n > 1) await Promise.all(workers.slice(0, n).map((w) => w.ready));
