@@ -23,6 +23,7 @@ export const REQUIRED = [
   { program: 'openssl', pkg: 'openssl', why: 'TLS tests (a self-signed certificate)' },
   { program: 'xmllint', pkg: 'libxml2-utils', why: 'JUnit report schema check' },
   { program: 'ps', pkg: 'procps', why: 'process checks' },
+  { program: 'ip', pkg: 'iproute2', why: 'agents as separate hosts (network namespaces)' },
 ];
 
 const APT_FLAGS = ['-y', '-qq', '--no-install-recommends'];

@@ -28,9 +28,12 @@ const live = new Set<CliChild>();
  */
 export function spawnCli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; deadlineMs?: number; nodeArgs?: string[] } = {},
+  opts: { cwd?: string; env?: Record<string, string>; deadlineMs?: number; nodeArgs?: string[]; prefix?: string[] } = {},
 ): CliChild {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+  // `prefix`: a command that execs node in turn (e.g. `ip netns exec NS`), so the pid is still node's.
+  const argv = [process.execPath, ...(opts.nodeArgs ?? []), BIN, ...args];
+  const [cmd, ...rest] = opts.prefix ? [...opts.prefix, ...argv] : argv;
+  const child = spawn(cmd!, rest, {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,7 @@ const req = (program: string) => (REQUIRED as Req[]).find((r) => r.program === p
 describe('npm test set-up plan', () => {
   it('keeps .ci/run’s list of Debian packages', () => {
     expect((REQUIRED as Req[]).map((r) => r.pkg).sort()).toEqual(
-      ['chromium', 'haproxy', 'libxml2-utils', 'nginx-light', 'openssl', 'procps', 'prometheus', 'wrk'],
+      ['chromium', 'haproxy', 'iproute2', 'libxml2-utils', 'nginx-light', 'openssl', 'procps', 'prometheus', 'wrk'],
     );
   });
 
