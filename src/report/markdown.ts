@@ -1,5 +1,6 @@
 // Markdown summary (`--markdown file.md`, and $GITHUB_STEP_SUMMARY): a verdict line, the capacity,
 // the gate, the steps and the capacity model — what a reviewer wants to see in a PR or job summary.
+import { agentsLine } from './agents-line.js';
 import type { RunResult } from '../result.js';
 import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.js';
 import { describeUsl } from '../analysis/usl.js';
@@ -85,6 +86,9 @@ export function renderMarkdown(result: RunResult, model: CapacityModel = capacit
   // Long runs fold their steps table so the job summary still leads with the verdict.
   if (r.steps.length > FOLD_STEPS) out.push(`<details><summary>${r.steps.length} steps</summary>\n\n${stepsTable(r)}\n</details>\n`);
   else out.push(stepsTable(r));
+
+  const agents = agentsLine(r);
+  if (agents) out.push(`${mdEscape(agents)}\n`);
 
   out.push('### Capacity model\n');
   out.push(modelSection(model, L));

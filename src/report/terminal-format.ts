@@ -5,6 +5,7 @@ import { balanceTable } from './balance-table.js';
 import { bottleneckLine, headroomTable, servicesTable } from './services-table.js';
 import type { ChalkInstance } from 'chalk';
 import type { StepProgress } from '../metrics/step-stats.js';
+import { agentsLine } from './agents-line.js';
 import type { RunResult, StepResult } from '../result.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { formatSetFlags } from '../scenario/overrides.js';
@@ -277,6 +278,8 @@ export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?:
     const t = table(room.head, room.rows, room.right).map((l) => (visibleLength(l) > width ? clipText(l, width) : l));
     lines.push('', c.bold('headroom at the highest passing load'), c.bold(t[0]!), c.dim(t[1]!), ...t.slice(2));
   }
+  const agents = opts.table !== false ? agentsLine(result) : undefined;
+  if (agents) lines.push('', c.dim(agents));
   const lb = balanceTable(result);
   if (lb) {
     const t = table(lb.head, lb.rows, lb.right).map((l) => (visibleLength(l) > width ? clipText(l, width) : l));
