@@ -37,6 +37,7 @@ import { splitMetricKey } from '../slo/metric-catalog.js';
 import { metricKind } from '../slo/parse.js';
 import { windowDispersion, judgeProportion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
 import { latencyRising } from './settled.js';
+import { backlogDrained } from './backlog.js';
 
 /** Why a step is inconclusive: the evidence was spoilt ('limited') or too thin to decide ('undecided'). */
 export type InconclusiveKind = 'limited' | 'undecided';
@@ -77,6 +78,8 @@ export interface JudgeOptions {
    * to catch no burst is not judged as if requests were independent.
    */
   nearbyDispersion?: Readonly<Record<string, readonly number[]>>;
+  /** The run's previous step failed: this one may open with its backlog (backlog.ts). */
+  afterFailedStep?: boolean;
 }
 
 /** Levels within this share of each other are near enough to share what their bursts looked like. */
@@ -306,7 +309,12 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
   const needed = undecided.reduce((n, j) => Math.max(n, j.needed ?? 0), 0);
 
   if (stats.generator?.limited !== true) {
-    if (extra.length + breached.length > 0) return { verdict: 'fail', breaches: [...extra, ...breached], inconclusiveReasons: [], notes: [] };
+    if (extra.length + breached.length > 0) {
+      // Right after an overload, a breach confined to the window's opening is that step's backlog.
+      const drained = opts.afterFailedStep && extra.length === 0 ? backlogDrained(rules, breached, stats.batches, TAIL) : undefined;
+      if (drained !== undefined) return inconclusive('limited', [drained]);
+      return { verdict: 'fail', breaches: [...extra, ...breached], inconclusiveReasons: [], notes: [] };
+    }
     const spoilt = [...thin, ...(missing.length > 0 ? [`not measured: ${missing.join(', ')}`] : []), ...(stats.partial ? ['the step was cut short before its end'] : [])];
     if (spoilt.length > 0) return inconclusive('limited', [...spoilt, ...undecided.map((j) => j.detail!)]);
     if (undecided.length > 0) return inconclusive('undecided', undecided.map((j) => j.detail!), [], needed);

@@ -110,7 +110,8 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
         if (Math.abs(s.level - next.level) > NEARBY * next.level) continue;
         for (const [rule, phi] of Object.entries(ruleDispersions(scenario.slo, s))) (nearbyDispersion[rule] ??= []).push(phi);
       }
-      const step = await runOneStep(scenario, traffic, index, next, external, emit, warn, earlier, nearbyDispersion, services);
+      const afterFailedStep = steps.at(-1)?.verdict === 'fail';
+      const step = await runOneStep(scenario, traffic, index, next, external, emit, warn, earlier, nearbyDispersion, services, afterFailedStep);
       // The generator's own observations, where they may be why a step did not pass (see
       // generator-notes.ts); said once per run, as the steps after it would repeat them (each step
       // keeps its own in generator.notes).
@@ -194,6 +195,7 @@ async function runOneStep(
   earlier: readonly StepResult[] = [],
   nearbyDispersion: Readonly<Record<string, readonly number[]>> = {},
   services?: ServiceMonitor,
+  afterFailedStep = false,
 ): Promise<OneStep> {
   const stepAbort = new AbortController();
   const onExternal = (): void => stepAbort.abort();
@@ -247,7 +249,7 @@ async function runOneStep(
   const pool = earlier.length > 0 && !partial && stats.generator?.limited !== true;
   const evidence = pool ? poolSteps(earlier, stats) : stats;
   const latency = evidence.histogram ? latencyDistribution(evidence.histogram) : undefined;
-  const targetsJudged = judgeStep({ ...evidence, partial }, scenario, { extraBreaches: safety?.breaches ?? [], nearbyDispersion, ...(latency ? { latency } : {}) });
+  const targetsJudged = judgeStep({ ...evidence, partial }, scenario, { extraBreaches: safety?.breaches ?? [], nearbyDispersion, afterFailedStep, ...(latency ? { latency } : {}) });
   const serviceJudged = serviceStats.map((s, i) => judgeService(s, scenario.services![i]!.slo, scenario.load, partial));
   const judged = combineJudgements(targetsJudged, serviceJudged);
   const serviceResults: ServiceStepResult[] = serviceStats.map((s, i) => ({ ...s, verdict: serviceJudged[i]!.verdict, breaches: serviceJudged[i]!.breaches, inconclusiveReasons: serviceJudged[i]!.inconclusiveReasons }));

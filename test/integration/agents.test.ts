@@ -10,6 +10,7 @@ import { killAll, sleep, spawnCli, waitFor, type CliChild } from '../helpers/cli
 import { freePort } from '../helpers/haproxy.js';
 import { startNginx, type TestNginx } from '../helpers/nginx.js';
 import { startTestServer } from '../helpers/http-servers.js';
+import { startJsonServer } from '../helpers/json-server.js';
 import type { RunResult } from '../../src/result.js';
 
 const TOKEN = 'test-token-0123456789abcdef0123456789';
@@ -229,6 +230,77 @@ describe('loadtest run --agents', () => {
       }
     } finally {
       await plain.stop();
+    }
+  }, 120_000);
+
+  it('sessions with captured ids, templates, a data feeder and the undici client, through two agents: every item read back was created, counts add up', async () => {
+    const server = await startJsonServer({ items: [] });
+    try {
+      writeFileSync(join(dir, 'users.csv'), 'id,email\n' + Array.from({ length: 50 }, (_, i) => `${i},u${i}@example.com`).join('\n') + '\n');
+      const file = join(dir, 'shop.yaml');
+      const json = join(dir, 'shop.json');
+      // No warm-up: every request sent is in the report's counts.
+      writeFileSync(
+        file,
+        `name: shop through agents
+target: ${server.url}
+data:
+  users: { csv: users.csv }
+traffic:
+  client: undici
+  error_status: ">=400"
+  sessions:
+    - name: buyer
+      weight: 3
+      steps:
+        - name: create
+          method: POST
+          path: /items
+          headers: { content-type: application/json }
+          body: '{"owner": "{{ json(users.email) }}", "sku": {{ random.int(1, 1000) }}}'
+          capture: { item_id: json.id }
+        - think: 5ms-20ms
+        - name: read
+          path: /items/{{ item_id }}
+    - name: browser
+      weight: 7
+      steps:
+        - { name: list, path: '/items?_page={{ random.int(1, 50) }}&_limit=10' }
+load: { start: 10, step: 10, max: 20, step_duration: 2s, warmup: 0s }
+slo: ["p99{read} < 500ms", error_rate < 5%]
+`,
+      );
+      const port = await freePort();
+      const ctl = spawnCli(['run', file, '--agents', '2', '--listen', `127.0.0.1:${port}`, '--json', json, '--no-progress'], { env, deadlineMs: 90_000 });
+      const agents = [agent(port, 'a'), agent(port, 'b')];
+      const { code } = await ctl.exited;
+      const out = ctl.stdout() + ctl.stderr();
+      for (const a of agents) expect((await a.exited).code, a.stderr()).toBe(0);
+      expect(code, out).toBe(0);
+      expect(out).toContain('sessions/s');
+      const r = report(json);
+      let created = 0;
+      let read = 0;
+      for (const st of r.steps) {
+        expect(st.statusCodes['404'], out).toBeUndefined();
+        expect(st.errorCount).toBe(0);
+        expect(st.sessions!.started).toBeGreaterThan(0);
+        const list = (st.generator as unknown as { agents: Array<{ sent: number }> }).agents;
+        expect(list.reduce((n, a) => n + a.sent, 0)).toBe(st.sent);
+        const by = Object.fromEntries(st.byRequest.map((b) => [b.name, b]));
+        created += by.create!.count;
+        read += by.read!.count;
+      }
+      const log = server.requests();
+      expect(log.filter((x) => x.status >= 400)).toEqual([]);
+      // Each agent's pre-flight probe sends the first step (a create) once.
+      expect(log.filter((x) => x.method === 'POST').length).toBe(created + 2);
+      const gets = log.filter((x) => x.method === 'GET' && /^\/items\/\d+$/.test(x.path));
+      expect(gets.length).toBe(read);
+      const ids = new Set(((await (await fetch(`${server.url}/items`)).json()) as Array<{ id: number }>).map((i) => i.id));
+      expect(gets.filter((g) => !ids.has(Number(g.path.slice('/items/'.length))))).toEqual([]);
+    } finally {
+      await server.stop();
     }
   }, 120_000);
 });

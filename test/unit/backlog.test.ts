@@ -1,0 +1,60 @@
+// backlog.ts: a failing step right after a failed one is the previous step's backlog when its
+// latency fell through the window and every breached rule held over its second half.
+import { describe, expect, it } from 'vitest';
+import { backlogDrained } from '../../src/analysis/backlog.js';
+import { judgeStep } from '../../src/analysis/step-verdict.js';
+import type { StepBatches, StepStats } from '../../src/metrics/step-stats.js';
+import { parseScenario } from '../../src/scenario/load-scenario.js';
+import type { Breach } from '../../src/slo/slo.js';
+
+const TAIL = { p50: 0.5, p90: 0.1, p95: 0.05, p99: 0.01, p999: 0.001 };
+// Measured: HAProxy maxconn 8 over a 20 ms backend, 317 r/s right after a 570 r/s step failed
+// (test/validate/real-servers.mjs): p99 391 ms over the window, falling from 390 ms to 21 ms.
+const drained: StepBatches = {"finished":[32,31,33,33,38,28,36,19,25,40,27,37,38,27,43,27,23,30,33,29,36,28,31,39,30,31,30,29,37,31,34,36,31,34,21,32,29,36,36,33],"errors":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"latencyN":[32,31,33,33,38,28,36,19,25,40,27,37,38,27,43,27,23,30,33,29,36,28,31,39,30,31,30,29,37,31,34,36,31,34,21,32,29,36,36,33],"latencyMeanMs":[389.6,374.7,366.9,354.1,332.4,325.7,304.3,280.7,235.5,224.1,217.5,201.5,193,174.9,165.6,160.2,128.3,101.2,71.9,71.7,51.1,32.7,22.3,24.7,23.7,21.3,23,27.3,26,23.3,29.2,27.2,21.9,21.7,20.7,21.1,20.7,22.3,22.9,28.1],"above":[{"thresholdMs":200,"counts":[32,31,33,33,38,28,36,19,25,40,26,18,3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]},{"thresholdMs":100,"counts":[32,31,33,33,38,28,36,19,25,40,27,37,38,27,43,27,23,18,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}]};
+const scenario = parseScenario('name: b\ntarget: http://127.0.0.1:9\ntraffic: { requests: [{ name: x, path: / }] }\nload: { start: 50, factor: 1.5, max: 2000 }\nslo: [error_rate < 1%, p99 < 200ms, "p99{x} < 200ms", mean < 100ms]\n', 'b.yaml');
+const rules = scenario.slo;
+const p99: Breach = { slo: 'p99 < 200ms', metric: 'p99', threshold: 200, value: 391 };
+const n = drained.latencyN.length;
+const flat = (ms: number): StepBatches => ({ ...drained, latencyMeanMs: Array(n).fill(ms), above: [{ thresholdMs: 200, counts: Array(n).fill(0) }] });
+const rising: StepBatches = { ...drained, latencyMeanMs: [...drained.latencyMeanMs].reverse(), above: drained.above.map((a) => ({ ...a, counts: [...a.counts].reverse() })) };
+
+describe('backlogDrained', () => {
+  it.each([
+    ['the measured drain: falling, p99 met over the second half', drained, [p99], true],
+    ['the same slices rising (a queue building: a real overload)', rising, [p99], false],
+    ['flat latency', flat(30), [p99], false],
+    ['falling, but still over the threshold in the second half', { ...drained, above: [{ thresholdMs: 200, counts: drained.above[0]!.counts.map(() => 5) }] }, [p99], false],
+    ['a percentile with no slice counts at its threshold', { ...drained, above: [] }, [p99], false],
+    ['a rule on one request name', drained, [{ slo: 'p99{x} < 200ms', metric: 'p99{x}', threshold: 200, value: 391 }], false],
+    ['the mean, met over the second half', drained, [{ slo: 'mean < 100ms', metric: 'mean_latency', threshold: 100, value: 150 }], true],
+    ['errors confined to the opening', { ...drained, errors: drained.errors.map((_, i) => (i < 8 ? 10 : 0)) }, [{ slo: 'error_rate < 1%', metric: 'error_rate', threshold: 0.01, value: 0.06 }], true],
+    ['errors all through', { ...drained, errors: drained.errors.map(() => 3) }, [{ slo: 'error_rate < 1%', metric: 'error_rate', threshold: 0.01, value: 0.1 }], false],
+  ])('%s', (_what, batches, breaches, want) => {
+    const why = backlogDrained(rules, breaches as Breach[], batches as StepBatches, TAIL);
+    expect(why !== undefined).toBe(want);
+    if (want) expect(why).toMatch(/^the service was still draining the previous step's backlog: mean latency fell from 371\.1ms to 23\.5ms through the step/);
+  });
+});
+
+describe('judgeStep after a failed step', () => {
+  // The step as the report had it: p99 391 ms, no errors, the slices above.
+  const stats = {
+    level: 317, startedAt: '', durationMs: 4000, partial: false, offeredRps: 318, achievedRps: 318, sent: 1252, completed: 1252,
+    errors: {}, errorCount: 0, errorRate: 0, statusCodes: { '200': 1252 }, bytesReceived: 0,
+    latencyMs: { p50: 30, p90: 300, p95: 350, p99: 391, max: 420, mean: 120 }, latencyUncorrectedMs: { p50: 30, p90: 170, p95: 172, p99: 175, max: 180, mean: 80 },
+    byRequest: [], metrics: { p99: 391, error_rate: 0, mean: 120, p50: 30 }, batches: drained,
+    generator: { sendLagP99Ms: 1, sendLagMaxMs: 2, eventLoopDelayP99Ms: 1, cpuPercent: 5, cpuUsPerRequest: 30, dropped: 0, peakInFlight: 40, workers: 1, limited: false, reasons: [] },
+  } as unknown as StepStats;
+  const s2 = parseScenario('name: b\ntarget: http://127.0.0.1:9\ntraffic: { request: { path: / } }\nload: { start: 50, factor: 1.5, max: 2000 }\nslo: [error_rate < 1%, p99 < 200ms]\n', 'b.yaml');
+
+  it('fails as before when the previous step did not fail', () => {
+    expect(judgeStep(stats, s2, {}).verdict).toBe('fail');
+  });
+
+  it('is inconclusive (spoilt evidence, re-run) when it did', () => {
+    const j = judgeStep(stats, s2, { afterFailedStep: true });
+    expect(j.verdict).toBe('inconclusive');
+    expect(j.inconclusiveKind).toBe('limited');
+    expect(j.inconclusiveReasons[0]).toMatch(/draining the previous step's backlog/);
+  });
+});
