@@ -3,6 +3,13 @@
 //   ConfigMap <name>-scenario     the scenario file, mounted into the controller
 //   Service   <name>-controller   where agents connect (the controller's port, ClusterIP)
 //   Job       <name>-controller   one pod: `loadtest run /scenario/<file> --agents N --listen 0.0.0.0:<port>`
+//                                 and where its reports go: a volume `results` at /results, also its
+//                                 working directory. With resultsClaim (`--results-claim`), that
+//                                 PersistentVolumeClaim, and every report on it:
+//                                 /results/<slug>.{json,html,md,xml,steps.jsonl}. Without, an emptyDir
+//                                 for the step log, and `--json /dev/stdout`: the JSON report is in the
+//                                 container's log (before the verdict), which `kubectl logs` still reads
+//                                 after the container has exited, when `kubectl cp` reaches no file
 //   Job       <name>-agents       Indexed: completions = parallelism = agents; each pod's index
 //                                 (annotation batch.kubernetes.io/job-completion-index, also
 //                                 JOB_COMPLETION_INDEX) is its LOADTEST_AGENT_ID; runs
@@ -19,6 +26,7 @@
 // itself limited for a quota, not for a lack of CPU. Memory limit = request.
 // Agents prefer separate nodes (pod anti-affinity): agents sharing a node share its CPU and NIC.
 import { stringify } from 'yaml';
+import { slug } from '../controller/run-scenario.js';
 import { RATE_PER_THREAD } from '../traffic/generator/workers.js';
 
 /** Requests/s one generator thread — one core — sustains comfortably. */
@@ -41,6 +49,23 @@ export interface K8sOptions {
   tokenSecret?: { name: string; key: string };
   /** `--agents-min` for the controller; omitted: the controller's default. */
   agentsMin?: number;
+  /**
+   * An existing PersistentVolumeClaim mounted at /results in the controller: every report written
+   * there. Omitted: an emptyDir there, and the JSON report printed into the log (`--json /dev/stdout`).
+   */
+  resultsClaim?: string;
+}
+
+export const RESULTS_DIR = '/results';
+
+/** The controller's report flags: every report on the claim, or (no claim) the JSON report into its log. */
+export function controllerReportArgs(name: string, withClaim: boolean): string[] {
+  // slug(): the name `loadtest run` gives results/<name>.json. `--log` given too: a scenario's own
+  // report.log would otherwise move it, and next to /dev/stdout it would land in results/ under the cwd.
+  const at = `${RESULTS_DIR}/${slug(name)}`;
+  const log = ['--log', `${at}.steps.jsonl`];
+  if (!withClaim) return ['--json', '/dev/stdout', ...log];
+  return ['--json', `${at}.json`, ...log, '--html', `${at}.html`, '--markdown', `${at}.md`, '--junit', `${at}.xml`];
 }
 
 export interface AgentResources {
@@ -133,14 +158,23 @@ export function renderK8s(o: K8sOptions): { objects: Array<Record<string, unknow
                 ...(o.agentsMin !== undefined ? ['--agents-min', String(o.agentsMin)] : []),
                 '--listen',
                 `0.0.0.0:${port}`,
+                ...controllerReportArgs(o.name, o.resultsClaim !== undefined),
               ],
+              // Relative paths in the scenario (report.history, gate.baseline) resolve on the volume too.
+              workingDir: RESULTS_DIR,
               ports: [{ name: 'agents', containerPort: port, protocol: 'TCP' }],
               env: [tokenEnv],
               resources: { requests: { cpu: '1', memory: '512Mi' }, limits: { memory: '512Mi' } },
-              volumeMounts: [{ name: 'scenario', mountPath: '/scenario', readOnly: true }],
+              volumeMounts: [
+                { name: 'scenario', mountPath: '/scenario', readOnly: true },
+                { name: 'results', mountPath: RESULTS_DIR },
+              ],
             },
           ],
-          volumes: [{ name: 'scenario', configMap: { name: configMap.metadata.name } }],
+          volumes: [
+            { name: 'scenario', configMap: { name: configMap.metadata.name } },
+            o.resultsClaim !== undefined ? { name: 'results', persistentVolumeClaim: { claimName: o.resultsClaim } } : { name: 'results', emptyDir: {} },
+          ],
         },
       },
     },
@@ -185,6 +219,9 @@ export function renderK8s(o: K8sOptions): { objects: Array<Record<string, unknow
     `# loadtest k8s: ${o.agents} agents for a peak of ${o.peakRps} rps (${res.perAgentRps.toFixed(0)} rps each: ` +
     `${res.cores} core${res.cores === 1 ? '' : 's'} at ${RPS_PER_CORE} rps per core).\n` +
     `# First create the token's Secret (it is referenced here, never written):\n` +
-    `#   kubectl create secret generic ${secret.name}${o.namespace ? ` -n ${o.namespace}` : ''} --from-literal=${secret.key}="$(openssl rand -hex 32)"\n`;
+    `#   kubectl create secret generic ${secret.name}${o.namespace ? ` -n ${o.namespace}` : ''} --from-literal=${secret.key}="$(openssl rand -hex 32)"\n` +
+    (o.resultsClaim !== undefined
+      ? `# The reports go to the PersistentVolumeClaim ${o.resultsClaim} (it must exist): ${RESULTS_DIR}/${slug(o.name)}.json, .html, .md, .xml, .steps.jsonl\n`
+      : `# The JSON report is printed into the controller's log (kubectl logs), before the verdict; --results-claim keeps every report on a volume.\n`);
   return { objects, yaml: header + objects.map((x) => stringify(x, { lineWidth: 0 })).join('---\n') };
 }

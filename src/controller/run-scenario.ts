@@ -17,6 +17,7 @@ import { exitCodeFor } from './exit-code.js';
 import { createTerminalReporter, type TerminalOptions } from '../report/terminal.js';
 import { openStepLog, defaultStepLogPath, type StepLog } from '../report/step-log.js';
 import { writeJsonReport } from '../report/json-report.js';
+import { stdioFdOf } from '../report/atomic-write.js';
 import { jsonLinesListener } from '../report/json-lines.js';
 import { evaluateGate, gateDecided } from '../analysis/gate.js';
 import { fitCapacityModel } from '../analysis/capacity-model.js';
@@ -104,9 +105,10 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions =
 
 async function runWith(scenario: Scenario, opts: RunScenarioOptions, extraListeners: RunListener[]): Promise<RunOutcome> {
   const jsonPath = opts.json ?? scenario.report.json ?? `results/${slug(scenario.name)}.json`;
-  // Next to the report, unless the report goes to a device or pipe (`--json /dev/stdout`): a log
-  // file beside that would land in /dev.
-  const logPath = opts.log ?? scenario.report.log ?? (isSpecialFile(jsonPath) ? `results/${slug(scenario.name)}.steps.jsonl` : defaultStepLogPath(jsonPath));
+  // Next to the report, unless the report goes to a device or pipe, or to stdout whatever it is
+  // (`--json /dev/stdout`): a log file beside that would land in /dev.
+  const toStream = isSpecialFile(jsonPath) || stdioFdOf(jsonPath) !== undefined;
+  const logPath = opts.log ?? scenario.report.log ?? (toStream ? `results/${slug(scenario.name)}.steps.jsonl` : defaultStepLogPath(jsonPath));
   const gate = { ...scenario.gate };
   if (opts.expectMin !== undefined) gate.expectMin = opts.expectMin;
   if (opts.baseline !== undefined) gate.baseline = opts.baseline;
@@ -332,9 +334,20 @@ function isSpecialFile(path: string): boolean {
   }
 }
 
-/** Throws (exit 1) unless a file can be written at `path` later: its directory exists or can be made, is writable, and `path` is not a directory. */
+/**
+ * Throws (exit 1) unless a file can be written at `path` later: its directory exists or can be made,
+ * is writable, and `path` is not a directory. This process's own stdout or stderr (`--json
+ * /dev/stdout`) is written through the stream it has (atomic-write.ts stdioFdOf): nothing to check.
+ * Another device or FIFO is written into, nothing created beside it: it must be writable itself, its
+ * directory need not be (/dev is not, but for root); a socket cannot be opened at all.
+ */
 function assertCanWrite(path: string, what: string): void {
   try {
+    if (stdioFdOf(path) !== undefined) return;
+    if (isSpecialFile(path)) {
+      if (statSync(path).isSocket()) throw Object.assign(new Error('a socket'), { code: 'ENXIO' });
+      return accessSync(path, constants.W_OK);
+    }
     const dir = dirname(path);
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);

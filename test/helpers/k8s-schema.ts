@@ -10,6 +10,8 @@
 // optional for controllers to default) the tests assert themselves.
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Pod } from 'kubernetes-models/v1/Pod';
 import { Service } from 'kubernetes-models/v1/Service';
 
 type Obj = Record<string, unknown>;
@@ -21,6 +23,9 @@ const MODELS: Record<string, { model: new (data: any) => Validating; proto: Vali
   'v1/ConfigMap': { model: ConfigMap, proto: ConfigMap.prototype },
   'v1/Service': { model: Service, proto: Service.prototype },
   'batch/v1/Job': { model: Job, proto: Job.prototype },
+  // What README "On Kubernetes" has the user create beside the manifests.
+  'v1/PersistentVolumeClaim': { model: PersistentVolumeClaim, proto: PersistentVolumeClaim.prototype },
+  'v1/Pod': { model: Pod, proto: Pod.prototype },
 };
 
 const isRecord = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -1,12 +1,14 @@
 // Faults through the real CLI (`node bin/loadtest.js run`): what the user sees — the exit code, the
 // one stderr line, the JSON report's verdicts and error classes — and the child's memory with 100 MB
 // response bodies. The error classes themselves are checked per fault in faults.test.ts.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll, memoryKb, sleep, spawnCli, waitFor } from '../helpers/cli-process.js';
+import { killAll, memoryKb, ROOT, sleep, spawnCli, waitFor } from '../helpers/cli-process.js';
 import {
   makeSelfSignedCert,
   refusedPort,
@@ -203,6 +205,69 @@ describe('outputs that fail or are not files', () => {
     } finally {
       reader.kill('SIGKILL');
     }
+  });
+
+  // `loadtest k8s` without --results-claim runs the controller with `--json /dev/stdout`. Opening
+  // /dev/stdout again fails for a socket (ENXIO: what a Node parent or the journal gives) and, for a
+  // non-root user, for a pipe root made (EACCES: CRI-O's conmon makes the container's as root); /dev
+  // is not writable for them either. The report goes through the stream the process already has.
+  /** The pretty JSON report out of a stdout: from its `{` line to its `}` line, as README "On Kubernetes" cuts it out of `kubectl logs`. */
+  const reportIn = (out: string) => JSON.parse(out.slice(out.indexOf('{\n'), out.indexOf('\n}\n') + 2));
+
+  it('--json /dev/stdout when stdout is a socket: the report goes to stdout, the verdict after it', async () => {
+    const s = await start({ fault: 'ok' });
+    const dir = join(root, 'stdout-socket');
+    mkdirSync(dir, { recursive: true });
+    // spawnCli's stdout is a pipe in Node's sense: a Unix socketpair.
+    const cli = spawnCli(['run', writeScenario(dir, s.url), '--json', '/dev/stdout', '-q'], { cwd: dir, deadlineMs: 60_000 });
+    const { code } = await cli.exited;
+    expect(code, cli.stderr()).toBe(0);
+    expect(reportIn(cli.stdout())).toMatchObject({ schema: 'loadtest.report', status: 'completed' });
+    expect(cli.stdout()).toMatch(/\n}\nmax servable load: .*\n$/);
+    expect(existsSync(join(dir, 'results', 'outputs.steps.jsonl'))).toBe(true);
+  });
+
+  it('--json naming a socket that is not stdout: refused before any request (open(2) of a socket fails), one line, exit 1', async () => {
+    const s = await start({ fault: 'ok' });
+    const dir = join(root, 'socket-file');
+    mkdirSync(dir, { recursive: true });
+    const sock = join(dir, 'report.sock');
+    const server = createServer().listen(sock);
+    await once(server, 'listening');
+    try {
+      const cli = spawnCli(['run', writeScenario(dir, s.url), '--json', sock, '-q'], { cwd: dir, deadlineMs: 30_000 });
+      expect((await cli.exited).code).toBe(1);
+      expect(cli.stderr()).toBe(`loadtest: cannot write the JSON report to ${sock}: ENXIO\n`);
+      expect(s.requests).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  const asRoot = process.getuid?.() === 0;
+  it.runIf(asRoot && spawnSync('setpriv', ['--version']).status === 0)('--json /dev/stdout as a non-root user whose stdout is a pipe of root\'s (a non-root pod under CRI-O)', async () => {
+    const s = await start({ fault: 'ok' });
+    const dir = join(root, 'stdout-root-pipe');
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o777); // for nobody's step log
+    const args = [join(ROOT, 'bin/loadtest.js'), 'run', writeScenario(dir, s.url), '--json', '/dev/stdout', '--log', join(dir, 'steps.jsonl'), '-q'];
+    // `sh -c 'exec "$@" | cat'` as root: a real pipe (not a socket), made by root, then the CLI as nobody on its write end.
+    const child = spawn('sh', ['-c', 'setpriv --reuid=65534 --regid=65534 --clear-groups "$@" | cat', 'sh', process.execPath, ...args], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    clearTimeout(timer);
+    expect(code, err).toBe(0);
+    expect(err).toBe('');
+    expect(reportIn(out)).toMatchObject({ schema: 'loadtest.report', status: 'completed' });
+    expect(statSync(join(dir, 'steps.jsonl')).uid).toBe(65534);
   });
 });
 

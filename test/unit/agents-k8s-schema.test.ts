@@ -1,9 +1,12 @@
 // renderK8s' objects are valid Kubernetes: every variant checked against the API's published
 // OpenAPI schema (kubernetes-models' validators, strict about unknown fields: test/helpers/k8s-schema.ts),
 // the checker shown to catch broken objects, and what the schema cannot say asserted here.
-import { parseAllDocuments } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { agentResources, DNS_1123_LABEL, dnsName, renderK8s, type K8sOptions } from '../../src/agents/k8s.js';
+import { slug } from '../../src/controller/run-scenario.js';
 import { k8sProblems } from '../helpers/k8s-schema.js';
 
 type Obj = any;
@@ -26,6 +29,8 @@ const variants: Array<[string, Partial<K8sOptions>]> = [
   ['a name with nothing usable', { name: '日本語', scenario: { fileName: '日本.yaml', text: 'name: 日本語\n' } }],
   ['a scenario with tabs, quotes and a document marker', { scenario: { fileName: 's.yaml', text: 'name: "x"\n---\n\tbody: \'{"a": 1}\'\n' } }],
   ['100,000 agents (an Indexed Job\'s most)', { agents: 100_000, peakRps: 10_000_000 }],
+  ['a results claim', { resultsClaim: 'loadtest-results' }],
+  ['a results claim with dots, and everything else', { resultsClaim: 'team.perf.results', namespace: 'perf', port: 17000, agentsMin: 2, agents: 3, name: 'Checkout (prod)' }],
 ];
 
 function render(over: Partial<K8sOptions>): { opts: K8sOptions; objs: Obj[]; text: string } {
@@ -68,6 +73,27 @@ describe.each(variants)('%s', (_name, over) => {
     const key = Object.keys(configMap.data)[0];
     expect(ctl.args.slice(0, 2)).toEqual(['run', `/scenario/${key}`]);
     expect(ctl.volumeMounts[0].mountPath).toBe('/scenario');
+    // Every mount names a volume of the pod (the API server checks it, not the schema).
+    const volumes = controller.spec.template.spec.volumes;
+    for (const m of ctl.volumeMounts) expect(volumes.map((v: Obj) => v.name)).toContain(m.name);
+  });
+
+  it('the reports: a volume at /results (the claim, else an emptyDir), the controller\'s working directory; the report flags', () => {
+    const volumes = controller.spec.template.spec.volumes;
+    expect(ctl.volumeMounts).toContainEqual({ name: 'results', mountPath: '/results' });
+    expect(ctl.workingDir).toBe('/results');
+    const results = volumes.find((v: Obj) => v.name === 'results');
+    const file = `/results/${slug(opts.name)}`;
+    const flags = ctl.args.slice(ctl.args.indexOf('--json'));
+    if (opts.resultsClaim !== undefined) {
+      expect(results).toEqual({ name: 'results', persistentVolumeClaim: { claimName: opts.resultsClaim } });
+      expect(flags).toEqual(['--json', `${file}.json`, '--log', `${file}.steps.jsonl`, '--html', `${file}.html`, '--markdown', `${file}.md`, '--junit', `${file}.xml`]);
+    } else {
+      expect(results).toEqual({ name: 'results', emptyDir: {} });
+      expect(flags).toEqual(['--json', '/dev/stdout', '--log', `${file}.steps.jsonl`]);
+    }
+    // The agents write no report and mount nothing.
+    expect(agent.volumeMounts).toBeUndefined();
   });
 
   it('agents: Indexed, completions = parallelism = agents, the id from the completion index', () => {
@@ -122,6 +148,11 @@ describe('the checker is really on', () => {
     }, /restartPolicy must be equal to one of the allowed values/],
     ['a Service port as text', () => ({ ...service(), spec: { ...service().spec, ports: [{ port: 'seven thousand' }] } }), /port must be integer/],
     ['a ConfigMap value that is not a string', () => ({ ...configMap(), data: { 'a.yaml': 3 } }), /must be string/],
+    ['a claim volume without its claim name', () => {
+      const j = structuredClone(find(render({ resultsClaim: 'r' }).objs, 'Job', '-controller'));
+      delete j.spec.template.spec.volumes[1].persistentVolumeClaim.claimName;
+      return j;
+    }, /persistentVolumeClaim must have required property 'claimName'|persistentVolumeClaim must have required property claimName/],
     ['a misspelt field (strict)', () => ({ ...agents(), spec: { ...agents().spec, complettions: 20 } }), /^Job\.spec\.complettions: unknown field$/],
     ['a field at the wrong level (strict)', () => {
       const j = agents();
@@ -139,5 +170,35 @@ describe('the checker is really on', () => {
     const j = agents();
     delete j.spec.template.spec.containers[0].image;
     expect(k8sProblems(j)).toEqual([]);
+  });
+});
+
+// README "On Kubernetes" (Collecting the report): the claim it creates and the pod that copies the
+// reports out, checked as the manifests are. The pod is what `kubectl run --overrides` makes: its
+// generated Pod with the override merged in (a JSON merge patch, kubectl's default: the override's
+// containers replace the generated ones).
+describe('README: the results claim and the copying pod', () => {
+  const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('**Collecting the report.**'), readme.indexOf('**Sizing the agents.**'));
+
+  it('the PersistentVolumeClaim (the heredoc) is valid, and named as --results-claim then says', () => {
+    const doc = /kubectl apply -f - <<'EOF'\n([\s\S]*?)\n\s*EOF\n/.exec(section)![1]!;
+    const pvc = parseDocument(doc).toJS();
+    expect(pvc.kind).toBe('PersistentVolumeClaim');
+    expect(k8sProblems(pvc)).toEqual([]);
+    expect(section).toContain(`--results-claim ${pvc.metadata.name} `);
+  });
+
+  it('the pod of `kubectl run … --overrides` is valid and mounts that claim', () => {
+    const run = /kubectl run (\S+) --image=(\S+) --restart=Never --overrides='([^']*)'/.exec(section)!;
+    const [, name, image, overrides] = run;
+    const generated = { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { run: name } }, spec: { containers: [{ name, image, resources: {} }], restartPolicy: 'Never', dnsPolicy: 'ClusterFirst' } };
+    const patch = JSON.parse(overrides!);
+    expect(patch.apiVersion).toBe('v1'); // kubectl run requires it in an override
+    const pod = { ...generated, spec: { ...generated.spec, ...patch.spec } };
+    expect(k8sProblems(pod)).toEqual([]);
+    expect(pod.spec.volumes[0].persistentVolumeClaim.claimName).toBe('loadtest-results');
+    expect(pod.spec.containers[0].volumeMounts[0].mountPath).toBe('/results');
+    expect(section).toContain(`kubectl cp ${name}:/results `);
   });
 });

@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { agentResources, dnsName, DNS_1123_LABEL, renderK8s, RPS_PER_CORE, type K8sOptions } from '../../src/agents/k8s.js';
+import { agentResources, controllerReportArgs, dnsName, DNS_1123_LABEL, renderK8s, RPS_PER_CORE, type K8sOptions } from '../../src/agents/k8s.js';
 import { plannedRamp } from '../../src/controller/step-plan.js';
 
 const opts: K8sOptions = {
@@ -65,7 +65,7 @@ describe('renderK8s', () => {
     expect(service.spec.selector).toEqual(controller.spec.template.metadata.labels);
     expect(service.spec.ports).toEqual([{ name: 'agents', port: 7000, targetPort: 7000, protocol: 'TCP' }]);
     const c = controller.spec.template.spec.containers[0];
-    expect(c.args).toEqual(['run', '/scenario/checkout.yaml', '--agents', '20', '--listen', '0.0.0.0:7000']);
+    expect(c.args).toEqual(['run', '/scenario/checkout.yaml', '--agents', '20', '--listen', '0.0.0.0:7000', '--json', '/dev/stdout', '--log', '/results/checkout-api-prod.steps.jsonl']);
     expect(c.ports[0].containerPort).toBe(7000);
     expect(c.env[0].valueFrom.secretKeyRef.name).toBe('checkout-api-prod-agent-token');
     expect(controller.spec.template.spec.volumes[0].configMap.name).toBe(configMap.metadata.name);
@@ -91,9 +91,52 @@ describe('renderK8s', () => {
     expect(a.args).toEqual(['agent', '--connect', 'checkout-api-prod-controller:7100']);
     expect(a.env[1].valueFrom.secretKeyRef).toEqual({ name: 'lt-token', key: 'k' });
     expect(byKindName(o, 'Job', '-controller').spec.template.spec.containers[0].args).toEqual([
-      'run', '/scenario/checkout.yaml', '--agents', '20', '--agents-min', '15', '--listen', '0.0.0.0:7100',
+      'run', '/scenario/checkout.yaml', '--agents', '20', '--agents-min', '15', '--listen', '0.0.0.0:7100', '--json', '/dev/stdout', '--log', '/results/checkout-api-prod.steps.jsonl',
     ]);
     expect(renderK8s({ ...opts, namespace: 'perf' }).yaml).toContain('kubectl create secret generic checkout-api-prod-agent-token -n perf');
+  });
+
+  it('no results claim: an emptyDir at /results (the step log; the working directory), the JSON report into the log', () => {
+    const pod = controller.spec.template.spec;
+    const c = pod.containers[0];
+    expect(c.workingDir).toBe('/results');
+    expect(c.volumeMounts).toEqual([
+      { name: 'scenario', mountPath: '/scenario', readOnly: true },
+      { name: 'results', mountPath: '/results' },
+    ]);
+    expect(pod.volumes).toEqual([
+      { name: 'scenario', configMap: { name: 'checkout-api-prod-scenario' } },
+      { name: 'results', emptyDir: {} },
+    ]);
+    expect(c.args.slice(-4)).toEqual(['--json', '/dev/stdout', '--log', '/results/checkout-api-prod.steps.jsonl']);
+    expect(renderK8s(opts).yaml).toContain("# The JSON report is printed into the controller's log (kubectl logs), before the verdict; --results-claim keeps every report on a volume.\n");
+  });
+
+  it('resultsClaim: that PersistentVolumeClaim at /results, every report on it under the name `run` gives', () => {
+    const o = docs({ ...opts, resultsClaim: 'team.loadtest-results' });
+    const pod = byKindName(o, 'Job', '-controller').spec.template.spec;
+    const c = pod.containers[0];
+    expect(c.args).toEqual([
+      'run', '/scenario/checkout.yaml', '--agents', '20', '--listen', '0.0.0.0:7000',
+      '--json', '/results/checkout-api-prod.json',
+      '--log', '/results/checkout-api-prod.steps.jsonl',
+      '--html', '/results/checkout-api-prod.html',
+      '--markdown', '/results/checkout-api-prod.md',
+      '--junit', '/results/checkout-api-prod.xml',
+    ]);
+    expect(c.workingDir).toBe('/results');
+    expect(c.volumeMounts[1]).toEqual({ name: 'results', mountPath: '/results' });
+    expect(pod.volumes[1]).toEqual({ name: 'results', persistentVolumeClaim: { claimName: 'team.loadtest-results' } });
+    // Only the controller writes reports: the agents mount nothing, the other objects are unchanged.
+    expect(byKindName(o, 'Job', '-agents')).toEqual(byKindName(objs, 'Job', '-agents'));
+    expect(renderK8s({ ...opts, resultsClaim: 'team.loadtest-results' }).yaml).toContain(
+      '# The reports go to the PersistentVolumeClaim team.loadtest-results (it must exist): /results/checkout-api-prod.json, .html, .md, .xml, .steps.jsonl\n',
+    );
+  });
+
+  it('controllerReportArgs: the file name is slug(), as `loadtest run` names results/<name>.json', () => {
+    expect(controllerReportArgs('2024 Q3: Checkout!', true).slice(0, 2)).toEqual(['--json', '/results/2024-q3-checkout.json']);
+    expect(controllerReportArgs('日本語', false)).toEqual(['--json', '/dev/stdout', '--log', '/results/run.steps.jsonl']);
   });
 
   it.each([

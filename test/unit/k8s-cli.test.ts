@@ -57,21 +57,36 @@ describe('loadtest k8s', () => {
         "20 agents (1 core and 384Mi each) for the plan's peak of 50000 rps",
         'next: kubectl create secret generic checkout-api-agent-token --from-literal=token="$(openssl rand -hex 32)"',
         '      kubectl apply -f <the YAML> && kubectl logs -f job/checkout-api-controller',
+        "report: the JSON report is in the controller's log, before the verdict: kubectl logs job/checkout-api-controller | sed -n '/^{$/,/^}$/p' > checkout-api.json",
+        '        (--results-claim <pvc> keeps every report on a volume)',
         '',
       ].join('\n'),
     );
+    // Without a claim: an emptyDir at /results, the JSON report into the log.
+    const pod = objs[2].spec.template.spec;
+    expect(pod.containers[0].args.slice(-4)).toEqual(['--json', '/dev/stdout', '--log', '/results/checkout-api.steps.jsonl']);
+    expect(pod.volumes[1]).toEqual({ name: 'results', emptyDir: {} });
   });
 
   it('every flag', async () => {
     const out = join(dir, 'out/job.yaml');
     const r = await cliInProcess('k8s', scenario, '--agents', '4', '--image', 'registry.example/lt:1', '--namespace', 'perf', '--port', '7100',
-      '--token-secret', 'lt-token:agent', '--agents-min', '3', '-o', out);
+      '--token-secret', 'lt-token:agent', '--agents-min', '3', '--results-claim', 'perf.loadtest-results', '-o', out);
     expect(r).toEqual({ code: ExitCode.OK, out: '', err: [] });
     const objs = objects(readFileSync(out, 'utf8'));
     for (const o of objs) expect([o.metadata.namespace, k8sProblems(o)]).toEqual(['perf', []]);
-    const ctl = objs[2].spec.template.spec.containers[0];
+    const pod = objs[2].spec.template.spec;
+    const ctl = pod.containers[0];
     expect(ctl.image).toBe('registry.example/lt:1');
-    expect(ctl.args).toEqual(['run', '/scenario/scenario.yaml', '--agents', '4', '--agents-min', '3', '--listen', '0.0.0.0:7100']);
+    expect(ctl.args).toEqual([
+      'run', '/scenario/scenario.yaml', '--agents', '4', '--agents-min', '3', '--listen', '0.0.0.0:7100',
+      '--json', '/results/checkout-api.json', '--log', '/results/checkout-api.steps.jsonl',
+      '--html', '/results/checkout-api.html', '--markdown', '/results/checkout-api.md', '--junit', '/results/checkout-api.xml',
+    ]);
+    expect(ctl.volumeMounts).toContainEqual({ name: 'results', mountPath: '/results' });
+    expect(pod.volumes).toContainEqual({ name: 'results', persistentVolumeClaim: { claimName: 'perf.loadtest-results' } });
+    expect(stderr.join('')).toContain('reports: /results/checkout-api.json (.html, .md, .xml, .steps.jsonl) on the PersistentVolumeClaim perf.loadtest-results, which must exist\n');
+    expect(stderr.join('')).not.toContain('sed -n');
     expect(ctl.env[0].valueFrom.secretKeyRef).toEqual({ name: 'lt-token', key: 'agent' });
     expect(stderr.join('')).toContain(`wrote ${out}: 4 agents (1 core and 384Mi each) for the plan's peak of 50000 rps`);
     expect(stderr.join('')).toContain('kubectl create secret generic lt-token -n perf --from-literal=agent=');
@@ -89,6 +104,10 @@ describe('loadtest k8s', () => {
     [['--agents', '4', '--token-secret', 'Token'], "--token-secret: expected <secret name>[:<key>] (a lowercase DNS name; a key of letters, digits, '-', '_', '.'), found 'Token'"],
     [['--agents', '4', '--token-secret', 'lt:a/b'], "--token-secret: expected <secret name>[:<key>] (a lowercase DNS name; a key of letters, digits, '-', '_', '.'), found 'lt:a/b'"],
     [['--agents', '4', '--image', 'a b'], `--image: expected an image reference such as registry.example/loadtest:${VERSION}, found 'a b'`],
+    ...['Results', 'results_claim', '-results', 'results.', 'a..b', '', 'a'.repeat(254)].map((v) => [
+      ['--agents', '4', '--results-claim', v],
+      `--results-claim: expected a PersistentVolumeClaim name (a lowercase DNS name: letters, digits, '-' and '.', at most 253), found '${v}'`,
+    ] as [string[], string]),
   ])('bad flags %j: one line, exit 2', async (flags, line) => {
     const r = await cliInProcess('k8s', scenario, ...flags);
     expect(r).toEqual({ code: ExitCode.USAGE, out: '', err: [`loadtest: ${line}`] });

@@ -2,12 +2,15 @@
 // multi-document YAML on stdout (or atomically into -o FILE): the scenario's ConfigMap, the
 // controller's Service and Job, and an Indexed Job of N agents (agents/k8s.ts renders them). The
 // scenario is loaded as `plan` loads it, so a bad file fails the same way (file:line:col, exit 2);
-// the agents' resources are sized from the plan's peak. Stdout carries only YAML: what to do next,
-// and what a pod will lack (a loopback target, files beside the scenario, ${VAR}s), goes to stderr.
+// the agents' resources are sized from the plan's peak. `--results-claim` puts the controller's
+// reports on that PersistentVolumeClaim; without it the JSON report goes into the controller's log.
+// Stdout carries only YAML: what to do next, where the reports will be, and what a pod will lack (a
+// loopback target, files beside the scenario, ${VAR}s), go to stderr.
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { agentResources, DEFAULT_AGENT_PORT, DNS_1123_LABEL, dnsName, renderK8s, type K8sOptions } from '../../agents/k8s.js';
+import { agentResources, DEFAULT_AGENT_PORT, DNS_1123_LABEL, dnsName, renderK8s, RESULTS_DIR, type K8sOptions } from '../../agents/k8s.js';
+import { slug } from '../../controller/run-scenario.js';
 import { plannedRamp } from '../../controller/step-plan.js';
 import { LoadtestError, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -34,6 +37,8 @@ export interface K8sCommandOptions {
   port?: number;
   tokenSecret?: { name: string; key: string };
   agentsMin?: number;
+  /** An existing PersistentVolumeClaim for the controller's reports (mounted at /results). */
+  resultsClaim?: string;
   /** Write the YAML here (atomically) instead of stdout. */
   output?: string;
   write?: (text: string) => void;
@@ -92,6 +97,7 @@ export async function k8sCommand(opts: K8sCommandOptions): Promise<number> {
     ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
     ...(opts.tokenSecret !== undefined ? { tokenSecret: opts.tokenSecret } : {}),
     ...(opts.agentsMin !== undefined ? { agentsMin: opts.agentsMin } : {}),
+    ...(opts.resultsClaim !== undefined ? { resultsClaim: opts.resultsClaim } : {}),
   };
   const { yaml } = renderK8s(options);
   if (opts.output) {
@@ -113,6 +119,13 @@ export async function k8sCommand(opts: K8sCommandOptions): Promise<number> {
   for (const n of podNotes(scenario, text)) note(`note: ${n}`);
   note(`next: kubectl create secret generic ${secret.name}${ns} --from-literal=${secret.key}="$(openssl rand -hex 32)"`);
   note(`      kubectl apply -f ${opts.output ?? '<the YAML>'} && kubectl logs -f${ns} job/${dnsName(base, 'controller')}`);
+  const file = slug(scenario.name);
+  if (opts.resultsClaim !== undefined) {
+    note(`reports: ${RESULTS_DIR}/${file}.json (.html, .md, .xml, .steps.jsonl) on the PersistentVolumeClaim ${opts.resultsClaim}, which must exist`);
+  } else {
+    note(`report: the JSON report is in the controller's log, before the verdict: kubectl logs${ns} job/${dnsName(base, 'controller')} | sed -n '/^{$/,/^}$/p' > ${file}.json`);
+    note('        (--results-claim <pvc> keeps every report on a volume)');
+  }
   return ExitCode.OK;
 }
 
@@ -139,6 +152,14 @@ export function tokenSecretFlag(v: string): { name: string; key: string } {
   return { name, key };
 }
 
+/** An existing PersistentVolumeClaim's name: a DNS-1123 subdomain. */
+export function resultsClaimFlag(v: string): string {
+  if (!(DNS_1123_SUBDOMAIN.test(v) && v.length <= 253)) {
+    throw new UsageError(`--results-claim: expected a PersistentVolumeClaim name (a lowercase DNS name: letters, digits, '-' and '.', at most 253), found '${v}'`);
+  }
+  return v;
+}
+
 interface K8sFlags {
   agents: string;
   image?: string;
@@ -146,6 +167,7 @@ interface K8sFlags {
   port?: string;
   tokenSecret?: string;
   agentsMin?: string;
+  resultsClaim?: string;
   output?: string;
 }
 
@@ -160,6 +182,7 @@ export function registerK8s(program: Command, setExit: SetExit): void {
     .option('--port <p>', `port the controller listens on for agents (default ${DEFAULT_AGENT_PORT})`)
     .option('--token-secret <name[:key]>', 'Secret holding LOADTEST_AGENT_TOKEN (default <scenario>-agent-token, key token)')
     .option('--agents-min <m>', 'the controller goes on with at least this many agents')
+    .option('--results-claim <pvc>', `an existing PersistentVolumeClaim for the controller's reports, mounted at ${RESULTS_DIR} (default: the JSON report is printed into its log)`)
     .option('-o, --output <file>', 'write the YAML to a file (atomically) instead of stdout')
     .addHelpText('after', '\nThe agents\' CPU and memory are sized from the plan\'s peak rate (README "On Kubernetes").')
     .action(async (file: string, f: K8sFlags) => {
@@ -175,6 +198,7 @@ export function registerK8s(program: Command, setExit: SetExit): void {
           ...(f.port !== undefined ? { port: whole('--port', f.port, 1, 65_535) } : {}),
           ...(f.tokenSecret !== undefined ? { tokenSecret: tokenSecretFlag(f.tokenSecret) } : {}),
           ...(f.agentsMin !== undefined ? { agentsMin: whole('--agents-min', f.agentsMin, 1, agents) } : {}),
+          ...(f.resultsClaim !== undefined ? { resultsClaim: resultsClaimFlag(f.resultsClaim) } : {}),
           ...(f.output !== undefined ? { output: f.output } : {}),
         }),
       );
