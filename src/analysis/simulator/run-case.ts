@@ -65,6 +65,8 @@ export interface CaseStats {
   /** Median |reported max servable load − truth| / truth over answers with a servable load. */
   medianRelError: number | null;
   meanSteps: number;
+  /** Inconclusive steps per run (re-runs included): what the search had to spend on undecided or spoilt levels. */
+  meanInconclusiveSteps: number;
   misses: Miss[];
 }
 
@@ -87,14 +89,16 @@ export function seedOf(caseName: string, i: number, role = 0): number {
 export async function runCase(c: SimCase, seeds: number): Promise<CaseStats> {
   const scenario = scenarioOf(c);
   const truth = truthOf(c, scenario);
-  const st: CaseStats = { name: c.name, truth, runs: 0, answers: 0, correct: 0, inconclusive: 0, generatorNamed: 0, medianRelError: null, meanSteps: 0, misses: [] };
+  const st: CaseStats = { name: c.name, truth, runs: 0, answers: 0, correct: 0, inconclusive: 0, generatorNamed: 0, medianRelError: null, meanSteps: 0, meanInconclusiveSteps: 0, misses: [] };
   const errors: number[] = [];
   let steps = 0;
+  let inconclusiveSteps = 0;
   for (let i = 0; i < seeds; i++) {
     const seed = seedOf(c.name, i);
     const r = await simulateRun(c, scenario, seed);
     st.runs++;
     steps += r.steps.length;
+    inconclusiveSteps += r.steps.filter((x) => x.verdict === 'inconclusive').length;
     if (!answered(r)) {
       st.inconclusive++;
       if (r.capacity.summary.includes('load generator')) st.generatorNamed++;
@@ -108,6 +112,7 @@ export async function runCase(c: SimCase, seeds: number): Promise<CaseStats> {
   }
   st.medianRelError = median(errors);
   st.meanSteps = st.runs > 0 ? steps / st.runs : 0;
+  st.meanInconclusiveSteps = st.runs > 0 ? inconclusiveSteps / st.runs : 0;
   return st;
 }
 

@@ -26,7 +26,7 @@ export interface CaseRow {
 
 export function caseTable(rows: readonly CaseRow[]): string {
   const out = [
-    '| case | true capacity | runs | bracket contains truth | median error of the capacity | inconclusive (generator named) | mean steps |',
+    '| case | true capacity | runs | bracket contains truth | median error of the capacity | inconclusive (generator named) | mean steps (inconclusive) |',
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const { stats: s, starved } of rows) {
@@ -38,7 +38,7 @@ export function caseTable(rows: readonly CaseRow[]): string {
     const containsText = s.answers === 0 ? '– (no answer)' : `${pct(contains)} of ${s.answers}${mark(containsOk)}`;
     const err = s.medianRelError === null ? '–' : pct(s.medianRelError);
     out.push(
-      `| ${s.name} | ${s.truth.toFixed(1)} | ${s.runs} | ${containsText} | ${err} | ${pct(inc)} (${s.generatorNamed})${mark(incOk)} | ${s.meanSteps.toFixed(1)} |`,
+      `| ${s.name} | ${s.truth.toFixed(1)} | ${s.runs} | ${containsText} | ${err} | ${pct(inc)} (${s.generatorNamed})${mark(incOk)} | ${s.meanSteps.toFixed(1)} (${s.meanInconclusiveSteps.toFixed(1)}) |`,
     );
   }
   return out.join('\n');
