@@ -205,12 +205,13 @@ describe('loadtest run --agents', () => {
   }, 120_000);
 
   it('three agents: the merged offered rate is within 1% of the asked, each agent’s within 1% of its share', async () => {
-    // Uniform arrivals, so the offered count is exact by construction (Poisson would add its own
-    // ±1–2% draw at these counts); the server is a plain nginx answering 200.
+    // 30,000 req/s over three agents, as the issue asks, on this 2-core machine: the agents may
+    // run late (and say so), but the offered count is by intended send time. Uniform arrivals,
+    // so it is exact by construction (Poisson would add its own draw); a plain nginx answers 200.
     const plain = await startNginx();
     try {
       const file = join(dir, 'rates.yaml');
-      writeFileSync(file, `name: rates\ntarget: ${plain.url}\ntraffic: { request: { path: / }, arrival: uniform }\nload: { start: 3000, step: 1000, max: 3000, step_duration: 3s, warmup: 1s }\nslo: [error_rate < 1%]\n`);
+      writeFileSync(file, `name: rates\ntarget: ${plain.url}\ntraffic: { request: { path: / }, arrival: uniform }\nload: { start: 30000, step: 1000, max: 30000, step_duration: 3s, warmup: 1s }\nslo: [error_rate < 1%]\n`);
       const port = await freePort();
       const json = join(dir, 'rates.json');
       const ctl = spawnCli(['run', file, '--agents', '3', '--listen', `127.0.0.1:${port}`, '--json', json, '--no-progress'], { env, deadlineMs: 90_000 });
@@ -221,11 +222,11 @@ describe('loadtest run --agents', () => {
       const s = r.steps[0]!;
       const windowS = s.durationMs / 1000;
       expect(s.partial).toBe(false);
-      expect(Math.abs(s.offeredRps - 3000) / 3000, JSON.stringify(s.generator)).toBeLessThan(0.01);
+      expect(Math.abs(s.offeredRps - 30_000) / 30_000, JSON.stringify(s.generator)).toBeLessThan(0.01);
       const list = (s.generator as unknown as { agents: Array<{ id: string; rate: number; sent: number; dropped: number }> }).agents;
       expect(list).toHaveLength(3);
       for (const a of list) {
-        expect(a.rate).toBeCloseTo(1000, 6);
+        expect(a.rate).toBeCloseTo(10_000, 6);
         expect(Math.abs((a.sent + a.dropped) / windowS - a.rate) / a.rate, a.id).toBeLessThan(0.01);
       }
     } finally {
