@@ -79,3 +79,38 @@ export async function startJsonServer(collections: Record<string, unknown[]>): P
     stop,
   };
 }
+
+/**
+ * The shop scenario both json-server tests run (no warm-up: every request sent is in the report's
+ * counts): buyers POST /items with an owner from users.csv, capture the new id, think, and read it
+ * back; browsers page through /items.
+ */
+export function shopScenario(name: string, target: string, o: { client: string; workers?: number; order?: string }): string {
+  return `name: ${name}
+target: ${target}
+data:
+  users: { csv: users.csv${o.order ? `, order: ${o.order}` : ''} }
+traffic:
+  client: ${o.client}
+${o.workers !== undefined ? `  workers: ${o.workers}\n` : ''}  error_status: ">=400"
+  sessions:
+    - name: buyer
+      weight: 3
+      steps:
+        - name: create
+          method: POST
+          path: /items
+          headers: { content-type: application/json }
+          body: '{"owner": "{{ json(users.email) }}", "sku": {{ random.int(1, 1000) }}}'
+          capture: { item_id: json.id }
+        - think: 5ms-20ms
+        - name: read
+          path: /items/{{ item_id }}
+    - name: browser
+      weight: 7
+      steps:
+        - { name: list, path: '/items?_page={{ random.int(1, 50) }}&_limit=10' }
+load: { start: 10, step: 10, max: 20, step_duration: 2s, warmup: 0s }
+slo: ["p99{read} < 500ms", error_rate < 5%]
+`;
+}

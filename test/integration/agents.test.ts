@@ -10,7 +10,7 @@ import { killAll, sleep, spawnCli, waitFor, type CliChild } from '../helpers/cli
 import { freePort } from '../helpers/haproxy.js';
 import { startNginx, type TestNginx } from '../helpers/nginx.js';
 import { startTestServer } from '../helpers/http-servers.js';
-import { startJsonServer } from '../helpers/json-server.js';
+import { shopScenario, startJsonServer } from '../helpers/json-server.js';
 import type { RunResult } from '../../src/result.js';
 
 const TOKEN = 'test-token-0123456789abcdef0123456789';
@@ -241,36 +241,7 @@ describe('loadtest run --agents', () => {
       const file = join(dir, 'shop.yaml');
       const json = join(dir, 'shop.json');
       // No warm-up: every request sent is in the report's counts.
-      writeFileSync(
-        file,
-        `name: shop through agents
-target: ${server.url}
-data:
-  users: { csv: users.csv }
-traffic:
-  client: undici
-  error_status: ">=400"
-  sessions:
-    - name: buyer
-      weight: 3
-      steps:
-        - name: create
-          method: POST
-          path: /items
-          headers: { content-type: application/json }
-          body: '{"owner": "{{ json(users.email) }}", "sku": {{ random.int(1, 1000) }}}'
-          capture: { item_id: json.id }
-        - think: 5ms-20ms
-        - name: read
-          path: /items/{{ item_id }}
-    - name: browser
-      weight: 7
-      steps:
-        - { name: list, path: '/items?_page={{ random.int(1, 50) }}&_limit=10' }
-load: { start: 10, step: 10, max: 20, step_duration: 2s, warmup: 0s }
-slo: ["p99{read} < 500ms", error_rate < 5%]
-`,
-      );
+      writeFileSync(file, shopScenario('shop through agents', server.url, { client: 'undici' }));
       const port = await freePort();
       const ctl = spawnCli(['run', file, '--agents', '2', '--listen', `127.0.0.1:${port}`, '--json', json, '--no-progress'], { env, deadlineMs: 90_000 });
       const agents = [agent(port, 'a'), agent(port, 'b')];

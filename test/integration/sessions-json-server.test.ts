@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, spawnCli } from '../helpers/cli-process.js';
-import { startJsonServer, type TestJsonServer } from '../helpers/json-server.js';
+import { shopScenario, startJsonServer, type TestJsonServer } from '../helpers/json-server.js';
 import type { RunResult } from '../../src/result.js';
 
 const ROWS = 3000;
@@ -42,37 +42,7 @@ describe('the shop scenario against json-server', () => {
     const file = join(dir, `shop-${client}.yaml`);
     const json = join(dir, `shop-${client}.json`);
     // No warm-up: every request sent is in the report's counts.
-    writeFileSync(
-      file,
-      `name: shop against json-server
-target: ${server.url}
-data:
-  users: { csv: users.csv, order: unique }
-traffic:
-  client: ${client}
-  workers: ${workers}
-  error_status: ">=400"
-  sessions:
-    - name: buyer
-      weight: 3
-      steps:
-        - name: create
-          method: POST
-          path: /items
-          headers: { content-type: application/json }
-          body: '{"owner": "{{ json(users.email) }}", "sku": {{ random.int(1, 1000) }}}'
-          capture: { item_id: json.id }
-        - think: 5ms-20ms
-        - name: read
-          path: /items/{{ item_id }}
-    - name: browser
-      weight: 7
-      steps:
-        - { name: list, path: '/items?_page={{ random.int(1, 50) }}&_limit=10' }
-load: { start: 10, step: 10, max: 20, step_duration: 2s, warmup: 0s }
-slo: ["p99{read} < 500ms", error_rate < 5%]
-`,
-    );
+    writeFileSync(file, shopScenario('shop against json-server', server.url, { client, workers, order: 'unique' }));
     const cli = spawnCli(['run', file, '--json', json, '--no-progress'], { cwd: dir, deadlineMs: 60_000 });
     const { code } = await cli.exited;
     const out = cli.stdout() + cli.stderr();
