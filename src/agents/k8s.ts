@@ -2,7 +2,7 @@
 //
 //   ConfigMap <name>-scenario     the scenario file, mounted into the controller
 //   Service   <name>-controller   where agents connect (the controller's port, ClusterIP)
-//   Job       <name>-controller   one pod: `loadtest run /scenario/<file> --agents N --listen 0.0.0.0:<port>`
+//   Job       <name>-controller   one pod: `loadtest run /scenario/<file> --agents N --agents-wait 600 --listen 0.0.0.0:<port>`
 //                                 and where its reports go: a volume `results` at /results, also its
 //                                 working directory. With resultsClaim (`--results-claim`), that
 //                                 PersistentVolumeClaim, and every report on it:
@@ -32,6 +32,8 @@ import { RATE_PER_THREAD } from '../traffic/generator/workers.js';
 /** Requests/s one generator thread — one core — sustains comfortably. */
 export const RPS_PER_CORE = RATE_PER_THREAD;
 export const DEFAULT_AGENT_PORT = 7000;
+/** How long the controller waits for its agents, and an agent for its controller, in pods (s). */
+export const POD_WAIT_S = 600;
 const INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 
 export interface K8sOptions {
@@ -156,6 +158,9 @@ export function renderK8s(o: K8sOptions): { objects: Array<Record<string, unknow
                 '--agents',
                 String(o.agents),
                 ...(o.agentsMin !== undefined ? ['--agents-min', String(o.agentsMin)] : []),
+                // Pods start in any order and images take a while to pull: both sides wait 10 minutes.
+                '--agents-wait',
+                String(POD_WAIT_S),
                 '--listen',
                 `0.0.0.0:${port}`,
                 ...controllerReportArgs(o.name, o.resultsClaim !== undefined),
@@ -205,7 +210,7 @@ export function renderK8s(o: K8sOptions): { objects: Array<Record<string, unknow
               name: 'agent',
               image: o.image,
               command: ['loadtest'],
-              args: ['agent', '--connect', `${svc}:${port}`],
+              args: ['agent', '--connect', `${svc}:${port}`, '--connect-timeout', String(POD_WAIT_S)],
               env: [{ name: 'LOADTEST_AGENT_ID', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${INDEX_ANNOTATION}']` } } }, tokenEnv],
               resources: { requests: { cpu: res.cpu, memory: res.memory }, limits: { memory: res.memory } },
             },

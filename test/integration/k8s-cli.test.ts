@@ -66,7 +66,7 @@ describe('loadtest k8s (the binary)', () => {
     for (const o of objs) expect(k8sProblems(o), o.kind).toEqual([]);
     const pod = objs[2].spec.template.spec;
     expect(pod.containers[0].args).toEqual([
-      'run', '/scenario/scenario.yaml', '--agents', '2', '--listen', '0.0.0.0:7000',
+      'run', '/scenario/scenario.yaml', '--agents', '2', '--agents-wait', '600', '--listen', '0.0.0.0:7000',
       '--json', '/results/checkout.json', '--log', '/results/checkout.steps.jsonl',
       '--html', '/results/checkout.html', '--markdown', '/results/checkout.md', '--junit', '/results/checkout.xml',
     ]);

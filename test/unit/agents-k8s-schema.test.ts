@@ -101,7 +101,7 @@ describe.each(variants)('%s', (_name, over) => {
     expect(agents.spec.completions).toBeLessThanOrEqual(100_000); // the API server's bound for Indexed Jobs
     // What the Job controller also puts in JOB_COMPLETION_INDEX: the pod's completion-index annotation.
     expect(agent.env[0]).toEqual({ name: 'LOADTEST_AGENT_ID', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } });
-    expect(agent.args).toEqual(['agent', '--connect', `${service.metadata.name}:${opts.port ?? 7000}`]);
+    expect(agent.args).toEqual(['agent', '--connect', `${service.metadata.name}:${opts.port ?? 7000}`, '--connect-timeout', '600']);
     expect(ctl.args).toContain(String(opts.agents));
     if (opts.agentsMin !== undefined) expect(ctl.args.join(' ')).toContain(`--agents-min ${opts.agentsMin}`);
     else expect(ctl.args).not.toContain('--agents-min');

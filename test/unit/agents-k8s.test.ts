@@ -50,7 +50,7 @@ describe('renderK8s', () => {
     expect(pod.restartPolicy).toBe('Never');
     const c = pod.containers[0];
     expect(c.image).toBe(opts.image);
-    expect(c.args).toEqual(['agent', '--connect', 'checkout-api-prod-controller:7000']);
+    expect(c.args).toEqual(['agent', '--connect', 'checkout-api-prod-controller:7000', '--connect-timeout', '600']);
     expect(c.env).toEqual([
       { name: 'LOADTEST_AGENT_ID', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
       { name: 'LOADTEST_AGENT_TOKEN', valueFrom: { secretKeyRef: { name: 'checkout-api-prod-agent-token', key: 'token' } } },
@@ -65,7 +65,7 @@ describe('renderK8s', () => {
     expect(service.spec.selector).toEqual(controller.spec.template.metadata.labels);
     expect(service.spec.ports).toEqual([{ name: 'agents', port: 7000, targetPort: 7000, protocol: 'TCP' }]);
     const c = controller.spec.template.spec.containers[0];
-    expect(c.args).toEqual(['run', '/scenario/checkout.yaml', '--agents', '20', '--listen', '0.0.0.0:7000', '--json', '/dev/stdout', '--log', '/results/checkout-api-prod.steps.jsonl']);
+    expect(c.args).toEqual(['run', '/scenario/checkout.yaml', '--agents', '20', '--agents-wait', '600', '--listen', '0.0.0.0:7000', '--json', '/dev/stdout', '--log', '/results/checkout-api-prod.steps.jsonl']);
     expect(c.ports[0].containerPort).toBe(7000);
     expect(c.env[0].valueFrom.secretKeyRef.name).toBe('checkout-api-prod-agent-token');
     expect(controller.spec.template.spec.volumes[0].configMap.name).toBe(configMap.metadata.name);
@@ -88,10 +88,10 @@ describe('renderK8s', () => {
     const o = docs({ ...opts, namespace: 'perf', port: 7100, tokenSecret: { name: 'lt-token', key: 'k' }, agentsMin: 15 });
     for (const x of o) expect(x.metadata.namespace).toBe('perf');
     const a = byKindName(o, 'Job', '-agents').spec.template.spec.containers[0];
-    expect(a.args).toEqual(['agent', '--connect', 'checkout-api-prod-controller:7100']);
+    expect(a.args).toEqual(['agent', '--connect', 'checkout-api-prod-controller:7100', '--connect-timeout', '600']);
     expect(a.env[1].valueFrom.secretKeyRef).toEqual({ name: 'lt-token', key: 'k' });
     expect(byKindName(o, 'Job', '-controller').spec.template.spec.containers[0].args).toEqual([
-      'run', '/scenario/checkout.yaml', '--agents', '20', '--agents-min', '15', '--listen', '0.0.0.0:7100', '--json', '/dev/stdout', '--log', '/results/checkout-api-prod.steps.jsonl',
+      'run', '/scenario/checkout.yaml', '--agents', '20', '--agents-min', '15', '--agents-wait', '600', '--listen', '0.0.0.0:7100', '--json', '/dev/stdout', '--log', '/results/checkout-api-prod.steps.jsonl',
     ]);
     expect(renderK8s({ ...opts, namespace: 'perf' }).yaml).toContain('kubectl create secret generic checkout-api-prod-agent-token -n perf');
   });
@@ -117,7 +117,7 @@ describe('renderK8s', () => {
     const pod = byKindName(o, 'Job', '-controller').spec.template.spec;
     const c = pod.containers[0];
     expect(c.args).toEqual([
-      'run', '/scenario/checkout.yaml', '--agents', '20', '--listen', '0.0.0.0:7000',
+      'run', '/scenario/checkout.yaml', '--agents', '20', '--agents-wait', '600', '--listen', '0.0.0.0:7000',
       '--json', '/results/checkout-api-prod.json',
       '--log', '/results/checkout-api-prod.steps.jsonl',
       '--html', '/results/checkout-api-prod.html',

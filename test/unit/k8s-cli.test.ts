@@ -79,7 +79,7 @@ describe('loadtest k8s', () => {
     const ctl = pod.containers[0];
     expect(ctl.image).toBe('registry.example/lt:1');
     expect(ctl.args).toEqual([
-      'run', '/scenario/scenario.yaml', '--agents', '4', '--agents-min', '3', '--listen', '0.0.0.0:7100',
+      'run', '/scenario/scenario.yaml', '--agents', '4', '--agents-min', '3', '--agents-wait', '600', '--listen', '0.0.0.0:7100',
       '--json', '/results/checkout-api.json', '--log', '/results/checkout-api.steps.jsonl',
       '--html', '/results/checkout-api.html', '--markdown', '/results/checkout-api.md', '--junit', '/results/checkout-api.xml',
     ]);
