@@ -2,6 +2,7 @@
 // self-contained file — inline CSS, inline SVG charts drawn here, no script, no network fetch — so it
 // can be attached to a CI run, mailed, or opened from disk years later. Every user string is escaped.
 import { balanceTable } from './balance-table.js';
+import { agentsLine } from './agents-line.js';
 import { bottleneckLine, headroomTable, servicesTable, type TextTable } from './services-table.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { capacityModelOf, type CapacityModel } from '../analysis/capacity-model.js';
@@ -88,6 +89,7 @@ ${charts.map((svg) => `<div class="panel">${svg}</div>`).join('\n')}
 ${modelSection(model, L)}
 <h2>Steps</h2>
 ${stepsTable(r)}
+${agentsLine(r) !== undefined ? `<p id="agents">${e(agentsLine(r)!)}</p>` : ''}
 ${servicesSection(r)}
 <h2>Scenario and environment</h2>
 ${envTable(r)}

@@ -79,6 +79,15 @@ describe('loadtest run --agents', () => {
       expect(g.clockErrorMs, JSON.stringify(g)).toBeLessThan(25);
     }
 
+    // Where the load came from, in the terminal summary and the Markdown and HTML reports.
+    expect(ctl.stdout()).toMatch(/load from 2 agents \((a, b|b, a)\); start skew ≤ \d+\.\dms, clock error ≤ \d+\.\dms/);
+    const md = join(dir, 'two.md');
+    const html = join(dir, 'two.html');
+    const rep = spawnCli(['report', json, '--markdown', md, '--html', html], { deadlineMs: 30_000 });
+    expect((await rep.exited).code, rep.stderr()).toBe(0);
+    expect(readFileSync(md, 'utf8')).toMatch(/load from 2 agents/);
+    expect(readFileSync(html, 'utf8')).toMatch(/<p id="agents">load from 2 agents/);
+
     // The same scenario from this one machine: the answers agree within 15%.
     const single = join(dir, 'one.json');
     const one = spawnCli(['run', file, '--json', single, '--no-progress'], { deadlineMs: 150_000 });
