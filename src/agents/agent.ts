@@ -29,6 +29,8 @@ export const DEAD_MAN_MS = 1500;
 const PROGRESS_MS = 1000;
 /** Clock samples kept for the offset estimate (the last few seconds). */
 const SAMPLES = 24;
+/** Clock samples an agent has before it says it is ready. */
+const MIN_SAMPLES = 3;
 
 export interface AgentOptions {
   host: string;
@@ -214,6 +216,8 @@ export async function runAgent(o: AgentOptions): Promise<number> {
         const stopProbe = () => probe.abort();
         peer.onClose(stopProbe);
         await gen.prepare(probe.signal);
+        // Ready once the controller's clock is known (a few pings): a step's start is converted with it.
+        for (let waited = 0; samples.length < MIN_SAMPLES && waited < 5000 && !peer.closed; waited += 50) await new Promise((r) => setTimeout(r, 50));
         if (peer.closed) return;
         peer.send({ type: 'ready' });
         o.log(`agent ${o.id}: ready (target ${payload.traffic.target})`);
