@@ -131,7 +131,7 @@ export class AgentHub {
       };
       const onAbort = () => done(() => reject(new LoadtestError('interrupted while waiting for agents')));
       const timer = setTimeout(
-        () => done(() => reject(new LoadtestError(`only ${this.ready().length} of ${n} agents were ready within ${Math.round(timeoutMs / 1000)}s (--agents-wait); nothing was sent`))),
+        () => done(() => reject(new LoadtestError(`only ${this.ready().length} of ${n} agents were ready within ${timeoutMs % 1000 === 0 ? timeoutMs / 1000 : (timeoutMs / 1000).toFixed(1)}s (--agents-wait); nothing was sent`))),
         timeoutMs,
       );
       this.changed.add(check);
