@@ -60,11 +60,13 @@ export function createAgentsTraffic(spec: GenerateTrafficSpec, hub: AgentHub, o:
     const shares = splitStep(step.level, agents, o.runSeed, step.index);
     const startAt = clock() + START_LEAD_MS;
     const startedAt = new Date(Date.now() + START_LEAD_MS).toISOString();
-    // Running figures: each agent's latest recorder, merged exactly, once every agent has sent one.
+    // Running figures: each agent's latest recorder, merged exactly, once every agent still in the
+    // step has sent one (an agent lost mid-step no longer holds the others' figures back).
     const latest = new Map<string, AgentProgress>();
+    const gone = new Set<string>();
     const onAgentProgress = (id: string) => (p: AgentProgress) => {
       latest.set(id, p);
-      if (!step.onProgress || latest.size < shares.length) return;
+      if (!step.onProgress || shares.some((s) => !latest.has(s.id) && !gone.has(s.id))) return;
       const merged = new StepRecorder(names.length);
       let inFlight = 0;
       try {
@@ -77,7 +79,12 @@ export function createAgentsTraffic(spec: GenerateTrafficSpec, hub: AgentHub, o:
       }
       step.onProgress(buildProgress(merged, Math.min(...[...latest.values()].map((q) => q.elapsedMs)), step.warmupMs, inFlight));
     };
-    const pending = shares.map((s) => hub.result(s.id, step.index, onAgentProgress(s.id)));
+    const pending = shares.map((s) =>
+      hub.result(s.id, step.index, onAgentProgress(s.id)).then((r) => {
+        if ('lost' in r) gone.add(s.id);
+        return r;
+      }),
+    );
     for (const s of shares) {
       hub.send(s.id, {
         type: 'step-start',
