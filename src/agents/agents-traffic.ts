@@ -42,6 +42,8 @@ export interface AgentsTrafficOptions {
   waitMs: number;
   runSeed: number;
   clock?: () => number;
+  /** How long after a step's end an agent may take to send its result (default RESULT_GRACE_MS; tests shorten it). */
+  resultGraceMs?: number;
 }
 
 export type AgentsStepExtras = { startSkewMs?: number; clockErrorMs?: number };
@@ -49,6 +51,7 @@ export type AgentsStepExtras = { startSkewMs?: number; clockErrorMs?: number };
 export function createAgentsTraffic(spec: GenerateTrafficSpec, hub: AgentHub, o: AgentsTrafficOptions): Traffic {
   const { names } = requestNames(spec.requests);
   const clock = o.clock ?? (() => performance.timeOrigin + performance.now());
+  const grace = o.resultGraceMs ?? RESULT_GRACE_MS;
   let closed = false;
 
   async function runStep(step: StepRequest): Promise<StepStats> {
@@ -64,6 +67,7 @@ export function createAgentsTraffic(spec: GenerateTrafficSpec, hub: AgentHub, o:
     // step has sent one (an agent lost mid-step no longer holds the others' figures back).
     const latest = new Map<string, AgentProgress>();
     const gone = new Set<string>();
+    const answered = new Set<string>();
     const onAgentProgress = (id: string) => (p: AgentProgress) => {
       latest.set(id, p);
       if (!step.onProgress || shares.some((s) => !latest.has(s.id) && !gone.has(s.id))) return;
@@ -82,6 +86,7 @@ export function createAgentsTraffic(spec: GenerateTrafficSpec, hub: AgentHub, o:
     const pending = shares.map((s) =>
       hub.result(s.id, step.index, onAgentProgress(s.id)).then((r) => {
         if ('lost' in r) gone.add(s.id);
+        answered.add(s.id);
         return r;
       }),
     );
@@ -107,9 +112,9 @@ export function createAgentsTraffic(spec: GenerateTrafficSpec, hub: AgentHub, o:
     // which resolves its pending result as lost.
     const deadline = setTimeout(
       () => {
-        for (const s of shares) hub.drop(s.id, `no result for step ${step.index + 1} within ${RESULT_GRACE_MS / 1000}s of its end`);
+        for (const s of shares) if (!answered.has(s.id)) hub.drop(s.id, `no result for step ${step.index + 1} within ${grace / 1000}s of its end`);
       },
-      Math.max(0, startAt - clock()) + step.durationMs + RESULT_GRACE_MS,
+      Math.max(0, startAt - clock()) + step.durationMs + grace,
     );
     let settled: Array<AgentStepResult | { lost: string }>;
     try {
