@@ -188,7 +188,7 @@ export async function runAgent(o: AgentOptions): Promise<number> {
           }
           welcomed = true;
           peer.send({ type: 'ping', id: ++pingId, t0: clock() });
-          void start(m.spec as AgentPayload, m.runSeed);
+          void start(m.spec as AgentPayload, m.runSeed, m.seqSlot);
           return;
         case 'pong':
           samples.push({ t0: m.t0, t1: m.t1, t2: m.t2, t3: clock() });
@@ -209,9 +209,9 @@ export async function runAgent(o: AgentOptions): Promise<number> {
       }
     }
 
-    async function start(payload: AgentPayload, runSeed: number): Promise<void> {
+    async function start(payload: AgentPayload, runSeed: number, seqSlot: number): Promise<void> {
       try {
-        gen = createGenerator(payload.traffic, { seed: runSeed, ...(payload.data ? { data: payload.data } : {}) });
+        gen = createGenerator(payload.traffic, { seed: runSeed, seqSlot, ...(payload.data ? { data: payload.data } : {}) });
         const probe = new AbortController();
         const stopProbe = () => probe.abort();
         peer.onClose(stopProbe);

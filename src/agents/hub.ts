@@ -63,6 +63,8 @@ export class AgentHub {
   private readonly clock: () => number;
   private readonly changed = new Set<() => void>();
   private closing = false;
+  /** Each agent let in gets the next slot for its `{{ seq }}` numbers (a replacement too: never reused). */
+  private nextSeqSlot = 0;
   private silenceTimer: NodeJS.Timeout;
 
   private constructor(private readonly o: HubOptions) {
@@ -206,7 +208,7 @@ export class AgentHub {
         conn = { id: hello.agentId, cores: hello.cores, from, ready: false, peer };
         this.agents.set(conn.id, conn);
         peer.onClose((why) => this.lost(conn!, why));
-        peer.send({ type: 'welcome', mac: controllerProof(this.o.token, nonce, m.nonce, hello.agentId), runSeed: this.o.runSeed, spec: this.o.payload });
+        peer.send({ type: 'welcome', mac: controllerProof(this.o.token, nonce, m.nonce, hello.agentId), runSeed: this.o.runSeed, spec: this.o.payload, seqSlot: this.nextSeqSlot++ });
         return;
       }
       this.handle(conn, m);

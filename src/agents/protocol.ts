@@ -46,7 +46,8 @@ export type Message =
   | { type: 'challenge'; nonce: string }
   | { type: 'proof'; nonce: string; mac: string }
   /** `spec`: the normalized traffic spec the agent generates (the controller's GenerateTrafficSpec). */
-  | { type: 'welcome'; mac: string; runSeed: number; spec: unknown }
+  /** `seqSlot`: the agent's slot for `{{ seq }}` numbers, distinct per agent of the run. */
+  | { type: 'welcome'; mac: string; runSeed: number; spec: unknown; seqSlot: number }
   | { type: 'reject'; reason: string }
   | { type: 'ready' }
   | { type: 'ping'; id: number; t0: number }
@@ -79,7 +80,7 @@ const FIELDS: Record<MessageType, Record<string, FieldKind>> = {
   hello: { protocol: 'number', agentId: 'string', version: 'string', cores: 'number' },
   challenge: { nonce: 'string' },
   proof: { nonce: 'string', mac: 'string' },
-  welcome: { mac: 'string', runSeed: 'number', spec: 'any' },
+  welcome: { mac: 'string', runSeed: 'number', spec: 'any', seqSlot: 'number' },
   reject: { reason: 'string' },
   ready: {},
   ping: { id: 'number', t0: 'number' },

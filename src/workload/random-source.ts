@@ -6,29 +6,47 @@
 // are unique across threads for the whole run; with one thread they are 1, 2, 3, … in send order;
 // with several, each thread's come in runs of 64 (thread A 1–64, thread B 65–128, …). A block a
 // thread had not used up when the run ends is left unused: numbers are unique, not gap-free.
+// Distributed runs (src/agents/): each agent's counter carries its slot among SEQ_SLOTS, and block b
+// of agent k holds the numbers of global block b·SEQ_SLOTS + k, so agents never repeat one another's
+// numbers either (agent 0 counts 1–64, then 4194305–4194368, …; agent 1 65–128, …). Exact in a
+// double up to 2^32 blocks per agent, the same bound as one machine's.
 import { randomBytes } from 'node:crypto';
 
 export const SEQ_BLOCK = 64;
+/** Agents a distributed run's `seq` numbers can be told apart for (an agent's slot is taken modulo this). */
+export const SEQ_SLOTS = 65_536;
 
-/** The run-wide counter of seq blocks (share it with worker threads through workerData). */
-export function createSeqCounter(): SharedArrayBuffer {
-  return new SharedArrayBuffer(8);
+/**
+ * The run-wide counter of seq blocks (share it with worker threads through workerData). `slot`: this
+ * process's slot among the agents of a distributed run (0 on one machine).
+ */
+export function createSeqCounter(slot?: number): SharedArrayBuffer {
+  const buf = new SharedArrayBuffer(8);
+  // Word 1: 0 on one machine, else the agent's slot + 1 (read by every SeqSource on the counter).
+  if (slot !== undefined) new Uint32Array(buf)[1] = (slot % SEQ_SLOTS) + 1;
+  return buf;
 }
 
 export class SeqSource {
   private readonly blocks: Uint32Array;
+  private readonly slot: number;
+  private readonly slots: number;
   private next = 0;
   private end = 0;
 
   constructor(counter: SharedArrayBuffer = createSeqCounter()) {
     this.blocks = new Uint32Array(counter, 0, 1);
+    const tag = new Uint32Array(counter, 4, 1)[0]!;
+    // One machine: blocks are consecutive (numbers dense per thread); an agent: every SEQ_SLOTS-th.
+    this.slot = tag === 0 ? 0 : tag - 1;
+    this.slots = tag === 0 ? 1 : SEQ_SLOTS;
   }
 
   /** The next number: 1, 2, 3, … (unique across every SeqSource on the same counter). */
   take(): number {
     if (this.next === this.end) {
       // A 32-bit block counter × 64: 2^38 numbers before it wraps (a month at 100k req/s).
-      const block = Atomics.add(this.blocks, 0, 1);
+      const block = Atomics.add(this.blocks, 0, 1) * this.slots + this.slot;
       this.next = block * SEQ_BLOCK + 1;
       this.end = this.next + SEQ_BLOCK;
     }

@@ -220,7 +220,8 @@ describe('loadtest run --agents', () => {
     const plain = await startNginx();
     try {
       const file = join(dir, 'rates.yaml');
-      writeFileSync(file, `name: rates\ntarget: ${plain.url}\ntraffic: { request: { path: / }, arrival: uniform }\nload: { start: 30000, step: 1000, max: 30000, step_duration: 3s, warmup: 1s }\nslo: [error_rate < 1%]\n`);
+      // Each request's path carries a `{{ seq }}` number: unique across the agents too (the access log says).
+      writeFileSync(file, `name: rates\ntarget: ${plain.url}\ntraffic: { request: { path: '/r/{{ seq }}' }, arrival: uniform }\nload: { start: 30000, step: 1000, max: 30000, step_duration: 3s, warmup: 1s }\nslo: [error_rate < 1%]\n`);
       const port = await freePort();
       const json = join(dir, 'rates.json');
       const ctl = spawnCli(['run', file, '--agents', '3', '--listen', `127.0.0.1:${port}`, '--json', json, '--no-progress'], { env, deadlineMs: 90_000 });
@@ -238,6 +239,9 @@ describe('loadtest run --agents', () => {
         expect(a.rate).toBeCloseTo(10_000, 6);
         expect(Math.abs((a.sent + a.dropped) / windowS - a.rate) / a.rate, a.id).toBeLessThan(0.01);
       }
+      const paths = plain.accessLog().filter((l) => l.startsWith('/r/'));
+      expect(paths.length).toBeGreaterThanOrEqual(s.sent);
+      expect(new Set(paths).size, 'a {{ seq }} number sent twice').toBe(paths.length);
     } finally {
       await plain.stop();
     }

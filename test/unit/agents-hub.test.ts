@@ -59,6 +59,7 @@ describe('AgentHub', () => {
     expect(w.type).toBe('welcome');
     expect(verifyControllerProof(TOKEN, ch.nonce, mine, 'a1', w.mac)).toBe(true);
     expect(w.runSeed).toBe(7);
+    expect(w.seqSlot).toBe(0);
     expect(h.ready()).toEqual([]);
     c.send({ type: 'ready' });
     await new Promise((r) => setTimeout(r, 50));

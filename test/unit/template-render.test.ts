@@ -85,6 +85,20 @@ describe('value sources', () => {
     expect(Array.from({ length: 200 }, () => s.take())).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   });
 
+  it('seq: agents (each its own counter and slot, threads within) never repeat one another’s numbers', () => {
+    const agents = [0, 1, 2, 65_535].map((slot) => createSeqCounter(slot));
+    const sources = agents.flatMap((c) => [new SeqSource(c), new SeqSource(c)]);
+    const seen = new Set<number>();
+    const rng = new Rng(seed(5));
+    for (let i = 0; i < 20_000; i++) seen.add(sources[rng.int(0, sources.length - 1)]!.take());
+    expect(seen.size).toBe(20_000);
+    // Agent 0's first block is 1–64, agent 1's 65–128; one machine's counter is unchanged (dense).
+    expect(new SeqSource(createSeqCounter(0)).take()).toBe(1);
+    expect(new SeqSource(createSeqCounter(1)).take()).toBe(65);
+    const one = new SeqSource(createSeqCounter());
+    expect(Array.from({ length: 130 }, () => one.take()).at(-1)).toBe(130);
+  });
+
   it('seq: sources on one counter (threads) never repeat a number, taking blocks of 64', () => {
     const counter = createSeqCounter();
     const [a, b, c] = [new SeqSource(counter), new SeqSource(counter), new SeqSource(counter)];

@@ -53,6 +53,8 @@ export interface GeneratorOptions {
   seed?: number;
   /** The scenario's data feeders (`data:`), which the requests' templates read. */
   data?: Readonly<Record<string, DataSpec>>;
+  /** A distributed run's agent: its slot, so its `{{ seq }}` numbers are none of the other agents' (random-source.ts). */
+  seqSlot?: number;
 }
 
 interface Handle {
@@ -77,7 +79,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
   const runSeed = opts.seed ?? randomInt(0x7fffffff);
   // `{{ seq }}` is unique across the run's threads: one counter, shared; the main thread's share
   // serves the probe and the main-thread engine.
-  const seqCounter = createSeqCounter();
+  const seqCounter = createSeqCounter(opts.seqSlot);
   const mainSeq = new SeqSource(seqCounter);
   // Each feeder is read once, here; worker threads attach to its shared buffers and cursor (so a
   // `unique` row is used once across all threads), each with its own seed for `order: random`.
