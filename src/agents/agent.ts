@@ -24,7 +24,7 @@ import { Peer } from './peer.js';
 import { PROTOCOL_VERSION, type AgentStepResult, type Message } from './protocol.js';
 
 export const PING_MS = 250;
-export const DEAD_MAN_MS = 1500;
+export const DEAD_MAN_MS = 1000;
 /** How often a running step's figures go to the controller. */
 const PROGRESS_MS = 1000;
 /** Clock samples kept for the offset estimate (the last few seconds). */
