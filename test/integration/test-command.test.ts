@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli-process.js';
 
 const SCRIPT = join(ROOT, 'scripts/test.mjs');
-const PROGRAMS = ['haproxy', 'nginx', 'wrk', 'prometheus', 'chromium', 'openssl', 'xmllint', 'ps'];
+const PROGRAMS = ['haproxy', 'nginx', 'wrk', 'prometheus', 'chromium', 'openssl', 'xmllint', 'ps', 'ip'];
 const dirs: string[] = [];
 const isRoot = process.getuid?.() === 0;
 
