@@ -137,7 +137,9 @@ describe('npm pack → npm i -D ./the.tgz → npx loadtest', () => {
     expect([0, 1], demo.err).toContain(demo.code);
     expect(JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8'))).toMatchObject({ status: 'completed', tool: { name: 'loadtest' } });
 
-    // Ad-hoc mode from the installed package, against a local server: three 1 s steps, all passing.
+    // Ad-hoc mode from the installed package, against a local server: three 1 s steps. What is
+    // tested is that the installed command runs them and writes its report: 0 with an answer, or —
+    // on a machine so busy the generator's sends ran late (CI saw 16 ms) — 5, naming the generator.
     const server = await startTestServer();
     try {
       const run = await sh(
@@ -146,8 +148,9 @@ describe('npm pack → npm i -D ./the.tgz → npx loadtest', () => {
         project,
         60_000,
       );
-      expect(run.code, run.out + run.err).toBe(0);
-      expect(run.out).toMatch(/^max servable load: /m);
+      expect([0, 5], run.out + run.err).toContain(run.code);
+      if (run.code === 5) expect(run.out).toMatch(/^no trustworthy answer: the load generator, not the service, was the limit/m);
+      else expect(run.out).toMatch(/^max servable load: /m);
       expect(JSON.parse(readFileSync(join(dir, 'adhoc.json'), 'utf8'))).toMatchObject({ status: 'completed', scenario: { target: server.url } });
       expect(server.requests).toBeGreaterThan(0);
     } finally {
