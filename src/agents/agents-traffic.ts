@@ -19,7 +19,7 @@ import type { GenerateTrafficSpec } from '../scenario/scenario.js';
 import type { StepStats } from '../metrics/step-stats.js';
 import type { StepRequest, Traffic } from '../traffic/traffic.js';
 import { LoadtestError } from '../errors.js';
-import { loadLabel } from '../scenario/level-unit.js';
+import { describeGenerateLevel } from '../scenario/level-unit.js';
 import { requestNames } from '../traffic/generator/mix.js';
 import type { AgentHub, AgentProgress } from './hub.js';
 import { StepRecorder, type WireRecorder } from '../traffic/generator/step-recorder.js';
@@ -63,14 +63,13 @@ export function createAgentsTraffic(spec: GenerateTrafficSpec, hub: AgentHub, o:
     const shares = splitStep(step.level, agents, o.runSeed, step.index);
     const startAt = clock() + START_LEAD_MS;
     const startedAt = new Date(Date.now() + START_LEAD_MS).toISOString();
-    // Running figures: each agent's latest recorder, merged exactly, once every agent still in the
-    // step has sent one (an agent lost mid-step no longer holds the others' figures back).
+    // Running figures: each agent's latest recorder, merged exactly, once every agent still owing
+    // its result has sent one (an agent lost mid-step no longer holds the others' figures back).
     const latest = new Map<string, AgentProgress>();
-    const gone = new Set<string>();
     const answered = new Set<string>();
     const onAgentProgress = (id: string) => (p: AgentProgress) => {
       latest.set(id, p);
-      if (!step.onProgress || shares.some((s) => !latest.has(s.id) && !gone.has(s.id))) return;
+      if (!step.onProgress || shares.some((s) => !latest.has(s.id) && !answered.has(s.id))) return;
       const merged = new StepRecorder(names.length);
       let inFlight = 0;
       try {
@@ -85,7 +84,6 @@ export function createAgentsTraffic(spec: GenerateTrafficSpec, hub: AgentHub, o:
     };
     const pending = shares.map((s) =>
       hub.result(s.id, step.index, onAgentProgress(s.id)).then((r) => {
-        if ('lost' in r) gone.add(s.id);
         answered.add(s.id);
         return r;
       }),
@@ -153,7 +151,7 @@ export function createAgentsTraffic(spec: GenerateTrafficSpec, hub: AgentHub, o:
     async prepare(signal) {
       await hub.waitForAgents(o.agents, o.waitMs, signal);
     },
-    describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} ${loadLabel(spec.sessions ? 'sessions' : 'rps')}`,
+    describe: (level) => describeGenerateLevel(level, spec.sessions !== undefined),
     runStep,
     async close() {
       closed = true;

@@ -142,7 +142,7 @@ export class AgentHub {
     });
   }
 
-  /** Sends each agent its message and resolves with its step result, or why it has none. */
+  /** Sends agent `id` a message; false when it is gone. */
   send(id: string, msg: Message): boolean {
     const a = this.agents.get(id);
     return a !== undefined && !a.gone && a.peer.send(msg);

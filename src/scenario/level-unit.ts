@@ -35,3 +35,8 @@ export function levelLabel(u: LevelUnit): string {
 export function loadLabel(u: LevelUnit): 'rps' | 'sessions/s' {
   return u === 'sessions' ? 'sessions/s' : 'rps';
 }
+
+/** A generate-mode level as the terminal shows it: "400 rps", "12.5 sessions/s". */
+export function describeGenerateLevel(level: number, sessions: boolean): string {
+  return `${Number.isInteger(level) ? level : level.toFixed(1)} ${loadLabel(sessions ? 'sessions' : 'rps')}`;
+}

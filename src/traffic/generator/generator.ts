@@ -19,7 +19,7 @@ import { StepRecorder } from './step-recorder.js';
 import { WorkerEngine } from './worker-client.js';
 import { threadsForLevel } from './workers.js';
 import { createSeqCounter, SeqSource } from '../../workload/random-source.js';
-import { loadLabel } from '../../scenario/level-unit.js';
+import { describeGenerateLevel } from '../../scenario/level-unit.js';
 
 const PROGRESS_MS = 500;
 
@@ -284,7 +284,7 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       return lastStepRecorder;
     },
     prepare: (signal) => probeTarget(spec, signal, mainSeq, feeders),
-    describe: (level) => `${Number.isInteger(level) ? level : level.toFixed(1)} ${loadLabel(spec.sessions ? 'sessions' : 'rps')}`,
+    describe: (level) => describeGenerateLevel(level, spec.sessions !== undefined),
     runStep,
     close,
   } satisfies GeneratorTraffic;
