@@ -9,7 +9,7 @@ import { findBottleneck, type BottleneckRules, type BottleneckStep } from './bot
 
 /** The step fields capacity reads (a StepResult satisfies it). */
 export type CapacityStep = Pick<StepResult, 'level' | 'load' | 'verdict' | 'breaches' | 'inconclusiveReasons' | 'partial'> &
-  Partial<Pick<StepResult, 'achievedRps' | 'metrics' | 'services'>>;
+  Partial<Pick<StepResult, 'achievedRps' | 'metrics' | 'services' | 'inconclusiveKind'>>;
 
 export interface CapacityContext {
   stopReason: StopReason;
@@ -84,19 +84,8 @@ export function computeCapacity(steps: readonly CapacityStep[], given: CapacityC
     };
   }
   if (ctx.stopReason === 'inconclusive') {
-    // The lowest level above the last pass that could not be judged: where the search had to stop.
-    const bad = steps
-      .filter((s) => s.verdict === 'inconclusive' && (!best || s.level > best.level))
-      .reduce<CapacityStep | undefined>((a, s) => (a === undefined || s.level < a.level ? s : a), undefined);
-    const why = bad && bad.inconclusiveReasons.length > 0 ? ` (${bad.inconclusiveReasons.join('; ')})` : '';
     const floor = best ? `; at least ${formatLevel(best, ctx.levelUnit)} passed` : '';
-    const what =
-      ctx.mode === 'generate'
-        ? `the load generator, not the service, was the limit at ${bad ? formatLevel(bad, ctx.levelUnit) : 'the last step'}${why}: ` +
-          'run loadtest on a bigger or less busy machine, raise traffic.workers or traffic.connections, or lower load.max'
-        : `the live metrics could not judge ${bad ? formatLevel(bad, ctx.levelUnit) : 'the last step'}${why}: ` +
-          'use longer steps (load.step_duration) or windows, or a metrics source with more samples';
-    return { ...base, verdict: 'inconclusive', summary: `no trustworthy answer: ${what}${floor}` };
+    return { ...base, verdict: 'inconclusive', summary: `no trustworthy answer: ${whyInconclusive(steps, best, ctx)}${floor}` };
   }
   if (best && ctx.stopReason === 'max-reached') {
     return {
@@ -115,4 +104,45 @@ export function computeCapacity(steps: readonly CapacityStep[], given: CapacityC
         : ctx.stopReason === 'error' ? 'the run failed' : 'the run ended';
   const floor = best ? `; at least ${formatLevel(best, ctx.levelUnit)} passed` : ' before any step had a verdict';
   return { ...base, verdict: 'unknown', summary: `max servable load: unknown (${why}${floor})` };
+}
+
+/**
+ * The inconclusive step an inconclusive run stopped on: the lowest spoilt one above the last pass
+ * (the generator, metrics, a backlog), else the lowest merely undecided one. A step without a kind
+ * (older reports) counts as spoilt.
+ */
+export function stoppingStep<S extends CapacityStep>(steps: readonly S[], best = highestPass(steps)): S | undefined {
+  const above = steps.filter((s) => s.verdict === 'inconclusive' && (!best || s.level > best.level));
+  const lowest = (xs: S[]) => xs.reduce<S | undefined>((a, s) => (a === undefined || s.level < a.level ? s : a), undefined);
+  return lowest(above.filter((s) => s.inconclusiveKind !== 'undecided')) ?? lowest(above);
+}
+
+function highestPass<S extends CapacityStep>(steps: readonly S[]): S | undefined {
+  return steps.filter((s) => s.verdict === 'pass' && !s.partial).reduce<S | undefined>((a, s) => (a === undefined || s.level > a.level ? s : a), undefined);
+}
+
+/**
+ * Why a run ended without an answer, naming the step that stopped the search. Steps above the last
+ * pass were inconclusive for one of two reasons, and they call for different remedies: the evidence
+ * was spoilt ('limited': the generator fell behind, metrics were missing, a backlog) — the step to
+ * name, even when a lower level was merely too close to call — or it was too thin to decide
+ * ('undecided': near the limit, the step was too short).
+ */
+function whyInconclusive(steps: readonly CapacityStep[], best: CapacityStep | undefined, ctx: Pick<CapacityContext, 'mode'> & { levelUnit: LevelUnit }): string {
+  const bad = stoppingStep(steps, best);
+  const at = bad ? formatLevel(bad, ctx.levelUnit) : 'the last step';
+  const why = bad && bad.inconclusiveReasons.length > 0 ? ` (${bad.inconclusiveReasons.join('; ')})` : '';
+  if (bad?.inconclusiveKind === 'undecided') {
+    return `at ${at} the SLOs were too close to call${why}: use longer steps (load.step_duration), or a coarser load.refine`;
+  }
+  if (ctx.mode !== 'generate') {
+    return `the live metrics could not judge ${at}${why}: use longer steps (load.step_duration) or windows, or a metrics source with more samples`;
+  }
+  if (bad && !bad.inconclusiveReasons.some((r) => r.startsWith('generator limited'))) {
+    return `the step at ${at} could not be judged${why}: see its reasons; a re-run, or longer steps, may decide it`;
+  }
+  return (
+    `the load generator, not the service, was the limit at ${at}${why}: ` +
+    'run loadtest on a bigger or less busy machine, raise traffic.workers or traffic.connections, or lower load.max'
+  );
 }

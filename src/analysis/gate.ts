@@ -19,6 +19,7 @@ import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fmtMs, fmtNum, fmtRps, pct, signedPct } from '../report/format.js';
 import { capacityChangeDecided, judgeCapacityChange, type CapacityBracket } from './capacity-change.js';
 import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
+import { stoppingStep } from './capacity.js';
 
 export type GateResult = NonNullable<RunResult['gate']>;
 
@@ -224,9 +225,13 @@ export function comparabilityNote(cur: RunResult, base: RunResult): string {
 function inconclusiveNote(r: RunResult): string {
   const L = loadLabel(reportLevelUnit(r));
   if (r.capacity.verdict !== 'inconclusive') return '';
-  const step = r.steps.find((s) => s.verdict === 'inconclusive');
+  const step = stoppingStep(r.steps);
   const why = step?.inconclusiveReasons[0] ? ` (${step.inconclusiveReasons[0].split(':')[0]})` : '';
-  return `; but the run was inconclusive${step ? ` at ${fmtRps(step.load, L)}` : ''}${why}: the generator or the metrics, not the service, may be the limit`;
+  const who =
+    step?.inconclusiveKind === 'undecided'
+      ? 'the SLOs were too close to call there: longer steps would decide'
+      : 'the generator or the metrics, not the service, may be the limit';
+  return `; but the run was inconclusive${step ? ` at ${fmtRps(step.load, L)}` : ''}${why}: ${who}`;
 }
 
 function describeVerdict(r: RunResult): string {

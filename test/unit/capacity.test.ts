@@ -74,6 +74,30 @@ describe('computeCapacity', () => {
     );
   });
 
+  it.each<[string, CapacityStep[], RegExp]>([
+    [
+      'a limited step above an undecided one: the limited one is named',
+      [
+        step(10, 'pass'),
+        step(20, 'inconclusive', { inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 200ms: 300 requests are too few to show it met'] }),
+        step(40, 'inconclusive', { inconclusiveKind: 'limited' }),
+      ],
+      /^no trustworthy answer: the load generator, not the service, was the limit at 40 rps \(generator limited: send lag p99 48ms > 10ms\): run loadtest on a bigger .*; at least 10 rps passed$/,
+    ],
+    [
+      'only undecided steps: too close to call, longer steps',
+      [step(10, 'pass'), step(20, 'inconclusive', { inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 200ms: 300 requests are too few to show it met'] })],
+      /^no trustworthy answer: at 20 rps the SLOs were too close to call \(p99 < 200ms: 300 requests are too few to show it met\): use longer steps \(load.step_duration\), or a coarser load.refine; at least 10 rps passed$/,
+    ],
+    [
+      'spoilt, not by the generator: the step and its reasons, no blame on the machine',
+      [step(10, 'pass'), step(20, 'inconclusive', { inconclusiveKind: 'limited', inconclusiveReasons: ['not measured: p99{read}'] })],
+      /^no trustworthy answer: the step at 20 rps could not be judged \(not measured: p99\{read\}\): see its reasons; a re-run, or longer steps, may decide it; at least 10 rps passed$/,
+    ],
+  ])('inconclusive summary: %s', (_name, steps, summary) => {
+    expect(computeCapacity(steps, ctx({ stopReason: 'inconclusive' })).summary).toMatch(summary);
+  });
+
   it('inconclusive during refinement keeps the bracket found so far', () => {
     const cap = computeCapacity([step(400, 'pass'), step(800, 'fail'), step(600, 'inconclusive')], ctx({ stopReason: 'inconclusive' }));
     expect(cap.verdict).toBe('found');

@@ -199,6 +199,20 @@ const rows: Row[] = [
     message: /cannot tell whether the capacity ≥ 100 rps \(nothing failed\) reaches the required 150 rps: no level at or above 150 rps was judged \(the run was inconclusive\); but the run was inconclusive at 200 rps: the generator or the metrics, not the service, may be the limit/,
   },
   {
+    name: 'an inconclusive run names the step it stopped on, and an undecided one as too close to call',
+    result: (() => {
+      const r = run([[100, 5, 10, 'pass'], [150, 5, 12, 'inconclusive'], [200, 5, 12, 'inconclusive']], { verdict: 'inconclusive' });
+      r.steps[1] = { ...r.steps[1]!, inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 250ms: too close to call'] };
+      r.steps[2] = { ...r.steps[2]!, inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 250ms: too close to call'] };
+      return r;
+    })(),
+    opts: { expectMin: 150 },
+    passed: false,
+    exit: ExitCode.GATE_INCONCLUSIVE,
+    outcomes: { 'expect-min': 'inconclusive' },
+    message: /; but the run was inconclusive at 150 rps \(p99 < 250ms\): the SLOs were too close to call there: longer steps would decide$/,
+  },
+  {
     name: 'latency tolerance is configurable',
     result: ramp(900, 1.5),
     opts: { baseline: ramp(900), maxLatencyRegression: 0.6 },

@@ -7,7 +7,8 @@
 // 340 and 300 r/s services with --baseline --max-regression 10%), then a generator starved of CPU.
 // Prints one line per run and a summary. Needs `npm run build`, nginx, haproxy and taskset.
 //
-//   node test/validate/real-servers.mjs [--runs 5] [--only nginx,haproxy,gate,starved]
+//   node test/validate/real-servers.mjs [--runs 5] [--only nginx,haproxy,gate,starved] [--keep]
+// (--keep: leave the temp dir with every run's JSON report)
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -23,6 +24,7 @@ const arg = (name, dflt) => {
 };
 const RUNS = Number(arg('--runs', '5'));
 const ONLY = new Set(arg('--only', 'nginx,haproxy,gate,starved').split(','));
+const KEEP = process.argv.includes('--keep');
 const dir = mkdtempSync(join(tmpdir(), 'loadtest-validate-'));
 chmodSync(dir, 0o755);
 const stops = [];
@@ -211,5 +213,6 @@ try {
 } finally {
   for (const s of stops) s();
   await new Promise((r) => setTimeout(r, 300));
-  rmSync(dir, { recursive: true, force: true });
+  if (KEEP) console.log(`reports kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
