@@ -9,8 +9,26 @@
 export const RISING_T = 3;
 /** A rise across the window smaller than this share of the mean latency is immaterial … */
 export const RISING_SHARE = 0.25;
-/** … and so is one under a millisecond (0.3 → 0.5 ms is +60% and means nothing). */
+/** … and so is one under a millisecond (0.3 → 0.5 ms is +60% and means nothing) … */
 export const RISING_MIN_MS = 1;
+/**
+ * … and one smaller than this share of the SLOs' smallest latency threshold (see latencyRiseFloorMs):
+ * nginx at 0.5 → 2.8 ms under `p99 < 200ms` is noise, not a queue on its way to 200 ms.
+ */
+export const RISING_SLO_SHARE = 0.05;
+
+/**
+ * The smallest rise (ms) that matters for these latency limits (the thresholds of the step's latency
+ * rules; the request timeout when none): RISING_SLO_SHARE of the smallest. Why that is safe: a queue
+ * fed faster than it drains grows its wait by (λ − μ)/μ per unit of time, so a window of W ms whose
+ * mean rose by less than Δ ms was overloaded by less than Δ/W — under 10/4000 = 0.25% for a 200 ms
+ * limit and a 4 s window, far inside any load.refine; at that pace the wait would need 20 windows to
+ * reach the limit. 0 when there are no limits.
+ */
+export function latencyRiseFloorMs(thresholdsMs: readonly number[]): number {
+  const positive = thresholdsMs.filter((t) => t > 0 && Number.isFinite(t));
+  return positive.length === 0 ? 0 : RISING_SLO_SHARE * Math.min(...positive);
+}
 
 export interface Rise {
   /** Mean latency (ms) of the first and the last slice with requests. */
@@ -21,8 +39,11 @@ export interface Rise {
 /** The trend is read over at most this many groups of slices (its t threshold assumes about 8 degrees of freedom). */
 export const TREND_GROUPS = 10;
 
-/** The rise when the slices' mean latency climbed significantly and materially; undefined otherwise. */
-export function latencyRising(meansMs: readonly number[], counts: readonly number[]): Rise | undefined {
+/**
+ * The rise when the slices' mean latency climbed significantly and materially (by at least
+ * RISING_SHARE of the mean, RISING_MIN_MS and `floorMs`, latencyRiseFloorMs); undefined otherwise.
+ */
+export function latencyRising(meansMs: readonly number[], counts: readonly number[], floorMs = 0): Rise | undefined {
   const per = Math.max(1, Math.ceil(meansMs.length / TREND_GROUPS));
   const xs: number[] = [];
   const ys: number[] = [];
@@ -55,6 +76,6 @@ export function latencyRising(meansMs: readonly number[], counts: readonly numbe
   const se = Math.sqrt(rss / (n - 2) / sxx);
   const t = se > 0 ? slope / se : Infinity;
   const rise = slope * (xs[n - 1]! - xs[0]!);
-  if (t < RISING_T || rise < Math.max(RISING_SHARE * my, RISING_MIN_MS)) return undefined;
+  if (t < RISING_T || rise < Math.max(RISING_SHARE * my, RISING_MIN_MS, floorMs)) return undefined;
   return { firstMs: ys[0]!, lastMs: ys[n - 1]! };
 }

@@ -1,7 +1,7 @@
 // Proportions judged with Wilson's interval, and the histogram count the percentile rules read.
 import { describe, expect, it } from 'vitest';
 import { dispersion, judgeProportion, samplesToDecide, samplesToProve, wilson, windowDispersion } from '../../src/analysis/proportion.js';
-import { latencyRising } from '../../src/analysis/settled.js';
+import { latencyRiseFloorMs, latencyRising } from '../../src/analysis/settled.js';
 import { createHistogram, encodeHistogram, latencyDistribution } from '../../src/metrics/histogram.js';
 import { mulberry32 } from '../../src/traffic/generator/schedule.js';
 
@@ -152,5 +152,19 @@ describe('latencyRising (had the service settled?)', () => {
     // The same trend in 40 finer slices is read over 10 groups of 4: the same answer.
     const fine = means.flatMap((m) => [m, m, m, m]);
     expect(latencyRising(fine, Array(40).fill(25)) !== undefined).toBe(rising);
+  });
+
+  // Measured on nginx (limit_req 400 r/s) at 380 rps: 0.5 → 2.8 ms, significant, +100% of the mean —
+  // and meaningless under `p99 < 200ms` (a queue that slow is < 0.25% over capacity).
+  const nginx = [0.5, 0.6, 0.7, 0.9, 1.0, 1.2, 1.5, 1.9, 2.3, 2.8];
+  it.each<[string, number[], number[], boolean]>([
+    ['nginx 0.5 → 2.8 ms, no latency limit', nginx, [], true],
+    ['nginx 0.5 → 2.8 ms under p99 < 200ms', nginx, [200], false],
+    ['nginx 0.5 → 2.8 ms under max < 40ms (floor 2 ms)', nginx, [40, 500], true],
+    ['a queue building 46 → 266 ms under p99 < 200ms', [46, 39, 59, 74, 67, 96, 102, 151, 209, 266], [200], true],
+    ['a queue building 20 → 32 ms under p99 < 200ms (floor 10 ms)', [20, 21, 22, 23, 25, 26, 28, 29, 31, 32], [200], true],
+    ['20 → 28 ms under p99 < 200ms: under the 10 ms floor', [20, 20.8, 21.6, 22.4, 23.2, 24, 24.8, 25.6, 26.4, 28], [200], false],
+  ])('%s → %s', (_name, means, limits, rising) => {
+    expect(latencyRising(means, Array(10).fill(100), latencyRiseFloorMs(limits)) !== undefined).toBe(rising);
   });
 });

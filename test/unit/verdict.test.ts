@@ -145,3 +145,24 @@ describe('judgeStep: bad requests in runs (the window dispersion)', () => {
     expect(judgeStep(s, five).verdict).toBe(verdict);
   });
 });
+
+describe('judgeStep: had the service settled? (a rise judged against the SLOs latency limits)', () => {
+  /** 1000 requests in 10 slices whose mean latency was `means`. */
+  const rising = (means: number[]): StepStats => {
+    const n = means.map(() => 100);
+    return stats(ok, { batches: { finished: n, errors: n.map(() => 0), latencyN: n, latencyMeanMs: means, above: [] } });
+  };
+  const nginx = [0.5, 0.6, 0.7, 0.9, 1.0, 1.2, 1.5, 1.9, 2.3, 2.8];
+  const queue = [46, 39, 59, 74, 67, 96, 102, 151, 209, 266];
+  const errorsOnly: VerdictScenario = { ...generate, slo: [parseSlo('error_rate < 1%')] };
+  it.each<[string, StepStats, VerdictScenario, string]>([
+    // Measured on nginx at 380 rps: significant, doubled — and 2.3 ms is 1% of the 250 ms limit.
+    ['0.5 → 2.8 ms under p99 < 250ms passes', rising(nginx), generate, 'pass'],
+    ['a queue building 46 → 266 ms is undecided', rising(queue), generate, 'inconclusive'],
+    // No latency rule: the request timeout is the limit (5% of 1 s = 50 ms).
+    ['0.5 → 2.8 ms with only an error-rate rule and a 1 s timeout passes', rising(nginx), { ...errorsOnly, traffic: { kind: 'generate', timeoutMs: 1000 } }, 'pass'],
+    ['… and with no timeout either, any material rise counts', rising(nginx), errorsOnly, 'inconclusive'],
+  ])('%s', (_name, s, scenario, verdict) => {
+    expect(judgeStep(s, scenario).verdict).toBe(verdict);
+  });
+});
