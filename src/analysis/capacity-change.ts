@@ -20,6 +20,16 @@ export interface CapacityBracket {
   high: number | null;
 }
 
+/**
+ * A level whose verdict decides a gate: a fail at or below `level` ('fail-at-or-below': the capacity
+ * regressed, or is below --expect-min), or a pass at or above it ('pass-at-or-above'). The search
+ * probes it (controller/step-plan.ts) while the gate is undecided.
+ */
+export interface GateTarget {
+  level: number;
+  decides: 'fail-at-or-below' | 'pass-at-or-above';
+}
+
 export type CapacityChangeOutcome = 'pass' | 'regressed' | 'inconclusive';
 
 export interface CapacityChange {

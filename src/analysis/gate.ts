@@ -17,7 +17,7 @@
 import { ExitCode } from '../exit-codes.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fmtMs, fmtNum, fmtRps, pct, signedPct } from '../report/format.js';
-import { capacityChangeDecided, judgeCapacityChange, type CapacityBracket } from './capacity-change.js';
+import { capacityChangeDecided, judgeCapacityChange, type CapacityBracket, type GateTarget } from './capacity-change.js';
 import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 import { stoppingStep } from './capacity.js';
 
@@ -87,6 +87,24 @@ export function gateDecided(opts: Pick<GateOptions, 'expectMin' | 'baseline' | '
   if (min !== undefined) checks.push((b) => (b.low !== null && b.low >= min) || (b.high !== null && b.high <= min));
   if (opts.baseline !== undefined) checks.push(capacityChangeDecided(bracketOf(opts.baseline), opts.maxRegression ?? DEFAULT_MAX_REGRESSION));
   return checks.length === 0 ? undefined : (b) => checks.every((c) => c(b));
+}
+
+/**
+ * The loads whose verdict would decide the capacity checks at once, for the search to probe (find-
+ * capacity `targets`): --expect-min N is decided by a pass or a fail at N; against a baseline
+ * [b.low, b.high) with tolerance r, a fail at or below (1 − r)·b.low is a regression whatever the
+ * truth, and a pass at or above (1 − r)·b.high is within the tolerance whatever the truth.
+ */
+export function gateTargets(opts: Pick<GateOptions, 'expectMin' | 'baseline' | 'maxRegression'>): GateTarget[] {
+  const out: GateTarget[] = [];
+  if (opts.expectMin !== undefined) out.push({ level: opts.expectMin, decides: 'fail-at-or-below' }, { level: opts.expectMin, decides: 'pass-at-or-above' });
+  if (opts.baseline !== undefined) {
+    const keep = 1 - (opts.maxRegression ?? DEFAULT_MAX_REGRESSION);
+    const b = bracketOf(opts.baseline);
+    if (b.low !== null) out.push({ level: keep * b.low, decides: 'fail-at-or-below' });
+    if (b.high !== null) out.push({ level: keep * b.high, decides: 'pass-at-or-above' });
+  }
+  return out;
 }
 
 /** A run's capacity bracket in requests/s (older reports without one: from the capacity fields). */

@@ -9,7 +9,7 @@ import type { Breach, SloRule } from '../slo/slo.js';
 import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js';
 import type { RunEvent, RunListener } from './events.js';
 import { certainBreaches, finalBreaches } from '../analysis/abort-rules.js';
-import { nextStep, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec } from './step-plan.js';
+import { nextStep, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec, type PlanTarget } from './step-plan.js';
 import { judgeStep, NEAR_THRESHOLD, NEARBY, ruleDispersions } from '../analysis/step-verdict.js';
 import { stepNeed } from './step-need.js';
 import { warnGeneratorNotes } from '../analysis/generator-notes.js';
@@ -33,6 +33,11 @@ export interface FindCapacityOptions {
    * analysis/capacity-change.ts capacityChangeDecided), within the plan's step bound.
    */
   decided?: (bracket: LevelBracket) => boolean;
+  /**
+   * Loads whose verdict would decide the gate at once (analysis/gate.ts gateTargets): while `decided`
+   * says no, a bracket holding one is probed there. Generate mode (where a level is its load).
+   */
+  targets?: readonly PlanTarget[];
   /** Watches the dependencies of `services:`; default: built from the scenario when it has any. */
   services?: ServiceMonitor;
 }
@@ -67,7 +72,16 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
   const external = opts.signal;
 
   // Steps at low rates are stretched to hold the arrivals (requests, or sessions) the SLOs need to be shown met.
-  const plan: PlanSpec = { ...scenario.load, samplesToProve: stepNeed(scenario)?.arrivals ?? 0, ...(opts.decided ? { decided: opts.decided } : {}) };
+  // The gate judges loads (requests/s); the plan bisects levels — the same numbers in generate mode,
+  // shares of the fair share in shift mode, where a level's load is what its step measured.
+  const loadOf = (level: number | null): number | null => (level === null || scenario.traffic.kind !== 'shift' ? level : (steps.findLast((s) => s.level === level)?.load ?? null));
+  const decided = opts.decided;
+  const plan: PlanSpec = {
+    ...scenario.load,
+    samplesToProve: stepNeed(scenario)?.arrivals ?? 0,
+    ...(decided ? { decided: (b: LevelBracket) => decided({ low: loadOf(b.low), high: loadOf(b.high) }) } : {}),
+    ...(opts.targets && scenario.traffic.kind !== 'shift' ? { targets: opts.targets } : {}),
+  };
   emit({
     type: 'run-start',
     scenario,

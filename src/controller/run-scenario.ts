@@ -19,7 +19,7 @@ import { openStepLog, defaultStepLogPath, type StepLog } from '../report/step-lo
 import { writeJsonReport } from '../report/json-report.js';
 import { stdioFdOf } from '../report/atomic-write.js';
 import { jsonLinesListener } from '../report/json-lines.js';
-import { evaluateGate, gateDecided } from '../analysis/gate.js';
+import { evaluateGate, gateDecided, gateTargets } from '../analysis/gate.js';
 import { fitCapacityModel } from '../analysis/capacity-model.js';
 import { loadReport } from '../report/load-report.js';
 import { writeOutputs } from '../report/outputs.js';
@@ -210,8 +210,9 @@ async function runWith(scenario: Scenario, opts: RunScenarioOptions, extraListen
   try {
     traffic = opts.traffic ?? createTraffic(scenario);
     opts.onTraffic?.(traffic);
-    const decided = gateDecided({ expectMin: gate.expectMin, baseline, maxRegression: gate.maxRegression });
-    const run = findCapacity(scenario, traffic, { signal: ac.signal, onEvent, ...(decided ? { decided } : {}) });
+    const asked = { expectMin: gate.expectMin, baseline, maxRegression: gate.maxRegression };
+    const decided = gateDecided(asked);
+    const run = findCapacity(scenario, traffic, { signal: ac.signal, onEvent, ...(decided ? { decided, targets: gateTargets(asked) } : {}) });
     // A crash elsewhere in the process (a socket error nobody handled) aborted the loop; give it a
     // moment to close the traffic and return, then build the report from the steps seen so far.
     const fallback = crashSeen.then(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), CRASH_GRACE_MS).unref()));

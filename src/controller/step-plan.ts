@@ -19,6 +19,7 @@
 // Steps at low rates are lengthened (up to MAX_STRETCH × step_duration) so that their judged window
 // holds the arrivals the SLOs need to be shown met (`samplesToProve`: requests, or sessions, counted
 // by step-need.ts from the requests of the rule's name each arrival sends).
+import type { GateTarget } from '../analysis/capacity-change.js';
 import type { RuleNeed } from '../analysis/step-verdict.js';
 import type { LoadSpec } from '../scenario/scenario.js';
 import type { StepVerdict } from '../slo/slo.js';
@@ -54,7 +55,15 @@ export type PlanSpec = Pick<LoadSpec, 'unit' | 'start' | 'step' | 'factor' | 'ma
     samplesToProve?: number;
     /** Keep refining until this says the bracket is precise enough (a gate against a baseline). */
     decided?: (bracket: LevelBracket) => boolean;
+    /**
+     * Levels whose verdict would decide the gate at once (gate.ts gateTargets), in plan units:
+     * while the gate is undecided, a bracket that holds one is probed there before bisecting.
+     */
+    targets?: readonly PlanTarget[];
   };
+
+/** A level whose verdict decides a gate (analysis/capacity-change.ts GateTarget). */
+export type PlanTarget = GateTarget;
 
 export const DEFAULT_INCONCLUSIVE_RETRIES = 1;
 /** Longest a step is stretched to hold the requests its SLOs need, in step durations. */
@@ -204,12 +213,32 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
   // Undecided levels split the bracket: once every part is within refine, probing them again adds
   // nothing (they lie where the SLO is too close to its limit to tell, which is the capacity).
   if (undecided.length > 0 && (b - a) / a <= plan.refine && (plan.decided?.(bracket) ?? true)) return { done: true, reason: bounded };
+  // A gate still undecided: probe the level that would decide it, rather than the middle (a gate's
+  // question is one level, not the capacity to the last percent).
+  const probe = gateProbe(plan, history, pass, upper, bracket);
+  if (probe !== undefined) return at(probe, 'refine');
   const mid = roundLevel(plan.unit, (a + b) / 2);
   // Rounding can land on a bound when they are one unit apart: the bracket is as tight as levels go.
   if (mid <= a || mid >= b) return { done: true, reason: bounded };
   return at(mid, 'refine');
 }
 
+
+/**
+ * The first gate target strictly inside (pass, upper) not tried yet, rounded toward the side that
+ * decides (down for a fail that must be at or below it, up for a pass that must be at or above it);
+ * undefined when the gate is decided, there is none, or the rounding lands on a bound.
+ */
+function gateProbe(plan: PlanSpec, history: readonly PlanHistoryEntry[], pass: number, upper: number, bracket: LevelBracket): number | undefined {
+  if (!plan.targets || plan.targets.length === 0 || (plan.decided?.(bracket) ?? true)) return undefined;
+  const tried = new Set(history.map((h) => h.level));
+  for (const t of plan.targets) {
+    const step = plan.unit === 'share' ? 0.01 : t.level >= 9.5 ? 1 : 0.1;
+    const level = roundLevel(plan.unit, t.decides === 'fail-at-or-below' ? Math.floor(t.level / step + 1e-9) * step : Math.ceil(t.level / step - 1e-9) * step);
+    if (level > pass && level < upper && !tried.has(level)) return level;
+  }
+  return undefined;
+}
 
 /**
  * What the SLOs ask of the step length, for `plan` and `validate`: the arrivals a judged window needs

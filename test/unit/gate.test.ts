@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
-import { evaluateGate, gateExitCode, type GateOptions } from '../../src/analysis/gate.js';
+import { evaluateGate, gateExitCode, type GateOptions, gateTargets } from '../../src/analysis/gate.js';
 import type { RunResult, StepResult } from '../../src/result.js';
 
 const fixture = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../fixtures/reports/${name}.json`, import.meta.url), 'utf8')) as RunResult;
@@ -305,5 +305,21 @@ describe('evaluateGate', () => {
     const before = JSON.stringify([a, b]);
     evaluateGate(a, { expectMin: 700, baseline: b });
     expect(JSON.stringify([a, b])).toBe(before);
+  });
+});
+
+describe('gateTargets (the loads whose verdict decides the gate)', () => {
+  it.each<[string, Parameters<typeof gateTargets>[0], ReturnType<typeof gateTargets>]>([
+    ['nothing asked', {}, []],
+    ['--expect-min 500: a pass or a fail at 500', { expectMin: 500 }, [{ level: 500, decides: 'fail-at-or-below' }, { level: 500, decides: 'pass-at-or-above' }]],
+    [
+      'baseline [400, 416), 10%: a fail ≤ 360 regressed, a pass ≥ 374.4 within',
+      { baseline: run([[400, 5, 10, 'pass'], [416, 5, 400, 'fail']]), maxRegression: 0.1 },
+      [{ level: 360, decides: 'fail-at-or-below' }, { level: 374.4, decides: 'pass-at-or-above' }],
+    ],
+    ['a baseline where nothing failed: only the regression side', { baseline: run([[400, 5, 10, 'pass']]), maxRegression: 0.2 }, [{ level: 320, decides: 'fail-at-or-below' }]],
+  ])('%s', (_name, opts, want) => {
+    const got = gateTargets(opts).map((t) => ({ ...t, level: Math.round(t.level * 10) / 10 }));
+    expect(got).toEqual(want);
   });
 });

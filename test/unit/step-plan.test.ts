@@ -139,6 +139,33 @@ describe('nextStep', () => {
     expect((fail - pass) / pass).toBeLessThanOrEqual(0.01);
   });
 
+  it('a gate still undecided probes the level that decides it (targets) instead of the middle', () => {
+    // Baseline bracket [400, 416), --max-regression 10%: a fail at or below 360 is a regression, a
+    // pass at or above 374.4 is within the tolerance. This service's capacity is 339.
+    const decided = (b: { low: number | null; high: number | null }) =>
+      (b.high !== null && b.high <= 360) || (b.low !== null && b.low >= 374.4);
+    const targets = [
+      { level: 360, decides: 'fail-at-or-below' as const },
+      { level: 374.4, decides: 'pass-at-or-above' as const },
+    ];
+    const at = (l: number): Outcome => (l <= 339 ? 'pass' : Math.abs(l - 339) / 339 <= 0.03 ? 'undecided' : 'fail');
+    const p = plan({ start: 50, factor: 1.5, step: undefined, max: 2000, refine: 0.025, decided });
+    const plain = simulate(p, at);
+    const probed = simulate({ ...p, targets }, at);
+    // The ramp went 50, 75, 113, 169, 253, 380 (fail); bisection would try 317 next …
+    expect(plain.levels.slice(0, 7)).toEqual([50, 75, 113, 169, 253, 380, 317]);
+    // … the probe goes straight to 360, and that fail decides the gate (the run still refines to load.refine).
+    expect(probed.levels.slice(0, 7)).toEqual([50, 75, 113, 169, 253, 380, 360]);
+    const [, fail] = bracketOf(probed.levels, at);
+    expect(fail).toBeLessThanOrEqual(360);
+    // A service of capacity 378: 360 passes (not decided yet), then 375 — 374.4 rounded up, toward
+    // the side that decides — passes and decides the gate.
+    const same = (l: number): Outcome => (l <= 378 ? 'pass' : 'fail');
+    expect(simulate({ ...p, targets }, same).levels.slice(6, 8)).toEqual([360, 375]);
+    // A decided gate, or no target inside the bracket: plain bisection.
+    expect(simulate({ ...p, targets: [{ level: 5000, decides: 'fail-at-or-below' }] }, at).levels).toEqual(plain.levels);
+  });
+
   it('stretches steps at low rates to hold the requests the SLOs need, up to MAX_STRETCH', () => {
     const p = plan({ start: 50, step: 50, max: 1000, samplesToProve: 381, warmupMs: 500 });
     expect(stepDurationFor(p, 1000)).toBe(1000);

@@ -6,13 +6,13 @@ import type { RunResult } from '../../result.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { findCapacity, type FindCapacityOptions } from '../../controller/find-capacity.js';
 import { judgeCapacityChange, type CapacityBracket, type CapacityChangeOutcome } from '../capacity-change.js';
-import { bracketOf as gateBracketOf, gateDecided } from '../gate.js';
+import { bracketOf as gateBracketOf, gateDecided, gateTargets } from '../gate.js';
 import { scenarioOf, serviceSpecOf, truthOf, type SimCase } from './cases.js';
 import { mixSeed } from './random.js';
 import { createSimulatedTraffic } from './simulated-traffic.js';
 
 /** One simulated run: the real RunResult, in virtual time. */
-export async function simulateRun(c: SimCase, scenario: Scenario, seed: number, scale = 1, opts: Pick<FindCapacityOptions, 'decided'> = {}): Promise<RunResult> {
+export async function simulateRun(c: SimCase, scenario: Scenario, seed: number, scale = 1, opts: Pick<FindCapacityOptions, 'decided' | 'targets'> = {}): Promise<RunResult> {
   const clock = { now: Date.UTC(2025, 0, 1) };
   const traffic = createSimulatedTraffic({
     spec: scenario.traffic as never,
@@ -161,9 +161,11 @@ export async function runGate(c: SimCase, seeds: number): Promise<GateStats> {
   for (let i = 0; i < seeds; i++) {
     // The baseline is an ordinary run; the runs gated against it refine until the gate is decided.
     const base = await simulateRun(c, scenario, seedOf(c.name, i, 0));
-    const decided = gateDecided({ baseline: base, maxRegression: GATE_MAX_REGRESSION });
-    const same = await simulateRun(c, scenario, seedOf(c.name, i, 1), 1, decided ? { decided } : {});
-    const slower = await simulateRun(c, scenario, seedOf(c.name, i, 2), GATE_SLOWER, decided ? { decided } : {});
+    const asked = { baseline: base, maxRegression: GATE_MAX_REGRESSION };
+    const decided = gateDecided(asked);
+    const gate = decided ? { decided, ...(process.env.LOADTEST_SIM_NO_TARGETS ? {} : { targets: gateTargets(asked) }) } : {};
+    const same = await simulateRun(c, scenario, seedOf(c.name, i, 1), 1, gate);
+    const slower = await simulateRun(c, scenario, seedOf(c.name, i, 2), GATE_SLOWER, gate);
     st.runs++;
     steps += same.steps.length + slower.steps.length;
     st.same[gateOutcome(base, same)]++;
