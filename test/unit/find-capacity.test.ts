@@ -282,16 +282,16 @@ describe('findCapacity', () => {
     expect(result.scenario.target).toBe('http://127.0.0.1:1/?token=***');
   });
 
-  it('shift mode: load is the served rps, breaches must persist over windows, capacity in rps with the level as a share', async () => {
+  /** A shift scenario (levels are shares of the fair share) and its traffic: web1 serves 120 rps per 1x; p99 breaks above 2x, at 1.5x one window is noisy. */
+  const shiftCase = (refine?: number) => {
     const empty = summarize(createHistogram());
     const shiftScenario = scenario(
       {
         traffic: { kind: 'shift', shifter: { type: 'haproxy', socket: '/x', backend: 'web', servers: ['web1'] }, limits: {}, journalFile: '/tmp/j' },
         slo: [parseSlo('p99 < 250ms')],
       },
-      { unit: 'share', start: 1, step: 0.5, max: 3, refine: undefined, windowMs: 1000, persist: 2, minSamples: 10 },
+      { unit: 'share', start: 1, step: 0.5, max: 3, refine, windowMs: 1000, persist: 2, minSamples: 10 },
     );
-    // web1 serves 120 rps per 1x share; p99 breaks above 2x, but at 1.5x one window is noisy.
     const window = (p99: number) => ({ p99, samples: 50 });
     const traffic: Traffic = {
       kind: 'shift',
@@ -311,6 +311,11 @@ describe('findCapacity', () => {
       }),
       close: async () => ['weights restored'],
     };
+    return { shiftScenario, traffic };
+  };
+
+  it('shift mode: load is the served rps, breaches must persist over windows, capacity in rps with the level as a share', async () => {
+    const { shiftScenario, traffic } = shiftCase();
     const result = await findCapacity(shiftScenario, traffic);
     expect(result.steps.map((s) => [s.level, s.load, s.verdict])).toEqual([
       [1, 120, 'pass'],
@@ -322,6 +327,22 @@ describe('findCapacity', () => {
     expect(result.capacity.summary).toBe('max servable load: 240 rps (2x fair share) (300 failed: +25%), limited by p99 < 250ms');
     expect(result.scenario.target).toBe('haproxy backend web servers web1');
     expect(result.warnings).toEqual(['weights restored']);
+  });
+
+  it("shift mode with a gate: the search's `decided` sees the bracket in requests/s (the gate's unit), not in shares", async () => {
+    const { shiftScenario, traffic } = shiftCase(0.05);
+    const seen: Array<{ low: number | null; high: number | null }> = [];
+    await findCapacity(shiftScenario, traffic, {
+      decided: (b) => {
+        seen.push(b);
+        return true;
+      },
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    // Passing 2x served 240 rps, failing 2.5x 300 rps: never the shares themselves.
+    // Refined to 5%: passing 2x served 240 rps, failing 2.07x 248.4 rps — never the shares themselves.
+    expect(seen.at(-1)!.low).toBe(240);
+    expect(seen.at(-1)!.high).toBeCloseTo(248.4, 6);
   });
 
   it("warns of the generator's notes once, at the first step that did not pass; every step keeps its own", async () => {
