@@ -20,6 +20,8 @@ import { fmtMs, fmtNum, fmtRps, pct, signedPct } from '../report/format.js';
 import { capacityChangeDecided, judgeCapacityChange, type CapacityBracket, type GateTarget } from './capacity-change.js';
 import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 import { stoppingStep } from './capacity.js';
+import { judgeLatencyChange, quantileInterval, type PercentileReading } from './latency-change.js';
+import { rankedLatencies } from '../metrics/histogram.js';
 
 export type GateResult = NonNullable<RunResult['gate']>;
 
@@ -193,29 +195,44 @@ function usable(s: StepResult): boolean {
   return s.verdict === 'pass' && !s.partial && s.latencyMs.count > 0 && s.load > 0;
 }
 
+/** A step's percentile with its 95% interval when the step kept its histogram (latency-change.ts). */
+function reading(step: StepResult, p: 'p50' | 'p99'): PercentileReading {
+  const value = step.latencyMs[p];
+  const ranked = step.histogram ? rankedLatencies(step.histogram) : undefined;
+  const interval = ranked ? quantileInterval(ranked.count, p === 'p50' ? 0.5 : 0.99, ranked.atRankMs) : undefined;
+  return interval ? { value, interval } : { value };
+}
+
 function latencyCheck(result: RunResult, baseline: RunResult, p: 'p50' | 'p99', tolerance: number, floorMs: number): GateCheck {
   const name = checkBaselineLatency(p);
   const pairs = sharedPassingLoads(result, baseline);
   if (pairs.length === 0) {
     return { name, passed: true, outcome: 'skipped', message: `no load that both runs passed (loads matched within ${pct(LOAD_MATCH)})` };
   }
+  const n = pairs.length;
   const rows = pairs.map((pair) => {
     const b = pair.base.latencyMs[p];
     const c = pair.cur.latencyMs[p];
     const rise = b > 0 ? (c - b) / b : 0;
-    return { pair, rise, regressed: rise > tolerance && c - b >= floorMs };
+    return { pair, rise, change: judgeLatencyChange(reading(pair.base, p), reading(pair.cur, p), tolerance, floorMs) };
   });
-  const regressed = rows.filter((r) => r.regressed).length;
+  const regressed = rows.filter((r) => r.change === 'regressed').length;
+  const within = rows.filter((r) => r.change === 'within').length;
+  const undecided = n - regressed - within;
   // Name the worst regression when there is one, else the largest change.
-  const pool = regressed > 0 ? rows.filter((r) => r.regressed) : rows;
+  const pool = regressed > 0 ? rows.filter((r) => r.change === 'regressed') : rows;
   const worst = pool.reduce((a, b) => (b.rise > a.rise ? b : a));
   const at = `at ${fmtRps(worst.pair.cur.load, loadLabel(reportLevelUnit(result)))}: ${fmtMs(worst.pair.cur.latencyMs[p])} vs baseline ${fmtMs(worst.pair.base.latencyMs[p])} (${signedPct(worst.rise)})`;
-  const n = pairs.length;
   const loads = `${n} shared passing load${n === 1 ? '' : 's'}`;
-  // One noisy step is not a regression: latency must have risen at most of the shared loads.
-  if (regressed * 2 <= n) {
-    const some = regressed > 0 ? `rose beyond +${pct(tolerance)} at only ${regressed} of ${loads} (noise, not a trend); worst ${at}` : `within +${pct(tolerance)} at all ${loads}; largest change ${at}`;
-    return { name, passed: true, outcome: 'pass', message: `${p} ${some}` };
+  const noisy = undecided > 0 ? `; ${undecided} of them had too few requests to tell either way` : '';
+  // A trend, not one noisy step: latency rose beyond both 95% intervals at more loads than it was
+  // shown within the tolerance, and at two at least (unless only one load was shared).
+  if (!(regressed > within && (regressed >= 2 || n === 1))) {
+    const some =
+      regressed > 0
+        ? `rose beyond +${pct(tolerance)} at only ${regressed} of ${loads} (noise, not a trend); worst ${at}`
+        : `not shown to rise beyond +${pct(tolerance)} at any of ${loads}; largest change ${at}`;
+    return { name, passed: true, outcome: 'pass', message: `${p} ${some}${noisy}` };
   }
   return {
     name,

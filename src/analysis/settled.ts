@@ -12,22 +12,27 @@ export const RISING_SHARE = 0.25;
 /** … and so is one under a millisecond (0.3 → 0.5 ms is +60% and means nothing) … */
 export const RISING_MIN_MS = 1;
 /**
- * … and one smaller than this share of the SLOs' smallest latency threshold (see latencyRiseFloorMs):
- * nginx at 0.5 → 2.8 ms under `p99 < 200ms` is noise, not a queue on its way to 200 ms.
+ * … and so is any rise that ends below this share of the SLOs' smallest latency limit (see
+ * quietLatencyMs): nginx going 0.5 → 2.8 ms under `p99 < 200ms` is noise, not a queue on its way
+ * to 200 ms.
  */
-export const RISING_SLO_SHARE = 0.05;
+export const QUIET_SHARE = 0.1;
 
 /**
- * The smallest rise (ms) that matters for these latency limits (the thresholds of the step's latency
- * rules; the request timeout when none): RISING_SLO_SHARE of the smallest. Why that is safe: a queue
- * fed faster than it drains grows its wait by (λ − μ)/μ per unit of time, so a window of W ms whose
- * mean rose by less than Δ ms was overloaded by less than Δ/W — under 10/4000 = 0.25% for a 200 ms
- * limit and a 4 s window, far inside any load.refine; at that pace the wait would need 20 windows to
- * reach the limit. 0 when there are no limits.
+ * Latency (ms) below which a climb is immaterial for these latency limits (the thresholds of the
+ * step's latency rules; the request timeout when none): QUIET_SHARE of the smallest; 0 without
+ * limits. Why that is safe:
+ *   - a queue fed faster than it drains grows its wait by (λ − μ)/μ per unit of time, so a window of
+ *     W ms whose mean ended below L ms was overloaded by less than L/W — under 20/4000 = 0.5% for a
+ *     200 ms limit and a 4 s window, inside any load.refine;
+ *   - a queue still settling toward a steady state that breaches the limit already has a mean near
+ *     a fifth of it (an exponential tail's p99 is 4.6 × its mean) — far above a tenth. A floor on
+ *     the rise itself (5% of the limit) was tried and let the decision simulator's M/M/8 pass levels
+ *     whose mean was still creeping from 60 to 68 ms (28 of 30 brackets held the truth, from 30).
  */
-export function latencyRiseFloorMs(thresholdsMs: readonly number[]): number {
-  const positive = thresholdsMs.filter((t) => t > 0 && Number.isFinite(t));
-  return positive.length === 0 ? 0 : RISING_SLO_SHARE * Math.min(...positive);
+export function quietLatencyMs(limitsMs: readonly number[]): number {
+  const positive = limitsMs.filter((t) => t > 0 && Number.isFinite(t));
+  return positive.length === 0 ? 0 : QUIET_SHARE * Math.min(...positive);
 }
 
 export interface Rise {
@@ -41,9 +46,9 @@ export const TREND_GROUPS = 10;
 
 /**
  * The rise when the slices' mean latency climbed significantly and materially (by at least
- * RISING_SHARE of the mean, RISING_MIN_MS and `floorMs`, latencyRiseFloorMs); undefined otherwise.
+ * RISING_SHARE of the mean and RISING_MIN_MS, to at least `quietMs`: quietLatencyMs); undefined otherwise.
  */
-export function latencyRising(meansMs: readonly number[], counts: readonly number[], floorMs = 0): Rise | undefined {
+export function latencyRising(meansMs: readonly number[], counts: readonly number[], quietMs = 0): Rise | undefined {
   const per = Math.max(1, Math.ceil(meansMs.length / TREND_GROUPS));
   const xs: number[] = [];
   const ys: number[] = [];
@@ -76,6 +81,6 @@ export function latencyRising(meansMs: readonly number[], counts: readonly numbe
   const se = Math.sqrt(rss / (n - 2) / sxx);
   const t = se > 0 ? slope / se : Infinity;
   const rise = slope * (xs[n - 1]! - xs[0]!);
-  if (t < RISING_T || rise < Math.max(RISING_SHARE * my, RISING_MIN_MS, floorMs)) return undefined;
+  if (t < RISING_T || rise < Math.max(RISING_SHARE * my, RISING_MIN_MS) || ys[n - 1]! < quietMs) return undefined;
   return { firstMs: ys[0]!, lastMs: ys[n - 1]! };
 }

@@ -36,7 +36,7 @@ import { evaluateWindows, holds, missingMetrics, unconfirmedBreaches } from '../
 import { splitMetricKey } from '../slo/metric-catalog.js';
 import { metricKind } from '../slo/parse.js';
 import { windowDispersion, judgeProportion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
-import { latencyRiseFloorMs, latencyRising } from './settled.js';
+import { latencyRising, quietLatencyMs } from './settled.js';
 import { backlogDrained } from './backlog.js';
 
 /** Why a step is inconclusive: the evidence was spoilt ('limited') or too thin to decide ('undecided'). */
@@ -319,7 +319,7 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
     if (spoilt.length > 0) return inconclusive('limited', [...spoilt, ...undecided.map((j) => j.detail!)]);
     if (undecided.length > 0) return inconclusive('undecided', undecided.map((j) => j.detail!), [], needed);
     // A pass needs a service that had settled: a latency still climbing would breach given time.
-    const rise = stats.batches && latencyRising(stats.batches.latencyMeanMs, stats.batches.latencyN, latencyRiseFloorMs(latencyLimits(rules, scenario.traffic.timeoutMs)));
+    const rise = stats.batches && latencyRising(stats.batches.latencyMeanMs, stats.batches.latencyN, quietLatencyMs(latencyLimits(rules, scenario.traffic.timeoutMs)));
     if (rise) {
       return inconclusive('undecided', [
         `latency still rising through the step (mean ${rise.firstMs.toFixed(1)}ms in its first tenth, ${rise.lastMs.toFixed(1)}ms in its last): the service had not settled at this load; a longer step would decide`,
@@ -364,7 +364,7 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
 /**
  * The latency limits (ms) a step's latency can be judged against: every latency rule's threshold
  * (mean, percentiles, max; per request name too), else the request timeout. A rise far below them
- * is not a queue on its way to a breach (settled.ts latencyRiseFloorMs).
+ * is not a queue on its way to a breach (settled.ts quietLatencyMs).
  */
 export function latencyLimits(rules: readonly SloRule[], timeoutMs?: number): number[] {
   const out = rules.filter((r) => r.op[0] === '<' && !splitMetricKey(r.metric).control && metricKind(splitMetricKey(r.metric).base) === 'latency').map((r) => r.threshold);

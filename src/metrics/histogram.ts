@@ -97,6 +97,21 @@ export function decodeHistogram(base64: string): Histogram {
 }
 
 /**
+ * The r-th smallest latency (ms, 1 ≤ r ≤ count) of a base64 corrected histogram (µs), for intervals
+ * of percentiles (analysis/latency-change.ts); undefined when it is not a histogram.
+ */
+export function rankedLatencies(base64: string): { count: number; atRankMs(r: number): number } | undefined {
+  let h: Histogram;
+  try {
+    h = decodeHistogram(base64);
+  } catch {
+    return undefined;
+  }
+  const n = h.totalCount;
+  return { count: n, atRankMs: (r: number) => h.getValueAtPercentile((100 * r) / n) / 1000 };
+}
+
+/**
  * The judged window's latency distribution as the step verdict reads it (analysis/step-verdict.ts):
  * how many requests were slower than a threshold, from a base64 corrected histogram (µs).
  */
