@@ -4,12 +4,13 @@
 // and without `option abortonclose` sends them on). The new step then opens slow and gets faster as
 // the queue drains, and its breach is the last step's, not this load's. Seen for real: HAProxy
 // `maxconn 8` over a 20 ms backend (capacity ≈ 386 r/s) failed 317 r/s right after 570 r/s, its p99
-// 391 ms — the latency fell from 390 ms to 21 ms over the first half of the window, then held.
+// 391 ms — the latency fell from 390 ms to 21 ms over the first half of the window, then held; in
+// another run (589 ms) it took 2.5 s of the 4 s window to drain.
 //
 // The rule (pure): after a failed step, a breach counts as the backlog's when
 //   - the mean latency FELL through the window, significantly and materially (latencyRising's test,
 //     read backwards: a genuine overload builds a queue and rises; a drain falls), and
-//   - every breached rule held over the window's second half (error_rate, the mean, and the
+//   - every breached rule held over the window's last quarter (error_rate, the mean, and the
 //     percentile rules by their share of requests over the threshold), and names no request or the
 //     control group (the slices count the whole step only).
 // Such a step is inconclusive (its evidence is spoilt), never a fail; the search re-runs the level,
@@ -26,7 +27,8 @@ export function backlogDrained(rules: readonly SloRule[], breaches: readonly Bre
   if (!batches || breaches.length === 0) return undefined;
   const fall = latencyRising([...batches.latencyMeanMs].reverse(), [...batches.latencyN].reverse());
   if (!fall) return undefined;
-  const from = Math.floor(batches.latencyN.length / 2);
+  // The last quarter: a drain can take most of a short window (2.5 s of 4 s, measured).
+  const from = Math.floor((batches.latencyN.length * 3) / 4);
   const sum = (xs: readonly number[]) => xs.slice(from).reduce((a, b) => a + b, 0);
   const n = sum(batches.latencyN);
   if (n === 0) return undefined;
@@ -51,6 +53,6 @@ export function backlogDrained(rules: readonly SloRule[], breaches: readonly Bre
   // latencyRising on the reversed slices: its "first" is this window's last slice, its "last" the first.
   return (
     `the service was still draining the previous step's backlog: mean latency fell from ${fall.lastMs.toFixed(1)}ms to ${fall.firstMs.toFixed(1)}ms through the step, ` +
-    `and ${breaches.map((x) => x.slo).join(', ')} held over its second half; the level is re-run on a drained service`
+    `and ${breaches.map((x) => x.slo).join(', ')} held over its last quarter; the level is re-run on a drained service`
   );
 }
