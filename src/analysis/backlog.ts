@@ -22,6 +22,18 @@ import { holds } from '../slo/evaluate.js';
 import { splitMetricKey } from '../slo/metric-catalog.js';
 import { latencyRising } from './settled.js';
 
+/**
+ * The reason an undecided step after a failed one is spoilt by the backlog: its latency fell through
+ * the window (the drain), so its slow requests came in one long run that was the last step's, and
+ * its dispersion would make its own level and its neighbours look bursty. Undefined otherwise.
+ */
+export function backlogUndecided(batches: StepBatches | undefined): string | undefined {
+  if (!batches) return undefined;
+  const fall = latencyRising([...batches.latencyMeanMs].reverse(), [...batches.latencyN].reverse());
+  if (!fall) return undefined;
+  return `the service was still draining the previous step's backlog: mean latency fell from ${fall.lastMs.toFixed(1)}ms to ${fall.firstMs.toFixed(1)}ms through the step; the level is re-run on a drained service`;
+}
+
 /** The reason a failing step after a failed one is the backlog's, or undefined when it is not (or cannot be shown to be). */
 export function backlogDrained(rules: readonly SloRule[], breaches: readonly Breach[], batches: StepBatches | undefined, tail: Readonly<Record<string, number>>): string | undefined {
   if (!batches || breaches.length === 0) return undefined;

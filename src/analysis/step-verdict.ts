@@ -37,7 +37,7 @@ import { splitMetricKey } from '../slo/metric-catalog.js';
 import { metricKind } from '../slo/parse.js';
 import { windowDispersion, judgeProportion, samplesToDecide, samplesToProve, wilson, type Certainty } from './proportion.js';
 import { latencyRising, quietLatencyMs } from './settled.js';
-import { backlogDrained } from './backlog.js';
+import { backlogDrained, backlogUndecided } from './backlog.js';
 
 /** Why a step is inconclusive: the evidence was spoilt ('limited') or too thin to decide ('undecided'). */
 export type InconclusiveKind = 'limited' | 'undecided';
@@ -77,10 +77,25 @@ export interface JudgeOptions {
    * regime, so the rule is judged with the mean of theirs and its own — and a step that happened
    * to catch no burst is not judged as if requests were independent.
    */
-  nearbyDispersion?: Readonly<Record<string, readonly number[]>>;
+  nearbyDispersion?: Readonly<Record<string, readonly NearbyDispersion[]>>;
   /** The run's previous step failed: this one may open with its backlog (backlog.ts). */
   afterFailedStep?: boolean;
 }
+
+/** One nearby step's dispersion for a rule, with the rule's metric as that step measured it. */
+export interface NearbyDispersion {
+  phi: number;
+  value?: number;
+}
+
+/**
+ * A percentile's burstiness is borrowed only from a step whose value of it was within this factor
+ * of this step's: near capacity a queue's tail changes fast with load (HAProxy maxconn 8: p99
+ * 153 ms at 317 r/s right after an overload, 41 ms at 301 r/s), and the runs of slow requests of
+ * one regime say nothing of another's. Measured on the real bed: every level from 293 to 392 r/s
+ * was undecided, with p99s of 37–112 ms against 200 ms, on one neighbour's φ ≈ 600.
+ */
+export const SAME_REGIME = 2;
 
 /** Levels within this share of each other are near enough to share what their bursts looked like. */
 export const NEARBY = 0.1;
@@ -180,7 +195,10 @@ function judgeRule(rule: SloRule, stats: StepStats, opts: JudgeOptions, minSampl
   const key = splitMetricKey(rule.metric);
   // The step's own dispersion pooled with its neighbours' (JudgeOptions.nearbyDispersion).
   const phiOf = (own: number): number => {
-    const all = [own, ...(opts.nearbyDispersion?.[rule.text] ?? [])];
+    const percentile = TAIL[key.base] !== undefined;
+    const alike = (n: NearbyDispersion) =>
+      !percentile || n.value === undefined || !(value > 0) || (n.value <= value * SAME_REGIME && n.value * SAME_REGIME >= value);
+    const all = [own, ...(opts.nearbyDispersion?.[rule.text] ?? []).filter(alike).map((n) => n.phi)];
     return all.reduce((a, b) => a + b, 0) / all.length;
   };
   if (below && !key.control && key.base === 'error_rate') {
@@ -317,7 +335,12 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
     }
     const spoilt = [...thin, ...(missing.length > 0 ? [`not measured: ${missing.join(', ')}`] : []), ...(stats.partial ? ['the step was cut short before its end'] : [])];
     if (spoilt.length > 0) return inconclusive('limited', [...spoilt, ...undecided.map((j) => j.detail!)]);
-    if (undecided.length > 0) return inconclusive('undecided', undecided.map((j) => j.detail!), [], needed);
+    if (undecided.length > 0) {
+      // Right after an overload, a step whose latency fell was draining its backlog: spoilt, not thin.
+      const drained = opts.afterFailedStep ? backlogUndecided(stats.batches) : undefined;
+      if (drained !== undefined) return inconclusive('limited', [drained, ...undecided.map((j) => j.detail!)]);
+      return inconclusive('undecided', undecided.map((j) => j.detail!), [], needed);
+    }
     // A pass needs a service that had settled: a latency still climbing would breach given time.
     const rise = stats.batches && latencyRising(stats.batches.latencyMeanMs, stats.batches.latencyN, quietLatencyMs(latencyLimits(rules, scenario.traffic.timeoutMs)));
     if (rise) {
@@ -427,8 +450,8 @@ export function neediestRule(rules: readonly SloRule[], perArrival?: PerArrival)
  * share of bad requests was near the rule's limit (at most BORROW_WITHIN times it): that is the
  * regime a nearby level is judged in; an outage (everything refused for a second) says nothing of it.
  */
-export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats, 'batches' | 'metrics'>): Record<string, number> {
-  const out: Record<string, number> = {};
+export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats, 'batches' | 'metrics'>): Record<string, NearbyDispersion> {
+  const out: Record<string, NearbyDispersion> = {};
   const b = stats.batches;
   if (!b) return out;
   for (const r of rules) {
@@ -438,7 +461,8 @@ export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats
     const at = key.base === 'error_rate' ? { bad: b.errors, n: b.finished } : { bad: b.above.find((x) => x.thresholdMs === r.threshold)?.counts, n: b.latencyN };
     if (!at.bad || shareOf(at.bad, at.n) > BORROW_WITHIN * limit) continue;
     const phi = ownDispersion(r, stats);
-    if (phi !== undefined) out[r.text] = phi;
+    const value = stats.metrics[r.metric];
+    if (phi !== undefined) out[r.text] = typeof value === 'number' && Number.isFinite(value) ? { phi, value } : { phi };
   }
   return out;
 }

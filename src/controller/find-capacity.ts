@@ -10,7 +10,7 @@ import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js'
 import type { RunEvent, RunListener } from './events.js';
 import { certainBreaches, finalBreaches } from '../analysis/abort-rules.js';
 import { nextStep, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec, type PlanTarget } from './step-plan.js';
-import { judgeStep, NEAR_THRESHOLD, NEARBY, ruleDispersions } from '../analysis/step-verdict.js';
+import { judgeStep, NEAR_THRESHOLD, NEARBY, ruleDispersions, type NearbyDispersion } from '../analysis/step-verdict.js';
 import { stepNeed } from './step-need.js';
 import { warnGeneratorNotes } from '../analysis/generator-notes.js';
 import { computeCapacity } from '../analysis/capacity.js';
@@ -119,9 +119,11 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
       const earlier: StepResult[] = [];
       for (let i = steps.length - 1; i >= 0 && steps[i]!.level === next.level && steps[i]!.inconclusiveKind === 'undecided'; i--) earlier.unshift(steps[i]!);
       // Burstiness seen at nearby levels (a step that caught no burst is judged with its neighbours' view).
-      const nearbyDispersion: Record<string, number[]> = {};
+      const nearbyDispersion: Record<string, NearbyDispersion[]> = {};
       for (const s of steps) {
         if (Math.abs(s.level - next.level) > NEARBY * next.level) continue;
+        // Spoilt evidence (the generator's limits, a backlog draining) lends nothing.
+        if (s.verdict === 'inconclusive' && s.inconclusiveKind !== 'undecided') continue;
         for (const [rule, phi] of Object.entries(ruleDispersions(scenario.slo, s))) (nearbyDispersion[rule] ??= []).push(phi);
       }
       const afterFailedStep = steps.at(-1)?.verdict === 'fail';
@@ -207,7 +209,7 @@ async function runOneStep(
   emit: (e: RunEvent) => void,
   warn: (message: string) => void,
   earlier: readonly StepResult[] = [],
-  nearbyDispersion: Readonly<Record<string, readonly number[]>> = {},
+  nearbyDispersion: Readonly<Record<string, readonly NearbyDispersion[]>> = {},
   services?: ServiceMonitor,
   afterFailedStep = false,
 ): Promise<OneStep> {
