@@ -1,7 +1,7 @@
 // backlog.ts: a failing step right after a failed one is the previous step's backlog when its
 // latency fell through the window and every breached rule held over its last quarter.
 import { describe, expect, it } from 'vitest';
-import { backlogDrained } from '../../src/analysis/backlog.js';
+import { backlogDrained, backlogUndecided } from '../../src/analysis/backlog.js';
 import { judgeStep } from '../../src/analysis/step-verdict.js';
 import type { StepBatches, StepStats } from '../../src/metrics/step-stats.js';
 import { parseScenario } from '../../src/scenario/load-scenario.js';
@@ -61,5 +61,35 @@ describe('judgeStep after a failed step', () => {
     expect(j.verdict).toBe('inconclusive');
     expect(j.inconclusiveKind).toBe('limited');
     expect(j.inconclusiveReasons[0]).toMatch(/draining the previous step's backlog/);
+  });
+});
+
+describe('backlogUndecided (an undecided step after a failed one)', () => {
+  it.each<[string, StepBatches, boolean]>([
+    ['the measured drain: falling', drainedLong, true],
+    ['rising (a queue building)', rising, false],
+    ['flat', flat(30), false],
+  ])('%s → spoilt: %s', (_name, batches, spoilt) => {
+    const why = backlogUndecided(batches);
+    expect(why !== undefined).toBe(spoilt);
+    if (spoilt) expect(why).toMatch(/^the service was still draining the previous step's backlog: mean latency fell from \d+\.\dms to 2\d\.\dms through the step; the level is re-run on a drained service$/);
+  });
+
+  it('judgeStep: undecided after a failed step while draining → inconclusive limited (re-run), not undecided', () => {
+    // p99 153 ms against 200 ms, none over it, but the near-tail came in one long run: undecided.
+    const base = {
+      level: 317, startedAt: '', durationMs: 4000, partial: false, offeredRps: 318, achievedRps: 318, sent: 1240, completed: 1240,
+      errors: {}, errorCount: 0, errorRate: 0, statusCodes: { '200': 1240 }, bytesReceived: 0,
+      latencyMs: { p50: 30, p90: 100, p95: 120, p99: 153, max: 180, mean: 43 }, latencyUncorrectedMs: { p50: 30, p90: 100, p95: 120, p99: 153, max: 180, mean: 43 },
+      byRequest: [], metrics: { p99: 153, error_rate: 0, mean: 43, p50: 30 },
+      batches: { ...drainedLong, above: [{ thresholdMs: 200, counts: drainedLong.latencyN.map(() => 0) }, { thresholdMs: 100, counts: drainedLong.latencyN.map((x, i) => (i < 20 ? x : 0)) }] },
+    } as unknown as StepStats;
+    const p99Only = { ...scenario, slo: scenario.slo.filter((r) => r.text === 'p99 < 200ms') };
+    const latency = { count: 1240, countAbove: () => 0 };
+    expect(judgeStep(base, p99Only, { latency }).inconclusiveKind).toBe('undecided');
+    const after = judgeStep(base, p99Only, { latency, afterFailedStep: true });
+    expect(after.verdict).toBe('inconclusive');
+    expect(after.inconclusiveKind).toBe('limited');
+    expect(after.inconclusiveReasons[0]).toMatch(/^the service was still draining the previous step's backlog/);
   });
 });

@@ -166,3 +166,21 @@ describe('judgeStep: had the service settled? (a rise judged against the SLOs la
     expect(judgeStep(s, scenario).verdict).toBe(verdict);
   });
 });
+
+describe('judgeStep: burstiness borrowed from nearby levels only in the same regime', () => {
+  // p99 41 ms against 250 ms, 1200 requests, none over the threshold: met on its own.
+  const step = stats({ p99: 41, error_rate: 0 }, { sent: 1200, completed: 1200 });
+  const p99Only: VerdictScenario = { ...generate, slo: [parseSlo('p99 < 250ms')] };
+  const judge = (nearby: Array<{ phi: number; value?: number }>) =>
+    judgeStep(step, p99Only, { latency: tail(0, 1200), nearbyDispersion: { 'p99 < 250ms': nearby } }).verdict;
+  it.each<[string, Array<{ phi: number; value?: number }>, string]>([
+    ['no neighbours → pass', [], 'pass'],
+    // Measured on HAProxy maxconn 8: 317 r/s (p99 153 ms, right after an overload, φ ≈ 600) made
+    // every level from 293 to 392 r/s undecided, their p99s 37–112 ms.
+    ['a neighbour with p99 153 ms (3.7×) and φ 600 lends nothing → pass', [{ phi: 600, value: 153 }], 'pass'],
+    ['a neighbour with p99 60 ms (1.5×) and φ 600 is the same regime → undecided', [{ phi: 600, value: 60 }], 'inconclusive'],
+    ['a neighbour of unknown value still lends', [{ phi: 600 }], 'inconclusive'],
+  ])('%s', (_name, nearby, verdict) => {
+    expect(judge(nearby)).toBe(verdict);
+  });
+});
