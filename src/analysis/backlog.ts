@@ -27,17 +27,25 @@ import { latencyRising } from './settled.js';
  * the window (the drain), so its slow requests came in one long run that was the last step's, and
  * its dispersion would make its own level and its neighbours look bursty. Undefined otherwise.
  */
-export function backlogUndecided(batches: StepBatches | undefined): string | undefined {
+export function backlogUndecided(batches: StepBatches | undefined, quietMs = 0): string | undefined {
   if (!batches) return undefined;
-  const fall = latencyRising([...batches.latencyMeanMs].reverse(), [...batches.latencyN].reverse());
+  const fall = latencyRising([...batches.latencyMeanMs].reverse(), [...batches.latencyN].reverse(), quietMs);
   if (!fall) return undefined;
   return `the service was still draining the previous step's backlog: mean latency fell from ${fall.lastMs.toFixed(1)}ms to ${fall.firstMs.toFixed(1)}ms through the step; the level is re-run on a drained service`;
 }
 
 /** The reason a failing step after a failed one is the backlog's, or undefined when it is not (or cannot be shown to be). */
-export function backlogDrained(rules: readonly SloRule[], breaches: readonly Breach[], batches: StepBatches | undefined, tail: Readonly<Record<string, number>>): string | undefined {
+export function backlogDrained(
+  rules: readonly SloRule[],
+  breaches: readonly Breach[],
+  batches: StepBatches | undefined,
+  tail: Readonly<Record<string, number>>,
+  quietMs = 0,
+): string | undefined {
   if (!batches || breaches.length === 0) return undefined;
-  const fall = latencyRising([...batches.latencyMeanMs].reverse(), [...batches.latencyN].reverse());
+  // A "drain" that starts below quietMs (settled.ts quietLatencyMs: a tenth of the smallest latency
+  // limit) is noise, not a backlog: nginx wobbling from 2 ms to 0.5 ms under an error-rate SLO.
+  const fall = latencyRising([...batches.latencyMeanMs].reverse(), [...batches.latencyN].reverse(), quietMs);
   if (!fall) return undefined;
   // The last quarter: a drain can take most of a short window (2.5 s of 4 s, measured).
   const from = Math.floor((batches.latencyN.length * 3) / 4);

@@ -329,7 +329,7 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
   if (stats.generator?.limited !== true) {
     if (extra.length + breached.length > 0) {
       // Right after an overload, a breach confined to the window's opening is that step's backlog.
-      const drained = opts.afterFailedStep && extra.length === 0 ? backlogDrained(rules, breached, stats.batches, TAIL) : undefined;
+      const drained = opts.afterFailedStep && extra.length === 0 ? backlogDrained(rules, breached, stats.batches, TAIL, quietLatencyMs(latencyLimits(rules, scenario.traffic.timeoutMs))) : undefined;
       if (drained !== undefined) return inconclusive('limited', [drained]);
       return { verdict: 'fail', breaches: [...extra, ...breached], inconclusiveReasons: [], notes: [] };
     }
@@ -337,7 +337,7 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
     if (spoilt.length > 0) return inconclusive('limited', [...spoilt, ...undecided.map((j) => j.detail!)]);
     if (undecided.length > 0) {
       // Right after an overload, a step whose latency fell was draining its backlog: spoilt, not thin.
-      const drained = opts.afterFailedStep ? backlogUndecided(stats.batches) : undefined;
+      const drained = opts.afterFailedStep ? backlogUndecided(stats.batches, quietLatencyMs(latencyLimits(rules, scenario.traffic.timeoutMs))) : undefined;
       if (drained !== undefined) return inconclusive('limited', [drained, ...undecided.map((j) => j.detail!)]);
       return inconclusive('undecided', undecided.map((j) => j.detail!), [], needed);
     }

@@ -73,9 +73,12 @@ ${extra}`,
       onEvent: (e) => {
         // Make a control server sick once web1 carries more than its fair share.
         if (e.type === 'step-start' && e.index === 1) backends[2]!.failing = true;
-        if (e.type === 'step-progress' && e.index === 1 && !weightsDuringBreach) {
-          weightsDuringBreach = {};
-          void hx.weights().then((w) => (weightsDuringBreach = w));
+        // The highest web1 weight read during that step (the first progress can come before the
+        // ramp has moved it on a busy machine).
+        if (e.type === 'step-progress' && e.index === 1) {
+          void hx.weights().then((w) => {
+            if (!weightsDuringBreach || (w.web1 ?? 0) > (weightsDuringBreach.web1 ?? 0)) weightsDuringBreach = w;
+          });
         }
       },
     });
