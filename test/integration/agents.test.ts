@@ -88,12 +88,16 @@ describe('loadtest run --agents', () => {
     expect(readFileSync(md, 'utf8')).toMatch(/load from 2 agents/);
     expect(readFileSync(html, 'utf8')).toMatch(/<p id="agents">load from 2 agents/);
 
-    // The same scenario from this one machine: the answers agree within 15%.
+    // The same scenario from this one machine: the two brackets [highest pass, lowest fail) overlap —
+    // each holds the truth, so they must, while two point answers of a 10% refine with undecided
+    // steps near the limit can differ by a step (250 vs 300 seen on a busy machine).
     const single = join(dir, 'one.json');
     const one = spawnCli(['run', file, '--json', single, '--no-progress'], { deadlineMs: 150_000 });
     expect((await one.exited).code, one.stdout() + one.stderr()).toBe(0);
-    const alone = report(single).capacity.maxServableLoad!;
-    expect(Math.abs(cap - alone) / alone, `${cap} vs ${alone}`).toBeLessThanOrEqual(0.15);
+    const both = [r.capacity.bracket!, report(single).capacity.bracket!];
+    const low = Math.max(...both.map((b) => b.low ?? 0));
+    const high = Math.min(...both.map((b) => b.high ?? Infinity));
+    expect(low, JSON.stringify(both)).toBeLessThan(high);
   }, 320_000);
 
   it('refuses an agent with a different token, and the controller waiting for it gives up with a clear line', async () => {
