@@ -177,7 +177,8 @@ report: { json: ${report} }
     const { code } = await c.exited;
     expect(code, c.stdout() + c.stderr()).toBe(6);
     expect(await a.weights()).toEqual(ORIGINAL);
-    expect(c.stderr()).toMatch(new RegExp(`loadtest: run failed: .*${b.address.replace(/\./g, '\\.')}.*ECONNREFUSED`));
+    // Refused once it is gone; reset when it dies with our connection open (seen on a busy machine).
+    expect(c.stderr()).toMatch(new RegExp(`loadtest: run failed: .*${b.address.replace(/\./g, '\\.')}.*(ECONNREFUSED|ECONNRESET)`));
     expect(c.stderr()).toMatch(/weights could NOT be restored; the journal is kept/);
     const j = JSON.parse(readFileSync(journal, 'utf8'));
     expect(j.version).toBe(1);
