@@ -28,10 +28,18 @@ import { latencyRising } from './settled.js';
  * its dispersion would make its own level and its neighbours look bursty. Undefined otherwise.
  */
 export function backlogUndecided(batches: StepBatches | undefined, quietMs = 0): string | undefined {
-  if (!batches) return undefined;
+  const fell = batches && drain(batches, quietMs);
+  return fell && `${fell}; the level is re-run on a drained service`;
+}
+
+/**
+ * "the service was still draining …: mean latency fell from A to B through the step" when the mean
+ * latency fell significantly and materially, from at least `quietMs` (latencyRising read backwards:
+ * its "first" is this window's last slice, its "last" the first); undefined otherwise.
+ */
+function drain(batches: StepBatches, quietMs: number): string | undefined {
   const fall = latencyRising([...batches.latencyMeanMs].reverse(), [...batches.latencyN].reverse(), quietMs);
-  if (!fall) return undefined;
-  return `the service was still draining the previous step's backlog: mean latency fell from ${fall.lastMs.toFixed(1)}ms to ${fall.firstMs.toFixed(1)}ms through the step; the level is re-run on a drained service`;
+  return fall && `the service was still draining the previous step's backlog: mean latency fell from ${fall.lastMs.toFixed(1)}ms to ${fall.firstMs.toFixed(1)}ms through the step`;
 }
 
 /** The reason a failing step after a failed one is the backlog's, or undefined when it is not (or cannot be shown to be). */
@@ -45,8 +53,8 @@ export function backlogDrained(
   if (!batches || breaches.length === 0) return undefined;
   // A "drain" that starts below quietMs (settled.ts quietLatencyMs: a tenth of the smallest latency
   // limit) is noise, not a backlog: nginx wobbling from 2 ms to 0.5 ms under an error-rate SLO.
-  const fall = latencyRising([...batches.latencyMeanMs].reverse(), [...batches.latencyN].reverse(), quietMs);
-  if (!fall) return undefined;
+  const fell = drain(batches, quietMs);
+  if (!fell) return undefined;
   // The last quarter: a drain can take most of a short window (2.5 s of 4 s, measured).
   const from = Math.floor((batches.latencyN.length * 3) / 4);
   const sum = (xs: readonly number[]) => xs.slice(from).reduce((a, b) => a + b, 0);
@@ -70,9 +78,5 @@ export function backlogDrained(
     } else return undefined;
     if (!held) return undefined;
   }
-  // latencyRising on the reversed slices: its "first" is this window's last slice, its "last" the first.
-  return (
-    `the service was still draining the previous step's backlog: mean latency fell from ${fall.lastMs.toFixed(1)}ms to ${fall.firstMs.toFixed(1)}ms through the step, ` +
-    `and ${breaches.map((x) => x.slo).join(', ')} held over its last quarter; the level is re-run on a drained service`
-  );
+  return `${fell}, and ${breaches.map((x) => x.slo).join(', ')} held over its last quarter; the level is re-run on a drained service`;
 }

@@ -42,9 +42,8 @@ export function computeCapacity(steps: readonly CapacityStep[], given: CapacityC
   // Only how levels are written differs with sessions (the capacity is still the level that passed).
   const ctx = { ...given, levelUnit: levelUnitOf({ unit: given.levelUnit }, given.sessions === true) };
   // A partial step that passed never happens (verdict.ts makes it inconclusive), but be explicit.
-  const passes = steps.filter((s) => s.verdict === 'pass' && !s.partial);
   const fails = steps.filter((s) => s.verdict === 'fail');
-  const best = passes.reduce<CapacityStep | undefined>((a, s) => (a === undefined || s.level > a.level ? s : a), undefined);
+  const best = highestPass(steps);
   const firstFail = fails.reduce<CapacityStep | undefined>((a, s) => (a === undefined || s.level < a.level ? s : a), undefined);
 
   const base: Omit<Capacity, 'verdict' | 'summary'> = {

@@ -327,9 +327,11 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
   const needed = undecided.reduce((n, j) => Math.max(n, j.needed ?? 0), 0);
 
   if (stats.generator?.limited !== true) {
+    // Latency movements below a tenth of the SLOs' latency limits are noise (settled.ts).
+    const quietMs = quietLatencyMs(latencyLimits(rules, scenario.traffic.timeoutMs));
     if (extra.length + breached.length > 0) {
       // Right after an overload, a breach confined to the window's opening is that step's backlog.
-      const drained = opts.afterFailedStep && extra.length === 0 ? backlogDrained(rules, breached, stats.batches, TAIL, quietLatencyMs(latencyLimits(rules, scenario.traffic.timeoutMs))) : undefined;
+      const drained = opts.afterFailedStep && extra.length === 0 ? backlogDrained(rules, breached, stats.batches, TAIL, quietMs) : undefined;
       if (drained !== undefined) return inconclusive('limited', [drained]);
       return { verdict: 'fail', breaches: [...extra, ...breached], inconclusiveReasons: [], notes: [] };
     }
@@ -337,12 +339,12 @@ export function judgeStep(stats: StepStats, scenario: VerdictScenario, opts: Jud
     if (spoilt.length > 0) return inconclusive('limited', [...spoilt, ...undecided.map((j) => j.detail!)]);
     if (undecided.length > 0) {
       // Right after an overload, a step whose latency fell was draining its backlog: spoilt, not thin.
-      const drained = opts.afterFailedStep ? backlogUndecided(stats.batches, quietLatencyMs(latencyLimits(rules, scenario.traffic.timeoutMs))) : undefined;
+      const drained = opts.afterFailedStep ? backlogUndecided(stats.batches, quietMs) : undefined;
       if (drained !== undefined) return inconclusive('limited', [drained, ...undecided.map((j) => j.detail!)]);
       return inconclusive('undecided', undecided.map((j) => j.detail!), [], needed);
     }
     // A pass needs a service that had settled: a latency still climbing would breach given time.
-    const rise = stats.batches && latencyRising(stats.batches.latencyMeanMs, stats.batches.latencyN, quietLatencyMs(latencyLimits(rules, scenario.traffic.timeoutMs)));
+    const rise = stats.batches && latencyRising(stats.batches.latencyMeanMs, stats.batches.latencyN, quietMs);
     if (rise) {
       return inconclusive('undecided', [
         `latency still rising through the step (mean ${rise.firstMs.toFixed(1)}ms in its first tenth, ${rise.lastMs.toFixed(1)}ms in its last): the service had not settled at this load; a longer step would decide`,
