@@ -9,8 +9,9 @@
 // the gate, down to MIN_GAP.
 // Inconclusive steps never count as a pass or a fail. Each is run once more at the same level with
 // a new schedule (a busy neighbour or a GC pause often passes); an 'undecided' one (an SLO too close
-// to its limit for the requests seen) for twice as long. If it stays inconclusive the search goes on
-// around it rather than ending:
+// to its limit for the requests seen) for twice as long — and, when its level would decide a pending
+// gate (`targets`), once more for four times as long (GATE_RETRIES), every run pooled. If it stays
+// inconclusive the search goes on around it rather than ending:
 //   - an undecided level lies near the capacity: the bisection splits the bracket at it and
 //     narrows the wider side;
 //   - a 'limited' level (the generator could not drive it, a metric was missing) is a ceiling: the
@@ -70,6 +71,11 @@ export const DEFAULT_INCONCLUSIVE_RETRIES = 1;
 export const MAX_STRETCH = 4;
 /** Narrowest gap (relative) the bisection still splits: finer than this, measurement noise rules. */
 export const MIN_GAP = 0.005;
+/**
+ * Re-runs beyond inconclusiveRetries for an undecided level that decides a pending gate: the first
+ * re-run is twice as long, this one four times (MAX_STRETCH), all pooled — 7 steps' worth of requests.
+ */
+export const GATE_RETRIES = 1;
 /** Steps beyond the ramp and the plain bisection: retries, detours around undecided levels, a gate's finer bracket. */
 export const EXTRA_STEPS = 6;
 
@@ -182,7 +188,10 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
   if (last.verdict === 'inconclusive' && last.hopeless !== true) {
     let attempts = 0;
     for (let i = history.length - 1; i >= 0 && history[i]!.verdict === 'inconclusive' && history[i]!.level === last.level; i--) attempts++;
-    if (attempts <= (plan.inconclusiveRetries ?? DEFAULT_INCONCLUSIVE_RETRIES)) {
+    // A level whose verdict would decide a pending gate is worth one more, longer look: the gate's
+    // question is that one level, and going around it leaves the gate inconclusive.
+    const gateLevel = last.kind === 'undecided' && gatePending(plan, pass, fail) && targetLevels(plan).includes(last.level);
+    if (attempts <= (plan.inconclusiveRetries ?? DEFAULT_INCONCLUSIVE_RETRIES) + (gateLevel ? GATE_RETRIES : 0)) {
       return at(last.level, refined ? 'refine' : 'ramp', last.kind === 'undecided' ? 2 ** attempts : 1);
     }
   }
@@ -232,12 +241,24 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
 function gateProbe(plan: PlanSpec, history: readonly PlanHistoryEntry[], pass: number, upper: number, bracket: LevelBracket): number | undefined {
   if (!plan.targets || plan.targets.length === 0 || (plan.decided?.(bracket) ?? true)) return undefined;
   const tried = new Set(history.map((h) => h.level));
-  for (const t of plan.targets) {
+  return targetLevels(plan).find((level) => level > pass && level < upper && !tried.has(level));
+}
+
+/**
+ * The gate targets as levels the plan can run, in order: each rounded toward the side that decides
+ * (down for a fail that must be at or below it, up for a pass that must be at or above it).
+ */
+function targetLevels(plan: PlanSpec): number[] {
+  return (plan.targets ?? []).map((t) => {
     const step = plan.unit === 'share' ? 0.01 : t.level >= 9.5 ? 1 : 0.1;
-    const level = roundLevel(plan.unit, t.decides === 'fail-at-or-below' ? Math.floor(t.level / step + 1e-9) * step : Math.ceil(t.level / step - 1e-9) * step);
-    if (level > pass && level < upper && !tried.has(level)) return level;
-  }
-  return undefined;
+    return roundLevel(plan.unit, t.decides === 'fail-at-or-below' ? Math.floor(t.level / step + 1e-9) * step : Math.ceil(t.level / step - 1e-9) * step);
+  });
+}
+
+/** A gate is waiting on this bracket (pass and fail as readHistory gives them). */
+function gatePending(plan: PlanSpec, pass: number, fail: number): boolean {
+  if (!plan.decided || !plan.targets || plan.targets.length === 0) return false;
+  return !plan.decided({ low: pass === -Infinity ? null : pass, high: fail === Infinity ? null : fail });
 }
 
 /**

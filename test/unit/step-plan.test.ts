@@ -166,6 +166,30 @@ describe('nextStep', () => {
     expect(simulate({ ...p, targets: [{ level: 5000, decides: 'fail-at-or-below' }] }, at).levels).toEqual(plain.levels);
   });
 
+  it('an undecided level that would decide a pending gate gets one more, longer look (GATE_RETRIES)', () => {
+    const decided = (b: { low: number | null; high: number | null }) => (b.high !== null && b.high <= 360) || (b.low !== null && b.low >= 374.4);
+    const targets = [
+      { level: 360, decides: 'fail-at-or-below' as const },
+      { level: 374.4, decides: 'pass-at-or-above' as const },
+    ];
+    // 360 stays undecided however long it runs (capacity ≈ 358).
+    const at = (l: number): Outcome => (l <= 350 ? 'pass' : l < 370 ? 'undecided' : 'fail');
+    const p = plan({ start: 50, factor: 1.5, step: undefined, max: 2000, refine: 0.025, decided, stepDurationMs: 1000 });
+    const gated = simulate({ ...p, targets }, at);
+    // 360 is run three times: 1×, 2×, 4× the step (the last two pooled with it), then the search goes around it.
+    expect(gated.levels.slice(6, 9)).toEqual([360, 360, 360]);
+    expect(gated.durations.slice(6, 9)).toEqual([1000, 2000, 4000]);
+    expect(gated.levels[9]).not.toBe(360);
+    // Without the gate, or at a level that decides nothing, one re-run as before.
+    const plain = simulate(p, at);
+    expect(plain.levels.filter((l) => l === 360).length).toBeLessThanOrEqual(2);
+    const other = simulate({ ...p, targets: [{ level: 5000, decides: 'fail-at-or-below' as const }] }, at);
+    for (const l of new Set(other.levels)) expect(other.levels.filter((x) => x === l).length).toBeLessThanOrEqual(2);
+    // A decided gate: no extra look.
+    const decidedAlready = simulate({ ...p, decided: () => true, targets }, at);
+    for (const l of new Set(decidedAlready.levels)) expect(decidedAlready.levels.filter((x) => x === l).length).toBeLessThanOrEqual(2);
+  });
+
   it('stretches steps at low rates to hold the requests the SLOs need, up to MAX_STRETCH', () => {
     const p = plan({ start: 50, step: 50, max: 1000, samplesToProve: 381, warmupMs: 500 });
     expect(stepDurationFor(p, 1000)).toBe(1000);
