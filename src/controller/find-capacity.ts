@@ -107,7 +107,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
           verdict: s.verdict,
           ...(s.inconclusiveKind ? { kind: s.inconclusiveKind } : {}),
           // A re-run pools its requests with this step's: pointless when it needs many times more.
-          ...(s.samplesNeeded !== undefined && s.samplesNeeded > HOPELESS * s.sent ? { hopeless: true } : {}),
+          ...(s.samplesNeeded !== undefined ? { shortfall: s.sent > 0 ? s.samplesNeeded / s.sent : Infinity } : {}),
         })),
       );
       if ('done' in next) {
@@ -181,9 +181,6 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
 }
 
 class Interrupted extends Error {}
-
-/** An undecided step needing more than this many times its requests is not re-run (a re-run adds 2×). */
-const HOPELESS = 4;
 
 /**
  * The whole-step latency thresholds of the SLOs, and half of each (the near-tail the verdict reads

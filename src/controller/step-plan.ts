@@ -10,7 +10,8 @@
 // Inconclusive steps never count as a pass or a fail. Each is run once more at the same level with
 // a new schedule (a busy neighbour or a GC pause often passes); an 'undecided' one (an SLO too close
 // to its limit for the requests seen) for twice as long — and, when its level would decide a pending
-// gate (`targets`), once more for four times as long (GATE_RETRIES), every run pooled. If it stays
+// gate (`targets`), once more for four times as long (GATE_RETRIES), every run pooled — unless it
+// needs far more requests than the re-runs would add (HOPELESS). If it stays
 // inconclusive the search goes on around it rather than ending:
 //   - an undecided level lies near the capacity: the bisection splits the bracket at it and
 //     narrows the wider side;
@@ -31,8 +32,11 @@ export interface PlanHistoryEntry {
   verdict: StepVerdict;
   /** Inconclusive steps: spoilt evidence ('limited', the default) or too thin to decide ('undecided'). */
   kind?: 'limited' | 'undecided';
-  /** An undecided step that a re-run twice as long could not decide either (it needs far more requests): not re-run. */
-  hopeless?: boolean;
+  /**
+   * An undecided step: the requests its SLOs need to be decided, over the requests it had (its
+   * samplesNeeded / sent). Far beyond what the re-runs can add (HOPELESS), it is not re-run.
+   */
+  shortfall?: number;
 }
 
 /** A capacity bracket of levels: the truth lies in [low, high); null = no pass / no fail yet. */
@@ -76,6 +80,11 @@ export const MIN_GAP = 0.005;
  * re-run is twice as long, this one four times (MAX_STRETCH), all pooled — 7 steps' worth of requests.
  */
 export const GATE_RETRIES = 1;
+/**
+ * An undecided step needing more than this many times its requests is not re-run (a re-run adds 2×,
+ * pooled: 3× in all); at a gate's level, on its first look, twice this (the re-runs add 2× and 4×).
+ */
+export const HOPELESS = 4;
 /** Steps beyond the ramp and the plain bisection: retries, detours around undecided levels, a gate's finer bracket. */
 export const EXTRA_STEPS = 6;
 
@@ -185,13 +194,16 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
   if (history.length >= worstCaseSteps(plan)) return { done: true, reason: Math.min(fail, ceiling) === Infinity ? 'max-reached' : bounded };
   const refined = history.some((h) => h.verdict === 'fail');
   const last = history[history.length - 1]!;
-  if (last.verdict === 'inconclusive' && last.hopeless !== true) {
+  if (last.verdict === 'inconclusive') {
     let attempts = 0;
     for (let i = history.length - 1; i >= 0 && history[i]!.verdict === 'inconclusive' && history[i]!.level === last.level; i--) attempts++;
     // A level whose verdict would decide a pending gate is worth one more, longer look: the gate's
     // question is that one level, and going around it leaves the gate inconclusive.
     const gateLevel = last.kind === 'undecided' && gatePending(plan, pass, fail) && targetLevels(plan).includes(last.level);
-    if (attempts <= (plan.inconclusiveRetries ?? DEFAULT_INCONCLUSIVE_RETRIES) + (gateLevel ? GATE_RETRIES : 0)) {
+    // The re-runs add 2× (and at a gate's level then 4×) the first step's requests: a step needing
+    // far more than that would not be decided either.
+    const hopeless = last.shortfall !== undefined && last.shortfall > HOPELESS * (gateLevel && attempts === 1 ? 2 : 1);
+    if (!hopeless && attempts <= (plan.inconclusiveRetries ?? DEFAULT_INCONCLUSIVE_RETRIES) + (gateLevel ? GATE_RETRIES : 0)) {
       return at(last.level, refined ? 'refine' : 'ramp', last.kind === 'undecided' ? 2 ** attempts : 1);
     }
   }

@@ -185,6 +185,22 @@ describe('nextStep', () => {
     expect(plain.levels.filter((l) => l === 360).length).toBeLessThanOrEqual(2);
     const other = simulate({ ...p, targets: [{ level: 5000, decides: 'fail-at-or-below' as const }] }, at);
     for (const l of new Set(other.levels)) expect(other.levels.filter((x) => x === l).length).toBeLessThanOrEqual(2);
+    // Hopeless (needing far more requests than the re-runs add): 6× the step's requests is worth
+    // the gate's 2× + 4× re-runs, not a plain level's single 2×; 9× is not worth either.
+    const withShortfall = (p2: PlanSpec, shortfall: number) => {
+      const history: PlanHistoryEntry[] = [];
+      for (let i = 0; i < 100; i++) {
+        const next = nextStep(p2, history);
+        if ('done' in next) return history.map((h) => h.level);
+        const v = at(next.level);
+        history.push(v === 'undecided' ? { level: next.level, verdict: 'inconclusive', kind: 'undecided', shortfall: shortfall / 2 ** history.filter((h) => h.level === next.level).length } : { level: next.level, verdict: v });
+      }
+      throw new Error('plan did not end');
+    };
+    expect(withShortfall({ ...p, targets }, 6).filter((l) => l === 360)).toHaveLength(3);
+    expect(withShortfall({ ...p, targets }, 9).filter((l) => l === 360)).toHaveLength(1);
+    const plainShort = withShortfall(p, 6);
+    for (const l of new Set(plainShort)) expect(plainShort.filter((x) => x === l)).toHaveLength(1);
     // A decided gate: no extra look.
     const decidedAlready = simulate({ ...p, decided: () => true, targets }, at);
     for (const l of new Set(decidedAlready.levels)) expect(decidedAlready.levels.filter((x) => x === l).length).toBeLessThanOrEqual(2);
