@@ -7,8 +7,8 @@
 // 340 and 300 r/s services with --baseline --max-regression 10%), then a generator starved of CPU.
 // Prints one line per run and a summary. Needs `npm run build`, nginx, haproxy and taskset.
 //
-//   node test/validate/real-servers.mjs [--runs 5] [--only nginx,haproxy,gate,starved] [--gate-rates 400,340,300] [--keep]
-// (--keep: leave the temp dir with every run's JSON report; --gate-rates: which services the gate runs judge)
+//   node test/validate/real-servers.mjs [--runs 5] [--only nginx,haproxy,gate,starved] [--gate-rates 400,340,300] [--baseline FILE] [--keep]
+// (--keep: leave the temp dir with every run's JSON report; --gate-rates: which services the gate runs judge; --baseline: a kept baseline report instead of a new one)
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -190,8 +190,10 @@ try {
   }
   if (ONLY.has('gate')) {
     const urls = { 400: await startNginx('gate400', 400), 340: await startNginx('gate340', 340), 300: await startNginx('gate300', 300) };
-    const base = join(dir, 'baseline.json');
-    describeRun('gate baseline 400', run(scenario('gate', urls[400], '2.5%'), base), limitReqTruth(400));
+    // --baseline FILE: judge against a kept baseline report (to compare rules on the same baseline).
+    const given = arg('--baseline', undefined);
+    const base = given ?? join(dir, 'baseline.json');
+    if (!given) describeRun('gate baseline 400', run(scenario('gate', urls[400], '2.5%'), base), limitReqTruth(400));
     const rates = arg('--gate-rates', '400,340,300').split(',').map(Number);
     for (const [rate, times] of [[400, RUNS], [340, RUNS], [300, 2]].filter(([r]) => rates.includes(r))) {
       for (let i = 0; i < times; i++) {
