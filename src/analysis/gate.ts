@@ -160,8 +160,53 @@ function capacityVerdict(result: RunResult, baseline: RunResult, tolerance: numb
     const capped = result.capacity.verdict === 'above-max' ? `; every step passed up to this run's load.max — raise it` : '';
     return { name, passed: false, outcome: 'fail', message: `capacity regressed: ${both}: ${change.reason}${capped}${inconclusiveNote(result)}` };
   }
-  return { name, passed: false, outcome: 'inconclusive', message: `cannot tell: ${both}: ${change.reason}${inconclusiveNote(result)}` };
+  return { name, passed: false, outcome: 'inconclusive', message: `cannot tell: ${both}: ${change.reason}${decidingNote(result, base, tolerance)}${inconclusiveNote(result)}` };
 }
+
+/** Room for the estimate of the requests needed (runs of bad requests make it rough). */
+const NEED_ROOM = 1.5;
+
+/**
+ * What would decide an inconclusive capacity gate: the loads that decide it against this baseline,
+ * and — of the levels there the run found too close to call — the one closest to a verdict: the
+ * requests it needs, the judged time the run gave it, and the load.step_duration that would give it
+ * enough (same looks, each longer).
+ */
+export function decidingNote(result: RunResult, base: CapacityBracket, tolerance: number): string {
+  const L = loadLabel(reportLevelUnit(result));
+  const failAt = base.low !== null ? (1 - tolerance) * base.low : undefined;
+  const passAt = base.high !== null ? (1 - tolerance) * base.high : undefined;
+  const zones = [
+    ...(failAt !== undefined ? [`a fail at or below ${fmtRps(failAt, L)}`] : []),
+    ...(passAt !== undefined ? [`a pass at or above ${fmtRps(passAt, L)}`] : []),
+  ];
+  if (zones.length === 0) return '';
+  const note = `; what decides it: ${zones.join(' or ')}`;
+  if (result.scenario.mode !== 'generate') return note;
+  // The last step at each level speaks for it (a re-run is judged pooled with the runs before it).
+  const last = new Map<number, StepResult>();
+  for (const s of result.steps) last.set(s.level, s);
+  let best: { step: StepResult; seconds: number; spent: number } | undefined;
+  for (const s of last.values()) {
+    if (s.inconclusiveKind !== 'undecided' || s.samplesNeeded === undefined || !(s.load > 0)) continue;
+    if (!((failAt !== undefined && s.load <= failAt) || (passAt !== undefined && s.load >= passAt))) continue;
+    const seconds = s.samplesNeeded / s.load;
+    const pooled = result.steps.filter((p) => s.pooledWith?.includes(p.index));
+    const spent = [s, ...pooled].reduce((a, p) => a + p.durationMs, 0) / 1000;
+    if (spent > 0 && (!best || seconds < best.seconds)) best = { step: s, seconds, spent };
+  }
+  if (!best) return note;
+  const { step, seconds, spent } = best;
+  const { stepDurationMs, warmupMs } = result.scenario.load;
+  const longer = (NEED_ROOM * seconds) / spent;
+  const stepS = Math.ceil(((stepDurationMs - warmupMs) * longer + warmupMs) / 1000);
+  return (
+    `${note}: ${fmtRps(step.load, L)} was too close to call after ${fmtSeconds(spent)} judged — deciding it takes ≈ ${fmtNum(step.samplesNeeded!)} requests ` +
+    `(≈ ${fmtSeconds(seconds)} at that rate): a load.step_duration of about ${stepS}s would give it that`
+  );
+}
+
+const fmtSeconds = (s: number): string => `${s < 10 ? Math.round(s * 10) / 10 : Math.round(s)} s`;
 
 /** "400 rps (failed at 425)", "≥ 800 rps (nothing failed)", "< 100 rps (the first step failed)". */
 export function bracketText(b: CapacityBracket, L = 'rps'): string {

@@ -311,6 +311,30 @@ describe('evaluateGate', () => {
   });
 });
 
+describe('an inconclusive capacity gate says what would decide it', () => {
+  // Baseline [400, 410), 10%: a fail at or below 360 or a pass at or above 369 decides. This run
+  // passed 300, failed 380, and 352 (a deciding load) stayed too close to call over 4 s and a
+  // pooled 8 s re-run; it needs 18,000 requests, 51 s at 352 rps.
+  const baseline = run([[300, 5, 20, 'pass'], [400, 5, 30, 'pass'], [410, 50, 400, 'fail']]);
+  const current = (needed: number | undefined) => {
+    const r = run([[300, 5, 20, 'pass'], [380, 50, 400, 'fail'], [352, 5, 150, 'inconclusive'], [352, 5, 150, 'inconclusive']]);
+    r.steps[2] = { ...r.steps[2]!, inconclusiveKind: 'undecided', durationMs: 4000 };
+    r.steps[3] = { ...r.steps[3]!, inconclusiveKind: 'undecided', durationMs: 8000, pooledWith: [2], ...(needed !== undefined ? { samplesNeeded: needed } : {}) };
+    return r;
+  };
+  it('the deciding loads, and the requests and step length the closest undecided one needs', () => {
+    const check = evaluateGate(current(18_000), { baseline }).checks.find((c) => c.name === 'baseline capacity')!;
+    expect(check.outcome).toBe('inconclusive');
+    expect(check.message).toMatch(/what decides it: a fail at or below 360 rps or a pass at or above 369 rps: 352 rps/);
+    // 18,000 / 352 = 51 s against 12 s judged: 1.5 × 51 / 12 = 6.4× longer judged windows (8 s → 51 s) + 2 s warm-up.
+    expect(check.message).toMatch(/352 rps was too close to call after 12 s judged — deciding it takes ≈ 18000 requests \(≈ 51 s at that rate\): a load\.step_duration of about 54s would give it that/);
+  });
+  it('without an estimate of the requests needed: the deciding loads only', () => {
+    const check = evaluateGate(current(undefined), { baseline }).checks.find((c) => c.name === 'baseline capacity')!;
+    expect(check.message).toMatch(/what decides it: a fail at or below 360 rps or a pass at or above 369 rps$/);
+  });
+});
+
 describe('gateTargets (the loads whose verdict decides the gate)', () => {
   it.each<[string, Parameters<typeof gateTargets>[0], ReturnType<typeof gateTargets>]>([
     ['nothing asked', {}, []],
