@@ -168,17 +168,20 @@ const NEED_ROOM = 1.5;
 
 /**
  * What would decide an inconclusive capacity gate: the loads that decide it against this baseline,
- * and — of the levels there the run found too close to call — the one closest to a verdict: the
- * requests it needs, the judged time the run gave it, and the load.step_duration that would give it
- * enough (same looks, each longer).
+ * and — of the levels there the run found too close to call, the one nearest the boundary on each
+ * side — the cheaper one to decide: the requests it needs, the judged time the run gave it, and the
+ * load.step_duration that would give it enough (as many looks, each longer).
  */
 export function decidingNote(result: RunResult, base: CapacityBracket, tolerance: number): string {
   const L = loadLabel(reportLevelUnit(result));
   const failAt = base.low !== null ? (1 - tolerance) * base.low : undefined;
   const passAt = base.high !== null ? (1 - tolerance) * base.high : undefined;
+  // Levels are whole requests/s from 10 up: shown rounded toward the side that decides.
+  const down = (x: number): number => (x >= 9.5 ? Math.floor(x + 1e-9) : Math.floor(x * 10 + 1e-9) / 10);
+  const up = (x: number): number => (x >= 9.5 ? Math.ceil(x - 1e-9) : Math.ceil(x * 10 - 1e-9) / 10);
   const zones = [
-    ...(failAt !== undefined ? [`a fail at or below ${fmtRps(failAt, L)}`] : []),
-    ...(passAt !== undefined ? [`a pass at or above ${fmtRps(passAt, L)}`] : []),
+    ...(failAt !== undefined ? [`a fail at or below ${fmtRps(down(failAt), L)}`] : []),
+    ...(passAt !== undefined ? [`a pass at or above ${fmtRps(up(passAt), L)}`] : []),
   ];
   if (zones.length === 0) return '';
   const note = `; what decides it: ${zones.join(' or ')}`;
@@ -186,15 +189,16 @@ export function decidingNote(result: RunResult, base: CapacityBracket, tolerance
   // The last step at each level speaks for it (a re-run is judged pooled with the runs before it).
   const last = new Map<number, StepResult>();
   for (const s of result.steps) last.set(s.level, s);
-  let best: { step: StepResult; seconds: number; spent: number } | undefined;
-  for (const s of last.values()) {
-    if (s.inconclusiveKind !== 'undecided' || s.samplesNeeded === undefined || !(s.load > 0)) continue;
-    if (!((failAt !== undefined && s.load <= failAt) || (passAt !== undefined && s.load >= passAt))) continue;
-    const seconds = s.samplesNeeded / s.load;
-    const pooled = result.steps.filter((p) => s.pooledWith?.includes(p.index));
-    const spent = [s, ...pooled].reduce((a, p) => a + p.durationMs, 0) / 1000;
-    if (spent > 0 && (!best || seconds < best.seconds)) best = { step: s, seconds, spent };
-  }
+  // Of the undecided levels where a verdict would decide, the nearest the boundary: the likeliest to
+  // give that verdict (a fail is likelier the higher the load, a pass the lower).
+  const undecided = [...last.values()].filter((s) => s.inconclusiveKind === 'undecided' && s.samplesNeeded !== undefined && s.load > 0);
+  const failSide = failAt !== undefined ? undecided.filter((s) => s.load <= failAt).sort((a, b) => b.load - a.load)[0] : undefined;
+  const passSide = passAt !== undefined ? undecided.filter((s) => s.load >= passAt).sort((a, b) => a.load - b.load)[0] : undefined;
+  const candidates = [failSide, passSide].filter((s): s is StepResult => s !== undefined).map((step) => {
+    const pooled = result.steps.filter((p) => step.pooledWith?.includes(p.index));
+    return { step, seconds: step.samplesNeeded! / step.load, spent: [step, ...pooled].reduce((a, p) => a + p.durationMs, 0) / 1000 };
+  });
+  const best = candidates.filter((c) => c.spent > 0).sort((a, b) => a.seconds - b.seconds)[0];
   if (!best) return note;
   const { step, seconds, spent } = best;
   const { stepDurationMs, warmupMs } = result.scenario.load;
