@@ -6,7 +6,7 @@
 // (matched within LOAD_MATCH). Pure: compareRuns builds the comparison, render* format it.
 import type { RunResult, StepResult } from '../result.js';
 import { fmtMs, fmtNum, pct as fmtPct, signedPct } from './format.js';
-import { bracketOf, bracketText, comparabilityNote, DEFAULT_MAX_REGRESSION, LOAD_MATCH } from '../analysis/gate.js';
+import { bracketOf, bracketText, comparabilityNote, decidingNote, DEFAULT_MAX_REGRESSION, LOAD_MATCH } from '../analysis/gate.js';
 import { judgeCapacityChange, regressionRange } from '../analysis/capacity-change.js';
 import { mdEscape, mdTable } from './markdown.js';
 import { loadLabel, reportLevelUnit, type LevelUnit } from '../scenario/level-unit.js';
@@ -92,7 +92,8 @@ function comparePair(base: RunResult, cur: RunResult, run: number, allowed: numb
   const range = regressionRange(bb, cb);
   const verdict: PairVerdict =
     judged.outcome === 'regressed' ? 'regressed' : judged.outcome === 'inconclusive' ? 'inconclusive' : range.max < 0 ? 'improved' : 'within tolerance';
-  return { run, change, noise, verdict, reason: `${both}: ${judged.reason}` + comparabilityNote(cur, base) };
+  const deciding = judged.outcome === 'inconclusive' ? decidingNote(cur, bb, allowed) : '';
+  return { run, change, noise, verdict, reason: `${both}: ${judged.reason}${deciding}` + comparabilityNote(cur, base) };
 }
 
 function comparable(s: StepResult): boolean {

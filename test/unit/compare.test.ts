@@ -36,6 +36,8 @@ describe('compareRuns', () => {
     );
     // [875, 900) against [900, 925): a drop of 0 to 5.4% straddles 2%
     expect(c.pairs[0]!.verdict).toBe('inconclusive');
+    // … and says which loads would decide it, as the gate does: 0.98 × 900 = 882, 0.98 × 925 = 906.5
+    expect(c.pairs[0]!.reason).toContain('what decides it: a fail at or below 882 rps or a pass at or above 907 rps');
   });
 
   it('treats an interrupted run as a lower bound', () => {
