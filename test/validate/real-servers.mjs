@@ -7,8 +7,9 @@
 // 340 and 300 r/s services with --baseline --max-regression 10%), then a generator starved of CPU.
 // Prints one line per run and a summary. Needs `npm run build`, nginx, haproxy and taskset.
 //
-//   node test/validate/real-servers.mjs [--runs 5] [--only nginx,haproxy,gate,starved] [--gate-rates 400,340,300] [--baseline FILE] [--keep]
-// (--keep: leave the temp dir with every run's JSON report; --gate-rates: which services the gate runs judge; --baseline: a kept baseline report instead of a new one)
+//   node test/validate/real-servers.mjs [--runs 5] [--only nginx,haproxy,gate,starved] [--gate-rates 400,340,300] [--baseline FILE] [--default-steps] [--keep]
+// (--keep: leave the temp dir with every run's JSON report; --gate-rates: which services the gate runs judge; --baseline: a kept baseline report instead of a new one;
+// --default-steps: 30 s steps with 5 s warm-up, the loader's default, instead of 5 s steps)
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -25,6 +26,8 @@ const arg = (name, dflt) => {
 const RUNS = Number(arg('--runs', '5'));
 const ONLY = new Set(arg('--only', 'nginx,haproxy,gate,starved').split(','));
 const KEEP = process.argv.includes('--keep');
+// --default-steps: the loader's default step length (30 s, 5 s warm-up), as a user who writes none gets.
+const STEPS = process.argv.includes('--default-steps') ? '' : ', step_duration: 5s, warmup: 1s';
 const dir = mkdtempSync(join(tmpdir(), 'loadtest-validate-'));
 chmodSync(dir, 0o755);
 const stops = [];
@@ -98,7 +101,7 @@ function scenario(name, target, refine = '5%') {
   const f = join(dir, `${name}.yaml`);
   writeFileSync(
     f,
-    `name: ${name}\ntarget: ${target}\ntraffic:\n  request: { path: / }\n  timeout: 2s\nload: { start: 50, factor: 1.5, max: 2000, step_duration: 5s, warmup: 1s, refine: ${refine} }\nslo: [error_rate < 1%, p99 < 200ms]\n`,
+    `name: ${name}\ntarget: ${target}\ntraffic:\n  request: { path: / }\n  timeout: 2s\nload: { start: 50, factor: 1.5, max: 2000${STEPS}, refine: ${refine} }\nslo: [error_rate < 1%, p99 < 200ms]\n`,
   );
   return f;
 }
