@@ -30,6 +30,17 @@ export interface GateTarget {
   decides: 'fail-at-or-below' | 'pass-at-or-above';
 }
 
+/**
+ * A gate target as a level a plan can run — whole requests/s from 10 up, tenths below, hundredths of
+ * the fair share in shift mode — rounded toward the side that decides: down for a fail that must be
+ * at or below it, up for a pass that must be at or above it (352.8 → 352; 368.1 → 369).
+ */
+export function targetLevel(t: GateTarget, unit: 'rps' | 'share' = 'rps'): number {
+  const step = unit === 'share' ? 0.01 : t.level >= 9.5 ? 1 : 0.1;
+  const n = t.decides === 'fail-at-or-below' ? Math.floor(t.level / step + 1e-9) : Math.ceil(t.level / step - 1e-9);
+  return Math.round(n * step * 100) / 100;
+}
+
 export type CapacityChangeOutcome = 'pass' | 'regressed' | 'inconclusive';
 
 export interface CapacityChange {

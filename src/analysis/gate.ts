@@ -17,7 +17,7 @@
 import { ExitCode } from '../exit-codes.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fmtMs, fmtNum, fmtRps, pct, signedPct } from '../report/format.js';
-import { capacityChangeDecided, judgeCapacityChange, type CapacityBracket, type GateTarget } from './capacity-change.js';
+import { capacityChangeDecided, judgeCapacityChange, targetLevel, type CapacityBracket, type GateTarget } from './capacity-change.js';
 import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 import { stoppingStep } from './capacity.js';
 import { judgeLatencyChange, quantileInterval, type PercentileReading } from './latency-change.js';
@@ -176,12 +176,10 @@ export function decidingNote(result: RunResult, base: CapacityBracket, tolerance
   const L = loadLabel(reportLevelUnit(result));
   const failAt = base.low !== null ? (1 - tolerance) * base.low : undefined;
   const passAt = base.high !== null ? (1 - tolerance) * base.high : undefined;
-  // Levels are whole requests/s from 10 up: shown rounded toward the side that decides.
-  const down = (x: number): number => (x >= 9.5 ? Math.floor(x + 1e-9) : Math.floor(x * 10 + 1e-9) / 10);
-  const up = (x: number): number => (x >= 9.5 ? Math.ceil(x - 1e-9) : Math.ceil(x * 10 - 1e-9) / 10);
+  // Shown as the levels a run would probe (rounded toward the side that decides).
   const zones = [
-    ...(failAt !== undefined ? [`a fail at or below ${fmtRps(down(failAt), L)}`] : []),
-    ...(passAt !== undefined ? [`a pass at or above ${fmtRps(up(passAt), L)}`] : []),
+    ...(failAt !== undefined ? [`a fail at or below ${fmtRps(targetLevel({ level: failAt, decides: 'fail-at-or-below' }), L)}`] : []),
+    ...(passAt !== undefined ? [`a pass at or above ${fmtRps(targetLevel({ level: passAt, decides: 'pass-at-or-above' }), L)}`] : []),
   ];
   if (zones.length === 0) return '';
   const note = `; what decides it: ${zones.join(' or ')}`;

@@ -21,7 +21,7 @@
 // Steps at low rates are lengthened (up to MAX_STRETCH × step_duration) so that their judged window
 // holds the arrivals the SLOs need to be shown met (`samplesToProve`: requests, or sessions, counted
 // by step-need.ts from the requests of the rule's name each arrival sends).
-import type { GateTarget } from '../analysis/capacity-change.js';
+import { targetLevel, type GateTarget } from '../analysis/capacity-change.js';
 import type { RuleNeed } from '../analysis/step-verdict.js';
 import type { LoadSpec } from '../scenario/scenario.js';
 import type { StepVerdict } from '../slo/slo.js';
@@ -256,15 +256,9 @@ function gateProbe(plan: PlanSpec, history: readonly PlanHistoryEntry[], pass: n
   return targetLevels(plan).find((level) => level > pass && level < upper && !tried.has(level));
 }
 
-/**
- * The gate targets as levels the plan can run, in order: each rounded toward the side that decides
- * (down for a fail that must be at or below it, up for a pass that must be at or above it).
- */
+/** The gate targets as levels the plan can run, in order, each rounded toward the side that decides. */
 function targetLevels(plan: PlanSpec): number[] {
-  return (plan.targets ?? []).map((t) => {
-    const step = plan.unit === 'share' ? 0.01 : t.level >= 9.5 ? 1 : 0.1;
-    return roundLevel(plan.unit, t.decides === 'fail-at-or-below' ? Math.floor(t.level / step + 1e-9) * step : Math.ceil(t.level / step - 1e-9) * step);
-  });
+  return (plan.targets ?? []).map((t) => roundLevel(plan.unit, targetLevel(t, plan.unit)));
 }
 
 /** A gate is waiting on this bracket (pass and fail as readHistory gives them). */
