@@ -183,7 +183,8 @@ export function decidingNote(result: RunResult, base: CapacityBracket, tolerance
   ];
   if (zones.length === 0) return '';
   const note = `; what decides it: ${zones.join(' or ')}`;
-  if (result.scenario.mode !== 'generate') return note;
+  // The advice counts requests at a step's load: generate mode, a request per arrival.
+  if (result.scenario.mode !== 'generate' || result.scenario.load.sessions) return note;
   // The last step at each level speaks for it (a re-run is judged pooled with the runs before it).
   const last = new Map<number, StepResult>();
   for (const s of result.steps) last.set(s.level, s);
@@ -202,6 +203,7 @@ export function decidingNote(result: RunResult, base: CapacityBracket, tolerance
   const { stepDurationMs, warmupMs } = result.scenario.load;
   const longer = (NEED_ROOM * seconds) / spent;
   const stepS = Math.ceil(((stepDurationMs - warmupMs) * longer + warmupMs) / 1000);
+  if (!(stepS * 1000 > stepDurationMs)) return note;
   return (
     `${note}: ${fmtRps(step.load, L)} was too close to call after ${fmtSeconds(spent)} judged — deciding it takes ≈ ${fmtNum(step.samplesNeeded!)} requests ` +
     `(≈ ${fmtSeconds(seconds)} at that rate): a load.step_duration of about ${stepS}s would give it that`
