@@ -100,13 +100,17 @@ export function gateDecided(opts: Pick<GateOptions, 'expectMin' | 'baseline' | '
 export function gateTargets(opts: Pick<GateOptions, 'expectMin' | 'baseline' | 'maxRegression'>): GateTarget[] {
   const out: GateTarget[] = [];
   if (opts.expectMin !== undefined) out.push({ level: opts.expectMin, decides: 'fail-at-or-below' }, { level: opts.expectMin, decides: 'pass-at-or-above' });
-  if (opts.baseline !== undefined) {
-    const keep = 1 - (opts.maxRegression ?? DEFAULT_MAX_REGRESSION);
-    const b = bracketOf(opts.baseline);
-    if (b.low !== null) out.push({ level: keep * b.low, decides: 'fail-at-or-below' });
-    if (b.high !== null) out.push({ level: keep * b.high, decides: 'pass-at-or-above' });
-  }
+  if (opts.baseline !== undefined) out.push(...baselineTargets(bracketOf(opts.baseline), opts.maxRegression ?? DEFAULT_MAX_REGRESSION));
   return out;
+}
+
+/** Against a baseline bracket and tolerance: a fail at or below (1 − r)·low regresses, a pass at or above (1 − r)·high is within. */
+function baselineTargets(base: CapacityBracket, tolerance: number): GateTarget[] {
+  const keep = 1 - tolerance;
+  return [
+    ...(base.low !== null ? [{ level: keep * base.low, decides: 'fail-at-or-below' as const }] : []),
+    ...(base.high !== null ? [{ level: keep * base.high, decides: 'pass-at-or-above' as const }] : []),
+  ];
 }
 
 /** A run's capacity bracket in requests/s (older reports without one: from the capacity fields). */
@@ -174,14 +178,12 @@ const NEED_ROOM = 1.5;
  */
 export function decidingNote(result: RunResult, base: CapacityBracket, tolerance: number): string {
   const L = loadLabel(reportLevelUnit(result));
-  const failAt = base.low !== null ? (1 - tolerance) * base.low : undefined;
-  const passAt = base.high !== null ? (1 - tolerance) * base.high : undefined;
+  const targets = baselineTargets(base, tolerance);
+  if (targets.length === 0) return '';
+  const failAt = targets.find((t) => t.decides === 'fail-at-or-below')?.level;
+  const passAt = targets.find((t) => t.decides === 'pass-at-or-above')?.level;
   // Shown as the levels a run would probe (rounded toward the side that decides).
-  const zones = [
-    ...(failAt !== undefined ? [`a fail at or below ${fmtRps(targetLevel({ level: failAt, decides: 'fail-at-or-below' }), L)}`] : []),
-    ...(passAt !== undefined ? [`a pass at or above ${fmtRps(targetLevel({ level: passAt, decides: 'pass-at-or-above' }), L)}`] : []),
-  ];
-  if (zones.length === 0) return '';
+  const zones = targets.map((t) => `a ${t.decides === 'fail-at-or-below' ? 'fail at or below' : 'pass at or above'} ${fmtRps(targetLevel(t), L)}`);
   const note = `; what decides it: ${zones.join(' or ')}`;
   // The advice counts requests at a step's load: generate mode, a request per arrival.
   if (result.scenario.mode !== 'generate' || result.scenario.load.sessions) return note;
