@@ -38,6 +38,27 @@ export interface StepResult extends StepStats {
    * step's verdict and breaches include theirs, breaches as `db-a: error_rate < 1%`). Absent without services.
    */
   services?: ServiceStepResult[];
+  /**
+   * Generate mode, after a step that did not pass: how the controller waited, before this step, for
+   * the service to drain what that step left queued (controller/settle.ts). Absent otherwise.
+   */
+  settled?: SettleRecord;
+}
+
+/** The wait for the service to drain before a step (controller/settle.ts, analysis/drained.ts). */
+export interface SettleRecord {
+  /** From the first probe's send to the last one's answer (ms). */
+  waitedMs: number;
+  /** Probes sent, one at a time. */
+  probes: number;
+  /** The first and the last probe's latency (ms). */
+  firstMs: number;
+  lastMs: number;
+  /** The latency at rest it was held to (ms) and the limit that counted as at rest. */
+  restMs: number;
+  limitMs: number;
+  /** False when the wait ran out (settle's cap, or the run was interrupted) before the service answered as at rest. */
+  drained: boolean;
 }
 
 /** One dependency at one step: what its source measured, and its verdict. */

@@ -14,7 +14,12 @@
 //      suspect, as its reads and writes wait for it.
 //   4. requests queued inside the generator (more in flight than connections) or dropped at its
 //      in-flight cap while it was falling behind (send lag p99 > 3 ms): its own backlog, not the
-//      service's, may be in the corrected latency.
+//      service's, may be in the corrected latency — unless the service held the connections: when
+//      the requests it held at once, on average (Little's law: the latency from the write summed
+//      over the window, divided by the window), fill HELD_BY_SERVICE of them, the queue is the
+//      service's spilling onto our side, and a few ms of lateness did not make it. Seen for real:
+//      HAProxy `maxconn 8` at 475 r/s (capacity 386), 474 requests waiting for 64 connections the
+//      service held (p99 from the write 179 ms), send lag p99 3.9 ms: "limited", and re-run.
 // Notes (connectionNote) say what may have shaped a step without deciding anything: more requests in
 // flight than connections means some waited for a free connection, inside the generator.
 // Sends dropped at the in-flight cap are NOT a generator limit by themselves: the cap fills when
@@ -40,7 +45,15 @@ export interface HealthMeasured {
   sent: number;
   /** Most requests in flight at once (sent, not yet answered). */
   peakInFlight?: number;
+  /**
+   * Requests the service held at once, on average over the judged window: the latency from the
+   * write (what the server saw), summed over the window's requests, divided by the window.
+   */
+  serviceConcurrency?: number;
 }
+
+/** Share of the connections the service must hold on average for a queue inside the generator to be the service's (rule 4). */
+export const HELD_BY_SERVICE = 0.8;
 
 export interface HealthThresholds {
   sendLagP99Ms: number;
@@ -90,7 +103,8 @@ export function judgeGeneratorHealth(
   }
   const total = m.connections * Math.max(1, m.workers);
   const queued = (m.peakInFlight ?? 0) > total;
-  if (reasons.length === 0 && m.sendLagP99Ms > t.backlogLagP99Ms && (queued || m.dropped > 0)) {
+  const heldByService = m.serviceConcurrency !== undefined && m.serviceConcurrency >= HELD_BY_SERVICE * total;
+  if (reasons.length === 0 && !heldByService && m.sendLagP99Ms > t.backlogLagP99Ms && (queued || m.dropped > 0)) {
     const what = queued ? `up to ${m.peakInFlight} requests waited inside it for ${total} connections` : `${m.dropped} sends were dropped at its in-flight cap`;
     reasons.push(`generator backlog: ${what} while its sends ran late (send lag p99 ${ms(m.sendLagP99Ms)}ms > ${t.backlogLagP99Ms}ms); ${remedy(m)}`);
     return { limited: true, reasons };

@@ -21,6 +21,11 @@ import { combineJudgements, judgeService } from '../analysis/service-verdict.js'
 import type { ServiceStepResult } from '../result.js';
 import { createServiceMonitor, type ServiceMonitor, type ServiceWatch } from './service-monitor.js';
 import { isStopRequest } from '../traffic/shifters/stop-file.js';
+import { settle, settleCapMs } from './settle.js';
+import { describeSettle, DRAINED_PROBES } from '../analysis/drained.js';
+import { quietLatencyMs } from '../analysis/settled.js';
+import { latencyLimits } from '../analysis/step-verdict.js';
+import type { SettleRecord } from '../result.js';
 
 export interface FindCapacityOptions {
   /** Aborting ends the run: the current step is cut short and kept (partial), status 'aborted'. */
@@ -28,6 +33,8 @@ export interface FindCapacityOptions {
   onEvent?: RunListener;
   /** Clock for tests; default Date.now. */
   now?: () => number;
+  /** With `now`, for tests: how the wait for a backlog to drain sleeps (controller/settle.ts); default a timer. */
+  sleep?: (ms: number) => Promise<void>;
   /**
    * Keep refining until the capacity bracket decides this (e.g. a gate against a baseline:
    * analysis/capacity-change.ts capacityChangeDecided), within the plan's step bound.
@@ -98,6 +105,11 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
     // Before the traffic: a dependency whose metrics cannot be read fails the run before any weight moves.
     await services?.prepare();
     await traffic.prepare(external ?? new AbortController().signal);
+    // The latency at rest a drained service answers a probe within (analysis/drained.ts): prepare()'s
+    // check, lowered by every later probe that counted as at rest.
+    const atRest = traffic.probe && traffic.kind === 'generate' ? traffic.atRest : undefined;
+    let restMs = atRest && atRest.error === undefined ? atRest.latencyMs : undefined;
+    const quietMs = quietLatencyMs(latencyLimits(scenario.slo, scenario.traffic.kind === 'generate' ? scenario.traffic.timeoutMs : undefined));
     for (;;) {
       if (external?.aborted) throw new Interrupted();
       const next = nextStep(
@@ -126,8 +138,29 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
         if (s.verdict === 'inconclusive' && s.inconclusiveKind !== 'undecided') continue;
         for (const [rule, phi] of Object.entries(ruleDispersions(scenario.slo, s))) (nearbyDispersion[rule] ??= []).push(phi);
       }
-      const afterFailedStep = steps.at(-1)?.verdict === 'fail';
+      const last = steps.at(-1);
+      // After a step that did not pass: wait for the service to drain what it left queued, so this
+      // step is judged on its own load (controller/settle.ts).
+      let settled: SettleRecord | undefined;
+      if (last && last.verdict !== 'pass' && restMs !== undefined && traffic.probe) {
+        const waited = await settle((signal) => traffic.probe!(signal), {
+          restMs,
+          quietMs,
+          needOk: !atRest!.failed,
+          capMs: settleCapMs(last.durationMs),
+          ...(external ? { signal: external } : {}),
+          ...(opts.now ? { now: opts.now } : {}),
+          ...(opts.sleep ? { sleep: opts.sleep } : {}),
+        });
+        settled = waited.record;
+        if (external?.aborted) throw new Interrupted();
+        if (settled.drained) restMs = Math.min(restMs, ...waited.readings.slice(-DRAINED_PROBES).map((r) => r.latencyMs));
+        if (!settled.drained) warn(`step ${index + 1} (${traffic.describe(next.level)}): ${describeSettle(settled)}`);
+        else if (settled.waitedMs >= SETTLE_NOTE_MS) emit({ type: 'settle', index, record: settled });
+      }
+      const afterFailedStep = last?.verdict === 'fail';
       const step = await runOneStep(scenario, traffic, index, next, external, emit, warn, earlier, nearbyDispersion, services, afterFailedStep);
+      if (settled) step.result.settled = settled;
       // The generator's own observations, where they may be why a step did not pass (see
       // generator-notes.ts); said once per run, as the steps after it would repeat them (each step
       // keeps its own in generator.notes).
@@ -181,6 +214,9 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
 }
 
 class Interrupted extends Error {}
+
+/** A drain wait this long (ms) is shown as it ends; a shorter one is only in the step's record. */
+const SETTLE_NOTE_MS = 500;
 
 /**
  * The whole-step latency thresholds of the SLOs, and half of each (the near-tail the verdict reads

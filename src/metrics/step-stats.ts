@@ -170,3 +170,14 @@ export interface StepProgress {
   achievedRps: number;
   inFlight: number;
 }
+
+/** One probe request's outcome: its latency (ms, from the send to the whole response) and status, or the error that ended it. */
+export interface ProbeReading {
+  latencyMs: number;
+  /** The response's status; absent when the request failed (error set). */
+  status?: number;
+  /** The failure's class (generator/classify.ts: timeout, refused, reset …); absent when a response came. */
+  error?: string;
+  /** An error, or a status the scenario counts as one (traffic.error_status). */
+  failed: boolean;
+}

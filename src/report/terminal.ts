@@ -2,6 +2,7 @@
 // runs; finished steps become plain lines either way (CI logs get one line per step and no escape
 // codes). `finish(result)` prints the table of steps and the verdict line once the run (and its
 // gates) are done. Colour follows chalk's detection, NO_COLOR and --no-color.
+import { describeSettle } from '../analysis/drained.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { RunListener } from '../controller/events.js';
 import type { RunResult } from '../result.js';
@@ -84,6 +85,12 @@ export function createTerminalReporter(opts: TerminalOptions = {}): TerminalRepo
       case 'step-start':
         state = { index: e.index, plannedSteps, phase: e.phase, description: e.description, durationMs: e.durationMs };
         draw(true);
+        break;
+      case 'settle':
+        // The wait for the last step's backlog to drain (controller/settle.ts): said once it is over.
+        if (opts.quiet) break;
+        clearLive();
+        write(c.dim(describeSettle(e.record)) + '\n');
         break;
       case 'step-progress':
         if (state && state.index === e.index) {

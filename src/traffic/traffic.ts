@@ -1,6 +1,6 @@
 // Traffic: the one thing the controller drives. A generator (synthetic HTTP) and a shifter
 // (live traffic through a load balancer) look the same: "hold this level for this long, give me stats".
-import type { StepProgress, StepStats } from '../metrics/step-stats.js';
+import type { ProbeReading, StepProgress, StepStats } from '../metrics/step-stats.js';
 
 export interface StepRequest {
   index: number;
@@ -37,6 +37,15 @@ export interface Traffic {
   prepare(signal: AbortSignal): Promise<void>;
   /** Human description of a level, e.g. "400 rps" or "1.50x (weight 96/256, share 37%)". */
   describe(level: number): string;
+  /**
+   * Generate mode: sends one request (the first of the mix, as prepare() did) and says how it went;
+   * never throws. The controller probes with it after a step that did not pass, until the service
+   * has drained what that step left queued (controller/settle.ts). Absent where traffic cannot be
+   * paused (shift mode: live traffic) or probed from here (distributed agents, the simulator).
+   */
+  probe?(signal: AbortSignal): Promise<ProbeReading>;
+  /** With probe(): the reading of prepare()'s check, the service at rest (before any step). */
+  readonly atRest?: ProbeReading;
   /** Holds the level for durationMs and resolves with the judged window's stats (partial if aborted). */
   runStep(step: StepRequest): Promise<StepStats>;
   /**

@@ -25,6 +25,11 @@ describe('judgeGeneratorHealth', () => {
     ['a saturated thread', { cpuPercent: 95 }, true, [/generator thread saturated: CPU 95% of a core per thread \(≥ 90%\)/]],
     ['two threads at 170% are not saturated', { cpuPercent: 170, workers: 2 }, false, []],
     ['its own backlog: queued for connections while late', { sendLagP99Ms: 4, peakInFlight: 400 }, true, [/generator backlog: up to 400 requests waited inside it for 50 connections while its sends ran late \(send lag p99 4\.00ms > 3ms\)/]],
+    ['its own backlog: the service held a few of the connections', { sendLagP99Ms: 4, peakInFlight: 400, serviceConcurrency: 39 }, true, [/generator backlog: up to 400 requests/]],
+    // HAProxy maxconn 8 at 475 r/s, for real: 474 waiting for 64 connections the service held (≈ 58 on average).
+    ['queued for connections the service held, a little late: the service’s queue', { sendLagP99Ms: 3.9, peakInFlight: 474, connections: 64, serviceConcurrency: 58 }, false, []],
+    ['the service held 80% of them', { sendLagP99Ms: 4, peakInFlight: 400, serviceConcurrency: 40 }, false, []],
+    ['the service held them, but the generator was very late: rule 1', { sendLagP99Ms: 12, peakInFlight: 400, serviceConcurrency: 50 }, true, [/send lag p99 12\.0ms > 10ms/]],
     ['its own backlog: drops while late', { sendLagP99Ms: 4, dropped: 7 }, true, [/7 sends were dropped at its in-flight cap/]],
     ['queued for connections while on time: the service’s queue', { sendLagP99Ms: 0.4, peakInFlight: 400 }, false, []],
     // Drops while the loop is healthy: the slow service filled the cap; that is its fault, not ours.

@@ -21,6 +21,7 @@ import { Pacer } from '../../traffic/generator/schedule.js';
 import { buildStepStats } from '../../traffic/generator/stats.js';
 import { ERR_INDEX, StepRecorder } from '../../traffic/generator/step-recorder.js';
 import { MinHeap } from './min-heap.js';
+import { meanOf } from '../../metrics/histogram.js';
 import { createRand, mixSeed, type Rand } from './random.js';
 import { createService, type ServiceModel, type ServiceSpec } from './services.js';
 
@@ -139,6 +140,7 @@ export function createSimulatedTraffic(o: SimulatedTrafficOptions): SimulatedTra
       dropped: j.dropped,
       sent: j.sent,
       peakInFlight: peak,
+      ...(windowMs > 0 ? { serviceConcurrency: (meanOf(rec.uncorrected) * rec.uncorrected.totalCount) / 1000 / windowMs } : {}),
     };
     const verdict = judgeGeneratorHealth(measured);
     const generator: GeneratorHealth = {

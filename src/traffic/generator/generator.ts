@@ -12,10 +12,11 @@ import type { StepRequest, Traffic } from '../traffic.js';
 import { Engine, type EngineProgress, type EngineStep } from './engine.js';
 import { connectionNote, judgeGeneratorHealth, type HealthThresholds } from '../../analysis/generator-health.js';
 import { requestNames } from './mix.js';
-import { probeTarget } from './probe.js';
+import { probeTarget, type Prober } from './probe.js';
 import { splitRate } from './schedule.js';
 import { buildProgress, buildStepStats } from './stats.js';
 import { StepRecorder } from './step-recorder.js';
+import { meanOf } from '../../metrics/histogram.js';
 import { WorkerEngine } from './worker-client.js';
 import { threadsForLevel } from './workers.js';
 import { createSeqCounter, SeqSource } from '../../workload/random-source.js';
@@ -74,6 +75,8 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
   let lastStepThreads: ThreadCounts[] = [];
   let lastStepRecorder: StepRecorder | undefined;
   let stepCount = 0;
+  // Made by prepare(): the request it checked the target with, re-sent by probe().
+  let prober: Prober | undefined;
   // Each run draws its own Poisson schedules (runs back to back are independent samples); the
   // seed can be fixed (opts.seed) to repeat a run's schedules exactly.
   const runSeed = opts.seed ?? randomInt(0x7fffffff);
@@ -244,6 +247,8 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
       dropped: j.dropped,
       sent: j.sent,
       peakInFlight: merged.peakInFlight,
+      // Little's law over the judged window: Σ latency from the write / window (µs / ms).
+      ...(windowMs > 0 ? { serviceConcurrency: (meanOf(merged.uncorrected) * merged.uncorrected.totalCount) / 1000 / windowMs } : {}),
     };
     const verdict = judgeGeneratorHealth(measured, opts.thresholds);
     const generator: GeneratorHealth = {
@@ -283,7 +288,13 @@ export function createGenerator(spec: GenerateTrafficSpec, opts: GeneratorOption
     get lastStepRecorder() {
       return lastStepRecorder;
     },
-    prepare: (signal) => probeTarget(spec, signal, mainSeq, feeders),
+    get atRest() {
+      return prober?.rest;
+    },
+    prepare: async (signal) => {
+      prober = await probeTarget(spec, signal, mainSeq, feeders);
+    },
+    probe: (signal) => (prober ? prober.read(signal) : Promise.resolve({ latencyMs: 0, error: 'not prepared', failed: true })),
     describe: (level) => describeGenerateLevel(level, spec.sessions !== undefined),
     runStep,
     close,

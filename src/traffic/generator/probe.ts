@@ -6,7 +6,8 @@ import { Client } from 'undici';
 import { LoadtestError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import type { GenerateTrafficSpec, RequestSpec } from '../../scenario/scenario.js';
-import { classifyError } from './classify.js';
+import { classifyError, errorStatusTable } from './classify.js';
+import type { ProbeReading } from '../../metrics/step-stats.js';
 import { Http1Pool } from './http1-pool.js';
 import { InFlightRequest } from './in-flight-request.js';
 import { columnResolver, createTemplateRuntime, OutBuffer, type TemplateRuntime } from '../../workload/byte-template.js';
@@ -41,30 +42,81 @@ export function probeFailureMessage(target: string, err: unknown, timeoutMs: num
   }
 }
 
-/** Sends the first request of the mix once (a templated one filled in, taking a `seq` number); any HTTP response (any status) passes. */
-export async function probeTarget(spec: GenerateTrafficSpec, signal: AbortSignal, seq: SeqSource = new SeqSource(), feeders: readonly Feeder[] = []): Promise<void> {
-  const r = spec.requests[0];
-  if (!r) throw new LoadtestError('traffic.requests is empty: nothing to send');
-  // A request using data takes its row like any other (a `unique` row used here is not used again).
-  const data = new RequestData(feeders, [r]);
-  const rows = data.draw(0);
-  if (rows === undefined) throw new LoadtestError(exhaustedMessage(data.exhausted!), ExitCode.INCONCLUSIVE);
-  const rt = createTemplateRuntime(seq, undefined, feeders);
-  applyRows(rt, rows);
-  const timeoutMs = Math.min(spec.timeoutMs, 10_000);
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const both = AbortSignal.any([signal, timeout]);
-  try {
-    // Through the client the steps will use: what passes here, the generator can talk to.
-    await (spec.client === 'undici' ? sendWithUndici : sendWithLean)(spec, r, both, timeoutMs, rt);
-  } catch (err) {
-    if (signal.aborted) throw new LoadtestError(`interrupted while checking target ${spec.target}`);
-    const e = timeout.aborted ? Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }) : err;
-    throw new LoadtestError(probeFailureMessage(spec.target, e, timeoutMs));
+/**
+ * The first request of the mix, ready to be sent one at a time: at prepare() to check the target
+ * answers, and after a failed step to see whether the service has drained (controller/settle.ts).
+ * Its data row is drawn once, here, and re-used by every send (a `unique` row is used up once).
+ */
+export class Prober {
+  private readonly rt: TemplateRuntime;
+  private readonly errorStatus: Uint8Array;
+  readonly request: RequestSpec;
+  /** The reading of the check prepare() made (probeTarget), on a service at rest. */
+  rest?: ProbeReading;
+
+  constructor(
+    private readonly spec: GenerateTrafficSpec,
+    seq: SeqSource = new SeqSource(),
+    feeders: readonly Feeder[] = [],
+  ) {
+    const r = spec.requests[0];
+    if (!r) throw new LoadtestError('traffic.requests is empty: nothing to send');
+    this.request = r;
+    const data = new RequestData(feeders, [r]);
+    const rows = data.draw(0);
+    if (rows === undefined) throw new LoadtestError(exhaustedMessage(data.exhausted!), ExitCode.INCONCLUSIVE);
+    this.rt = createTemplateRuntime(seq, undefined, feeders);
+    applyRows(this.rt, rows);
+    this.errorStatus = errorStatusTable(spec.errorStatuses);
+  }
+
+  /** A reading of a response with this status. */
+  reading(latencyMs: number, status: number): ProbeReading {
+    return { latencyMs, status, failed: this.errorStatus[status] === 1 };
+  }
+
+  /** Sends the request once; resolves with its status, rejects with the client's error (a timeout as ETIMEDOUT). */
+  async send(signal: AbortSignal, timeoutMs = Math.min(this.spec.timeoutMs, 10_000)): Promise<number> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const both = AbortSignal.any([signal, timeout]);
+    try {
+      // Through the client the steps use: what passes here, the generator can talk to.
+      return await (this.spec.client === 'undici' ? sendWithUndici : sendWithLean)(this.spec, this.request, both, timeoutMs, this.rt);
+    } catch (err) {
+      if (timeout.aborted && !signal.aborted) throw Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' });
+      throw err;
+    }
+  }
+
+  /** Sends the request once and says how it went; never throws (an aborted `signal` reads as an error). */
+  async read(signal: AbortSignal, timeoutMs?: number): Promise<ProbeReading> {
+    const t0 = performance.now();
+    try {
+      const status = await this.send(signal, timeoutMs);
+      return this.reading(performance.now() - t0, status);
+    } catch (err) {
+      return { latencyMs: performance.now() - t0, error: classifyError(err), failed: true };
+    }
   }
 }
 
-async function sendWithUndici(spec: GenerateTrafficSpec, r: RequestSpec, signal: AbortSignal, timeoutMs: number, rt: TemplateRuntime): Promise<void> {
+/** Sends the first request of the mix once (a templated one filled in, taking a `seq` number); any HTTP response (any status) passes. */
+export async function probeTarget(spec: GenerateTrafficSpec, signal: AbortSignal, seq: SeqSource = new SeqSource(), feeders: readonly Feeder[] = []): Promise<Prober> {
+  // A request using data takes its row like any other (a `unique` row used here is not used again).
+  const prober = new Prober(spec, seq, feeders);
+  const timeoutMs = Math.min(spec.timeoutMs, 10_000);
+  const t0 = performance.now();
+  try {
+    const status = await prober.send(signal, timeoutMs);
+    prober.rest = prober.reading(performance.now() - t0, status);
+  } catch (err) {
+    if (signal.aborted) throw new LoadtestError(`interrupted while checking target ${spec.target}`);
+    throw new LoadtestError(probeFailureMessage(spec.target, err, timeoutMs));
+  }
+  return prober;
+}
+
+async function sendWithUndici(spec: GenerateTrafficSpec, r: RequestSpec, signal: AbortSignal, timeoutMs: number, rt: TemplateRuntime): Promise<number> {
   const client = new Client(spec.target, {
     connect: { rejectUnauthorized: !spec.insecure, timeout: timeoutMs },
     headersTimeout: timeoutMs,
@@ -74,18 +126,20 @@ async function sendWithUndici(spec: GenerateTrafficSpec, r: RequestSpec, signal:
     const req = r.template ? renderParts(compileRequestParts(r, columnResolver(rt.feeders)), new OutBuffer(), rt) : { path: r.path, headers: r.headers, body: r.body ?? null };
     const res = await client.request({ path: req.path, method: r.method as 'GET', headers: req.headers, body: req.body, signal });
     await res.body.dump();
+    return res.statusCode;
   } finally {
     await client.destroy().catch(() => undefined);
   }
 }
 
-async function sendWithLean(spec: GenerateTrafficSpec, r: RequestSpec, signal: AbortSignal, timeoutMs: number, rt: TemplateRuntime): Promise<void> {
+async function sendWithLean(spec: GenerateTrafficSpec, r: RequestSpec, signal: AbortSignal, timeoutMs: number, rt: TemplateRuntime): Promise<number> {
   const pool = new Http1Pool(spec.target, [r], { connections: 1, rejectUnauthorized: !spec.insecure, templates: rt });
   try {
-    await new Promise<void>((resolve, reject) => {
+    return await new Promise<number>((resolve, reject) => {
       const now = performance.now();
-      const sink = { complete: () => resolve(), fail: (_: InFlightRequest, err: Error) => reject(err) };
+      const sink = { complete: (done: InFlightRequest) => resolve(done.status), fail: (_: InFlightRequest, err: Error) => reject(err) };
       const req = new InFlightRequest(sink, null as never, 0, false, now, now, now + timeoutMs);
+      if (signal.aborted) return reject(signal.reason);
       signal.addEventListener(
         'abort',
         () => {
