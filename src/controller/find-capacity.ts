@@ -9,7 +9,7 @@ import type { Breach, SloRule } from '../slo/slo.js';
 import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js';
 import type { RunEvent, RunListener } from './events.js';
 import { certainBreaches, finalBreaches } from '../analysis/abort-rules.js';
-import { nextStep, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec, type PlanTarget } from './step-plan.js';
+import { nextStep, worstCaseDrainMs, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec, type PlanTarget } from './step-plan.js';
 import { judgeStep, NEAR_THRESHOLD, NEARBY, ruleDispersions, type NearbyDispersion } from '../analysis/step-verdict.js';
 import { stepNeed } from './step-need.js';
 import { warnGeneratorNotes } from '../analysis/generator-notes.js';
@@ -94,7 +94,8 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
     scenario,
     startedAt,
     plannedSteps: worstCaseSteps(plan),
-    worstCaseMs: worstCaseDurationMs(plan),
+    // With a probe, waits for a failed step's backlog to drain may come between steps.
+    worstCaseMs: worstCaseDurationMs(plan) + (traffic.probe && traffic.kind === 'generate' ? worstCaseDrainMs(plan) : 0),
   });
   // What a replayed log could not give (skipped lines, methods left out) belongs in the run's record.
   if (scenario.traffic.kind === 'generate' && scenario.traffic.replay) for (const w of replayNotes(scenario.traffic.replay)) warn(w);

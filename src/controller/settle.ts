@@ -8,8 +8,11 @@ import type { ProbeReading } from '../metrics/step-stats.js';
 import type { SettleRecord } from '../result.js';
 import { drainedLimitMs, hasDrained, type DrainedRule } from '../analysis/drained.js';
 
-/** The wait is bounded by the step's length, at least SETTLE_MIN_MS and at most SETTLE_MAX_MS. */
-export const SETTLE_MIN_MS = 5_000;
+/**
+ * The wait is bounded by the failed step's length, and SETTLE_MAX_MS. A step of length T at k times
+ * the capacity μ queues at most (k − 1)·μ·T beyond what was served, which an idle service drains in
+ * (k − 1)·T: one step's length covers an overload up to twice the capacity.
+ */
 export const SETTLE_MAX_MS = 60_000;
 /** Probes start at least this far apart (a refused connection must not spin). */
 export const PROBE_SPACING_MS = 100;
@@ -34,7 +37,9 @@ export async function settle(probe: NonNullable<Traffic['probe']>, opts: SettleO
   for (;;) {
     if (signal.aborted) break;
     const sent = now();
-    readings.push(await probe(signal));
+    // A probe may take no longer than the wait has left (its own timeout is the request timeout).
+    const left = Math.max(1, Math.ceil(opts.capMs - (sent - start)));
+    readings.push(await probe(AbortSignal.any([signal, AbortSignal.timeout(left)])).catch((): ProbeReading => ({ latencyMs: now() - sent, error: 'other', failed: true })));
     if (hasDrained(readings, opts)) {
       drained = true;
       break;
@@ -58,9 +63,9 @@ export async function settle(probe: NonNullable<Traffic['probe']>, opts: SettleO
   };
 }
 
-/** The cap on one wait: the step's length, within [SETTLE_MIN_MS, SETTLE_MAX_MS]. */
+/** The cap on one wait: the failed step's length, at most SETTLE_MAX_MS. */
 export function settleCapMs(stepMs: number): number {
-  return Math.min(SETTLE_MAX_MS, Math.max(SETTLE_MIN_MS, stepMs));
+  return Math.min(SETTLE_MAX_MS, stepMs);
 }
 
 function round1(x: number): number {

@@ -21,6 +21,7 @@
 // Steps at low rates are lengthened (up to MAX_STRETCH × step_duration) so that their judged window
 // holds the arrivals the SLOs need to be shown met (`samplesToProve`: requests, or sessions, counted
 // by step-need.ts from the requests of the rule's name each arrival sends).
+import { settleCapMs } from './settle.js';
 import { targetLevel, type GateTarget } from '../analysis/capacity-change.js';
 import type { RuleNeed } from '../analysis/step-verdict.js';
 import type { LoadSpec } from '../scenario/scenario.js';
@@ -141,8 +142,19 @@ export function worstCaseSteps(plan: PlanSpec): number {
 /** Upper bound on a run's length: the ramp's own step lengths, and the rest at the longest of them. */
 export function worstCaseDurationMs(plan: PlanSpec): number {
   const ramp = plannedRamp(plan).map((l) => stepDurationFor(plan, l));
-  const longest = Math.max(plan.stepDurationMs, ...ramp);
-  return ramp.reduce((a, b) => a + b, 0) + (worstCaseSteps(plan) - ramp.length) * longest;
+  return ramp.reduce((a, b) => a + b, 0) + (worstCaseSteps(plan) - ramp.length) * longestStepMs(plan);
+}
+
+function longestStepMs(plan: PlanSpec): number {
+  return Math.max(plan.stepDurationMs, ...plannedRamp(plan).map((l) => stepDurationFor(plan, l)));
+}
+
+/**
+ * Generate mode: upper bound on the time spent waiting, between steps, for a backlog to drain
+ * (controller/settle.ts): every step but the first after one that did not pass, each wait at its cap.
+ */
+export function worstCaseDrainMs(plan: PlanSpec): number {
+  return Math.max(0, worstCaseSteps(plan) - 1) * settleCapMs(longestStepMs(plan));
 }
 
 /**

@@ -119,11 +119,11 @@ describe('settle: probing until the service has drained', () => {
   });
 
   it.each([
-    [1000, 5000],
+    [1000, 1000],
     [5000, 5000],
     [30_000, 30_000],
     [300_000, 60_000],
-  ])('a %s ms step waits at most %s ms', (step, cap) => {
+  ])('after a %s ms step the wait is at most %s ms', (step, cap) => {
     expect(settleCapMs(step)).toBe(cap);
   });
 });
@@ -224,7 +224,7 @@ describe('findCapacity waits for a failed step’s backlog to drain before the n
     const result = await findCapacity(scenario(), traffic, { now: c.now, sleep: c.sleep });
     const after = result.steps.find((s) => s.level === 450)!;
     expect(after.settled?.drained).toBe(false);
-    expect(result.warnings.some((w) => /^step 6 \(450 rps\): the service had not drained the last step's backlog after 5\.0s \(51 probes/.test(w))).toBe(true);
+    expect(result.warnings.some((w) => /^step 6 \(450 rps\): the service had not drained the last step's backlog after 1\.0s \(11 probes/.test(w))).toBe(true);
   });
 
   it('a traffic without probe() (shift mode, agents, the simulator) runs its steps back to back', async () => {

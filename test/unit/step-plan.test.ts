@@ -8,6 +8,7 @@ import {
   stepDurationFor,
   stepLengthNotes,
   worstCaseDurationMs,
+  worstCaseDrainMs,
   worstCaseSteps,
   type PlanHistoryEntry,
   type PlanSpec,
@@ -250,6 +251,8 @@ describe('worst case', () => {
     const extra = p.refine ? EXTRA_STEPS : 2;
     expect(worstCaseSteps(p)).toBe(ramp + refine + extra);
     expect(worstCaseDurationMs(p)).toBe((ramp + refine + extra) * p.stepDurationMs);
+    // Between steps, a wait for a failed step's backlog to drain: at most the step's length.
+    expect(worstCaseDrainMs(p)).toBe((ramp + refine + extra - 1) * p.stepDurationMs);
   });
 });
 

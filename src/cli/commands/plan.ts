@@ -6,7 +6,7 @@ import { loadScenario } from '../../scenario/load-scenario.js';
 import type { DataSpec, Scenario, ShiftTrafficSpec } from '../../scenario/scenario.js';
 import { haproxyNodes } from '../../scenario/read-shift.js';
 import { displayPath } from '../../workload/data/table.js';
-import { maxRefineSteps, plannedRamp, stepDurationFor, stepLengthNotes, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
+import { maxRefineSteps, plannedRamp, stepDurationFor, stepLengthNotes, worstCaseDrainMs, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
 import { stepNeed } from '../../controller/step-need.js';
 import { describeServices, describeTarget } from '../../scenario/describe-target.js';
 import { fmtDuration } from '../../report/terminal-format.js';
@@ -60,7 +60,9 @@ export function renderPlan(scenario: Scenario): string[] {
       ? `refine: bisect between the last pass and the first fail until they are within ${Math.round(l.refine * 1000) / 10}%: at most ${refine} more step${refine === 1 ? '' : 's'}`
       : 'refine: off (the capacity is known to one ramp step)',
     `each step: ${fmtDuration(l.stepDurationMs)} (first ${fmtDuration(l.warmupMs)} warm-up, not judged)`,
-    `worst case: ${worstCaseSteps(l)} steps, ${fmtDuration(worstCaseDurationMs(l))} (re-runs of inconclusive steps included; a run stops at the first failing step, so usually less)`,
+    `worst case: ${worstCaseSteps(l)} steps, ${fmtDuration(worstCaseDurationMs(l))} (re-runs of inconclusive steps included; a run stops at the first failing step, so usually less)` +
+      // Generate mode: after a step that did not pass, the run waits for the service to drain (controller/settle.ts).
+      (scenario.traffic.kind === 'generate' ? `, and at most ${fmtDuration(worstCaseDrainMs(l))} waiting between steps for a failed step's backlog to drain (usually a fraction of a second each)` : ''),
     `SLOs: ${scenario.slo.map((r) => r.text).join(', ') || '(none)'}`,
     ...(needy ? Object.values(stepLengthNotes(l, needy.rule.text, levelLabel(levelUnit), needy)) : []),
   );
