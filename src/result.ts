@@ -59,6 +59,8 @@ export interface SettleRecord {
   limitMs: number;
   /** False when the wait ran out (settle's cap, or the run was interrupted) before the service answered as at rest. */
   drained: boolean;
+  /** Not drained: how the last probe ended when it got no response (timeout, refused …) or an error status. */
+  lastError?: string;
 }
 
 /** One dependency at one step: what its source measured, and its verdict. */

@@ -53,5 +53,5 @@ export function describeSettle(r: SettleRecord): string {
   const lat = `probe latency ${s(r.firstMs)}${r.probes > 1 ? ` → ${s(r.lastMs)}` : ''} (at rest ${s(r.restMs)})`;
   return r.drained
     ? `waited ${s(r.waitedMs)} for the service to drain the last step's backlog: ${lat}`
-    : `the service had not drained the last step's backlog after ${s(r.waitedMs)} (${r.probes} probes, ${DRAINED_PROBES} in a row within ${s(r.limitMs)} wanted): ${lat}; this step may open on it`;
+    : `the service had not drained the last step's backlog after ${s(r.waitedMs)} (${r.probes} probes, ${DRAINED_PROBES} in a row within ${s(r.limitMs)} wanted): ${lat}${r.lastError ? `, the last one ${r.lastError}` : ''}; this step may open on it`;
 }

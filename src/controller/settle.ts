@@ -49,6 +49,8 @@ export async function settle(probe: NonNullable<Traffic['probe']>, opts: SettleO
     const gap = PROBE_SPACING_MS - (now() - sent);
     if (gap > 0) await sleep(Math.min(gap, opts.capMs - elapsed));
   }
+  const last = readings.at(-1);
+  const lastError = drained || !last ? undefined : (last.error ?? (last.failed ? `status ${last.status}` : undefined));
   return {
     record: {
       waitedMs: Math.round(now() - start),
@@ -58,6 +60,7 @@ export async function settle(probe: NonNullable<Traffic['probe']>, opts: SettleO
       restMs: round1(opts.restMs),
       limitMs: round1(drainedLimitMs(opts.restMs, opts.quietMs)),
       drained,
+      ...(lastError ? { lastError } : {}),
     },
     readings,
   };

@@ -100,7 +100,7 @@ describe('settle: probing until the service has drained', () => {
     expect(record.drained).toBe(false);
     expect(sent).toBe(3); // 0–2 s, 2–4 s, 4–6 s: the cap is checked between probes
     expect(describeSettle(record)).toBe(
-      "the service had not drained the last step's backlog after 6.0s (3 probes, 2 in a row within 42ms wanted): probe latency 2.0s → 2.0s (at rest 21ms); this step may open on it",
+      "the service had not drained the last step's backlog after 6.0s (3 probes, 2 in a row within 42ms wanted): probe latency 2.0s → 2.0s (at rest 21ms), the last one timeout; this step may open on it",
     );
   });
 
