@@ -187,10 +187,11 @@ describe('too few connections', () => {
       const a = await few.runStep(stepReq(100, 1000, 200));
       expect(a.generator!.peakInFlight).toBeGreaterThan(2);
       expect(a.generator!.notes?.[0]).toMatch(/^up to \d+ requests were in flight over 2 connections: .*raise traffic\.connections/);
-      // A note, not a limit — unless the machine was so busy that sends ran over 3 ms late while
-      // requests queued: then the generator's own backlog is a limit (generator-health.ts).
-      if (a.generator!.sendLagP99Ms <= 3) expect(a.generator!.limited).toBe(false);
-      else expect(a.generator!.reasons.join(' ')).toMatch(/backlog/);
+      // A note, not a limit: the service held both connections (100 ms each at 100 req/s), so the
+      // queue is the service's, however late the sends ran (generator-health.ts rule 4, HELD_BY_SERVICE);
+      // only a machine so busy that rules 1–3 fire (lag > 10 ms …) makes it one.
+      expect(a.generator!.reasons.join(' ')).not.toMatch(/backlog/);
+      if (a.generator!.sendLagP99Ms <= 10 && a.generator!.eventLoopDelayP99Ms <= 20 && a.generator!.cpuPercent < 90) expect(a.generator!.limited).toBe(false);
       // The wait is in corrected latency only: from the write, each request took ~100 ms.
       expect(a.latencyMs.p50).toBeGreaterThan(a.latencyUncorrectedMs!.p50 + 50);
       const b = await many.runStep(stepReq(100, 1000, 200));
