@@ -6,11 +6,11 @@ import { replayNotes } from '../workload/replay/describe-replay.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { StepStats, StepProgress } from '../metrics/step-stats.js';
 import type { Breach, SloRule } from '../slo/slo.js';
-import type { RunResult, RunStatus, StepResult, StopReason } from '../result.js';
+import type { RunResult, RunStatus, SettleRecord, StepResult, StopReason } from '../result.js';
 import type { RunEvent, RunListener } from './events.js';
 import { certainBreaches, finalBreaches } from '../analysis/abort-rules.js';
 import { nextStep, worstCaseDrainMs, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec, type PlanTarget } from './step-plan.js';
-import { judgeStep, NEAR_THRESHOLD, NEARBY, ruleDispersions, type NearbyDispersion } from '../analysis/step-verdict.js';
+import { judgeStep, latencyLimits, NEAR_THRESHOLD, NEARBY, ruleDispersions, type NearbyDispersion } from '../analysis/step-verdict.js';
 import { stepNeed } from './step-need.js';
 import { warnGeneratorNotes } from '../analysis/generator-notes.js';
 import { computeCapacity } from '../analysis/capacity.js';
@@ -24,8 +24,6 @@ import { isStopRequest } from '../traffic/shifters/stop-file.js';
 import { settle, settleCapMs } from './settle.js';
 import { describeSettle, DRAINED_PROBES } from '../analysis/drained.js';
 import { quietLatencyMs } from '../analysis/settled.js';
-import { latencyLimits } from '../analysis/step-verdict.js';
-import type { SettleRecord } from '../result.js';
 
 export interface FindCapacityOptions {
   /** Aborting ends the run: the current step is cut short and kept (partial), status 'aborted'. */

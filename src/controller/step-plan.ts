@@ -141,12 +141,13 @@ export function worstCaseSteps(plan: PlanSpec): number {
 
 /** Upper bound on a run's length: the ramp's own step lengths, and the rest at the longest of them. */
 export function worstCaseDurationMs(plan: PlanSpec): number {
-  const ramp = plannedRamp(plan).map((l) => stepDurationFor(plan, l));
-  return ramp.reduce((a, b) => a + b, 0) + (worstCaseSteps(plan) - ramp.length) * longestStepMs(plan);
+  const ramp = rampDurationsMs(plan);
+  return ramp.reduce((a, b) => a + b, 0) + (worstCaseSteps(plan) - ramp.length) * Math.max(plan.stepDurationMs, ...ramp);
 }
 
-function longestStepMs(plan: PlanSpec): number {
-  return Math.max(plan.stepDurationMs, ...plannedRamp(plan).map((l) => stepDurationFor(plan, l)));
+/** Each ramp step's length (stepDurationFor). */
+function rampDurationsMs(plan: PlanSpec): number[] {
+  return plannedRamp(plan).map((l) => stepDurationFor(plan, l));
 }
 
 /**
@@ -154,7 +155,7 @@ function longestStepMs(plan: PlanSpec): number {
  * (controller/settle.ts): every step but the first after one that did not pass, each wait at its cap.
  */
 export function worstCaseDrainMs(plan: PlanSpec): number {
-  return Math.max(0, worstCaseSteps(plan) - 1) * settleCapMs(longestStepMs(plan));
+  return Math.max(0, worstCaseSteps(plan) - 1) * settleCapMs(Math.max(plan.stepDurationMs, ...rampDurationsMs(plan)));
 }
 
 /**

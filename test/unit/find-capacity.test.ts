@@ -5,62 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { findCapacity } from '../../src/controller/find-capacity.js';
 import type { RunEvent } from '../../src/controller/events.js';
 import type { StepMetrics, StepProgress, StepStats } from '../../src/metrics/step-stats.js';
-import type { Scenario } from '../../src/scenario/scenario.js';
+import { createHistogram, summarize } from '../../src/metrics/histogram.js';
 import { parseSlo } from '../../src/slo/parse.js';
 import type { StepRequest, Traffic } from '../../src/traffic/traffic.js';
-import { summarize, createHistogram } from '../../src/metrics/histogram.js';
+import { scriptedScenario, scriptedStats } from '../helpers/scripted.js';
 
 const CAPACITY = 812;
 
-function scenario(over: Partial<Scenario> = {}, load: Partial<Scenario['load']> = {}): Scenario {
-  return {
-    name: 'scripted',
-    traffic: {
-      kind: 'generate',
-      target: 'http://127.0.0.1:1',
-      requests: [{ name: 'root', method: 'GET', path: '/', headers: {}, weight: 1 }],
-      arrival: 'poisson',
-      maxInFlight: 100,
-      timeoutMs: 1000,
-      connections: 1,
-      workers: 1,
-      errorStatuses: [[500, 599]],
-      insecure: false,
-    },
-    load: { unit: 'rps', start: 100, step: 100, max: 2000, stepDurationMs: 1000, warmupMs: 0, refine: 0.05, ...load },
-    slo: [parseSlo('p99 < 250ms'), parseSlo('error_rate < 1%')],
-    abort: [],
-    guard: [],
-    report: {},
-    gate: {},
-    secrets: [],
-    ...over,
-  };
-}
-
-function stats(level: number, metrics: StepMetrics, partial = false): StepStats {
-  const empty = summarize(createHistogram());
-  return {
-    level,
-    startedAt: new Date(0).toISOString(),
-    durationMs: 1000,
-    partial,
-    offeredRps: level,
-    achievedRps: level,
-    // 10 s worth: enough requests at every level to show `error_rate < 1%` met (381 at least)
-    sent: level * 10,
-    completed: level * 10,
-    errors: {},
-    errorCount: 0,
-    errorRate: metrics['error_rate'] ?? 0,
-    statusCodes: {},
-    bytesReceived: 0,
-    latencyMs: empty,
-    latencyUncorrectedMs: empty,
-    byRequest: [],
-    metrics,
-  };
-}
+const scenario = scriptedScenario;
+const stats = scriptedStats;
 
 /** The scripted service: p99 100 ms up to CAPACITY, 400 ms above. */
 const service = (level: number): StepMetrics => ({ p99: level <= CAPACITY ? 100 : 400, error_rate: 0 });

@@ -6,11 +6,11 @@ import { describeSettle, drainedLimitMs, hasDrained } from '../../src/analysis/d
 import { settle, settleCapMs } from '../../src/controller/settle.js';
 import { findCapacity } from '../../src/controller/find-capacity.js';
 import type { RunEvent } from '../../src/controller/events.js';
-import type { ProbeReading, StepMetrics, StepStats } from '../../src/metrics/step-stats.js';
+import type { ProbeReading } from '../../src/metrics/step-stats.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
 import { parseSlo } from '../../src/slo/parse.js';
 import type { StepRequest, Traffic } from '../../src/traffic/traffic.js';
-import { createHistogram, summarize } from '../../src/metrics/histogram.js';
+import { scriptedScenario, scriptedStats } from '../helpers/scripted.js';
 
 const ok = (latencyMs: number, status = 200): ProbeReading => ({ latencyMs, status, failed: status >= 500 });
 const err = (latencyMs: number, error = 'timeout'): ProbeReading => ({ latencyMs, error, failed: true });
@@ -132,39 +132,8 @@ describe('settle: probing until the service has drained', () => {
 
 const CAPACITY = 400;
 
-function scenario(): Scenario {
-  return {
-    name: 'backlog',
-    traffic: {
-      kind: 'generate',
-      target: 'http://127.0.0.1:1',
-      requests: [{ name: 'root', method: 'GET', path: '/', headers: {}, weight: 1 }],
-      arrival: 'poisson',
-      maxInFlight: 100,
-      timeoutMs: 2000,
-      connections: 1,
-      workers: 1,
-      errorStatuses: [[500, 599]],
-      insecure: false,
-    },
-    load: { unit: 'rps', start: 100, step: 100, max: 2000, stepDurationMs: 1000, warmupMs: 0, refine: 0.05 },
-    slo: [parseSlo('p99 < 200ms'), parseSlo('error_rate < 1%')],
-    abort: [],
-    guard: [],
-    report: {},
-    gate: {},
-    secrets: [],
-  };
-}
-
-function stats(level: number, metrics: StepMetrics): StepStats {
-  const empty = summarize(createHistogram());
-  return {
-    level, startedAt: new Date(0).toISOString(), durationMs: 1000, partial: false, offeredRps: level, achievedRps: level,
-    sent: level * 10, completed: level * 10, errors: {}, errorCount: 0, errorRate: 0, statusCodes: {}, bytesReceived: 0,
-    latencyMs: empty, latencyUncorrectedMs: empty, byRequest: [], metrics,
-  };
-}
+const scenario = (): Scenario => scriptedScenario({ name: 'backlog', slo: [parseSlo('p99 < 200ms'), parseSlo('error_rate < 1%')] });
+const stats = scriptedStats;
 
 /**
  * A service with a FIFO queue that keeps what a failed step left: after a failing step the first
