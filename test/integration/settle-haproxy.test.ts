@@ -59,7 +59,11 @@ describe('after a failed step, the run waits for HAProxy’s queue to drain', ()
     expect(next, out).toBeDefined();
     // The first probe waited behind the queue; the last ones came back as at rest.
     expect(next.settled, out).toMatchObject({ drained: true });
-    expect(next.settled!.firstMs, out).toBeGreaterThan(next.settled!.limitMs);
+    // When HAProxy still held a queue, the first probe waited behind it and the wait went on until
+    // two came back at rest; when it had none left (it varies: 9–50% of the overload timed out),
+    // two probes at rest end the wait at once.
+    if (next.settled!.firstMs > next.settled!.limitMs) expect(next.settled!.probes, out).toBeGreaterThanOrEqual(3);
+    else expect(next.settled!.probes, out).toBe(2);
     expect(next.settled!.lastMs).toBeLessThanOrEqual(next.settled!.limitMs);
     expect(next.settled!.waitedMs).toBeGreaterThanOrEqual(next.settled!.firstMs);
     // A wait of 0.5 s or more is said in the terminal (how long HAProxy's queue takes varies: 0.5–0.7 s measured).
