@@ -105,6 +105,14 @@ export interface Capacity {
   /** The achieved (answered) rate at the highest passing step, requests/s, shown beside the capacity. */
   achievedRps?: number;
   /**
+   * found, generate mode: the loads between the highest pass and the lowest fail whose steps were
+   * too close to call (near the limit bad requests come in runs), so the truth may lie anywhere in the
+   * bracket; `note` says so for humans, and `decideWith` what would decide the lowest of them: the
+   * requests its verdict asked for and a load.step_duration (s) whose judged window holds them.
+   * Absent when no level in the bracket was undecided.
+   */
+  undecided?: { loads: number[]; note: string; decideWith?: { load: number; requests: number; stepDurationS: number } };
+  /**
    * found: bracketed between a pass and a fail; above-max: every step passed (capacity ≥ max);
    * below-start: the first step failed; inconclusive: the generator/metrics limited the run;
    * unknown: the run ended before any verdict.

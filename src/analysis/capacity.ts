@@ -6,10 +6,11 @@
 import type { Capacity, StepResult, StopReason } from '../result.js';
 import { levelUnitOf, loadLabel, type LevelUnit } from '../scenario/level-unit.js';
 import { findBottleneck, type BottleneckRules, type BottleneckStep } from './bottleneck.js';
+import { adviceToDecide, fmtSeconds, undecidedLevels, type UndecidedStep } from './undecided-levels.js';
 
 /** The step fields capacity reads (a StepResult satisfies it). */
 export type CapacityStep = Pick<StepResult, 'level' | 'load' | 'verdict' | 'breaches' | 'inconclusiveReasons' | 'partial'> &
-  Partial<Pick<StepResult, 'achievedRps' | 'metrics' | 'services' | 'inconclusiveKind'>>;
+  Partial<Pick<StepResult, 'achievedRps' | 'metrics' | 'services' | 'inconclusiveKind' | 'index' | 'durationMs' | 'samplesNeeded' | 'pooledWith'>>;
 
 export interface CapacityContext {
   stopReason: StopReason;
@@ -21,6 +22,11 @@ export interface CapacityContext {
   sessions?: boolean;
   /** With `services:`: every party's rules, to name the bottleneck and each rule's headroom (bottleneck.ts). */
   rules?: BottleneckRules;
+  /**
+   * The plan's step length and warm-up (ms): with them, a found capacity whose bracket holds levels
+   * too close to call says what step length would decide the lowest (undecided-levels.ts).
+   */
+  steps?: { stepDurationMs: number; warmupMs: number };
 }
 
 /** Requests/s as people write them: 812, 1.5k is not used (precision matters here), 12.5 below 100. */
@@ -73,7 +79,8 @@ export function computeCapacity(steps: readonly CapacityStep[], given: CapacityC
   if (best && firstFail) {
     // The truth lies in [pass, fail): say where the failing level is, not a symmetric ±.
     const pm = base.resolution !== null ? ` (${formatRps(firstFail.load)} failed: +${Math.max(1, Math.round(base.resolution * 100))}%)` : '';
-    return { ...base, verdict: 'found', summary: `max servable load: ${formatLevel(best, ctx.levelUnit)}${pm}${limited}` };
+    const undecided = undecidedInBracket(steps, best, firstFail, ctx);
+    return { ...base, ...(undecided ? { undecided } : {}), verdict: 'found', summary: `max servable load: ${formatLevel(best, ctx.levelUnit)}${pm}${limited}` };
   }
   if (firstFail) {
     return {
@@ -103,6 +110,35 @@ export function computeCapacity(steps: readonly CapacityStep[], given: CapacityC
         : ctx.stopReason === 'error' ? 'the run failed' : 'the run ended';
   const floor = best ? `; at least ${formatLevel(best, ctx.levelUnit)} passed` : ' before any step had a verdict';
   return { ...base, verdict: 'unknown', summary: `max servable load: unknown (${why}${floor})` };
+}
+
+/**
+ * The levels between the highest pass and the lowest fail left too close to call: the truth may lie
+ * above the answer, up to the failing level. With the plan's step length, what would decide the
+ * lowest of them (the one that would raise the answer first). Generate mode: a shift-mode level is
+ * a share of live traffic, its load what the step measured.
+ */
+function undecidedInBracket(steps: readonly CapacityStep[], best: CapacityStep, firstFail: CapacityStep, ctx: Omit<CapacityContext, 'levelUnit'> & { levelUnit: LevelUnit }): Capacity['undecided'] {
+  if (ctx.mode !== 'generate') return undefined;
+  const withIndex = steps.map((s, i): CapacityStep & UndecidedStep => ({ ...s, index: s.index ?? i, durationMs: s.durationMs ?? 0 }));
+  const levels = undecidedLevels(withIndex, best.level, firstFail.level);
+  if (levels.length === 0) return undefined;
+  const L = loadLabel(ctx.levelUnit);
+  const loads = levels.map((s) => s.load);
+  const r = (x: number): string => formatRps(x);
+  const list =
+    loads.length === 1
+      ? `${r(loads[0]!)} ${L} was`
+      : loads.length === 2
+        ? `${r(loads[0]!)} and ${r(loads[1]!)} ${L} were`
+        : `${r(loads[0]!)}–${r(loads.at(-1)!)} ${L} (${loads.length} levels) were`;
+  // Requests per arrival differ from one with sessions: the verdict's count is of requests.
+  const advice = ctx.steps && !ctx.sessions ? adviceToDecide(levels[0]!, withIndex, ctx.steps) : undefined;
+  const how = advice
+    ? `: deciding ${r(advice.load)} ${L} takes ≈ ${Math.round(advice.requests)} requests (≈ ${fmtSeconds(advice.seconds)} at that rate; it was judged on ${fmtSeconds(advice.judgedSeconds)}), which a load.step_duration of about ${advice.stepDurationS}s would give it`
+    : ': longer steps (load.step_duration) would decide them';
+  const note = `${list} too close to call, so the capacity may lie anywhere in [${r(best.load)}, ${r(firstFail.load)}) ${L}${how}`;
+  return { loads, note, ...(advice ? { decideWith: { load: advice.load, requests: advice.requests, stepDurationS: advice.stepDurationS } } : {}) };
 }
 
 /**

@@ -22,6 +22,7 @@ import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 import { stoppingStep } from './capacity.js';
 import { judgeLatencyChange, quantileInterval, type PercentileReading } from './latency-change.js';
 import { rankedLatencies } from '../metrics/histogram.js';
+import { adviceToDecide, describeAdvice, undecidedLevels, type DecideAdvice } from './undecided-levels.js';
 
 export type GateResult = NonNullable<RunResult['gate']>;
 
@@ -167,9 +168,6 @@ function capacityVerdict(result: RunResult, baseline: RunResult, tolerance: numb
   return { name, passed: false, outcome: 'inconclusive', message: `cannot tell: ${both}: ${change.reason}${decidingNote(result, base, tolerance)}${inconclusiveNote(result)}` };
 }
 
-/** Room for the estimate of the requests needed (runs of bad requests make it rough). */
-const NEED_ROOM = 1.5;
-
 /**
  * What would decide an inconclusive capacity gate: the loads that decide it against this baseline,
  * and — of the levels there the run found too close to call, the one nearest the boundary on each
@@ -187,32 +185,18 @@ export function decidingNote(result: RunResult, base: CapacityBracket, tolerance
   const note = `; what decides it: ${zones.join(' or ')}`;
   // The advice counts requests at a step's load: generate mode, a request per arrival.
   if (result.scenario.mode !== 'generate' || result.scenario.load.sessions) return note;
-  // The last step at each level speaks for it (a re-run is judged pooled with the runs before it).
-  const last = new Map<number, StepResult>();
-  for (const s of result.steps) last.set(s.level, s);
   // Of the undecided levels where a verdict would decide, the nearest the boundary: the likeliest to
   // give that verdict (a fail is likelier the higher the load, a pass the lower).
-  const undecided = [...last.values()].filter((s) => s.inconclusiveKind === 'undecided' && s.samplesNeeded !== undefined && s.load > 0);
-  const failSide = failAt !== undefined ? undecided.filter((s) => s.load <= failAt).sort((a, b) => b.load - a.load)[0] : undefined;
-  const passSide = passAt !== undefined ? undecided.filter((s) => s.load >= passAt).sort((a, b) => a.load - b.load)[0] : undefined;
-  const candidates = [failSide, passSide].filter((s): s is StepResult => s !== undefined).map((step) => {
-    const pooled = result.steps.filter((p) => step.pooledWith?.includes(p.index));
-    return { step, seconds: step.samplesNeeded! / step.load, spent: [step, ...pooled].reduce((a, p) => a + p.durationMs, 0) / 1000 };
-  });
-  const best = candidates.filter((c) => c.spent > 0).sort((a, b) => a.seconds - b.seconds)[0];
-  if (!best) return note;
-  const { step, seconds, spent } = best;
-  const { stepDurationMs, warmupMs } = result.scenario.load;
-  const longer = (NEED_ROOM * seconds) / spent;
-  const stepS = Math.ceil(((stepDurationMs - warmupMs) * longer + warmupMs) / 1000);
-  if (!(stepS * 1000 > stepDurationMs)) return note;
-  return (
-    `${note}: ${fmtRps(step.load, L)} was too close to call after ${fmtSeconds(spent)} judged — deciding it takes ≈ ${fmtNum(step.samplesNeeded!)} requests ` +
-    `(≈ ${fmtSeconds(seconds)} at that rate): a load.step_duration of about ${stepS}s would give it that`
-  );
+  const undecided = undecidedLevels(result.steps, null, null).filter((s) => s.samplesNeeded !== undefined && s.load > 0);
+  const failSide = failAt !== undefined ? undecided.filter((s) => s.load <= failAt).at(-1) : undefined;
+  const passSide = passAt !== undefined ? undecided.find((s) => s.load >= passAt) : undefined;
+  const advice = [failSide, passSide]
+    .filter((s): s is StepResult => s !== undefined)
+    .map((step) => adviceToDecide(step, result.steps, result.scenario.load))
+    .filter((a): a is DecideAdvice => a !== undefined)
+    .sort((a, b) => a.seconds - b.seconds)[0];
+  return advice ? `${note}: ${describeAdvice(advice, fmtRps(advice.load, L))}` : note;
 }
-
-const fmtSeconds = (s: number): string => `${s < 10 ? Math.round(s * 10) / 10 : Math.round(s)} s`;
 
 /** "400 rps (failed at 425)", "≥ 800 rps (nothing failed)", "< 100 rps (the first step failed)". */
 export function bracketText(b: CapacityBracket, L = 'rps'): string {

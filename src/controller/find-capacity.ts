@@ -204,6 +204,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
     levelUnit: scenario.load.unit,
     max: scenario.load.max,
     mode: scenario.traffic.kind,
+    steps: { stepDurationMs: scenario.load.stepDurationMs, warmupMs: scenario.load.warmupMs },
     ...(scenario.traffic.kind === 'generate' && scenario.traffic.sessions ? { sessions: true } : {}),
     ...(scenario.services?.length ? { rules: { targets: scenario.slo, services: scenario.services } } : {}),
   });

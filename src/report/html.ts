@@ -82,6 +82,7 @@ export function renderHtml(result: RunResult, model: CapacityModel = capacityMod
 <p class="sub">${e(`${r.scenario.mode} mode · ${r.scenario.target} · started ${r.startedAt}`)}</p>
 <section class="verdict${bad ? ' bad' : warn ? ' warn' : ''}" id="verdict"><span class="badge">${e(verdictWord(r))}</span><span class="line">${e(capacityLine(r))}</span></section>
 ${r.status !== 'completed' ? `<p class="fail">${e(`Run ${r.status} (${r.stopReason})${r.error ? ': ' + r.error : ''}`)}</p>` : ''}
+${c.undecided ? `<p class="inconclusive" id="undecided">${e(c.undecided.note)}</p>` : ''}
 <div class="cards">${cards.map(([k, v]) => card(k, v)).join('')}</div>
 ${r.gate ? gateSection(r.gate) : ''}
 <h2>Charts</h2>

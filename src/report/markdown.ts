@@ -59,6 +59,7 @@ export function renderMarkdown(result: RunResult, model: CapacityModel = capacit
     ),
   );
 
+  if (c.undecided) out.push(`> ${mdEscape(c.undecided.note)}\n`);
   const who = bottleneckLine(r);
   if (who) out.push(`**${mdEscape(who)}**\n`);
   const svc = servicesTable(r);

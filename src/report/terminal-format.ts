@@ -289,6 +289,7 @@ export function renderFinal(result: RunResult, c: ChalkInstance, opts: { table?:
   const cap = result.capacity;
   const colour = cap.verdict === 'found' || cap.verdict === 'above-max' ? c.green : cap.verdict === 'inconclusive' ? c.yellow : c.red;
   lines.push(colour.bold(cap.summary));
+  if (cap.undecided) lines.push(c.yellow(cap.undecided.note));
   const who = bottleneckLine(result);
   if (who) lines.push(who);
   if (result.status === 'aborted' && result.stopReason === 'data-exhausted') lines.push(c.yellow(result.error ?? 'a data feeder ran out; the run stops here'));

@@ -32,6 +32,8 @@ interface Script {
   serviceSlowFromTheWrite?: boolean;
   /** Generator notes on every step at or above this level. */
   notedAbove?: number;
+  /** Failed requests of a step at this level (its error rate over the step's requests). */
+  errors?: (level: number) => number;
 }
 
 function scripted(script: Script = {}): Traffic & { closed: number; levels: number[] } {
@@ -56,6 +58,12 @@ function scripted(script: Script = {}): Traffic & { closed: number; levels: numb
       }
       await new Promise((r) => setImmediate(r));
       const s = stats(req.level, (script.metrics ?? service)(req.level), req.signal.aborted);
+      if (script.errors) {
+        s.errorCount = script.errors(req.level);
+        s.errorRate = s.errorCount / s.sent;
+        s.errors = s.errorCount > 0 ? { http: s.errorCount } : {};
+        s.metrics = { ...s.metrics, error_rate: s.errorRate };
+      }
       if (script.limitedAbove !== undefined && req.level > script.limitedAbove) {
         if (script.offeredShort) s.offeredRps = req.level * 0.8;
         s.generator = {
@@ -302,5 +310,17 @@ describe('findCapacity', () => {
     const result = await findCapacity(scenario(), scripted({ notedAbove: 700 }));
     expect(result.warnings).toEqual(['step 9 (900 rps): noted at 900']);
     expect(result.steps.filter((s) => s.generator?.notes).map((s) => s.level)).toEqual([700, 800, 900, 850, 825]);
+  });
+
+  it('levels left too close to call inside the bracket are named in the capacity, with the step length that would decide the lowest', async () => {
+    // 1.05% errors at 700–800 rps (too close to call against error_rate < 1% in 7 000–8 000 requests), 5% above.
+    const errors = (level: number): number => Math.round(level * 10 * (level < 700 ? 0 : level <= 800 ? 0.0105 : 0.05));
+    const result = await findCapacity(scenario({}, { stepDurationMs: 2000, warmupMs: 1000 }), scripted({ errors, metrics: () => ({ p99: 100 }) }));
+    const c = result.capacity;
+    expect(c.bracket).toEqual({ low: 675, high: 825 });
+    expect(c.undecided?.loads).toEqual([700, 725, 750, 775, 800]);
+    const lowest = result.steps.findLast((s) => s.level === 700)!;
+    expect(c.undecided?.decideWith).toMatchObject({ load: 700, requests: lowest.samplesNeeded });
+    expect(c.undecided?.note).toMatch(/^700–800 rps \(5 levels\) were too close to call, so the capacity may lie anywhere in \[675, 825\) rps: deciding 700 rps takes ≈ \d+ requests \(≈ \d+ s at that rate; it was judged on [\d.]+ s\), which a load\.step_duration of about \d+s would give it$/);
   });
 });

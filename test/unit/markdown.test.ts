@@ -44,6 +44,26 @@ describe('renderMarkdown', () => {
     expect(md).toMatch(/\| p99 \| 10 \| 0\.\d\d \| ≈\d+ rps \| p99 < 250ms: ≈\d+ rps/);
   });
 
+  it('quotes the levels left too close to call under the capacity table', () => {
+    const r = fixture('generate-regressed');
+    const note = '644 rps was too close to call, so the capacity may lie anywhere in [638, 650) rps: longer steps (load.step_duration) would decide them';
+    r.capacity = { ...r.capacity, undecided: { loads: [644], note } };
+    const md = renderMarkdown(r);
+    expect(md).toContain(`> ${mdEscape(note)}\n`);
+    expect(md.indexOf(mdEscape(note))).toBeGreaterThan(md.indexOf('| 638 rps | ±2% | 650 rps |'));
+    expect(renderMarkdown(fixture('generate-regressed'))).not.toContain('too close to call, so');
+  });
+
+  it('the HTML report shows the same line under the verdict, escaped', async () => {
+    const { renderHtml } = await import('../../src/report/html.js');
+    const r = fixture('generate-regressed');
+    r.capacity = { ...r.capacity, undecided: { loads: [644], note: '644 rps was too close to call, so the capacity may lie anywhere in [638, 650) rps: <longer steps>' } };
+    const html = renderHtml(r);
+    expect(html).toContain('<p class="inconclusive" id="undecided">644 rps was too close to call, so the capacity may lie anywhere in [638, 650) rps: &lt;longer steps&gt;</p>');
+    expect(html.indexOf('id="undecided"')).toBeGreaterThan(html.indexOf('id="verdict"'));
+    expect(renderHtml(fixture('generate-regressed'))).not.toContain('id="undecided"');
+  });
+
   it('says when every step passed and there is no gate', () => {
     const r = fixture('generate-baseline');
     r.steps = r.steps.filter((s) => s.verdict === 'pass');

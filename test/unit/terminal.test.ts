@@ -119,6 +119,17 @@ describe('terminal reporter', () => {
     expect(capture(false, { quiet: true })).toBe('max servable load: 150 rps (±33%), limited by p99 < 250ms\n');
   });
 
+  it('a bracket left open by levels too close to call: the line after the verdict says which and what would decide them', () => {
+    const note = '175 rps was too close to call, so the capacity may lie anywhere in [150, 200) rps: longer steps (load.step_duration) would decide them';
+    let text = '';
+    const r = createTerminalReporter({ stream: { isTTY: false, write: (s: string) => (text += s) } });
+    r.finish({ ...result, capacity: { ...result.capacity, undecided: { loads: [175], note } } } as RunResult);
+    const lines = text.split('\n');
+    const at = lines.indexOf('max servable load: 150 rps (±33%), limited by p99 < 250ms');
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(lines[at + 1]).toBe(note);
+  });
+
   it('masks the scenario’s secrets in everything it writes', () => {
     let text = '';
     const r = createTerminalReporter({ stream: { isTTY: false, write: (s: string) => (text += s) } });
