@@ -188,6 +188,7 @@ function properties(r: RunResult): Array<[string, string]> {
     ['capacity.verdict', c.verdict],
     ['capacity.maxServableLoad', c.maxServableLoad === null ? '' : String(c.maxServableLoad)],
     ['capacity.summary', c.summary],
+    ...(c.undecided ? [['capacity.undecided', c.undecided.note] as [string, string]] : []),
   ];
 }
 

@@ -70,6 +70,13 @@ describe('renderJunit', () => {
     expect(xml).toContain('name="step 1 @ 100 rps: p99 &lt; 250ms" time="4.000">\n      <system-out>measured p99 = 6.86ms');
   });
 
+  it('the levels left too close to call are a property beside the summary, escaped', () => {
+    const r = fixture('generate-baseline');
+    r.capacity = { ...r.capacity, undecided: { loads: [910], note: '910 rps was too close to call, so the capacity may lie anywhere in [900, 925) rps: "longer" <steps>' } };
+    expect(renderJunit(r)).toContain('<property name="capacity.undecided" value="910 rps was too close to call, so the capacity may lie anywhere in [900, 925) rps: &quot;longer&quot; &lt;steps&gt;"/>');
+    expect(renderJunit(fixture('generate-baseline'))).not.toContain('capacity.undecided');
+  });
+
   it('a successful capacity search has no failures (GitLab/Jenkins show it green)', () => {
     const xml = renderJunit(fixture('generate-baseline'));
     expect(xml).not.toContain('<failure');
