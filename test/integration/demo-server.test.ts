@@ -40,12 +40,13 @@ describe('demo service', () => {
     try {
       await new Promise((r) => setTimeout(r, 500)); // let the queue fill
       const a = { served: server.counters.served, t: performance.now() };
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, 3000));
       const b = { served: server.counters.served, t: performance.now() };
       const rate = ((b.served - a.served) * 1000) / (b.t - a.t);
-      // By construction 400/s; generous bounds for a busy machine (timers catch up, they do not drift).
-      expect(rate).toBeGreaterThan(360);
-      expect(rate).toBeLessThan(420);
+      // By construction 400/s (measured 399.1–399.9): a late timer's lateness is not carried into the
+      // next request's service. Carried, it was 386–389/s on a quiet machine, 363 on a busy one.
+      expect(rate).toBeGreaterThan(392);
+      expect(rate).toBeLessThan(408);
       expect(server.counters.rejected).toBe(0);
     } finally {
       stop = true;
