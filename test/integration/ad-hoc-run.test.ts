@@ -1,6 +1,7 @@
 // `loadtest run --url …` end to end, no scenario file: the real CLI against the demo service in its
 // own process, whose capacity is known by construction (4 workers × 1/10 ms = 400 rps). A short plan
-// (2 s steps from 50 rps, ×1.5) must find a capacity and exit 0, as the issue's one-liner promises.
+// (2 s steps from 150 rps, ×1.5, refined to 20%: a few steps either side of the capacity) must find a
+// capacity and exit 0, as the issue's one-liner promises.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +23,8 @@ describe('loadtest run --url (ad-hoc mode)', () => {
     try {
       const json = join(dir, 'adhoc.json');
       const cli = spawnCli(
-        ['run', '--url', `${demo.url}/items`, '--slo', 'p99 < 50ms', '--slo', 'error_rate < 1%', '--start', '50', '--max', '5000',
-          '--step-duration', '2s', '--json', json],
+        ['run', '--url', `${demo.url}/items`, '--slo', 'p99 < 50ms', '--slo', 'error_rate < 1%', '--start', '150', '--max', '5000',
+          '--refine', '20%', '--step-duration', '2s', '--json', json],
         { cwd: dir, deadlineMs: 100_000 },
       );
       const { code } = await cli.exited;
@@ -31,7 +32,7 @@ describe('loadtest run --url (ad-hoc mode)', () => {
       expect(code, out + cli.stderr()).toBe(0);
       // The header shows the scenario the flags made: the target, the geometric plan, the SLOs.
       expect(out).toContain(`→ ${demo.url} (generate)`);
-      expect(out).toMatch(/^plan: 50 rps → 5000 rps \(×1\.5\), 2s steps \(0\.4s warm-up\), refine to 5%/m);
+      expect(out).toMatch(/^plan: 150 rps → 5000 rps \(×1\.5\), 2s steps \(0\.4s warm-up\), refine to 20%/m);
       expect(out).toMatch(/^SLOs: p99 < 50ms, error_rate < 1%$/m);
 
       const r = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
