@@ -23,7 +23,7 @@ import { ERR_INDEX, StepRecorder } from '../../traffic/generator/step-recorder.j
 import { MinHeap } from './min-heap.js';
 import { meanOf } from '../../metrics/histogram.js';
 import { createRand, mixSeed, type Rand } from './random.js';
-import { createService, type ServiceModel, type ServiceSpec } from './services.js';
+import { createService, type ServiceSpec } from './services.js';
 
 /**
  * The load generator's machine.

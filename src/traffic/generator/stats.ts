@@ -4,7 +4,7 @@
 // achieved = responses (any status) / window; error_rate = errors / finished, where every judged
 // request finishes exactly once as a response, a transport error, a timeout or a drop. Latency
 // histograms hold responses and timeouts (a timeout's latency is a lower bound).
-import { createHistogram, summarize, encodeHistogram, type LatencySummary } from '../../metrics/histogram.js';
+import { summarize, encodeHistogram, type LatencySummary } from '../../metrics/histogram.js';
 import type { ErrorClass, GeneratorHealth, RequestNameStats, StepBatches, StepMetrics, StepProgress, StepStats } from '../../metrics/step-stats.js';
 import { ERROR_CLASSES, type StepRecorder, type Tally } from './step-recorder.js';
 
