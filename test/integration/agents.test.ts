@@ -44,7 +44,10 @@ function agent(port: number, id: string, extra: Record<string, string> = {}): Cl
   return spawnCli(['agent', '--connect', `127.0.0.1:${port}`, '--id', id], { env: { ...env, ...extra }, deadlineMs: 120_000 });
 }
 
-const CAPACITY_LOAD = '{ start: 100, step: 100, max: 600, step_duration: 3s, warmup: 1s, refine: 10% }';
+// From 250 r/s, well below the limit: the next level (350) fails and the refinement tests 300 and
+// 325 or 275. Starting at 100 r/s added a 5.4 s step (stretched to hold the 381 requests
+// `error_rate < 1%` needs) and a 200 r/s one, far below the limit, that decided nothing.
+const CAPACITY_LOAD = '{ start: 250, step: 100, max: 650, step_duration: 3s, warmup: 1s, refine: 10% }';
 
 describe('loadtest run --agents', () => {
   it('finds a rate-limited nginx’s capacity through two agents as with one machine; counts add up; a skewed clock does not skew the start', async () => {
@@ -88,16 +91,20 @@ describe('loadtest run --agents', () => {
     expect(readFileSync(md, 'utf8')).toMatch(/load from 2 agents/);
     expect(readFileSync(html, 'utf8')).toMatch(/<p id="agents">load from 2 agents/);
 
-    // The same scenario from this one machine: the two brackets [highest pass, lowest fail) overlap —
-    // each holds the truth, so they must, while two point answers of a 10% refine with undecided
-    // steps near the limit can differ by a step (250 vs 300 seen on a busy machine).
+    // The same scenario from this one machine: the two brackets [highest pass, lowest fail) overlap,
+    // or touch — two point answers of a 10% refine with undecided steps near the limit can differ by
+    // a step (250 vs 300 seen on a busy machine), and a level at the limit itself can pass in one
+    // run and fail in the other (seen in a trial: 300 r/s, 0% refused with two agents, 8% alone
+    // when its Poisson draw came to 339 r/s), which leaves [300, 325) and [275, 300). Brackets apart
+    // by more than that level (one run passing what the other failed below it) would be a real
+    // disagreement.
     const single = join(dir, 'one.json');
     const one = spawnCli(['run', file, '--json', single, '--no-progress'], { deadlineMs: 150_000 });
     expect((await one.exited).code, one.stdout() + one.stderr()).toBe(0);
     const both = [r.capacity.bracket!, report(single).capacity.bracket!];
     const low = Math.max(...both.map((b) => b.low ?? 0));
     const high = Math.min(...both.map((b) => b.high ?? Infinity));
-    expect(low, JSON.stringify(both)).toBeLessThan(high);
+    expect(low, JSON.stringify(both)).toBeLessThanOrEqual(high);
   }, 320_000);
 
   it('refuses an agent with a different token, and the controller waiting for it gives up with a clear line', async () => {
@@ -119,7 +126,8 @@ describe('loadtest run --agents', () => {
   }, 90_000);
 
   it('an agent killed mid-step: that step is inconclusive naming it, and the run goes on with the agent left, its rate re-split', async () => {
-    const file = scenario('agent-dies', nginx.url, '{ start: 100, step: 50, max: 200, step_duration: 3s, warmup: 500ms }');
+    // Two levels well below the limit, 3 s each (a 100 r/s step was stretched to 4.3 s).
+    const file = scenario('agent-dies', nginx.url, '{ start: 200, step: 50, max: 250, step_duration: 3s, warmup: 500ms }');
     const port = await freePort();
     const json = join(dir, 'dies.json');
     const ctl = spawnCli(['run', file, '--agents', '2', '--listen', `127.0.0.1:${port}`, '--json', json, '--no-progress'], { env, deadlineMs: 120_000 });
@@ -149,7 +157,7 @@ describe('loadtest run --agents', () => {
   }, 150_000);
 
   it('with --agents-min 2, losing an agent ends the run within seconds, the report kept', async () => {
-    const file = scenario('agents-min', nginx.url, '{ start: 100, step: 50, max: 300, step_duration: 3s, warmup: 500ms }');
+    const file = scenario('agents-min', nginx.url, '{ start: 200, step: 50, max: 300, step_duration: 3s, warmup: 500ms }');
     const port = await freePort();
     const json = join(dir, 'min.json');
     const ctl = spawnCli(['run', file, '--agents', '2', '--agents-min', '2', '--listen', `127.0.0.1:${port}`, '--json', json, '--no-progress'], { env, deadlineMs: 120_000 });
@@ -196,7 +204,9 @@ describe('loadtest run --agents', () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-    const file = scenario('tls', nginx.url, '{ start: 50, step: 50, max: 100, step_duration: 2s, warmup: 500ms }');
+    // 150 and 200 r/s: steps of 3.5 and 2.7 s hold the 381 requests `error_rate < 1%` needs (50 r/s
+    // was stretched to 8 s).
+    const file = scenario('tls', nginx.url, '{ start: 150, step: 50, max: 200, step_duration: 2s, warmup: 500ms }');
     const port = await freePort();
     const json = join(dir, 'tls.json');
     const ctl = spawnCli(['run', file, '--agents', '1', '--listen', `127.0.0.1:${port}`, '--tls-cert', cert, '--tls-key', key, '--json', json, '--no-progress'], { env, deadlineMs: 90_000 });
@@ -257,8 +267,12 @@ describe('loadtest run --agents', () => {
       writeFileSync(join(dir, 'users.csv'), 'id,email\n' + Array.from({ length: 50 }, (_, i) => `${i},u${i}@example.com`).join('\n') + '\n');
       const file = join(dir, 'shop.yaml');
       const json = join(dir, 'shop.json');
-      // No warm-up: every request sent is in the report's counts.
-      writeFileSync(file, shopScenario('shop through agents', server.url, { client: 'undici' }));
+      // No warm-up: every request sent is in the report's counts. 1 s steps: `p99{read}` would need
+      // ~1,270 sessions a step, so every step is stretched to its 4× limit and stays undecided
+      // whatever its length (2 s steps ran 8 s each, for the same checks).
+      const shop = shopScenario('shop through agents', server.url, { client: 'undici' });
+      expect(shop).toContain('step_duration: 2s');
+      writeFileSync(file, shop.replace('step_duration: 2s', 'step_duration: 1s'));
       const port = await freePort();
       const ctl = spawnCli(['run', file, '--agents', '2', '--listen', `127.0.0.1:${port}`, '--json', json, '--no-progress'], { env, deadlineMs: 90_000 });
       const agents = [agent(port, 'a'), agent(port, 'b')];
