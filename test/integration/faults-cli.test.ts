@@ -224,8 +224,9 @@ describe('outputs that fail or are not files', () => {
     const { code } = await cli.exited;
     expect(code, cli.stderr()).toBe(0);
     expect(reportIn(cli.stdout())).toMatchObject({ schema: 'loadtest.report', status: 'completed' });
-    // The verdict follows the report; warnings (a busy machine's "generator was limited") may follow it.
-    expect(cli.stdout()).toMatch(/\n}\nmax servable load: .*\n(warning: .*\n)*$/);
+    // The verdict follows the report (with the levels left too close to call, when some were);
+    // warnings (a busy machine's "generator was limited") may follow it.
+    expect(cli.stdout()).toMatch(/\n}\nmax servable load: .*\n(.* too close to call, so the capacity may lie anywhere in .*\n)?(warning: .*\n)*$/);
     expect(existsSync(join(dir, 'results', 'outputs.steps.jsonl'))).toBe(true);
   });
 
