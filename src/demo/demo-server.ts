@@ -9,8 +9,9 @@
 // serves W/S req/s, not W/(S + timer lag). A queued request starts at max(its arrival, the moment
 // its worker became free) — both past events, so nothing is banked: the pool is an M/D/W queue in
 // virtual time, the queue the oracle (slo-capacity.ts) simulates. (Starting it when the late timer
-// fired instead cost 3–9%: 363–388 r/s measured under saturation for 8 × 20 ms.) Past capacity requests wait in a FIFO queue (latency
-// climbs, as in a real service); past `queueLimit` waiting requests the server answers 503 at once.
+// fired instead cost 3–9%: 363–388 r/s measured under saturation for 8 × 20 ms.) Past capacity
+// requests wait in a FIFO queue (latency climbs, as in a real service); past `queueLimit` waiting
+// requests the server answers 503 at once.
 //
 // As a process: `node dist/demo/demo-server.js --workers 8 --service-time 20ms --port 0` prints one
 // JSON line {"port","host","pid","workers","serviceTimeMs","trueCapacity","queueLimit"} and serves
