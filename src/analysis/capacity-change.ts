@@ -6,7 +6,8 @@
 // low = 0 when the first step failed). The regression r = 1 − current/baseline therefore lies in
 //   [1 − cur.high / base.low,  1 − cur.low / base.high].
 // Three answers, never a guess:
-//   regressed     even the most favourable reading drops more than allowed (r_min > maxRegression);
+//   regressed     even the most favourable reading drops more than allowed (r_min ≥ maxRegression:
+//                 the current truth lies strictly below its failing level);
 //   pass          even the least favourable reading stays within it (r_max ≤ maxRegression);
 //   inconclusive  the brackets are too wide to tell — refine further (the run does, with a baseline:
 //                 refineUntilDecided), or look at the reason.
@@ -52,6 +53,9 @@ export interface CapacityChange {
   reason: string;
 }
 
+/** Float slack for ratios of whole levels (1 − 360/400 is 0.09999999999999998). */
+const EPS = 1e-9;
+
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 1 : 0)}%` : x > 0 ? '∞' : '−∞');
 
 /** The regression range of a current bracket against a baseline one. */
@@ -72,8 +76,11 @@ export function judgeCapacityChange(base: CapacityBracket, cur: CapacityBracket,
   if (base.low === null) {
     return { outcome: 'inconclusive', minRegression: min, maxRegression: max, reason: 'the baseline has no passing level to compare against (its first step failed)' };
   }
-  if (min > allowed) return { outcome: 'regressed', minRegression: min, maxRegression: max, reason: `${range}: a drop of more than the allowed ${pct(allowed)} in every case` };
-  if (max <= allowed) return { outcome: 'pass', minRegression: min, maxRegression: max, reason: `${range}: within the allowed ${pct(allowed)} drop in every case` };
+  // The current truth lies strictly below its failing level, so a fail at exactly (1 − allowed) × the
+  // baseline's highest pass already shows a drop beyond the allowed one (the README's "a fail at or
+  // below 360 rps" against 400 and 10%); EPS keeps 1 − 360/400 = 0.0999…98 from missing it.
+  if (min >= allowed - EPS) return { outcome: 'regressed', minRegression: min, maxRegression: max, reason: `${range}: a drop of more than the allowed ${pct(allowed)} in every case` };
+  if (max <= allowed + EPS) return { outcome: 'pass', minRegression: min, maxRegression: max, reason: `${range}: within the allowed ${pct(allowed)} drop in every case` };
   return {
     outcome: 'inconclusive',
     minRegression: min,
