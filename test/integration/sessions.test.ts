@@ -233,7 +233,10 @@ report: { json: out.json }
       // Server side: the step after the 404 was sent for (nearly) every 404 — all but sessions cut at the end.
       expect(goneHits).toBeGreaterThan(20);
       expect(afterGone).toBeGreaterThan(0);
-      expect(afterGone).toBeGreaterThanOrEqual(goneHits - 5);
+      // Sessions cut at the step's end (each worker thread cuts its own) and prepare()'s check may
+      // have reached /gone without a step after it: a fixed allowance of 5 was once short by one with
+      // two threads (208 vs 202).
+      expect(afterGone).toBeGreaterThanOrEqual(goneHits - ss.cut - 2);
       expect(afterGone).toBeLessThanOrEqual(goneHits);
     } finally {
       rmSync(dir, { recursive: true, force: true });
