@@ -83,6 +83,14 @@ export function computeCapacity(steps: readonly CapacityStep[], given: CapacityC
     return { ...base, ...(undecided ? { undecided } : {}), verdict: 'found', summary: `max servable load: ${formatLevel(best, ctx.levelUnit)}${pm}${limited}` };
   }
   if (firstFail) {
+    // No level passed. Below-start means the lowest level measured failed; when levels below the
+    // failing one were inconclusive (too close to call, or spoilt) nothing says the service cannot
+    // serve them: no answer, and the failing level is only an upper bound.
+    const below = steps.filter((s) => s.verdict === 'inconclusive' && !s.partial && s.level < firstFail.level);
+    if (below.length > 0) {
+      const ceiling = `; ${formatLevel(firstFail, ctx.levelUnit)} failed (${base.limitedBy.join(', ') || 'its SLOs'})`;
+      return { ...base, verdict: 'inconclusive', summary: `no trustworthy answer: ${whyInconclusive(below, undefined, ctx)}${ceiling}` };
+    }
     return {
       ...base,
       verdict: 'below-start',

@@ -64,6 +64,32 @@ describe('computeCapacity', () => {
     expect(cap.summary).toBe('max servable load: < 100 rps (the first step already breached p99 < 250ms; lower load.start)');
   });
 
+  it.each<[string, CapacityStep[], RegExp]>([
+    [
+      'the lower level too close to call, a higher one failed: no answer, the fail is only a ceiling',
+      [step(50, 'inconclusive', { inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 250ms: 300 requests are too few to show it met'] }), step(75, 'fail')],
+      /^no trustworthy answer: at 50 rps the SLOs were too close to call \(p99 < 250ms: 300 requests are too few to show it met\): use longer steps \(load.step_duration\), or a coarser load.refine; 75 rps failed \(p99 < 250ms\)$/,
+    ],
+    [
+      'the lower level spoilt by the generator, a higher one failed',
+      [step(50, 'inconclusive', { inconclusiveKind: 'limited' }), step(75, 'fail'), step(60, 'fail')],
+      /^no trustworthy answer: the load generator, not the service, was the limit at 50 rps .*; 60 rps failed \(p99 < 250ms\)$/,
+    ],
+  ])('no pass, a fail above an inconclusive level is not below-start: %s', (_name, steps, summary) => {
+    for (const stopReason of ['slo-breach', 'inconclusive'] as const) {
+      const cap = computeCapacity(steps, ctx({ stopReason }));
+      expect(cap.verdict).toBe('inconclusive');
+      expect(cap.maxServableLoad).toBeNull();
+      expect(cap.bracket).toEqual({ low: null, high: steps.filter((s) => s.verdict === 'fail').reduce((a, s) => Math.min(a, s.load), Infinity) });
+      expect(cap.summary).toMatch(summary);
+    }
+  });
+
+  it('below-start still when the inconclusive level lies above the lowest fail', () => {
+    const cap = computeCapacity([step(100, 'fail'), step(150, 'inconclusive'), step(200, 'fail')], ctx());
+    expect(cap.verdict).toBe('below-start');
+  });
+
   it('inconclusive: names the generator as the limit, what to do, and the floor that passed', () => {
     const cap = computeCapacity([step(1000, 'pass'), step(2000, 'inconclusive')], ctx({ stopReason: 'inconclusive' }));
     expect(cap.verdict).toBe('inconclusive');
