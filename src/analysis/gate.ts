@@ -12,8 +12,8 @@
 //   baseline latency   at loads both runs passed (matched within LOAD_MATCH), p50 and p99 did not rise
 //                      by more than the tolerance at most of them (one noisy step is not a trend).
 //                      Only passing loads are compared: above capacity, latency is queueing noise.
-// A check that fails on an inconclusive run says so: the exit code is then INCONCLUSIVE, not a blame
-// on the service (src/controller/exit-code.ts).
+// A check that cannot decide on an inconclusive run says so: the exit code is then INCONCLUSIVE, not
+// a blame on the service (src/controller/exit-code.ts). Only a level that failed can fail a check.
 import { ExitCode } from '../exit-codes.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
 import { fmtMs, fmtNum, fmtRps, pct, signedPct } from '../report/format.js';
@@ -136,7 +136,8 @@ function expectMinCheck(result: RunResult, min: number): GateCheck {
   }
   if (b.high !== null && b.high <= min) {
     const short = b.low !== null ? ` (${pct((min - b.low) / min)} short)` : '';
-    return { name, passed: false, outcome: 'fail', message: `max servable load ${have} is below the required ${fmtRps(min, L)}${short}${inconclusiveNote(result)}` };
+    // A level that failed is the service's answer, even in a run left inconclusive below it.
+    return { name, passed: false, outcome: 'fail', message: `max servable load ${have} is below the required ${fmtRps(min, L)}${short}` };
   }
   const why =
     b.high === null
@@ -163,7 +164,7 @@ function capacityVerdict(result: RunResult, baseline: RunResult, tolerance: numb
   if (change.outcome === 'pass') return { name, passed: true, outcome: 'pass', message: `${both}: ${change.reason}` };
   if (change.outcome === 'regressed') {
     const capped = result.capacity.verdict === 'above-max' ? `; every step passed up to this run's load.max — raise it` : '';
-    return { name, passed: false, outcome: 'fail', message: `capacity regressed: ${both}: ${change.reason}${capped}${inconclusiveNote(result)}` };
+    return { name, passed: false, outcome: 'fail', message: `capacity regressed: ${both}: ${change.reason}${capped}` };
   }
   return { name, passed: false, outcome: 'inconclusive', message: `cannot tell: ${both}: ${change.reason}${decidingNote(result, base, tolerance)}${inconclusiveNote(result)}` };
 }

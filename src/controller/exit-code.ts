@@ -8,8 +8,10 @@
 //     not decide;
 //   the first step already failed (capacity below anything measured) → 8;
 //   otherwise 0.
-// An inconclusive run never exits 3 or 4: when the generator, not the service, was the limit,
-// blaming the service would be a lie; 5 says "get a trustworthy answer first".
+// An inconclusive run never exits 3 or 4 on what it could not measure: when the generator, not the
+// service, was the limit, blaming the service would be a lie; 5 says "get a trustworthy answer
+// first". The one exception is a level that did fail (no level passed, the ones below it were left
+// undecided): a gate that fail decides exits with the gate's code.
 import { ExitCode } from '../exit-codes.js';
 import type { RunResult } from '../result.js';
 import { gateExitCode } from '../analysis/gate.js';
@@ -18,7 +20,13 @@ export function exitCodeFor(result: Pick<RunResult, 'status' | 'capacity' | 'gat
   if (result.status === 'aborted') return result.stopReason === 'data-exhausted' ? ExitCode.INCONCLUSIVE : ExitCode.INTERRUPTED;
   if (result.status === 'failed') return ExitCode.RUNTIME;
   const gate = gateExitCode(result.gate);
-  if (result.capacity.verdict === 'inconclusive') return result.gate?.passed === true ? ExitCode.OK : ExitCode.INCONCLUSIVE;
+  if (result.capacity.verdict === 'inconclusive') {
+    if (result.gate?.passed === true) return ExitCode.OK;
+    // No level passed, but one failed above levels left undecided: that fail is the service's
+    // answer, and a gate it decides (a failing level at or below --expect-min) stands.
+    const failed = result.capacity.firstFailingLoad !== null && result.capacity.firstFailingLoad !== undefined;
+    return failed && (gate === ExitCode.BELOW_MIN || gate === ExitCode.REGRESSION) ? gate : ExitCode.INCONCLUSIVE;
+  }
   if (gate !== ExitCode.OK) return gate;
   return result.capacity.verdict === 'below-start' ? ExitCode.BELOW_START : ExitCode.OK;
 }

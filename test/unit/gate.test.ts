@@ -216,6 +216,19 @@ const rows: Row[] = [
     message: /; but the run was inconclusive at 150 rps \(p99 < 250ms\): the SLOs were too close to call there: longer steps would decide$/,
   },
   {
+    name: 'no level passed, the lower ones undecided, but a level at or below the minimum failed: the fail stands',
+    result: (() => {
+      const r = run([[50, 5, 10, 'inconclusive'], [75, 5, 400, 'fail']], { verdict: 'inconclusive', bracket: { low: null, high: 75 } });
+      r.steps[0] = { ...r.steps[0]!, inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 250ms: too close to call'] };
+      return r;
+    })(),
+    opts: { expectMin: 100 },
+    passed: false,
+    exit: ExitCode.BELOW_MIN,
+    outcomes: { 'expect-min': 'fail' },
+    message: /^max servable load < 75 rps \(nothing passed\) is below the required 100 rps$/,
+  },
+  {
     name: 'latency tolerance is configurable',
     result: ramp(900, 1.5),
     opts: { baseline: ramp(900), maxLatencyRegression: 0.6 },
