@@ -59,7 +59,7 @@ export function capacityModelOf(result: RunResult): CapacityModel {
 }
 
 /** Upper bounds on target latency (`p99 < 250ms`, `p99{buy} <= 0.4s`): the SLOs a knee can predict. */
-function latencySlos(texts: readonly string[]): SloRule[] {
+export function latencySlos(texts: readonly string[]): SloRule[] {
   const out: SloRule[] = [];
   for (const text of texts) {
     let rule: SloRule;

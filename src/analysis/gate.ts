@@ -22,6 +22,7 @@ import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 import { stoppingStep } from './capacity.js';
 import { judgeLatencyChange, quantileInterval, type PercentileReading } from './latency-change.js';
 import { rankedLatencies } from '../metrics/histogram.js';
+import { latencySlos } from './capacity-model.js';
 import { adviceToDecide, describeAdvice, undecidedLevels, type DecideAdvice } from './undecided-levels.js';
 
 export type GateResult = NonNullable<RunResult['gate']>;
@@ -37,7 +38,9 @@ export interface GateOptions {
   maxLatencyRegression?: number;
   /**
    * Latency increases smaller than this many milliseconds are never a regression, whatever the
-   * percentage: 0.4 ms → 0.6 ms is +50% and means nothing. Default DEFAULT_MIN_LATENCY_DELTA_MS.
+   * percentage: 0.4 ms → 0.6 ms is +50% and means nothing. Default: DEFAULT_MIN_LATENCY_DELTA_MS,
+   * raised for a percentile with its own SLO to MATERIAL_SHARE of that SLO's threshold
+   * (latencyFloorMs).
    */
   minLatencyDeltaMs?: number;
 }
@@ -45,8 +48,28 @@ export interface GateOptions {
 export const DEFAULT_MAX_REGRESSION = 0.1;
 export const DEFAULT_MAX_LATENCY_REGRESSION = 0.25;
 export const DEFAULT_MIN_LATENCY_DELTA_MS = 1;
+/**
+ * A percentile with its own SLO (`p99 < 200ms`) counts a rise as a regression only when it is at
+ * least this share of the SLO's threshold (4 ms against 200 ms). Each step's interval covers the
+ * sampling noise within a run, not the drift between two runs on a shared machine: with 30 s steps
+ * (10,000 requests a step) the same nginx, latency-wise, measured a p99 of 0.8 ms in the baseline
+ * and 2.9 ms in the next run, and the 1 ms floor alone called that "+248%" a regression at 3 of 5
+ * loads. Against a 200 ms SLO a 2 ms change is scheduling, not the change the scenario asks about;
+ * a service 50% slower at 15 ms (+7.5 ms against 250 ms) still regresses.
+ */
+export const MATERIAL_SHARE = 0.02;
 /** Two steps are "the same load" when their loads differ by at most this fraction. */
 export const LOAD_MATCH = 0.03;
+
+/**
+ * The smallest rise of percentile `p` (ms) the latency check counts: `given` (or
+ * DEFAULT_MIN_LATENCY_DELTA_MS), or MATERIAL_SHARE of the tightest SLO on `p` itself (the whole
+ * target's, not one request's), whichever is larger.
+ */
+export function latencyFloorMs(slo: readonly string[], p: 'p50' | 'p99', given = DEFAULT_MIN_LATENCY_DELTA_MS): number {
+  const own = latencySlos(slo).filter((r) => r.metric === p).map((r) => r.threshold * MATERIAL_SHARE);
+  return own.length > 0 ? Math.max(given, Math.min(...own)) : given;
+}
 
 /** Check names: stable, because gateExitCode and CI dashboards key on them. */
 export const CHECK_EXPECT_MIN = 'expect-min';
@@ -59,9 +82,7 @@ export function evaluateGate(result: RunResult, opts: GateOptions): GateResult {
   if (opts.baseline !== undefined) {
     checks.push(capacityCheck(result, opts.baseline, opts.maxRegression ?? DEFAULT_MAX_REGRESSION));
     const tol = opts.maxLatencyRegression ?? DEFAULT_MAX_LATENCY_REGRESSION;
-    const floor = opts.minLatencyDeltaMs ?? DEFAULT_MIN_LATENCY_DELTA_MS;
-    checks.push(latencyCheck(result, opts.baseline, 'p50', tol, floor));
-    checks.push(latencyCheck(result, opts.baseline, 'p99', tol, floor));
+    for (const p of ['p50', 'p99'] as const) checks.push(latencyCheck(result, opts.baseline, p, tol, latencyFloorMs(result.scenario.slo, p, opts.minLatencyDeltaMs)));
   }
   return { passed: checks.every((c) => c.passed), checks };
 }
