@@ -37,11 +37,23 @@ function run(steps: Array<[number, number, number, StepResult['verdict']]>, cap:
   return r;
 }
 
+/** The run with its steps at these indexes too close to call (inconclusive, 'undecided'). */
+function undecidedAt(r: RunResult, ...at: number[]): RunResult {
+  for (const i of at) r.steps[i] = { ...r.steps[i]!, inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 250ms: too close to call'] };
+  return r;
+}
+
 /** The run judged on these SLOs (the latency floor reads them). */
 function withSlo(r: RunResult, slo: string[]): RunResult {
   r.scenario = { ...r.scenario, slo };
   return r;
 }
+
+// Two runs of the same nginx, latency-wise (real-servers.mjs, 30 s steps): p99 0.8–2.4 ms in the
+// baseline, 2.8–3.9 ms in the next run. [load, p50, p99, verdict]
+type Steps = Array<[number, number, number, StepResult['verdict']]>;
+const NGINX_BASE: Steps = [[50, 0.65, 2.35, 'pass'], [75, 0.55, 1.67, 'pass'], [113, 0.48, 1.43, 'pass'], [169, 0.46, 0.83, 'pass'], [253, 0.43, 1.14, 'pass'], [380, 0.34, 1.01, 'pass'], [392, 0.3, 0.74, 'fail']];
+const NGINX_NEXT: Steps = [[50, 0.9, 3.85, 'pass'], [75, 0.8, 3.02, 'pass'], [113, 0.9, 3.34, 'pass'], [169, 0.76, 2.87, 'pass'], [253, 0.64, 2.83, 'pass'], [380, 0.5, 3.06, 'pass'], [392, 0.5, 3.1, 'fail']];
 
 const ramp = (cap: number, p99Scale = 1) =>
   run(
@@ -209,12 +221,7 @@ const rows: Row[] = [
   },
   {
     name: 'an inconclusive run names the step it stopped on, and an undecided one as too close to call',
-    result: (() => {
-      const r = run([[100, 5, 10, 'pass'], [150, 5, 12, 'inconclusive'], [200, 5, 12, 'inconclusive']], { verdict: 'inconclusive' });
-      r.steps[1] = { ...r.steps[1]!, inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 250ms: too close to call'] };
-      r.steps[2] = { ...r.steps[2]!, inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 250ms: too close to call'] };
-      return r;
-    })(),
+    result: undecidedAt(run([[100, 5, 10, 'pass'], [150, 5, 12, 'inconclusive'], [200, 5, 12, 'inconclusive']], { verdict: 'inconclusive' }), 1, 2),
     opts: { expectMin: 150 },
     passed: false,
     exit: ExitCode.GATE_INCONCLUSIVE,
@@ -223,11 +230,7 @@ const rows: Row[] = [
   },
   {
     name: 'no level passed, the lower ones undecided, but a level at or below the minimum failed: the fail stands',
-    result: (() => {
-      const r = run([[50, 5, 10, 'inconclusive'], [75, 5, 400, 'fail']], { verdict: 'inconclusive', bracket: { low: null, high: 75 } });
-      r.steps[0] = { ...r.steps[0]!, inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 250ms: too close to call'] };
-      return r;
-    })(),
+    result: undecidedAt(run([[50, 5, 10, 'inconclusive'], [75, 5, 400, 'fail']], { verdict: 'inconclusive', bracket: { low: null, high: 75 } }), 0),
     opts: { expectMin: 100 },
     passed: false,
     exit: ExitCode.BELOW_MIN,
@@ -239,8 +242,8 @@ const rows: Row[] = [
     // baseline and 2.9 ms in the next run — scheduling on a shared machine, not a regression against
     // a 200 ms SLO (its floor is 2% of it: 4 ms).
     name: 'a 2 ms rise of p99 against a 200 ms SLO is not a regression, however many percent',
-    result: withSlo(run([[50, 0.9, 3.85, 'pass'], [75, 0.8, 3.02, 'pass'], [113, 0.9, 3.34, 'pass'], [169, 0.76, 2.87, 'pass'], [253, 0.64, 2.83, 'pass'], [380, 0.5, 3.06, 'pass'], [392, 0.5, 3.1, 'fail']]), ['error_rate < 1%', 'p99 < 200ms']),
-    opts: { baseline: withSlo(run([[50, 0.65, 2.35, 'pass'], [75, 0.55, 1.67, 'pass'], [113, 0.48, 1.43, 'pass'], [169, 0.46, 0.83, 'pass'], [253, 0.43, 1.14, 'pass'], [380, 0.34, 1.01, 'pass'], [392, 0.3, 0.74, 'fail']]), ['error_rate < 1%', 'p99 < 200ms']) },
+    result: withSlo(run(NGINX_NEXT), ['error_rate < 1%', 'p99 < 200ms']),
+    opts: { baseline: withSlo(run(NGINX_BASE), ['error_rate < 1%', 'p99 < 200ms']) },
     passed: true,
     exit: ExitCode.OK,
     outcomes: { 'baseline capacity': 'pass', 'baseline latency p50': 'pass', 'baseline latency p99': 'pass' },
@@ -248,8 +251,8 @@ const rows: Row[] = [
   },
   {
     name: '… the same rise without a p99 SLO: only the 1 ms floor, and it regresses',
-    result: withSlo(run([[50, 0.9, 3.85, 'pass'], [75, 0.8, 3.02, 'pass'], [113, 0.9, 3.34, 'pass'], [169, 0.76, 2.87, 'pass'], [253, 0.64, 2.83, 'pass'], [380, 0.5, 3.06, 'pass'], [392, 0.5, 3.1, 'fail']]), ['error_rate < 1%']),
-    opts: { baseline: withSlo(run([[50, 0.65, 2.35, 'pass'], [75, 0.55, 1.67, 'pass'], [113, 0.48, 1.43, 'pass'], [169, 0.46, 0.83, 'pass'], [253, 0.43, 1.14, 'pass'], [380, 0.34, 1.01, 'pass'], [392, 0.3, 0.74, 'fail']]), ['error_rate < 1%']) },
+    result: withSlo(run(NGINX_NEXT), ['error_rate < 1%']),
+    opts: { baseline: withSlo(run(NGINX_BASE), ['error_rate < 1%']) },
     passed: false,
     exit: ExitCode.REGRESSION,
     outcomes: { 'baseline capacity': 'pass', 'baseline latency p50': 'pass', 'baseline latency p99': 'fail' },
