@@ -14,7 +14,8 @@
 // needs far more requests than the re-runs would add (HOPELESS). If it stays
 // inconclusive the search goes on around it rather than ending:
 //   - an undecided level lies near the capacity: the bisection splits the bracket at it and
-//     narrows the wider side;
+//     narrows the wider side; when no level passed and the lowest one tried is undecided (the start
+//     was too close to call, the next level failed), the search probes below it (generate mode);
 //   - a 'limited' level (the generator could not drive it, a metric was missing) is a ceiling: the
 //     search never goes above it and bisects below it; the run then ends 'inconclusive' unless a
 //     fail below it bracketed the capacity.
@@ -228,6 +229,13 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
     const next = ramp.find((level) => level > top);
     return next === undefined ? { done: true, reason: 'max-reached' } : at(next, 'ramp');
   }
+  // No pass, a fail above, and the lowest level tried too close to call: the capacity lies near that
+  // level, below the fail. Probe below it (as far below as the fail is above, geometrically), so the
+  // search can still bracket it, rather than ending with no answer.
+  if (pass === -Infinity && fail <= ceiling && plan.refine !== undefined && plan.refine > 0) {
+    const probe = probeBelow(plan, history, undecided, fail);
+    if (probe !== undefined) return at(probe, 'refine');
+  }
   // No pass below the bound (the first step failed, or could not be driven) → nothing to bisect.
   if (pass === -Infinity || pass >= upper) return { done: true, reason: bounded };
   const bracket: LevelBracket = { low: pass, high: fail === Infinity ? null : fail };
@@ -257,6 +265,18 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
   return at(mid, 'refine');
 }
 
+/**
+ * Generate mode, no pass yet: when the lowest level tried is undecided (and below the lowest fail), the level
+ * as far below it as the fail is above it (lowest² / fail), rounded; undefined when the lowest level
+ * tried is not undecided (a fail or a spoilt step there ends the search), or the probe would not be
+ * a new level above 0.
+ */
+function probeBelow(plan: PlanSpec, history: readonly PlanHistoryEntry[], undecided: readonly number[], fail: number): number | undefined {
+  const lowestTried = Math.min(...history.map((h) => h.level));
+  if (plan.unit !== 'rps' || undecided.length === 0 || undecided[0] !== lowestTried || !(fail > lowestTried)) return undefined;
+  const probe = roundLevel(plan.unit, (lowestTried * lowestTried) / fail);
+  return probe > 0 && probe < lowestTried ? probe : undefined;
+}
 
 /**
  * The first gate target strictly inside (pass, upper) not tried yet, rounded toward the side that

@@ -323,4 +323,19 @@ describe('findCapacity', () => {
     expect(c.undecided?.decideWith).toMatchObject({ load: 700, requests: lowest.samplesNeeded });
     expect(c.undecided?.note).toMatch(/^700–800 rps \(5 levels\) were too close to call, so the capacity may lie anywhere in \[675, 825\) rps: deciding 700 rps takes ≈ \d+ requests \(≈ \d+ s at that rate; it was judged on [\d.]+ s\), which a load\.step_duration of about \d+s would give it$/);
   });
+
+  it('the start too close to call and the next level failing: the search probes below the start and finds the capacity', async () => {
+    // 1.05% errors at 100 rps (too close to call against error_rate < 1% in 1 000 requests, twice), 5% at 200, none below 100.
+    const errors = (level: number): number => Math.round(level * 10 * (level < 100 ? 0 : level < 150 ? 0.0105 : 0.05));
+    const traffic = scripted({ errors, metrics: () => ({ p99: 100 }) });
+    const result = await findCapacity(scenario(), traffic);
+    // (100 needs far more requests than a re-run would add: not re-run)
+    expect(traffic.levels.slice(0, 3)).toEqual([100, 200, 50]);
+    expect(result.steps[0]).toMatchObject({ level: 100, verdict: 'inconclusive', inconclusiveKind: 'undecided' });
+    expect(result.steps[2]).toMatchObject({ level: 50, phase: 'refine', verdict: 'pass' });
+    expect(result.capacity.verdict).toBe('found');
+    expect(result.capacity.bracket.low).toBe(traffic.levels.filter((l) => l < 100).at(-1));
+    expect(result.capacity.bracket.high).toBeLessThanOrEqual(200);
+    expect(result.capacity.undecided?.loads).toContain(100);
+  });
 });

@@ -114,6 +114,32 @@ describe('nextStep', () => {
     expect(run.durations[i + 1]).toBe(2 * run.durations[i]!);
   });
 
+  it('an undecided start and a failing next level: the search probes below the start and brackets the capacity', () => {
+    // capacity 105: the start (100) is too close to call, 200 fails; 50 = 100² / 200 passes
+    const at = (l: number): Outcome => (Math.abs(l - 105) / 105 <= 0.06 ? 'undecided' : l <= 105 ? 'pass' : 'fail');
+    const run = simulate(plan({ refine: 0.05 }), at);
+    expect(run.levels.slice(0, 5)).toEqual([100, 100, 200, 50, 75]);
+    expect(run.reason).toBe('slo-breach');
+    const [pass, fail] = bracketOf(run.levels, at);
+    expect(pass).toBeLessThanOrEqual(105);
+    expect(fail).toBeGreaterThan(105);
+    // geometric: 50 undecided, 75 fails → 33
+    expect(nextStep(plan({ start: 50, step: undefined, factor: 1.5, refine: 0.1 }), [
+      { level: 50, verdict: 'inconclusive', kind: 'undecided' },
+      { level: 50, verdict: 'inconclusive', kind: 'undecided' },
+      { level: 75, verdict: 'fail' },
+    ])).toEqual({ level: 33, phase: 'refine', durationMs: 1000 });
+  });
+
+  it.each<[string, Partial<PlanSpec>, PlanHistoryEntry[]]>([
+    ['the start failed', { refine: 0.05 }, [{ level: 100, verdict: 'fail' }]],
+    ['the start could not be driven (spoilt, not undecided)', { refine: 0.05 }, [{ level: 100, verdict: 'inconclusive' }, { level: 100, verdict: 'inconclusive' }, { level: 200, verdict: 'fail' }]],
+    ['no refine asked', {}, [{ level: 100, verdict: 'inconclusive', kind: 'undecided' }, { level: 100, verdict: 'inconclusive', kind: 'undecided' }, { level: 200, verdict: 'fail' }]],
+    ['shift mode (levels are shares of live traffic)', { unit: 'share', start: 1, step: 0.5, max: 3, refine: 0.05 }, [{ level: 1, verdict: 'inconclusive', kind: 'undecided' }, { level: 1, verdict: 'inconclusive', kind: 'undecided' }, { level: 1.5, verdict: 'fail' }]],
+  ])('no probe below the start: %s', (_name, p, history) => {
+    expect(nextStep(plan(p), history)).toMatchObject({ done: true });
+  });
+
   it('an undecided level in the ramp does not stop the ramp', () => {
     const at = (l: number): Outcome => (l === 300 ? 'undecided' : l <= 650 ? 'pass' : 'fail');
     expect(simulate(plan({}), at).levels).toEqual([100, 200, 300, 300, 400, 500, 600, 700]);
