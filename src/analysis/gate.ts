@@ -16,7 +16,7 @@
 // a blame on the service (src/controller/exit-code.ts). Only a level that failed can fail a check.
 import { ExitCode } from '../exit-codes.js';
 import type { GateCheck, RunResult, StepResult } from '../result.js';
-import { fmtMs, fmtNum, fmtRps, pct, signedPct } from '../report/format.js';
+import { fmtMs, fmtNum, fmtRps, pct, signedPct } from './number-text.js';
 import { capacityChangeDecided, judgeCapacityChange, targetLevel, type CapacityBracket, type GateTarget } from './capacity-change.js';
 import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
 import { stoppingStep } from './capacity.js';

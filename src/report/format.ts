@@ -5,27 +5,10 @@ import type { RunResult, StepResult } from '../result.js';
 import { metricKind, parseSlo } from '../slo/parse.js';
 import { splitMetricKey } from '../slo/metric-catalog.js';
 import { loadLabel, reportLevelUnit } from '../scenario/level-unit.js';
+import { fmtMs, fmtNum, fmtRps, pct, signedPct } from '../analysis/number-text.js';
 
-/** A load with its label: "812 rps", or "812 sessions/s" (scenario/level-unit.ts decides which). */
-export function fmtRps(n: number, label = 'rps'): string {
-  return `${n >= 100 ? Math.round(n) : Number(n.toPrecision(3))} ${label}`;
-}
-
-export function fmtMs(n: number): string {
-  return `${n >= 100 ? Math.round(n) : Number(n.toPrecision(3))}ms`;
-}
-
-/** 0.0512 → "5.1%"; whole numbers without decimals. */
-export function pct(f: number): string {
-  const v = f * 100;
-  const r = Math.abs(v) >= 10 || Number.isInteger(v) ? Math.round(v) : Math.round(v * 10) / 10;
-  return `${r}%`;
-}
-
-export function signedPct(f: number): string {
-  const s = pct(f);
-  return f > 0 && s !== '0%' ? `+${s}` : f < 0 && s !== '0%' ? `-${s.replace('-', '')}` : s.replace('-', '');
-}
+// The number formats live with the decisions, whose sentences use them too; reporters read them here.
+export { fmtMs, fmtNum, fmtRps, pct, signedPct };
 
 /** An SLO text split for display: `p99{buy} < 250ms` → metric `p99{buy}`, op `<`, threshold 250 (ms). */
 export interface SloText {
@@ -66,14 +49,6 @@ export function fmtMetric(base: string, value: number | null | undefined): strin
   if (kind === 'fraction') return fmtPct(value);
   if (base === 'rps' || base === 'offered_rps') return fmtNum(value) + ' rps';
   return fmtNum(value);
-}
-
-/** 3 significant digits below 100, integers above: 0.123, 12.3, 812. */
-export function fmtNum(n: number): string {
-  if (!Number.isFinite(n)) return 'n/a';
-  if (Math.abs(n) >= 100) return String(Math.round(n));
-  if (n === 0) return '0';
-  return String(Number(n.toPrecision(3)));
 }
 
 /** A fraction as a percentage with enough digits to see small error rates: 0.00012 → "0.012%". */
