@@ -267,14 +267,16 @@ export function nextStep(plan: PlanSpec, history: readonly PlanHistoryEntry[]): 
 
 /**
  * Generate mode, no pass yet: when the lowest level tried is undecided (and below the lowest fail), the level
- * as far below it as the fail is above it (lowest² / fail), rounded; undefined when the lowest level
+ * as far below it as the next level tried is above it (lowest² / next: the fail, at first), rounded; undefined when the lowest level
  * tried is not undecided (a fail or a spoilt step there ends the search), or the probe would not be
  * a new level above 0.
  */
 function probeBelow(plan: PlanSpec, history: readonly PlanHistoryEntry[], undecided: readonly number[], fail: number): number | undefined {
   const lowestTried = Math.min(...history.map((h) => h.level));
   if (plan.unit !== 'rps' || undecided.length === 0 || undecided[0] !== lowestTried || !(fail > lowestTried)) return undefined;
-  const probe = roundLevel(plan.unit, (lowestTried * lowestTried) / fail);
+  // Mirror the gap to the next level tried above it (the fail, or an undecided probe's predecessor).
+  const above = Math.min(...history.map((h) => h.level).filter((l) => l > lowestTried));
+  const probe = roundLevel(plan.unit, (lowestTried * lowestTried) / above);
   return probe > 0 && probe < lowestTried ? probe : undefined;
 }
 

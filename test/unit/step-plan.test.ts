@@ -129,6 +129,13 @@ describe('nextStep', () => {
       { level: 50, verdict: 'inconclusive', kind: 'undecided' },
       { level: 75, verdict: 'fail' },
     ])).toEqual({ level: 33, phase: 'refine', durationMs: 1000 });
+    // a probe itself too close to call: the next one below by the same ratio (50 → 25), not 50² / 200
+    expect(nextStep(plan({ refine: 0.05 }), [
+      { level: 100, verdict: 'inconclusive', kind: 'undecided' },
+      { level: 200, verdict: 'fail' },
+      { level: 50, verdict: 'inconclusive', kind: 'undecided' },
+      { level: 50, verdict: 'inconclusive', kind: 'undecided' },
+    ])).toMatchObject({ level: 25, phase: 'refine' });
   });
 
   it.each<[string, Partial<PlanSpec>, PlanHistoryEntry[]]>([
