@@ -145,7 +145,7 @@ export function readReplayLog(file: string, format: LogFormat, methods: Readonly
   }
   if (malformed > MAX_LISTED) problems.push({ line: problems[MAX_LISTED - 1]!.line!, message: `… and ${malformed - MAX_LISTED} more lines that are not JSON objects` });
   if (problems.length > 0) return { ok: false, problems };
-  if (requests === 0) return { ok: false, problems: [{ message: noRequestMessage(file, format, lines, skipped, firstSkipped, excluded, methods) }] };
+  if (requests === 0) return { ok: false, problems: [{ message: noRequestMessage(file, format, lines, firstSkipped, excluded, methods) }] };
 
   const byId: Array<ReplayEntry & { id: number }> = [];
   for (const [key, id] of keyId) {
@@ -168,7 +168,6 @@ function noRequestMessage(
   file: string,
   format: LogFormat,
   lines: number,
-  skipped: number,
   first: ReplayLog['firstSkipped'],
   excluded: Record<string, number>,
   methods: ReadonlySet<string>,
