@@ -3,9 +3,9 @@
 // ≤ 5%) and a 15% slower build (a pass is a false pass, ≤ 1%). The gated runs refine until the gate
 // is decided (find-capacity `decided`), as `loadtest run --baseline` does.
 import { describe, expect, it } from 'vitest';
-import { gateCases } from '../../src/analysis/simulator/cases.js';
-import { runGate } from '../../src/analysis/simulator/run-case.js';
-import { TARGETS } from '../../src/analysis/simulator/table.js';
+import { gateCases } from '../../src/simulator/cases.js';
+import { runGate } from '../../src/simulator/run-case.js';
+import { TARGETS } from '../../src/simulator/table.js';
 
 const SEEDS = 30;
 

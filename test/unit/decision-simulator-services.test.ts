@@ -1,11 +1,11 @@
 // The decision simulator's yardsticks: its service models behave as their theory says, and its
 // true capacities agree with closed forms where there is one.
 import { describe, expect, it } from 'vitest';
-import { erlangC, mmcCapacityForPercentile, mmcMeanWaitMs, mmcSojournPercentileMs } from '../../src/analysis/simulator/erlang-c.js';
-import { MinHeap } from '../../src/analysis/simulator/min-heap.js';
-import { createRand, exponential } from '../../src/analysis/simulator/random.js';
-import { createService, scaleService, type ServiceSpec } from '../../src/analysis/simulator/services.js';
-import { steadyState, trueCapacity } from '../../src/analysis/simulator/truth.js';
+import { erlangC, mmcCapacityForPercentile, mmcMeanWaitMs, mmcSojournPercentileMs } from '../../src/simulator/erlang-c.js';
+import { MinHeap } from '../../src/simulator/min-heap.js';
+import { createRand, exponential } from '../../src/simulator/random.js';
+import { createService, scaleService, type ServiceSpec } from '../../src/simulator/services.js';
+import { steadyState, trueCapacity } from '../../src/simulator/truth.js';
 import { parseSlo } from '../../src/slo/parse.js';
 
 const is5xx = (s: number) => s >= 500;

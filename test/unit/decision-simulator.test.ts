@@ -3,9 +3,9 @@
 // simulated services of known capacity. A target the rules on main do not meet yet is `it.fails`,
 // with the figure measured: when the rules improve, that test starts failing — flip it to `it`.
 import { describe, expect, it } from 'vitest';
-import { allCases, type SimCase } from '../../src/analysis/simulator/cases.js';
-import { runCase, type CaseStats } from '../../src/analysis/simulator/run-case.js';
-import { TARGETS } from '../../src/analysis/simulator/table.js';
+import { allCases, type SimCase } from '../../src/simulator/cases.js';
+import { runCase, type CaseStats } from '../../src/simulator/run-case.js';
+import { TARGETS } from '../../src/simulator/table.js';
 
 const SEEDS = 30;
 const byName = (name: string): SimCase => {

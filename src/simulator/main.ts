@@ -1,7 +1,7 @@
 // `npm run validate-decisions`: how often the capacity search's answers are wrong, measured by
 // driving the real findCapacity and decision code against simulated services of known capacity
 // (see the README's "Decision quality"). Prints Markdown tables on stdout, progress on stderr.
-//   node dist/analysis/simulator/main.js [--seeds N] [--case NAME]... [--plan default|ci] [--noise] [--misses]
+//   node dist/simulator/main.js [--seeds N] [--case NAME]... [--plan default|ci] [--noise] [--misses]
 // Dev tooling: not exported from the package's index.
 import { pathToFileURL } from 'node:url';
 import { allCases, gateCases, PLANS, type PlanName, type SimCase } from './cases.js';

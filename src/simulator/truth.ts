@@ -5,9 +5,9 @@
 // generator draws (the real Pacer, 1 ms slots). Every probe reuses the same random streams (common
 // random numbers), so the SLO's answer moves smoothly with the rate and the bisection converges.
 // The SLOs are judged by the real evaluateSlos on the same metric names a step produces.
-import type { SloRule } from '../../slo/slo.js';
-import { evaluateSlos } from '../../slo/evaluate.js';
-import { Pacer } from '../../traffic/generator/schedule.js';
+import type { SloRule } from '../slo/slo.js';
+import { evaluateSlos } from '../slo/evaluate.js';
+import { Pacer } from '../traffic/generator/schedule.js';
 import { mixSeed } from './random.js';
 import { createService, nominalCapacity, type ServiceSpec } from './services.js';
 

@@ -1,9 +1,9 @@
 // The simulator's cases: a service × an arrival process × a generator machine, as a scenario a user
 // would write (parsed by the real loader, so every default is the one users get), and the gates:
 // a baseline run, then the same service again and a 15% slower one, judged with --max-regression 10%.
-import { parseScenario } from '../../scenario/load-scenario.js';
-import type { GenerateTrafficSpec, Scenario } from '../../scenario/scenario.js';
-import { errorStatusTable } from '../../traffic/generator/classify.js';
+import { parseScenario } from '../scenario/load-scenario.js';
+import type { GenerateTrafficSpec, Scenario } from '../scenario/scenario.js';
+import { errorStatusTable } from '../traffic/generator/classify.js';
 import type { GeneratorSpec } from './simulated-traffic.js';
 import { scaleService, type Noise, type ServiceSpec } from './services.js';
 import { trueCapacity } from './truth.js';

@@ -12,16 +12,16 @@
 // A timed-out request frees its connection at the timeout; the service still does its work.
 // Each step starts with an idle service (queues empty, bucket full): between real steps the
 // generator drains every judged request before the next step begins.
-import type { GeneratorHealth, StepStats } from '../../metrics/step-stats.js';
-import type { GenerateTrafficSpec } from '../../scenario/scenario.js';
-import type { StepRequest, Traffic } from '../../traffic/traffic.js';
-import { errorStatusTable } from '../../traffic/generator/classify.js';
-import { connectionNote, judgeGeneratorHealth } from '../generator-health.js';
-import { Pacer } from '../../traffic/generator/schedule.js';
-import { buildStepStats } from '../../traffic/generator/stats.js';
-import { ERR_INDEX, StepRecorder } from '../../traffic/generator/step-recorder.js';
+import type { GeneratorHealth, StepStats } from '../metrics/step-stats.js';
+import type { GenerateTrafficSpec } from '../scenario/scenario.js';
+import type { StepRequest, Traffic } from '../traffic/traffic.js';
+import { errorStatusTable } from '../traffic/generator/classify.js';
+import { connectionNote, judgeGeneratorHealth } from '../analysis/generator-health.js';
+import { Pacer } from '../traffic/generator/schedule.js';
+import { buildStepStats } from '../traffic/generator/stats.js';
+import { ERR_INDEX, StepRecorder } from '../traffic/generator/step-recorder.js';
 import { MinHeap } from './min-heap.js';
-import { meanOf } from '../../metrics/histogram.js';
+import { meanOf } from '../metrics/histogram.js';
 import { createRand, mixSeed, type Rand } from './random.js';
 import { createService, type ServiceSpec } from './services.js';
 

@@ -2,11 +2,11 @@
 // answer is right: the stated bracket [highest passing level, lowest failing level) contains the
 // true capacity. Also the gate: a baseline run against a second run of the same service (a
 // regression verdict is a false fail) and of a 15% slower one (a pass is a false pass).
-import type { RunResult } from '../../result.js';
-import type { Scenario } from '../../scenario/scenario.js';
-import { findCapacity, type FindCapacityOptions } from '../../controller/find-capacity.js';
-import { judgeCapacityChange, type CapacityBracket, type CapacityChangeOutcome } from '../capacity-change.js';
-import { bracketOf as gateBracketOf, gateDecided, gateTargets } from '../gate.js';
+import type { RunResult } from '../result.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { findCapacity, type FindCapacityOptions } from '../controller/find-capacity.js';
+import { judgeCapacityChange, type CapacityBracket, type CapacityChangeOutcome } from '../analysis/capacity-change.js';
+import { bracketOf as gateBracketOf, gateDecided, gateTargets } from '../analysis/gate.js';
 import { scenarioOf, serviceSpecOf, truthOf, type SimCase } from './cases.js';
 import { mixSeed } from './random.js';
 import { createSimulatedTraffic } from './simulated-traffic.js';

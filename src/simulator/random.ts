@@ -1,7 +1,7 @@
 // Seeded random draws for the decision simulator. One stream per (run, step, purpose), so a case
 // re-run with the same seeds gives the same table, and a service's randomness does not shift when
 // the generator's draws change. Uniforms come from the generator's own PRNG (schedule.ts).
-import { mulberry32 } from '../../traffic/generator/schedule.js';
+import { mulberry32 } from '../traffic/generator/schedule.js';
 
 export type Rand = () => number;
 
