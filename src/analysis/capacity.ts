@@ -97,7 +97,11 @@ export function computeCapacity(steps: readonly CapacityStep[], given: CapacityC
       summary: `max servable load: < ${formatLevel(firstFail, ctx.levelUnit)} (the first step already breached ${base.limitedBy.join(', ') || 'its SLOs'}; lower load.start)`,
     };
   }
-  if (ctx.stopReason === 'inconclusive') {
+  // The ramp reached load.max, but the levels above the last pass (or every level) stayed
+  // inconclusive: "every step up to the plan's max passed" would not be true, and a run that decided
+  // nothing has no answer — it is inconclusive, with what would decide it.
+  const unsettledToMax = ctx.stopReason === 'max-reached' && steps.some((s) => s.verdict === 'inconclusive' && (!best || s.level > best.level));
+  if (ctx.stopReason === 'inconclusive' || unsettledToMax) {
     const floor = best ? `; at least ${formatLevel(best, ctx.levelUnit)} passed` : '';
     return { ...base, verdict: 'inconclusive', summary: `no trustworthy answer: ${whyInconclusive(steps, best, ctx)}${floor}` };
   }

@@ -45,11 +45,11 @@ traffic:
   timeout: 1s
   workers: 1
 load:
-  start: 20
-  step: 20
-  max: 40
+  start: 200
+  step: 200
+  max: 400
   step_duration: 1s
-  warmup: 0s
+  warmup: 500ms
 slo:
   - error_rate < 1%
 report:

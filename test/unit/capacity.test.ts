@@ -56,6 +56,33 @@ describe('computeCapacity', () => {
     expect(cap.summary).toBe("max servable load: ≥ 5000 rps (every step up to the plan's max passed)");
   });
 
+  it.each<[string, CapacityStep[], string]>([
+    [
+      'every level too close to call up to max: no answer, not "unknown"',
+      [step(20, 'inconclusive', { inconclusiveKind: 'undecided', inconclusiveReasons: ['error_rate < 1%: 79 requests are too few to show it met'] }), step(40, 'inconclusive', { inconclusiveKind: 'undecided', inconclusiveReasons: ['error_rate < 1%: 165 requests are too few to show it met'] })],
+      'no trustworthy answer: at 20 rps the SLOs were too close to call (error_rate < 1%: 79 requests are too few to show it met): use longer steps (load.step_duration), or a coarser load.refine',
+    ],
+    [
+      'the top level too close to call: not "every step up to the plan\'s max passed"',
+      [step(1000, 'pass'), step(5000, 'inconclusive', { inconclusiveKind: 'undecided', inconclusiveReasons: ['p99 < 250ms: too close to call'] })],
+      'no trustworthy answer: at 5000 rps the SLOs were too close to call (p99 < 250ms: too close to call): use longer steps (load.step_duration), or a coarser load.refine; at least 1000 rps passed',
+    ],
+    [
+      'the top level spoilt (the generator)',
+      [step(1000, 'pass'), step(5000, 'inconclusive')],
+      'no trustworthy answer: the load generator, not the service, was the limit at 5000 rps (generator limited: send lag p99 48ms > 10ms): run loadtest on a bigger or less busy machine, raise traffic.workers or traffic.connections, or lower load.max; at least 1000 rps passed',
+    ],
+  ])('max reached, inconclusive above the last pass: %s', (_name, steps, summary) => {
+    const cap = computeCapacity(steps, ctx({ stopReason: 'max-reached' }));
+    expect(cap.verdict).toBe('inconclusive');
+    expect(cap.summary).toBe(summary);
+  });
+
+  it('max reached: a level inconclusive once and then passing (or below a higher pass) leaves the answer above-max', () => {
+    const steps = [step(1000, 'inconclusive'), step(1000, 'pass'), step(3000, 'inconclusive', { inconclusiveKind: 'undecided' }), step(5000, 'pass')];
+    expect(computeCapacity(steps, ctx({ stopReason: 'max-reached' })).verdict).toBe('above-max');
+  });
+
   it('below-start: the first step failed', () => {
     const cap = computeCapacity([step(100, 'fail')], ctx());
     expect(cap.verdict).toBe('below-start');
