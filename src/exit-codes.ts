@@ -10,7 +10,10 @@ export const ExitCode = {
   BELOW_MIN: 3,
   /** Capacity (or latency at a shared load) regressed beyond tolerance against `--baseline`. */
   REGRESSION: 4,
-  /** The generator could not drive the load (or live metrics were too thin): no trustworthy answer. */
+  /**
+   * No trustworthy answer: the generator could not drive the load (or live metrics were too thin),
+   * or the levels that would decide stayed too close to call (README "Exit codes").
+   */
   INCONCLUSIVE: 5,
   /** Shift mode: an unrestored weight journal exists, or weights could not be restored. */
   UNRESTORED: 6,

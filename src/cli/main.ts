@@ -18,9 +18,10 @@ Examples:
 
 Exit codes:
   0 ok · 1 runtime failure · 2 invalid scenario or usage · 3 below --expect-min ·
-  4 capacity regression · 5 inconclusive (the generator was the limit) ·
-  6 shifted weights not restored (run \`loadtest restore\`) · 7 a gate could not decide ·
-  8 the first step already failed · 130 interrupted (a signal, or \`loadtest stop\`)
+  4 capacity regression · 5 no trustworthy answer (the generator was the limit, or the
+  levels that would decide stayed too close to call) · 6 shifted weights not restored
+  (run \`loadtest restore\`) · 7 a gate could not decide · 8 the first step already failed ·
+  130 interrupted (a signal, or \`loadtest stop\`)
 `;
 
 /** A reader that goes away (`loadtest … | head`) or a closed terminal is not an error of any command: a run goes on and writes its report. */

@@ -56,9 +56,26 @@ export async function validateDecisions(o: ValidateOptions): Promise<Validation>
   return { rows, gates: gateStats, markdown: parts.join('\n\n'), misses: missList(rows) };
 }
 
+/** What `--help` prints. */
+export function usage(): string {
+  const names = (cs: readonly SimCase[]) => cs.map((c) => c.name).join(', ');
+  return [
+    'usage: npm run validate-decisions -- [--seeds N] [--case NAME]... [--plan default|ci] [--noise] [--misses]',
+    'How often the capacity search and the gate are wrong, on simulated services of known capacity (README "Decision quality").',
+    '  --seeds N      seeded runs per case (default 1000; about 1 hour on one core for every case)',
+    '  --case NAME    one case, repeatable (default: all):',
+    `                 ${names(allCases())}`,
+    `                 ${names(gateCases())}`,
+    `  --plan NAME    the load plan every case runs: ${Object.keys(PLANS).join(', ')} (default: default, the loader's 30 s steps)`,
+    '  --noise        jitter and pauses on every service',
+    '  --misses       list the wrong answers by seed (first 5 per case)',
+    'Markdown tables on stdout, progress on stderr; exit 2 on a bad flag.',
+  ].join('\n');
+}
+
 /** Flags → options; a bad flag is one line on stderr and exit code 2. */
-export function parseArgs(argv: readonly string[]): ValidateOptions & { misses: boolean } {
-  const o = { seeds: 1000, cases: [] as string[], noise: false, misses: false, plan: 'default' as PlanName };
+export function parseArgs(argv: readonly string[]): ValidateOptions & { misses: boolean; help: boolean } {
+  const o = { seeds: 1000, cases: [] as string[], noise: false, misses: false, help: false, plan: 'default' as PlanName };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--seeds') {
@@ -76,7 +93,8 @@ export function parseArgs(argv: readonly string[]): ValidateOptions & { misses: 
       o.plan = name as PlanName;
     } else if (a === '--noise') o.noise = true;
     else if (a === '--misses') o.misses = true;
-    else throw new Error(`unknown flag '${a}' (flags: --seeds N, --case NAME, --plan default|ci, --noise, --misses)`);
+    else if (a === '--help' || a === '-h') o.help = true;
+    else throw new Error(`unknown flag '${a}' (flags: --seeds N, --case NAME, --plan default|ci, --noise, --misses, --help)`);
   }
   return o;
 }
@@ -88,6 +106,10 @@ async function cli(): Promise<void> {
   } catch (err) {
     process.stderr.write(`validate-decisions: ${(err as Error).message}\n`);
     process.exitCode = 2;
+    return;
+  }
+  if (o.help) {
+    process.stdout.write(`${usage()}\n`);
     return;
   }
   const t0 = Date.now();
