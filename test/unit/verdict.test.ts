@@ -1,6 +1,6 @@
 // The step verdict as a table: statistics on proportions, the generator's limits, missing evidence.
 import { describe, expect, it } from 'vitest';
-import { judgeStep, samplesToShowMet, type LatencyDistribution, type VerdictScenario } from '../../src/analysis/step-verdict.js';
+import { judgeStep, ruleDispersions, samplesToShowMet, type LatencyDistribution, type VerdictScenario } from '../../src/analysis/step-verdict.js';
 import type { GeneratorHealth, StepMetrics, StepStats } from '../../src/metrics/step-stats.js';
 import { createHistogram, summarize } from '../../src/metrics/histogram.js';
 import { parseSlo } from '../../src/slo/parse.js';
@@ -182,5 +182,32 @@ describe('judgeStep: burstiness borrowed from nearby levels only in the same reg
     ['a neighbour of unknown value still lends', [{ phi: 600 }], 'inconclusive'],
   ])('%s', (_name, nearby, verdict) => {
     expect(judge(nearby)).toBe(verdict);
+  });
+});
+
+describe('ruleDispersions: which steps lend their burstiness to nearby levels', () => {
+  const rules = ['error_rate < 1%', 'p99 < 200ms'].map(parseSlo);
+  /** 20 slices of 100 requests; a `share` of them bad (failed, or slower than 200 ms), in runs: every fifth slice. */
+  const bursty = (share: number, what: 'errors' | 'slow'): StepStats => {
+    const finished = Array<number>(20).fill(100);
+    const bad = finished.map((_, i) => (i % 5 === 0 ? Math.round(share * 500) : 0));
+    const none = finished.map(() => 0);
+    const metrics: StepMetrics = what === 'errors' ? { error_rate: share, p99: 5 } : { error_rate: 0, p99: 400 };
+    return stats(metrics, {
+      sent: 2000,
+      batches: { finished, errors: what === 'errors' ? bad : none, latencyN: finished, latencyMeanMs: finished.map(() => 5), above: [{ thresholdMs: 200, counts: what === 'slow' ? bad : none }] },
+    });
+  };
+  it.each<[string, StepStats, string, boolean]>([
+    ['3% failed, in runs: the error rate lends', bursty(0.03, 'errors'), 'error_rate < 1%', true],
+    // nginx limit_req: 5.6% failing at 428 r/s looked like 404's 1.9% (φ ≈ 20 both).
+    ['7% failed (7× the limit): the error rate still lends', bursty(0.07, 'errors'), 'error_rate < 1%', true],
+    ['12% failed (12× the limit): nothing', bursty(0.12, 'errors'), 'error_rate < 1%', false],
+    ['3% slower than 200 ms (3× the 1% p99 allows): p99 lends', bursty(0.03, 'slow'), 'p99 < 200ms', true],
+    ['7% slower (7×): nothing — a queue past saturation is another regime', bursty(0.07, 'slow'), 'p99 < 200ms', false],
+  ])('%s', (_name, step, rule, lends) => {
+    const lent = ruleDispersions(rules, step)[rule];
+    if (lends) expect(lent?.phi).toBeGreaterThan(10);
+    else expect(lent).toBeUndefined();
   });
 });
