@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPlan } from '../../src/cli/commands/plan.js';
+import { shortStepNote } from '../../src/controller/step-plan.js';
 import { loadScenario } from '../../src/scenario/load-scenario.js';
 
 const minimal = join(import.meta.dirname, '../fixtures/valid/minimal.yaml');
@@ -28,5 +29,25 @@ describe('renderPlan', () => {
   it('up to 12 steps: every one', async () => {
     expect((await plan(120)).filter((l) => l.startsWith('  step '))).toHaveLength(12);
     expect((await plan(130)).filter((l) => l.startsWith('  step '))).toHaveLength(7);
+  });
+});
+
+describe('shortStepNote: a judged window too short to see a limit that builds up slowly', () => {
+  it.each<[string, number, number, boolean]>([
+    ['the default 30 s, 5 s warm-up (25 s judged)', 30_000, 5_000, false],
+    ['10 s, 2 s warm-up (8 s judged)', 10_000, 2_000, true],
+    ['11 s, 1 s warm-up (10 s judged)', 11_000, 1_000, false],
+    ['5 s, 1 s warm-up (4 s judged)', 5_000, 1_000, true],
+  ])('%s → %s', (_name, stepDurationMs, warmupMs, noted) => {
+    const note = shortStepNote({ stepDurationMs, warmupMs });
+    if (noted) expect(note).toMatch(/^step length: each step is judged on \d+s: a limit that builds up over seconds .* can pass/);
+    else expect(note).toBeUndefined();
+  });
+
+  it('plan says it for a 5 s step, and not for the default', async () => {
+    const short = renderPlan(await loadScenario(minimal, { env: {}, overrides: ['load.step_duration=5s', 'load.warmup=1s'] }));
+    expect(short).toContain(shortStepNote({ stepDurationMs: 5_000, warmupMs: 1_000 }));
+    const long = renderPlan(await loadScenario(minimal, { env: {}, overrides: ['load.step_duration=30s', 'load.warmup=5s'] }));
+    expect(long.filter((l) => l.includes('builds up over seconds'))).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { loadScenario } from '../../scenario/load-scenario.js';
 import type { DataSpec, Scenario, ShiftTrafficSpec } from '../../scenario/scenario.js';
 import { haproxyNodes } from '../../scenario/read-shift.js';
 import { displayPath } from '../../workload/data/table.js';
-import { maxRefineSteps, plannedRamp, stepDurationFor, stepLengthNotes, worstCaseDrainMs, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
+import { maxRefineSteps, plannedRamp, shortStepNote, stepDurationFor, stepLengthNotes, worstCaseDrainMs, worstCaseDurationMs, worstCaseSteps } from '../../controller/step-plan.js';
 import { stepNeed } from '../../controller/step-need.js';
 import { describeServices, describeTarget } from '../../scenario/describe-target.js';
 import { fmtDuration } from '../../report/terminal-format.js';
@@ -66,6 +66,8 @@ export function renderPlan(scenario: Scenario): string[] {
     `SLOs: ${scenario.slo.map((r) => r.text).join(', ') || '(none)'}`,
     ...(needy ? Object.values(stepLengthNotes(l, needy.rule.text, levelLabel(levelUnit), needy)) : []),
   );
+  const short = scenario.traffic.kind === 'generate' ? shortStepNote(l) : undefined;
+  if (short) lines.push(short);
   if (scenario.abort.length > 0) lines.push(`abort if: ${scenario.abort.map((r) => r.text).join(', ')}`);
   if (scenario.guard.length > 0) lines.push(`guard: ${scenario.guard.map((r) => r.text).join(', ')}`);
   if (scenario.traffic.kind === 'shift') lines.push(...shiftLines(scenario.traffic));
