@@ -453,7 +453,7 @@ export function neediestRule(rules: readonly SloRule[], perArrival?: PerArrival)
  * for an error rate): that is the regime a nearby level is judged in; far beyond it (an outage,
  * everything refused for a second; a queue long past saturation) says nothing of it.
  */
-export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats, 'batches' | 'metrics'>): Record<string, NearbyDispersion> {
+export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats, 'batches' | 'metrics'> & Partial<Pick<StepStats, 'errors' | 'errorCount'>>): Record<string, NearbyDispersion> {
   const out: Record<string, NearbyDispersion> = {};
   const b = stats.batches;
   if (!b) return out;
@@ -462,7 +462,9 @@ export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats
     const limit = key.base === 'error_rate' ? r.threshold : TAIL[key.base];
     if (limit === undefined) continue;
     const at = key.base === 'error_rate' ? { bad: b.errors, n: b.finished } : { bad: b.above.find((x) => x.thresholdMs === r.threshold)?.counts, n: b.latencyN };
-    if (!at.bad || shareOf(at.bad, at.n) > (key.base === 'error_rate' ? ERRORS_LENT_WITHIN : BORROW_WITHIN) * limit) continue;
+    // Error statuses (a limiter's 503s and 429s) lend further than refused connections or timeouts.
+    const statuses = (stats.errors?.http ?? 0) >= 0.5 * (stats.errorCount ?? Infinity);
+    if (!at.bad || shareOf(at.bad, at.n) > (key.base === 'error_rate' && statuses ? ERRORS_LENT_WITHIN : BORROW_WITHIN) * limit) continue;
     const phi = ownDispersion(r, stats);
     const value = stats.metrics[r.metric];
     if (phi !== undefined) out[r.text] = typeof value === 'number' && Number.isFinite(value) ? { phi, value } : { phi };
@@ -474,12 +476,14 @@ export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats
 const BORROW_WITHIN = 5;
 
 /**
- * An error rate's burstiness is lent by steps with up to this many times the limit failing: a rate
- * limiter's runs of rejections look the same a little past the limit as at it. On nginx `limit_req
- * 400r/s burst 50` (test/validate/judge-on-real-runs.mjs over 22 runs of 4 s windows): φ ≈ 18–26
- * across runs at 404, 416 and 428 r/s (1.9%, 3.4%, 5.6% failed), 2–5 at 475 (16%). At 5× the limit,
- * the 428 r/s fails (5.6%) lent nothing, and 3 of 15 steps at 404 r/s — 1.9% failing over all runs —
- * passed on a window that happened to hold 0 or 1 of ~1,600 failed (judged as independent requests);
- * at 10× they are undecided.
+ * An error rate's burstiness is lent by steps with up to this many times the limit failing when most
+ * of their errors were error statuses: a rate limiter's runs of rejections look the same a little
+ * past the limit as at it. On nginx `limit_req 400r/s burst 50` (test/validate/judge-on-real-runs.mjs
+ * over 22 runs of 4 s windows): φ ≈ 18–26 across runs at 404, 416 and 428 r/s (1.9%, 3.4%, 5.6%
+ * failed), 2–5 at 475 (16%). At 5× the limit, the 428 r/s fails (5.6%) lent nothing, and 3 of 15
+ * steps at 404 r/s — 1.9% failing over all runs — passed on a window that happened to hold 0 or 1
+ * of ~1,600 failed (judged as independent requests); at 10× they are undecided. Refused or reset
+ * connections and timeouts keep BORROW_WITHIN: a target down for 0.6 s of a step (28% refused
+ * against `error_rate < 5%`) is an outage, not the regime of the level beside it.
  */
 const ERRORS_LENT_WITHIN = 10;

@@ -188,21 +188,27 @@ describe('judgeStep: burstiness borrowed from nearby levels only in the same reg
 describe('ruleDispersions: which steps lend their burstiness to nearby levels', () => {
   const rules = ['error_rate < 1%', 'p99 < 200ms'].map(parseSlo);
   /** 20 slices of 100 requests; a `share` of them bad (failed, or slower than 200 ms), in runs: every fifth slice. */
-  const bursty = (share: number, what: 'errors' | 'slow'): StepStats => {
+  const bursty = (share: number, what: 'errors' | 'slow', cls: 'http' | 'refused' = 'http'): StepStats => {
     const finished = Array<number>(20).fill(100);
     const bad = finished.map((_, i) => (i % 5 === 0 ? Math.round(share * 500) : 0));
     const none = finished.map(() => 0);
     const metrics: StepMetrics = what === 'errors' ? { error_rate: share, p99: 5 } : { error_rate: 0, p99: 400 };
+    const errors = what === 'errors' ? { [cls]: Math.round(share * 2000) } : {};
     return stats(metrics, {
       sent: 2000,
+      errors,
+      errorCount: what === 'errors' ? Math.round(share * 2000) : 0,
       batches: { finished, errors: what === 'errors' ? bad : none, latencyN: finished, latencyMeanMs: finished.map(() => 5), above: [{ thresholdMs: 200, counts: what === 'slow' ? bad : none }] },
     });
   };
   it.each<[string, StepStats, string, boolean]>([
-    ['3% failed, in runs: the error rate lends', bursty(0.03, 'errors'), 'error_rate < 1%', true],
+    ['3% failed with 503s, in runs: the error rate lends', bursty(0.03, 'errors'), 'error_rate < 1%', true],
     // nginx limit_req: 5.6% failing at 428 r/s looked like 404's 1.9% (φ ≈ 20 both).
-    ['7% failed (7× the limit): the error rate still lends', bursty(0.07, 'errors'), 'error_rate < 1%', true],
+    ['7% failed with 503s (7× the limit): the error rate still lends', bursty(0.07, 'errors'), 'error_rate < 1%', true],
     ['12% failed (12× the limit): nothing', bursty(0.12, 'errors'), 'error_rate < 1%', false],
+    // faults-cli: the target down for 0.6 s of a step, 28% refused against error_rate < 5%.
+    ['7% refused (an outage, not a limiter): nothing', bursty(0.07, 'errors', 'refused'), 'error_rate < 1%', false],
+    ['3% refused: lends, as any bad share near the limit', bursty(0.03, 'errors', 'refused'), 'error_rate < 1%', true],
     ['3% slower than 200 ms (3× the 1% p99 allows): p99 lends', bursty(0.03, 'slow'), 'p99 < 200ms', true],
     ['7% slower (7×): nothing — a queue past saturation is another regime', bursty(0.07, 'slow'), 'p99 < 200ms', false],
   ])('%s', (_name, step, rule, lends) => {
