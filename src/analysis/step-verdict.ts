@@ -483,7 +483,7 @@ const BORROW_WITHIN = 5;
  * failed), 2–5 at 475 (16%). At 5× the limit, the 428 r/s fails (5.6%) lent nothing, and 3 of 15
  * steps at 404 r/s — 1.9% failing over all runs — passed on a window that happened to hold 0 or 1
  * of ~1,600 failed (judged as independent requests); at 10× they are undecided. Refused or reset
- * connections and timeouts keep BORROW_WITHIN: a target down for 0.6 s of a step (28% refused
- * against `error_rate < 5%`) is an outage, not the regime of the level beside it.
+ * connections and timeouts keep BORROW_WITHIN: a target down for 0.6 s of a step (over a
+ * quarter of it refused, against `error_rate < 5%`) is an outage, not the regime of the level beside it.
  */
 const ERRORS_LENT_WITHIN = 10;

@@ -206,7 +206,7 @@ describe('ruleDispersions: which steps lend their burstiness to nearby levels', 
     // nginx limit_req: 5.6% failing at 428 r/s looked like 404's 1.9% (φ ≈ 20 both).
     ['7% failed with 503s (7× the limit): the error rate still lends', bursty(0.07, 'errors'), 'error_rate < 1%', true],
     ['12% failed (12× the limit): nothing', bursty(0.12, 'errors'), 'error_rate < 1%', false],
-    // faults-cli: the target down for 0.6 s of a step, 28% refused against error_rate < 5%.
+    // faults-cli: the target down for 0.6 s of a step, over a quarter of it refused, against error_rate < 5%.
     ['7% refused (an outage, not a limiter): nothing', bursty(0.07, 'errors', 'refused'), 'error_rate < 1%', false],
     ['3% refused: lends, as any bad share near the limit', bursty(0.03, 'errors', 'refused'), 'error_rate < 1%', true],
     ['3% slower than 200 ms (3× the 1% p99 allows): p99 lends', bursty(0.03, 'slow'), 'p99 < 200ms', true],
