@@ -129,7 +129,7 @@ function valueText(metric: string, v: number | null): string {
 }
 
 /** Requests of the judged window that finished one way or another (the error rate's denominator). */
-function finished(stats: Pick<StepStats, 'errorCount' | 'errorRate' | 'completed' | 'errors'>): number {
+export function finished(stats: Pick<StepStats, 'errorCount' | 'errorRate' | 'completed' | 'errors'>): number {
   if (stats.errorRate > 0) return Math.round(stats.errorCount / stats.errorRate);
   let transport = 0;
   for (const [c, n] of Object.entries(stats.errors)) if (c !== 'http') transport += n ?? 0;
@@ -468,6 +468,25 @@ export function ruleDispersions(rules: readonly SloRule[], stats: Pick<StepStats
     const phi = ownDispersion(r, stats);
     const value = stats.metrics[r.metric];
     if (phi !== undefined) out[r.text] = typeof value === 'number' && Number.isFinite(value) ? { phi, value } : { phi };
+  }
+  return out;
+}
+
+/**
+ * What the steps run so far lend a step at `level` (JudgeOptions.nearbyDispersion): each rule's
+ * dispersion at every step within NEARBY of it, as ruleDispersions gives it. Spoilt evidence (the
+ * generator's limits, a backlog draining) lends nothing.
+ */
+export function nearbyDispersions(
+  rules: readonly SloRule[],
+  steps: ReadonlyArray<Parameters<typeof ruleDispersions>[1] & { level: number; verdict: string; inconclusiveKind?: string }>,
+  level: number,
+): Record<string, NearbyDispersion[]> {
+  const out: Record<string, NearbyDispersion[]> = {};
+  for (const s of steps) {
+    if (Math.abs(s.level - level) > NEARBY * level) continue;
+    if (s.verdict === 'inconclusive' && s.inconclusiveKind !== 'undecided') continue;
+    for (const [rule, phi] of Object.entries(ruleDispersions(rules, s))) (out[rule] ??= []).push(phi);
   }
   return out;
 }

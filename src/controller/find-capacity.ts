@@ -10,7 +10,7 @@ import type { RunResult, RunStatus, SettleRecord, StepResult, StopReason } from 
 import type { RunEvent, RunListener } from './events.js';
 import { certainBreaches, finalBreaches } from '../analysis/abort-rules.js';
 import { nextStep, worstCaseDrainMs, worstCaseDurationMs, worstCaseSteps, type LevelBracket, type PlanSpec, type PlanTarget } from './step-plan.js';
-import { judgeStep, latencyLimits, NEAR_THRESHOLD, NEARBY, ruleDispersions, type NearbyDispersion } from '../analysis/step-verdict.js';
+import { judgeStep, latencyLimits, NEAR_THRESHOLD, nearbyDispersions, type NearbyDispersion } from '../analysis/step-verdict.js';
 import { stepNeed } from './step-need.js';
 import { warnGeneratorNotes } from '../analysis/generator-notes.js';
 import { computeCapacity } from '../analysis/capacity.js';
@@ -130,13 +130,7 @@ export async function findCapacity(scenario: Scenario, traffic: Traffic, opts: F
       const earlier: StepResult[] = [];
       for (let i = steps.length - 1; i >= 0 && steps[i]!.level === next.level && steps[i]!.inconclusiveKind === 'undecided'; i--) earlier.unshift(steps[i]!);
       // Burstiness seen at nearby levels (a step that caught no burst is judged with its neighbours' view).
-      const nearbyDispersion: Record<string, NearbyDispersion[]> = {};
-      for (const s of steps) {
-        if (Math.abs(s.level - next.level) > NEARBY * next.level) continue;
-        // Spoilt evidence (the generator's limits, a backlog draining) lends nothing.
-        if (s.verdict === 'inconclusive' && s.inconclusiveKind !== 'undecided') continue;
-        for (const [rule, phi] of Object.entries(ruleDispersions(scenario.slo, s))) (nearbyDispersion[rule] ??= []).push(phi);
-      }
+      const nearbyDispersion = nearbyDispersions(scenario.slo, steps, next.level);
       const last = steps.at(-1);
       // After a step that did not pass: wait for the service to drain what it left queued, so this
       // step is judged on its own load (controller/settle.ts).

@@ -20,7 +20,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { windowDispersion } from '../../dist/analysis/proportion.js';
-import { judgeStep, NEARBY, ruleDispersions } from '../../dist/analysis/step-verdict.js';
+import { finished, judgeStep, nearbyDispersions } from '../../dist/analysis/step-verdict.js';
 import { latencyDistribution } from '../../dist/metrics/histogram.js';
 import { poolSteps } from '../../dist/metrics/pool-steps.js';
 import { loadScenario } from '../../dist/scenario/load-scenario.js';
@@ -48,17 +48,12 @@ if (args.length === 0) {
  */
 async function replay(report) {
   const scenario = await verdictScenario(report);
-  const slo = scenario.slo;
   const out = [];
   report.steps.forEach((s, i) => {
     const earlier = [];
     for (let j = i - 1; j >= 0 && report.steps[j].level === s.level && out[j].kind === 'undecided'; j--) earlier.unshift(report.steps[j]);
-    const nearbyDispersion = {};
-    report.steps.slice(0, i).forEach((x, j) => {
-      if (Math.abs(x.level - s.level) > NEARBY * s.level) return;
-      if (out[j].verdict === 'inconclusive' && out[j].kind !== 'undecided') return;
-      for (const [rule, phi] of Object.entries(ruleDispersions(slo, x))) (nearbyDispersion[rule] ??= []).push(phi);
-    });
+    const before = report.steps.slice(0, i).map((x, j) => ({ ...x, verdict: out[j].verdict, inconclusiveKind: out[j].kind }));
+    const nearbyDispersion = nearbyDispersions(scenario.slo, before, s.level);
     const pool = earlier.length > 0 && !s.partial && s.generator?.limited !== true;
     const evidence = pool ? poolSteps(earlier, s) : s;
     const latency = evidence.histogram ? latencyDistribution(evidence.histogram) : undefined;
@@ -77,11 +72,6 @@ async function verdictScenario(report) {
   return { slo: report.scenario.slo.map(parseSlo), load: {}, traffic: { kind: report.scenario.mode ?? 'generate', timeoutMs: 10_000 } };
 }
 const letter = (verdict, kind, errorFail) => (verdict === 'pass' ? 'p' : verdict === 'fail' ? (errorFail ? 'f' : 'F') : kind === 'undecided' ? 'u' : 's');
-/** Bad requests and the requests they are a share of, as the judge counts them (step-verdict.ts finished). */
-const counts = (s) => {
-  const transport = Object.entries(s.errors ?? {}).reduce((a, [c, n]) => a + (c === 'http' ? 0 : n), 0);
-  return { k: s.errorCount, n: s.errorRate > 0 ? Math.round(s.errorCount / s.errorRate) : s.completed + transport };
-};
 
 const files = args.flatMap((a) => (statSync(a).isDirectory() ? readdirSync(a).filter((f) => f.endsWith('.json')).map((f) => join(a, f)) : [a]));
 /** service → `level@seconds` → observations */
@@ -102,7 +92,9 @@ for (const file of files) {
   const replayed = await replay(report);
   for (const [i, s] of report.steps.entries()) {
     // A re-run's counts are its own, but its verdict was given on the pooled requests.
-    const { k, n } = counts(s);
+    // Bad requests and the requests they are a share of, as the judge counts them.
+    const k = s.errorCount;
+    const n = finished(s);
     if (!(n > 0) || s.pooledWith) continue;
     const key = `${s.level}@${Math.round(s.durationMs / 1000)}`;
     const byLevel = groups.get(service) ?? new Map();
